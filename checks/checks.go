@@ -1,0 +1,176 @@
+// Package checks holds one file per kind of health check (http.go, tcp.go,
+// marker.go). Each kind is a config struct whose Run(ctx) returns nil when the
+// target is healthy. A check never prints and never exits: it obeys the
+// deadline of ctx, and the caller (package probe) owns the clock, the retries
+// and the output.
+package checks
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrDraining is returned while the shutdown marker exists: the app is leaving
+// and load balancers should stop routing to it.
+var ErrDraining = errors.New("draining")
+
+// Phase names, in the order an attempt passes through them.
+const (
+	PhaseDNS       = "dns"
+	PhaseConnect   = "connect"
+	PhaseTLS       = "tls"
+	PhaseFirstByte = "first byte" // request sent, waiting for the reply's first byte
+	PhaseResponse  = "response"   // reading the rest of the reply
+	PhaseExpect    = "expect"     // TCP: reading until --expect matches
+	PhaseRedirect  = "redirect"
+)
+
+// Mark records when a phase ended, measured from the start of the attempt,
+// as curl's -w timings are.
+type Mark struct {
+	Phase string        `json:"phase"`
+	At    time.Duration `json:"-"`
+}
+
+// Trace records the phases of one attempt. The runner reads it while the
+// check may still be running (to name the phase a timeout hit), so every
+// method locks. A nil *Trace is valid and records nothing.
+type Trace struct {
+	mu    sync.Mutex
+	start time.Time
+	phase string
+	marks []Mark
+	seen  string
+	reply string
+}
+
+// NewTrace starts a trace now.
+func NewTrace() *Trace { return &Trace{start: time.Now()} }
+
+// Enter ends the current phase, if any, and begins phase.
+func (t *Trace) Enter(phase string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLocked()
+	t.phase = phase
+}
+
+// Finish ends the current phase.
+func (t *Trace) Finish() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLocked()
+	t.phase = ""
+}
+
+func (t *Trace) endLocked() {
+	if t.phase != "" {
+		t.marks = append(t.marks, Mark{Phase: t.phase, At: time.Since(t.start)})
+	}
+}
+
+// Phase returns the phase in progress, or the last one entered.
+func (t *Trace) Phase() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.phase != "" {
+		return t.phase
+	}
+	if n := len(t.marks); n > 0 {
+		return t.marks[n-1].Phase
+	}
+	return ""
+}
+
+// Current returns the phase in progress, or "" once the attempt finished.
+func (t *Trace) Current() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.phase
+}
+
+// Marks returns a copy of the phases ended so far.
+func (t *Trace) Marks() []Mark {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Mark(nil), t.marks...)
+}
+
+// See records what the check observed, for example "HTTP 200 OK".
+func (t *Trace) See(seen string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.seen = seen
+	t.mu.Unlock()
+}
+
+// Seen returns what See recorded last.
+func (t *Trace) Seen() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.seen
+}
+
+// Reply records a short, printable excerpt of the response, shown by -v.
+func (t *Trace) Reply(reply string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.reply = reply
+	t.mu.Unlock()
+}
+
+// Replied returns what Reply recorded last.
+func (t *Trace) Replied() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.reply
+}
+
+type traceKey struct{}
+
+// WithTrace returns a context that carries t to the checks run with it.
+func WithTrace(ctx context.Context, t *Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
+}
+
+// TraceFrom returns the trace carried by ctx, or nil.
+func TraceFrom(ctx context.Context) *Trace {
+	t, _ := ctx.Value(traceKey{}).(*Trace)
+	return t
+}
+
+// deadline returns the deadline of ctx, or a bound far enough away that a
+// caller without one still never waits forever.
+func deadline(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(time.Minute)
+}

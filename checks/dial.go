@@ -1,0 +1,182 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// fallbackDelay is how long a dial waits on one address before it starts the
+// next in parallel (RFC 8305 suggests 250 ms; loopback answers far sooner).
+const fallbackDelay = 100 * time.Millisecond
+
+// IsLoopback reports whether host names this machine: localhost, a name under
+// .localhost (RFC 6761), or a loopback address.
+func IsLoopback(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(h)
+	return err == nil && addr.IsLoopback()
+}
+
+// Resolve returns the addresses of host. localhost resolves to 127.0.0.1 and
+// ::1 without DNS and without /etc/hosts, which a scratch image run outside
+// Docker does not have.
+func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
+	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{addr}, nil
+	}
+	TraceFrom(ctx).Enter(PhaseDNS)
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return nil, fmt.Errorf("dns: no such host %q", host)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("dns: cannot resolve %q: %w", host, unwrapDNS(err))
+	}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("dns: no addresses for %q", host)
+	}
+	// Prefer IPv4 first, as most container apps listen there, then race.
+	v4, v6 := []netip.Addr{}, []netip.Addr{}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			v4 = append(v4, a.Unmap())
+		} else {
+			v6 = append(v6, a)
+		}
+	}
+	return append(v4, v6...), nil
+}
+
+func unwrapDNS(err error) error {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return errors.New(dnsErr.Err)
+	}
+	return err
+}
+
+// Dial connects to host:port over TCP. It tries every address of host, in
+// the manner of Happy Eyeballs: the next address starts when the previous
+// one fails or after fallbackDelay, and the first to connect wins. So an
+// IPv4-only and an IPv6-only server both pass through "localhost".
+func Dial(ctx context.Context, host, port string) (net.Conn, error) {
+	addrs, err := Resolve(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	TraceFrom(ctx).Enter(PhaseConnect)
+	return dialRace(ctx, addrs, port)
+}
+
+type dialResult struct {
+	conn net.Conn
+	err  error
+}
+
+func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan dialResult, len(addrs))
+	var d net.Dialer
+	next, pending := 0, 0
+	start := func() {
+		addr := net.JoinHostPort(addrs[next].String(), port)
+		next++
+		pending++
+		go func() {
+			c, err := d.DialContext(ctx, "tcp", addr)
+			results <- dialResult{c, err}
+		}()
+	}
+	start()
+	timer := time.NewTimer(fallbackDelay)
+	defer timer.Stop()
+	var errs []error
+	for pending > 0 {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				cancel()
+				// Close the connections that lose the race.
+				go func(n int) {
+					for range n {
+						if l := <-results; l.conn != nil {
+							l.conn.Close()
+						}
+					}
+				}(pending)
+				return r.conn, nil
+			}
+			errs = append(errs, r.err)
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		case <-timer.C:
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		}
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		return nil, context.DeadlineExceeded
+	}
+	return nil, dialError(errs)
+}
+
+// dialError folds the errors of every address into one line:
+// "connect: connection refused (127.0.0.1:8080, [::1]:8080)".
+func dialError(errs []error) error {
+	var causes []string
+	byCause := map[string][]string{}
+	for _, err := range errs {
+		if IsTimeout(err) {
+			return context.DeadlineExceeded
+		}
+		cause, addr := err.Error(), ""
+		var op *net.OpError
+		if errors.As(err, &op) {
+			if op.Addr != nil {
+				addr = op.Addr.String()
+			}
+			cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
+		}
+		if _, ok := byCause[cause]; !ok {
+			causes = append(causes, cause)
+		}
+		byCause[cause] = append(byCause[cause], addr)
+	}
+	parts := make([]string, 0, len(causes))
+	for _, c := range causes {
+		parts = append(parts, fmt.Sprintf("%s (%s)", c, strings.Join(byCause[c], ", ")))
+	}
+	return fmt.Errorf("connect: %s", strings.Join(parts, "; "))
+}
+
+// IsTimeout reports whether err means the deadline ran out, whichever layer
+// noticed it first.
+func IsTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

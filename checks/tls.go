@@ -1,0 +1,100 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+)
+
+// TLSOptions are the TLS settings shared by HTTPS and tls:// targets.
+type TLSOptions struct {
+	Insecure bool   // skip certificate verification
+	CA       string // PEM file of trusted CAs; replaces the system roots
+	Cert     string // client certificate (PEM), for mTLS
+	Key      string // client key (PEM), for mTLS
+}
+
+// Config builds the tls.Config for opts. Without CA it uses the system roots,
+// which Go reads from SSL_CERT_FILE and SSL_CERT_DIR when they are set.
+func (o TLSOptions) Config() (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // only with --insecure
+	if o.CA != "" {
+		pem, err := os.ReadFile(o.CA)
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", unwrapPath(err))
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca: no PEM certificate in %s", o.CA)
+		}
+		cfg.RootCAs = pool
+	}
+	if (o.Cert == "") != (o.Key == "") {
+		return nil, errors.New("--cert and --key go together: give both for mTLS")
+	}
+	if o.Cert != "" {
+		pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
+		if err != nil {
+			return nil, fmt.Errorf("--cert/--key: %w", unwrapPath(err))
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// handshake runs the TLS client handshake on conn for serverName and returns
+// an error that says what was wrong with the certificate and how to fix it.
+func handshake(ctx context.Context, conn net.Conn, base *tls.Config, serverName string) (*tls.Conn, error) {
+	TraceFrom(ctx).Enter(PhaseTLS)
+	cfg := base.Clone()
+	if cfg.ServerName == "" {
+		cfg.ServerName = serverName
+	}
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, tlsError(err, cfg)
+	}
+	return tc, nil
+}
+
+func tlsError(err error, cfg *tls.Config) error {
+	if IsTimeout(err) {
+		return err
+	}
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	switch {
+	case errors.As(err, &unknown):
+		hint := "use --ca FILE, SSL_CERT_FILE or --insecure"
+		if cfg.RootCAs == nil && !systemRoots() {
+			hint = "no CA bundle on this system; " + hint
+		}
+		return fmt.Errorf("tls: certificate signed by unknown authority (%s)", hint)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return fmt.Errorf("tls: certificate has expired or is not yet valid: %s", strings.TrimPrefix(invalid.Detail, "current time "))
+	case errors.As(err, &host):
+		return fmt.Errorf("tls: certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)
+	}
+	msg := strings.TrimPrefix(err.Error(), "tls: ")
+	return fmt.Errorf("tls: %s", msg)
+}
+
+// systemRoots reports whether the system has any CA certificates.
+func systemRoots() bool {
+	pool, err := x509.SystemCertPool()
+	return err == nil && !pool.Equal(x509.NewCertPool())
+}

@@ -1,0 +1,168 @@
+// Command probe is a tiny static health checker for containers: HTTP(S), TCP
+// and shutdown-marker checks that report healthy, unhealthy or draining.
+//
+// Output rules, followed everywhere:
+//   - check results go to stdout, one line per target (see probe.Report);
+//   - usage and setup errors go to stderr as one line, "probe: error: ...",
+//     lower case, no trailing period, with a hint where one helps;
+//   - the exit code is 0 (healthy) or 1 (anything else), never 2 (Docker
+//     reserves it) and never kong's 80;
+//   - secrets (URL userinfo, Authorization, Cookie and Proxy-Authorization
+//     values) are never printed.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// CLI is the whole command line. Every flag can also be set through a
+// PROBE_... environment variable (kong.DefaultEnvars).
+type CLI struct {
+	Globals
+
+	Check   CheckCmd         `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
+	Version kong.VersionFlag `env:"-" help:"Print the version and exit."`
+}
+
+// Globals are the flags every command shares.
+type Globals struct {
+	Timeout    time.Duration `short:"t" default:"5s" help:"Deadline for the whole run, shared by every target and retry. Keep it under the HEALTHCHECK --timeout."`
+	Retries    int           `default:"0" help:"Extra attempts after a failure, within --timeout."`
+	RetryDelay time.Duration `default:"500ms" help:"Pause between attempts."`
+	Verbose    bool          `short:"v" help:"Add phase timings (dns, connect, tls, first byte, total) and an excerpt of the reply."`
+	Quiet      bool          `short:"q" help:"Print nothing: the exit code says it all."`
+	Output     string        `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+	Marker     string        `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
+	NoMarker   bool          `help:"Ignore the shutdown marker, for liveness checks."`
+}
+
+// Env is where output goes; tests pass buffers.
+type Env struct {
+	Stdout, Stderr io.Writer
+}
+
+// errFailed means the run was not healthy; its output is already written.
+var errFailed = errors.New("not healthy")
+
+// exitCode carries kong's Exit through a panic that run recovers.
+type exitCode int
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if c, ok := r.(exitCode); ok {
+				code = min(int(c), 1)
+				return
+			}
+			fmt.Fprintf(stderr, "probe: internal error: %v\n", r)
+			code = 1
+		}
+	}()
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("probe"),
+		kong.Description("Health checks for containers: HTTP(S), TCP and shutdown-marker checks. Exit 0 is healthy; 1 is unhealthy or draining."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(c int) { panic(exitCode(c)) }),
+		kong.DefaultEnvars("PROBE"),
+		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: internal error: %v\n", err)
+		return 1
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", oneLine(err.Error()))
+		return 1
+	}
+	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errFailed):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "probe: error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+}
+
+// Options turns the shared flags into the runner's options.
+func (g *Globals) Options() (probe.Options, error) {
+	if g.Timeout <= 0 {
+		return probe.Options{}, fmt.Errorf("--timeout must be above zero, got %s", g.Timeout)
+	}
+	if g.Retries < 0 || g.RetryDelay < 0 {
+		return probe.Options{}, errors.New("--retries and --retry-delay cannot be negative")
+	}
+	opt := probe.Options{Timeout: g.Timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
+	if g.NoMarker {
+		opt.Marker = ""
+	}
+	return opt, nil
+}
+
+// Report writes r as the flags ask and turns its state into an error.
+func (g *Globals) Report(env *Env, r *probe.Report) error {
+	var err error
+	switch {
+	case g.Quiet:
+	case g.Output == "json":
+		err = r.WriteJSON(env.Stdout, g.Verbose)
+	default:
+		err = r.WriteText(env.Stdout, g.Verbose)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	if r.ExitCode() != 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// CheckCmd is the default command: probe TARGET...
+type CheckCmd struct {
+	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp:// or tls:// (TCP with TLS) URLs. All must pass; they run concurrently."`
+	TargetFlags
+}
+
+// Run checks every target once, within the deadline.
+func (c *CheckCmd) Run(g *Globals, env *Env) error {
+	if len(c.Targets) == 0 {
+		return errors.New("no target given: try probe http://127.0.0.1:8080/healthz")
+	}
+	opt, err := g.Options()
+	if err != nil {
+		return err
+	}
+	targets, err := c.Build(c.Targets)
+	if err != nil {
+		return err
+	}
+	checks.UserAgent = "probe/" + version
+	return g.Report(env, probe.Run(context.Background(), targets, opt))
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+)
+
+// TargetFlags are the check options of every command that takes targets.
+// Each applies to every target of its kind.
+type TargetFlags struct {
+	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
+	Body         string              `short:"d" group:"HTTP" help:"Request body."`
+	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
+	Status       checks.StatusRanges `default:"200-399" placeholder:"LIST" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
+	ExpectBody   *regexp.Regexp      `placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression."`
+	RejectBody   *regexp.Regexp      `placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression."`
+	MaxBody      checks.Size         `default:"1MiB" placeholder:"SIZE" group:"HTTP" help:"Largest body read; a larger one fails."`
+	MaxRedirects int                 `default:"0" placeholder:"N" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+
+	Insecure bool   `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
+	CA       string `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
+	Cert     string `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
+	Key      string `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
+
+	Send   string         `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
+	Expect *regexp.Regexp `placeholder:"REGEXP" group:"TCP" help:"Fail unless the reply matches this regular expression."`
+}
+
+// Build turns target URLs into checks, or says which target or flag is wrong.
+func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
+	if f.MaxRedirects < 0 {
+		return nil, errors.New("--max-redirects cannot be negative")
+	}
+	headers, err := parseHeaders(f.Header)
+	if err != nil {
+		return nil, err
+	}
+	send, err := checks.Unescape(f.Send)
+	if err != nil {
+		return nil, fmt.Errorf("--send: %w", err)
+	}
+	var tlsCfg *tls.Config
+	targets := make([]probe.Target, 0, len(raw))
+	for _, r := range raw {
+		u, err := ParseTarget(r)
+		if err != nil {
+			return nil, err
+		}
+		if (u.Scheme == "https" || u.Scheme == "tls") && tlsCfg == nil {
+			opts := checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}
+			if tlsCfg, err = opts.Config(); err != nil {
+				return nil, err
+			}
+		}
+		t := probe.Target{Name: checks.Redact(u), Kind: u.Scheme}
+		switch u.Scheme {
+		case "http", "https":
+			t.Kind = "http"
+			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(f.Method), Body: f.Body, Header: headers,
+				Status: f.Status, ExpectBody: f.ExpectBody, RejectBody: f.RejectBody,
+				MaxBody: int(f.MaxBody), MaxRedirects: f.MaxRedirects, TLS: tlsCfg}
+		case "tcp", "tls":
+			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect}
+			if u.Scheme == "tls" {
+				tc.TLS = tlsCfg
+			}
+			t.Check = tc
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
+// ParseTarget parses and validates one target URL. Its errors never echo
+// the URL's userinfo.
+func ParseTarget(raw string) (*url.URL, error) {
+	shown := redactRaw(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("invalid target %q: %v", shown, err)
+	}
+	switch u.Scheme {
+	case "http", "https", "tcp", "tls":
+	case "":
+		return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
+	default:
+		if u.Opaque != "" && !strings.Contains(raw, "://") {
+			// "localhost:8080" parses as scheme "localhost".
+			return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
+		}
+		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp or tls", shown, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("target %q has no host", shown)
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("target %q: port %s is out of range 1-65535", shown, port)
+		}
+	}
+	if u.Scheme == "tcp" || u.Scheme == "tls" {
+		if port == "" {
+			return nil, fmt.Errorf("target %q needs a port, as in %s://%s:6379", shown, u.Scheme, u.Hostname())
+		}
+		if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("target %q: a %s target is only %s://HOST:PORT", shown, u.Scheme, u.Scheme)
+		}
+	}
+	return u, nil
+}
+
+// redactRaw masks the userinfo of a URL that may not even parse.
+func redactRaw(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://***@" + rest[at+1:]
+	}
+	return raw
+}
+
+// parseHeaders splits each -H "Name: value". Its errors never echo a value.
+func parseHeaders(raw []string) ([]checks.Header, error) {
+	out := make([]checks.Header, 0, len(raw))
+	for i, h := range raw {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return nil, fmt.Errorf("-H number %d is not 'Name: value'", i+1)
+		}
+		value = strings.TrimSpace(value)
+		if strings.ContainsAny(value, "\r\n") {
+			return nil, fmt.Errorf("-H %s: the value cannot hold a line break", name)
+		}
+		out = append(out, checks.Header{Name: name, Value: value})
+	}
+	return out, nil
+}
