@@ -177,6 +177,7 @@ func IsTimeout(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	// fasthttp's ErrTimeout has Timeout but not Temporary, so it is no net.Error.
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
 }

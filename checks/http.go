@@ -135,6 +135,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 	if maxBody <= 0 {
 		maxBody = 1 << 20
 	}
+	var traced *tracedConn
 	hc := &fasthttp.HostClient{
 		Addr:  net.JoinHostPort(host, port),
 		IsTLS: isTLS,
@@ -159,7 +160,8 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 				conn = tc
 			}
 			tr.Enter(PhaseFirstByte)
-			return &tracedConn{Conn: conn, trace: tr}, nil
+			traced = &tracedConn{Conn: conn, trace: tr}
+			return traced, nil
 		},
 		MaxIdemponentCallAttempts: 1,
 		MaxResponseBodySize:       maxBody,
@@ -190,7 +192,16 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 
 	err := hc.DoDeadline(req, resp, deadline(ctx))
 	if err != nil {
-		return nil, h.explain(ctx, err, tr.Phase())
+		if traced != nil && traced.err != nil && !errors.Is(traced.err, io.EOF) && !IsTimeout(traced.err) {
+			// fasthttp reports some read errors (a TLS alert among them) as a
+			// closed connection; the socket's own error says more.
+			err = traced.err
+		}
+		var head []byte
+		if traced != nil {
+			head = traced.head
+		}
+		return nil, h.explain(ctx, err, tr.Phase(), head)
 	}
 	tr.Finish()
 	status := resp.StatusCode()
@@ -204,7 +215,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 }
 
 // explain turns a fasthttp error into one line that says what went wrong.
-func (h *HTTP) explain(ctx context.Context, err error, phase string) error {
+func (h *HTTP) explain(ctx context.Context, err error, phase string, head []byte) error {
 	var small *fasthttp.ErrSmallBuffer
 	msg := err.Error()
 	switch {
@@ -212,6 +223,8 @@ func (h *HTTP) explain(ctx context.Context, err error, phase string) error {
 		return context.DeadlineExceeded
 	case strings.HasPrefix(msg, "dns:") || strings.HasPrefix(msg, "connect:") || strings.HasPrefix(msg, "tls:"):
 		return err // already ours, from the dial
+	case strings.HasPrefix(msg, "remote error: tls:"):
+		return fmt.Errorf("tls: the server refused the connection: %s (does it want a client certificate? see --cert and --key)", strings.TrimPrefix(msg, "remote error: tls: "))
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return fmt.Errorf("response body is larger than --max-body %s", Size(h.MaxBody))
 	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer) || strings.Contains(msg, "small read buffer"):
@@ -226,6 +239,9 @@ func (h *HTTP) explain(ctx context.Context, err error, phase string) error {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "unexpected EOF"):
 		return errors.New("connection closed in the middle of the response")
 	case strings.Contains(msg, "reading response headers") || strings.Contains(msg, "response body") || strings.Contains(msg, "unexpected char"):
+		if len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/") {
+			return fmt.Errorf("not an HTTP response: it starts with %s", Excerpt(head, 40))
+		}
 		return fmt.Errorf("invalid HTTP response: %s", truncate(strings.TrimPrefix(msg, "error when reading response headers: "), 160))
 	}
 	return fmt.Errorf("http: %s", truncate(msg, 200))
@@ -237,13 +253,21 @@ type tracedConn struct {
 	net.Conn
 	trace *Trace
 	read  bool
+	err   error  // the last read error, which fasthttp may hide
+	head  []byte // the reply's first bytes, to show what came instead of HTTP
 }
 
 func (c *tracedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.err = err
+	}
 	if n > 0 && !c.read {
 		c.read = true
 		c.trace.Enter(PhaseResponse)
+	}
+	if room := 48 - len(c.head); room > 0 && n > 0 {
+		c.head = append(c.head, p[:min(n, room)]...)
 	}
 	return n, err
 }

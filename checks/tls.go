@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 )
 
 // TLSOptions are the TLS settings shared by HTTPS and tls:// targets.
@@ -85,7 +86,12 @@ func tlsError(err error, cfg *tls.Config) error {
 		}
 		return fmt.Errorf("tls: certificate signed by unknown authority (%s)", hint)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return fmt.Errorf("tls: certificate has expired or is not yet valid: %s", strings.TrimPrefix(invalid.Detail, "current time "))
+		if time.Now().Before(invalid.Cert.NotBefore) {
+			return fmt.Errorf("tls: certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339))
+		}
+		return fmt.Errorf("tls: certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339))
+	case strings.Contains(err.Error(), "does not look like a TLS handshake"):
+		return errors.New("tls: the server did not answer with TLS (is it plain http?)")
 	case errors.As(err, &host):
 		return fmt.Errorf("tls: certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)
 	}

@@ -1,0 +1,293 @@
+package testserver
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kinds lists every server Start knows, for error messages and docs.
+var Kinds = []string{
+	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls",
+	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
+	"redis", "banner", "slow200",
+}
+
+// Server is one running test server.
+type Server struct {
+	Addr string // host:port it listens on
+	ln   net.Listener
+	mu   sync.Mutex
+	conn map[net.Conn]bool
+	stop chan struct{}
+	wg   sync.WaitGroup
+	http *http.Server
+}
+
+// Start listens on addr ("127.0.0.1:0", "[::1]:0", "127.0.0.1:8080") with the
+// given network ("tcp", "tcp4", "tcp6") and serves kind.
+func Start(kind, network, addr string) (*Server, error) {
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Addr: ln.Addr().String(), ln: ln, conn: map[net.Conn]bool{}, stop: make(chan struct{})}
+	p := Certs()
+	var tlsCfg *tls.Config
+	switch kind {
+	case "https":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}}
+	case "https-expired":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Expired}}
+	case "https-wronghost":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.WrongHost}}
+	case "https-selfsigned":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.SelfSigned}}
+	case "https-mtls":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
+	}
+	switch {
+	case kind == "http" || tlsCfg != nil:
+		if tlsCfg != nil {
+			ln = tls.NewListener(ln, tlsCfg)
+		}
+		s.http = &http.Server{Handler: App(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+		s.http.SetKeepAlivesEnabled(false)
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); _ = s.http.Serve(ln) }()
+	default:
+		handle, ok := rawKinds[kind]
+		if !ok {
+			ln.Close()
+			return nil, fmt.Errorf("unknown test server kind %q; known: %s", kind, strings.Join(Kinds, ", "))
+		}
+		s.wg.Add(1)
+		go s.acceptLoop(handle)
+	}
+	return s, nil
+}
+
+// Close stops the server and every connection it holds.
+func (s *Server) Close() {
+	close(s.stop)
+	if s.http != nil {
+		s.http.Close()
+	}
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conn {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *Server) acceptLoop(handle func(net.Conn, <-chan struct{})) {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conn[c] = true
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				c.Close()
+				s.mu.Lock()
+				delete(s.conn, c)
+				s.mu.Unlock()
+			}()
+			handle(c, s.stop)
+		}()
+	}
+}
+
+// readRequest reads an HTTP request head, so a peer's reply comes after it.
+func readRequest(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil || line == "\r\n" || line == "\n" {
+			return
+		}
+	}
+}
+
+func sleep(d time.Duration, stop <-chan struct{}) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+var rawKinds = map[string]func(net.Conn, <-chan struct{}){
+	// silent accepts and never answers.
+	"silent": func(c net.Conn, stop <-chan struct{}) {
+		go io.Copy(io.Discard, c) //nolint:errcheck
+		<-stop
+	},
+	// drip sends its headers one byte every 50 ms, for ever.
+	"drip": func(c net.Conn, stop <-chan struct{}) {
+		readRequest(c)
+		head := "HTTP/1.1 200 OK\r\nX-Drip: " + strings.Repeat("a", 1<<20)
+		for i := range len(head) {
+			if _, err := c.Write([]byte{head[i]}); err != nil || !sleep(50*time.Millisecond, stop) {
+				return
+			}
+		}
+	},
+	// endless sends a chunked body that never ends.
+	"endless": func(c net.Conn, stop <-chan struct{}) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") //nolint:errcheck
+		chunk := fmt.Sprintf("%x\r\n%s\r\n", 4096, strings.Repeat("x", 4096))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := io.WriteString(c, chunk); err != nil {
+				return
+			}
+		}
+	},
+	// bigheaders sends 64 KiB of headers.
+	"bigheaders": func(c net.Conn, _ <-chan struct{}) {
+		readRequest(c)
+		var b strings.Builder
+		b.WriteString("HTTP/1.1 200 OK\r\n")
+		for i := range 1024 {
+			fmt.Fprintf(&b, "X-Filler-%d: %s\r\n", i, strings.Repeat("f", 50))
+		}
+		b.WriteString("Content-Length: 0\r\n\r\n")
+		io.WriteString(c, b.String()) //nolint:errcheck
+	},
+	// garbage answers with something that is not HTTP.
+	"garbage": func(c net.Conn, _ <-chan struct{}) {
+		readRequest(c)
+		io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\n\x00\x01\x02 not http\r\n\r\n") //nolint:errcheck
+	},
+	// reset sends half a response, then a TCP reset.
+	"reset": func(c net.Conn, _ <-chan struct{}) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial") //nolint:errcheck
+		time.Sleep(20 * time.Millisecond)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0) //nolint:errcheck
+		}
+	},
+	// empty reads the request and closes without a byte.
+	"empty": func(c net.Conn, _ <-chan struct{}) {
+		readRequest(c)
+	},
+	// redis answers PING with +PONG.
+	"redis": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.TrimSpace(line) == "PING" {
+				io.WriteString(c, "+PONG\r\n") //nolint:errcheck
+			} else {
+				io.WriteString(c, "-ERR unknown command\r\n") //nolint:errcheck
+			}
+		}
+	},
+	// banner greets first, as SMTP or SSH servers do.
+	"banner": func(c net.Conn, _ <-chan struct{}) {
+		io.WriteString(c, "220 test.example ESMTP ready\r\n") //nolint:errcheck
+		time.Sleep(100 * time.Millisecond)
+	},
+	// slow200 answers 200 after 200 ms.
+	"slow200": func(c net.Conn, stop <-chan struct{}) {
+		readRequest(c)
+		if sleep(200*time.Millisecond, stop) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok") //nolint:errcheck
+		}
+	},
+}
+
+// App is the healthy test app:
+//
+//	/healthz          200 {"status":"UP"}
+//	/status/NNN       status NNN
+//	/redirect         302 to /healthz
+//	/loop             302 to /loop2, which redirects back
+//	/self             302 to itself
+//	/echo             200, the method, Host and request headers as text
+//	/post-only        200 for POST, 405 otherwise
+//	/big              200 with a 2 MiB body
+func App() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"UP"}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
+		code, err := strconv.Atoi(r.PathValue("code"))
+		if err != nil || code < 100 || code > 599 {
+			code = 400
+		}
+		w.WriteHeader(code)
+		fmt.Fprintf(w, "status %d", code)
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/healthz", http.StatusFound)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop2", http.StatusFound)
+	})
+	mux.HandleFunc("/loop2", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
+	mux.HandleFunc("/self", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/self", http.StatusFound)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "method=%s\nhost=%s\n", r.Method, r.Host)
+		if r.TLS != nil {
+			fmt.Fprintf(w, "sni=%s\n", r.TLS.ServerName)
+		}
+		names := make([]string, 0, len(r.Header))
+		for n := range r.Header {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "%s=%s\n", n, strings.Join(r.Header[n], ","))
+		}
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "body=%s\n", body)
+	})
+	mux.HandleFunc("/post-only", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		io.WriteString(w, "posted") //nolint:errcheck
+	})
+	mux.HandleFunc("/big", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write(make([]byte, 2<<20)) //nolint:errcheck
+	})
+	return mux
+}
