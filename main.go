@@ -83,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(c int) { panic(exitCode(c)) }),
 		kong.DefaultEnvars("PROBE"),
+		ignoreEmptyEnvars(),
 		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
 	)
 	if err != nil {
@@ -161,6 +162,31 @@ func (c *CheckCmd) Run(g *Globals, env *Env) error {
 	}
 	checks.UserAgent = "probe/" + version
 	return g.Report(env, probe.Run(context.Background(), targets, opt))
+}
+
+// ignoreEmptyEnvars makes an empty PROBE_... variable count as unset, as
+// "PROBE_TIMEOUT:" in a compose file or "env X=" leaves it set but empty.
+// It must come after kong.DefaultEnvars.
+func ignoreEmptyEnvars() kong.Option {
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			kept := f.Tag.Envs[:0:0]
+			for _, name := range f.Tag.Envs {
+				if os.Getenv(name) != "" {
+					kept = append(kept, name)
+				}
+			}
+			f.Tag.Envs = kept
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	return kong.PostBuild(func(k *kong.Kong) error {
+		walk(k.Model.Node)
+		return nil
+	})
 }
 
 func oneLine(s string) string {

@@ -20,8 +20,8 @@ type TargetFlags struct {
 	Body         string              `short:"d" group:"HTTP" help:"Request body."`
 	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
 	Status       checks.StatusRanges `default:"200-399" placeholder:"LIST" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
-	ExpectBody   *regexp.Regexp      `placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression."`
-	RejectBody   *regexp.Regexp      `placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression."`
+	ExpectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression."`
+	RejectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression."`
 	MaxBody      checks.Size         `default:"1MiB" placeholder:"SIZE" group:"HTTP" help:"Largest body read; a larger one fails."`
 	MaxRedirects int                 `default:"0" placeholder:"N" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
 
@@ -31,7 +31,22 @@ type TargetFlags struct {
 	Key      string `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
 
 	Send   string         `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
-	Expect *regexp.Regexp `placeholder:"REGEXP" group:"TCP" help:"Fail unless the reply matches this regular expression."`
+	Expect Pattern `placeholder:"REGEXP" group:"TCP" help:"Fail unless the reply matches this regular expression."`
+}
+
+// Pattern is a regular expression flag. Text that does not compile as one,
+// such as the '+PONG' of a Redis check, is matched literally instead, so the
+// obvious one-liner works.
+type Pattern struct{ *regexp.Regexp }
+
+// UnmarshalText compiles text, falling back to a literal match.
+func (p *Pattern) UnmarshalText(text []byte) error {
+	re, err := regexp.Compile(string(text))
+	if err != nil {
+		re = regexp.MustCompile(regexp.QuoteMeta(string(text)))
+	}
+	p.Regexp = re
+	return nil
 }
 
 // Build turns target URLs into checks, or says which target or flag is wrong.
@@ -65,10 +80,10 @@ func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
 		case "http", "https":
 			t.Kind = "http"
 			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(f.Method), Body: f.Body, Header: headers,
-				Status: f.Status, ExpectBody: f.ExpectBody, RejectBody: f.RejectBody,
+				Status: f.Status, ExpectBody: f.ExpectBody.Regexp, RejectBody: f.RejectBody.Regexp,
 				MaxBody: int(f.MaxBody), MaxRedirects: f.MaxRedirects, TLS: tlsCfg}
 		case "tcp", "tls":
-			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect}
+			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect.Regexp}
 			if u.Scheme == "tls" {
 				tc.TLS = tlsCfg
 			}
@@ -83,6 +98,10 @@ func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
 // the URL's userinfo.
 func ParseTarget(raw string) (*url.URL, error) {
 	shown := redactRaw(raw)
+	if !strings.Contains(raw, "://") {
+		// "localhost:8080" would parse as scheme "localhost"; say what is meant.
+		return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		var ue *url.Error
@@ -93,13 +112,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 	}
 	switch u.Scheme {
 	case "http", "https", "tcp", "tls":
-	case "":
-		return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
 	default:
-		if u.Opaque != "" && !strings.Contains(raw, "://") {
-			// "localhost:8080" parses as scheme "localhost".
-			return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
-		}
 		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp or tls", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {

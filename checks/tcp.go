@@ -70,7 +70,7 @@ func (t *TCP) Run(ctx context.Context) error {
 		buf = buf[:len(buf)+n]
 		if t.Expect.Match(buf) {
 			tr.Finish()
-			tr.See("reply matched " + strconv.Quote(t.Expect.String()))
+			tr.See("reply matched --expect")
 			tr.Reply(Excerpt(buf, 200))
 			return nil
 		}

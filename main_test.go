@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/probe-sh/probe/internal/testserver"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"probe": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: the real
+// binary against real loopback servers, one script per feature.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			// Never touch the machine's real /dev/shm marker from a test.
+			env.Setenv("PROBE_MARKER", filepath.Join(env.WorkDir, "draining"))
+			env.Setenv("HOME", env.WorkDir)
+			return testserver.Certs().WriteFiles(env.WorkDir)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"serve": cmdServe,
+			"exits": cmdExits,
+		},
+	})
+}
+
+// cmdServe starts a test server for the rest of the script:
+//
+//	serve KIND ADDR [VAR]
+//
+// ADDR is 127.0.0.1:0, [::1]:0 or a fixed port; VAR receives the address
+// and VAR_PORT its port.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: serve KIND ADDR [VAR]")
+	}
+	network := "tcp4"
+	if args[1][0] == '[' {
+		network = "tcp6"
+	}
+	s, err := testserver.Start(args[0], network, args[1])
+	ts.Check(err)
+	ts.Defer(s.Close)
+	if len(args) == 3 {
+		_, port, _ := net.SplitHostPort(s.Addr)
+		ts.Setenv(args[2], s.Addr)
+		ts.Setenv(args[2]+"_PORT", port)
+	}
+}
+
+// cmdExits runs a command and pins its exit code, where testscript's "!"
+// only knows "non-zero":
+//
+//	exits CODE [-within DURATION] COMMAND [ARGS...]
+//
+// -within fails the script if the command runs longer: a hang check with a
+// generous bound, not a speed measurement.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE [-within DURATION] COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	args = args[1:]
+	var within time.Duration
+	if args[0] == "-within" && len(args) > 2 {
+		within, err = time.ParseDuration(args[1])
+		ts.Check(err)
+		args = args[2:]
+	}
+	start := time.Now()
+	err = ts.Exec(args[0], args[1:]...)
+	took := time.Since(start)
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[0], got, want)
+	}
+	if within > 0 && took > within {
+		ts.Fatalf("%s took %s, more than %s", args[0], took.Round(time.Millisecond), within)
+	}
+}
