@@ -68,29 +68,14 @@ type exitCode int
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			if c, ok := r.(exitCode); ok {
-				code = min(int(c), 1)
-				return
-			}
 			fmt.Fprintf(stderr, "probe: internal error: %v\n", r)
 			code = 1
 		}
 	}()
-	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("probe"),
-		kong.Description("Health checks for containers: HTTP(S), TCP and shutdown-marker checks. Exit 0 is healthy; 1 is unhealthy or draining."),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(c int) { panic(exitCode(c)) }),
-		kong.DefaultEnvars("PROBE"),
-		ignoreEmptyEnvars(),
-		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
-	)
-	if err != nil {
-		fmt.Fprintf(stderr, "probe: internal error: %v\n", err)
-		return 1
+	cli, kctx, code, err := parse(args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
-	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", oneLine(err.Error()))
 		return 1
@@ -105,6 +90,37 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "probe: error: %s\n", oneLine(err.Error()))
 		return 1
 	}
+}
+
+// parse parses the command line. A code of 0 or more means kong ended the
+// run itself (--help, --version) and it is the exit code to use.
+func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Context, code int, err error) {
+	code = -1
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(exitCode)
+			if !ok {
+				panic(r)
+			}
+			// Only 0 and 1 leave probe: kong's 80 for usage errors becomes 1.
+			code = min(int(c), 1)
+		}
+	}()
+	cli = &CLI{}
+	parser, err := kong.New(cli,
+		kong.Name("probe"),
+		kong.Description("Health checks for containers: HTTP(S), TCP and shutdown-marker checks. Exit 0 is healthy; 1 is unhealthy or draining."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(c int) { panic(exitCode(c)) }),
+		kong.DefaultEnvars("PROBE"),
+		ignoreEmptyEnvars(),
+		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
+	)
+	if err != nil {
+		return nil, nil, -1, fmt.Errorf("internal error: %w", err)
+	}
+	kctx, err = parser.Parse(args)
+	return cli, kctx, code, err
 }
 
 // Options turns the shared flags into the runner's options.

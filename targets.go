@@ -30,7 +30,7 @@ type TargetFlags struct {
 	Cert     string `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
 	Key      string `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
 
-	Send   string         `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
+	Send   string  `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
 	Expect Pattern `placeholder:"REGEXP" group:"TCP" help:"Fail unless the reply matches this regular expression."`
 }
 
@@ -100,7 +100,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 	shown := redactRaw(raw)
 	if !strings.Contains(raw, "://") {
 		// "localhost:8080" would parse as scheme "localhost"; say what is meant.
-		return nil, fmt.Errorf("target %q has no scheme: write http://%s or tcp://%s", shown, shown, shown)
+		return nil, fmt.Errorf("target %q has no scheme: write %q or %q", shown, "http://"+shown, "tcp://"+shown)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

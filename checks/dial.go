@@ -46,7 +46,7 @@ func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("dns: cannot resolve %q: %w", host, unwrapDNS(err))
+		return nil, fmt.Errorf("dns: cannot resolve %q: %s", host, dnsCause(err))
 	}
 	if len(addrs) == 0 {
 		return nil, fmt.Errorf("dns: no addresses for %q", host)
@@ -63,12 +63,21 @@ func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	return append(v4, v6...), nil
 }
 
-func unwrapDNS(err error) error {
+// dnsCause shortens "read udp [::1]:47521->[::1]:53: read: connection
+// refused" to "connection refused (server [::1]:53)".
+func dnsCause(err error) string {
 	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return errors.New(dnsErr.Err)
+	if !errors.As(err, &dnsErr) {
+		return err.Error()
 	}
-	return err
+	cause := dnsErr.Err
+	if i := strings.LastIndex(cause, ": "); i >= 0 {
+		cause = cause[i+2:]
+	}
+	if dnsErr.Server != "" {
+		cause += " (server " + dnsErr.Server + ")"
+	}
+	return cause
 }
 
 // Dial connects to host:port over TCP. It tries every address of host, in

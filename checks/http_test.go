@@ -61,11 +61,11 @@ func TestHTTP(t *testing.T) {
 	p := testserver.Certs()
 
 	tests := []struct {
-		name    string
-		check   checks.HTTP
-		timeout time.Duration
-		wantErr string // "" means healthy
-		seen    string
+		name     string
+		check    checks.HTTP
+		timeout  time.Duration
+		wantErr  string // "" means healthy
+		seen     string
 		timeout_ bool
 	}{
 		{name: "healthy", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz")}, seen: "HTTP 200 OK"},

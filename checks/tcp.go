@@ -106,7 +106,12 @@ func (t *TCP) ioError(ctx context.Context, op string, err error) error {
 func Unescape(s string) ([]byte, error) {
 	var out []byte
 	for len(s) > 0 {
-		if s[0] == '\\' && len(s) > 1 && s[1] == '0' && (len(s) == 2 || s[2] < '0' || s[2] > '7') {
+		if s[0] != '\\' {
+			// Bytes pass through as they are, even when they are not UTF-8.
+			out, s = append(out, s[0]), s[1:]
+			continue
+		}
+		if len(s) > 1 && s[1] == '0' && (len(s) == 2 || s[2] < '0' || s[2] > '7') {
 			out, s = append(out, 0), s[2:]
 			continue
 		}

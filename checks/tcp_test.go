@@ -30,10 +30,10 @@ func TestTCP(t *testing.T) {
 	emptyH, emptyP := hostPort(t, serve(t, "empty", "tcp4", "127.0.0.1:0"))
 
 	tests := []struct {
-		name    string
-		check   checks.TCP
-		timeout time.Duration
-		wantErr string
+		name      string
+		check     checks.TCP
+		timeout   time.Duration
+		wantErr   string
 		isTimeout bool
 	}{
 		{name: "connect", check: checks.TCP{Host: redisH, Port: redisP}},

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// secret is planted in the userinfo of fuzzed targets; no error may echo it.
+const secret = "S3CR3TPW"
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{
+		"http://127.0.0.1:8080/healthz", "https://[::1]:8443/", "tcp://db:5432", "tls://x:1",
+		"ftp://x", "localhost:8080", "http://[::1", "http://x:99999/", "tcp://x", "http://:80/", "://x",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, raw string, withSecret bool) {
+		if withSecret {
+			if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+				raw = scheme + "://user:" + secret + "@" + rest
+			}
+		}
+		u, err := ParseTarget(raw)
+		if err != nil {
+			if strings.Contains(err.Error(), secret) && !strings.Contains(strings.Replace(raw, "user:"+secret+"@", "", 1), secret) {
+				t.Fatalf("error leaks the password: %q", err)
+			}
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("error spans lines: %q", err)
+			}
+			return
+		}
+		switch u.Scheme {
+		case "http", "https", "tcp", "tls":
+		default:
+			t.Fatalf("accepted scheme %q", u.Scheme)
+		}
+		if u.Hostname() == "" {
+			t.Fatalf("accepted %q without a host", raw)
+		}
+	})
+}
+
+// FuzzCLI parses arbitrary command lines and builds their checks without
+// running them (so no fuzzed host is ever contacted): no panic, and any error
+// is one line.
+func FuzzCLI(f *testing.F) {
+	for _, s := range []string{
+		"http://127.0.0.1:8080/healthz",
+		"https://127.0.0.1:8443/healthz\x00--insecure\x00-H\x00Host: api.example.com",
+		"tcp://127.0.0.1:6379\x00--send\x00PING\\r\\n\x00--expect\x00+PONG",
+		"--timeout\x005x\x00http://x/",
+		"--status\x00200-299,304\x00--max-body\x0064KiB\x00http://x/",
+		"--help", "--version", "check\x00--help", "-o\x00json\x00-v\x00tcp://x:1",
+		"--expect-body\x00(\x00http://x/", "-H\x00bad\x00http://x/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		cli, _, code, err := parse(args, io.Discard, io.Discard)
+		if code >= 0 {
+			if code != 0 && code != 1 {
+				t.Fatalf("exit code %d", code)
+			}
+			return
+		}
+		if err != nil {
+			if strings.ContainsAny(oneLine(err.Error()), "\n\r") {
+				t.Fatalf("error spans lines: %q", err)
+			}
+			return
+		}
+		if _, err := cli.Globals.Options(); err != nil {
+			return
+		}
+		if _, err := cli.Check.Build(cli.Check.Targets); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+			t.Fatalf("error spans lines: %q", err)
+		}
+	})
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+)
+
+func TestParseDefaults(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	t.Setenv("PROBE_TIMEOUT", "")
+	cli, _, code, err := parse([]string{"http://127.0.0.1:8080/healthz"}, io.Discard, io.Discard)
+	if err != nil || code != -1 {
+		t.Fatalf("parse: code %d, %v", code, err)
+	}
+	g := cli.Globals
+	if g.Timeout != 5*time.Second || g.Marker != checks.DefaultMarker || g.NoMarker || g.Retries != 0 || g.Output != "text" {
+		t.Errorf("globals: %+v", g)
+	}
+	c := cli.Check
+	if c.Status.String() != "200-399" || c.MaxBody != 1<<20 || c.MaxRedirects != 0 || c.Method != "GET" {
+		t.Errorf("check flags: status %s, max-body %s, redirects %d, method %s", c.Status, c.MaxBody, c.MaxRedirects, c.Method)
+	}
+	if len(c.Targets) != 1 {
+		t.Errorf("targets: %q", c.Targets)
+	}
+}
+
+func TestParseFlagsAfterTargets(t *testing.T) {
+	cli, _, _, err := parse([]string{"https://127.0.0.1:8443/healthz", "--insecure", "-H", "Host: api.example.com", "-H", "X-A: b"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cli.Check.Insecure || len(cli.Check.Header) != 2 || cli.Check.Header[0] != "Host: api.example.com" {
+		t.Fatalf("flags after the target were lost: %+v", cli.Check.TargetFlags)
+	}
+	targets, err := cli.Check.Build(cli.Check.Targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := targets[0].Check.(*checks.HTTP)
+	if !ok || h.TLS == nil || !h.TLS.InsecureSkipVerify || h.Header[0] != (checks.Header{Name: "Host", Value: "api.example.com"}) {
+		t.Fatalf("built check: %+v", targets[0].Check)
+	}
+}
+
+// TestRunExitCodes pins the only two exit codes: kong's 80 never leaks.
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"--help"}, 0, "Usage: probe", ""},
+		{[]string{"--version"}, 0, "probe dev", ""},
+		{[]string{"--bogus"}, 1, "", "probe: error: unknown flag --bogus (see probe --help)\n"},
+		{[]string{"-o", "xml", "http://x/"}, 1, "", "probe: error: --output must be one of"},
+		{[]string{"--timeout", "soon", "http://x/"}, 1, "", "probe: error: --timeout:"},
+		{[]string{}, 1, "", "probe: error: no target given"},
+		{[]string{"--no-marker", "--timeout", "1s", "tcp://127.0.0.1:1"}, 1, "unhealthy tcp://127.0.0.1:1", ""},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if !strings.Contains(stdout.String(), tc.stdout) || !strings.HasPrefix(stderr.String(), tc.stderr) {
+				t.Errorf("stdout %q, stderr %q; want %q and %q", stdout.String(), stderr.String(), tc.stdout, tc.stderr)
+			}
+			if strings.Count(stderr.String(), "\n") > 1 {
+				t.Errorf("stderr spans lines: %q", stderr.String())
+			}
+		})
+	}
+}
