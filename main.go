@@ -119,8 +119,78 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 	if err != nil {
 		return nil, nil, -1, fmt.Errorf("internal error: %w", err)
 	}
-	kctx, err = parser.Parse(args)
+	kctx, err = parser.Parse(hoistTargets(parser.Model.Node, args))
 	return cli, kctx, code, err
+}
+
+// hoistTargets moves the targets of a command after every flag. kong reads
+// a list of positional arguments only while no flag interrupts it, so
+// "probe URL --expect-body UP tcp://db:5432" would fail; users of curl expect
+// flags anywhere. Everything from "--" on, and any argument list with an
+// unknown flag, is left as it is, for kong to judge.
+func hoistTargets(root *kong.Node, args []string) []string {
+	node, prefix, rest := root.DefaultCmd, []string(nil), args
+	if len(args) > 0 {
+		for _, c := range root.Children {
+			if c.Type == kong.CommandNode && c.Name == args[0] {
+				node, prefix, rest = c, args[:1], args[1:]
+			}
+		}
+	}
+	if node == nil {
+		return args
+	}
+	byName, byShort := map[string]*kong.Flag{}, map[rune]*kong.Flag{}
+	for _, n := range []*kong.Node{root, node} {
+		for _, group := range n.AllFlags(false) {
+			for _, f := range group {
+				byName[f.Name] = f
+				if f.Short != 0 {
+					byShort[f.Short] = f
+				}
+			}
+		}
+	}
+	takesValue := func(f *kong.Flag) bool { return !f.IsBool() && !f.IsCounter() }
+	flags := append([]string(nil), prefix...)
+	var targets, tail []string
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			tail = rest[i:]
+			i = len(rest)
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f, known := byName[name]
+			if !known {
+				return args
+			}
+			flags = append(flags, a)
+			if !hasValue && takesValue(f) && i+1 < len(rest) {
+				i++
+				flags = append(flags, rest[i])
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			for j, r := range a[1:] {
+				f, known := byShort[r]
+				if !known {
+					return args
+				}
+				if takesValue(f) {
+					if j+2 == len(a) && i+1 < len(rest) { // "-H" "value"
+						i++
+						flags = append(flags, rest[i])
+					}
+					break
+				}
+			}
+		default:
+			targets = append(targets, a)
+		}
+	}
+	return append(append(flags, targets...), tail...)
 }
 
 // Options turns the shared flags into the runner's options.

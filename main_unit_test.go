@@ -80,3 +80,34 @@ func TestRunExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// kong reads a positional list only until a flag interrupts it; probe lets
+// flags sit anywhere, as curl does.
+func TestFlagsBetweenTargets(t *testing.T) {
+	tests := []struct {
+		args    []string
+		targets []string
+	}{
+		{[]string{"http://a/", "--status", "200", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"http://a/", "-k", "tcp://b:1", "-H", "Host: x", "tls://c:2"}, []string{"http://a/", "tcp://b:1", "tls://c:2"}},
+		{[]string{"http://a/", "--status=200", "-vH", "X: y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"-t", "1s", "http://a/", "-Hx:y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"check", "http://a/", "-k", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"http://a/", "--send=-v", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"--", "http://a/", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+	}
+	for _, tc := range tests {
+		cli, _, _, err := parse(tc.args, io.Discard, io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if strings.Join(cli.Check.Targets, " ") != strings.Join(tc.targets, " ") {
+			t.Errorf("%q: targets %q, want %q", tc.args, cli.Check.Targets, tc.targets)
+		}
+	}
+	// An unknown flag is still kong's to report, in one line.
+	if _, _, _, err := parse([]string{"http://a/", "--nope", "tcp://b:1"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "unknown flag --nope") {
+		t.Errorf("unknown flag: %v", err)
+	}
+}

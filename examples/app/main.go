@@ -1,0 +1,77 @@
+// Command app is the small demo app that probe checks in the examples and
+// the demo. It serves /healthz, can be told to fail, and shuts down
+// gracefully on SIGTERM, finishing the requests in flight.
+//
+//	GET  /healthz                200 {"status":"UP"}, or 503 {"status":"DOWN"} while failing
+//	POST /admin/health?up=false  make /healthz fail; up=true heals it
+//	GET  /work?ms=N              answer after N milliseconds (a slow request)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	addr := flag.String("listen", "127.0.0.1:8080", "address to serve on")
+	grace := flag.Duration("shutdown-timeout", 10*time.Second, "longest wait for requests in flight on SIGTERM")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("app: ")
+
+	var down atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"status":"DOWN"}`)
+			return
+		}
+		fmt.Fprint(w, `{"status":"UP"}`)
+	})
+	mux.HandleFunc("POST /admin/health", func(w http.ResponseWriter, r *http.Request) {
+		up, err := strconv.ParseBool(r.URL.Query().Get("up"))
+		if err != nil {
+			http.Error(w, "want ?up=true or ?up=false", http.StatusBadRequest)
+			return
+		}
+		down.Store(!up)
+		fmt.Fprintf(w, "up=%v\n", up)
+	})
+	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintf(w, "done after %dms\n", ms)
+	})
+
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Printf("serving on %s", *addr)
+
+	select {
+	case err := <-errc:
+		log.Fatalf("cannot serve: %v", err)
+	case sig := <-stop:
+		log.Printf("%s: finishing requests in flight, then exiting", sig)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("shutdown: %v", err)
+	}
+	log.Printf("bye")
+}

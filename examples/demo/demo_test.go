@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"testing"
+)
+
+// TestDemo runs the README's first command and checks that its transcript
+// shows every state with the right exit code.
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		`(?m)^healthy http://127\.0\.0\.1:\d+/healthz in .*: HTTP 200 OK\n\[exit 0\]$`,
+		`(?m)^  phases: connect .*, first byte .*, total .*$`,
+		`(?m)^healthy tcp://127\.0\.0\.1:\d+ in .*: connected\n\[exit 0\]$`,
+		`(?m)^unhealthy http://.*: HTTP 503 Service Unavailable, want 200-399 \(--status\)\n\[exit 1\]$`,
+		`(?m)^draining http://.*: shutdown marker .* present for \d+s\n\[exit 1\]$`,
+		`(?m)^\{"state":"draining",.*\}\n\[exit 1\]$`,
+		`(?m)^unhealthy http://.*: connect: connection refused \(127\.0\.0\.1:\d+\)\n\[exit 1\]$`,
+		`(?m)^unhealthy http://.* in .*, 4 attempts: connect: connection refused`,
+		`(?m)^app: bye$`,
+	} {
+		if !regexp.MustCompile(want).Match(out.Bytes()) {
+			t.Errorf("the demo transcript lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("transcript:\n%s", out.String())
+	}
+}

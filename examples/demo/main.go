@@ -1,0 +1,172 @@
+// Command demo shows probe's main job on this machine with nothing but Go:
+// it builds probe and the demo app, starts the app on loopback, and runs
+// probe against it while the app is healthy, failing, draining and gone.
+//
+//	go run ./examples/demo
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// lockedWriter lets the app's log and the transcript share one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func run(w io.Writer) error {
+	out := &lockedWriter{w: w}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "probe-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	probeBin, appBin := filepath.Join(dir, "probe"), filepath.Join(dir, "app")
+	fmt.Fprintln(out, "# building probe and the demo app")
+	for bin, pkg := range map[string]string{probeBin: ".", appBin: "./examples/app"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	app := exec.Command(appBin, "-listen", addr)
+	app.Stderr = out
+	if err := app.Start(); err != nil {
+		return err
+	}
+	defer app.Process.Kill() //nolint:errcheck
+	base := "http://" + addr
+	marker := filepath.Join(dir, "probe.draining")
+	// The demo's own marker, so it never touches this machine's /dev/shm.
+	env := append(os.Environ(), "PROBE_MARKER="+marker)
+	sh := func(args ...string) {
+		fmt.Fprintf(out, "$ probe %s\n", strings.Join(quote(args), " "))
+		cmd := exec.Command(probeBin, args...)
+		cmd.Env = env
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		fmt.Fprintf(out, "%s[exit %d]\n\n", buf.String(), code)
+	}
+	post := func(path string) error {
+		resp, err := http.Post(base+path, "text/plain", nil)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+
+	fmt.Fprintln(out, "\n# 1. the app starts; probe waits for it with retries")
+	sh("--retries", "20", "--retry-delay", "100ms", base+"/healthz")
+	fmt.Fprintln(out, "# 2. healthy, with phase timings, and with a body check and a second target")
+	sh("-v", base+"/healthz")
+	sh(base+"/healthz", "--expect-body", `"status":"UP"`, "tcp://"+addr)
+
+	fmt.Fprintln(out, "# 3. the app reports itself down: unhealthy, exit 1")
+	if err := post("/admin/health?up=false"); err != nil {
+		return err
+	}
+	sh(base + "/healthz")
+	if err := post("/admin/health?up=true"); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out, "# 4. the shutdown marker appears (probe exec and probe drain make it): draining, exit 1,")
+	fmt.Fprintln(out, "#    while the app still serves; a liveness check with --no-marker still passes")
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		return err
+	}
+	sh(base + "/healthz")
+	sh("--no-marker", base+"/healthz")
+	sh("-o", "json", base+"/healthz")
+	if err := os.Remove(marker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out, "# 5. SIGTERM: the app finishes and exits; probe names what failed")
+	if err := app.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if err := app.Wait(); err != nil {
+		return fmt.Errorf("app exit: %w", err)
+	}
+	sh(base + "/healthz")
+	sh("--timeout", "1s", "--retries", "3", "--retry-delay", "200ms", base+"/healthz")
+	return nil
+}
+
+func quote(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, ` "'`) {
+			out[i] = "'" + a + "'"
+		}
+	}
+	return out
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run the demo inside the probe repository: go run ./examples/demo")
+		}
+		dir = parent
+	}
+}
