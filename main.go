@@ -251,19 +251,17 @@ func (c *CheckCmd) Run(g *Globals, env *Env) error {
 }
 
 // ignoreEmptyEnvars makes an empty PROBE_... variable count as unset, as
-// "PROBE_TIMEOUT:" in a compose file or "env X=" leaves it set but empty.
-// It must come after kong.DefaultEnvars.
+// "PROBE_TIMEOUT:" in a compose file leaves it set but empty; kong would try
+// to parse "". It must come after kong.DefaultEnvars.
 func ignoreEmptyEnvars() kong.Option {
 	var walk func(n *kong.Node)
 	walk = func(n *kong.Node) {
 		for _, f := range n.Flags {
-			kept := f.Tag.Envs[:0:0]
 			for _, name := range f.Tag.Envs {
-				if os.Getenv(name) != "" {
-					kept = append(kept, name)
+				if v, set := os.LookupEnv(name); set && v == "" {
+					os.Unsetenv(name)
 				}
 			}
-			f.Tag.Envs = kept
 		}
 		for _, c := range n.Children {
 			walk(c)

@@ -19,11 +19,11 @@ type TargetFlags struct {
 	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
 	Body         string              `short:"d" group:"HTTP" help:"Request body."`
 	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
-	Status       checks.StatusRanges `default:"200-399" placeholder:"LIST" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
+	Status       checks.StatusRanges `default:"200-399" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
 	ExpectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression."`
 	RejectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression."`
-	MaxBody      checks.Size         `default:"1MiB" placeholder:"SIZE" group:"HTTP" help:"Largest body read; a larger one fails."`
-	MaxRedirects int                 `default:"0" placeholder:"N" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
+	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
 
 	Insecure bool   `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
 	CA       string `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
