@@ -35,6 +35,52 @@ func mustURL(t *testing.T, raw string) *url.URL {
 
 func caConfig() *tls.Config { return &tls.Config{RootCAs: testserver.Certs().CAPool} }
 
+// want is what a table case expects of one check: healthy (the zero value,
+// optionally with what it saw), an error containing err, or a timeout in a
+// given phase.
+type want struct {
+	timeout   time.Duration // the deadline; 5s when zero
+	err       string
+	timeoutIn string
+	seen      string
+}
+
+// expect runs c and checks the outcome against w.
+func expect(t *testing.T, c interface{ Run(context.Context) error }, w want) {
+	t.Helper()
+	if w.timeout == 0 {
+		w.timeout = 5 * time.Second
+	}
+	err, tr := runCheck(t, c, w.timeout)
+	t.Logf("error: %v", err)
+	switch {
+	case w.timeoutIn != "":
+		if !checks.IsTimeout(err) {
+			t.Fatalf("want a timeout, got %v", err)
+		}
+		if tr.Current() != w.timeoutIn {
+			t.Errorf("timed out in phase %q, want %q", tr.Current(), w.timeoutIn)
+		}
+	case w.err == "":
+		if err != nil {
+			t.Fatalf("want healthy, got %v", err)
+		}
+		if w.seen != "" && tr.Seen() != w.seen {
+			t.Errorf("seen %q, want %q", tr.Seen(), w.seen)
+		}
+	default:
+		if err == nil {
+			t.Fatalf("want an error containing %q, got healthy (%s)", w.err, tr.Seen())
+		}
+		if !strings.Contains(err.Error(), w.err) {
+			t.Fatalf("error %q does not contain %q", err, w.err)
+		}
+		if strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("error spans lines: %q", err)
+		}
+	}
+}
+
 // runCheck runs c under a deadline and fails the test if c overstays it.
 func runCheck(t *testing.T, c interface{ Run(context.Context) error }, timeout time.Duration) (error, *checks.Trace) {
 	t.Helper()
@@ -61,89 +107,55 @@ func TestHTTP(t *testing.T) {
 	p := testserver.Certs()
 
 	tests := []struct {
-		name     string
-		check    checks.HTTP
-		timeout  time.Duration
-		wantErr  string // "" means healthy
-		seen     string
-		timeout_ bool
+		name  string
+		check checks.HTTP
+		want
 	}{
-		{name: "healthy", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz")}, seen: "HTTP 200 OK"},
+		{name: "healthy", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz")}, want: want{seen: "HTTP 200 OK"}},
 		{name: "localhost reaches an IPv4 server", check: checks.HTTP{URL: mustURL(t, "http://localhost:"+appPort+"/healthz")}},
 		{name: "localhost reaches an IPv6-only server", check: checks.HTTP{URL: mustURL(t, "http://localhost:"+v6Port+"/healthz")}},
 		{name: "ipv6 literal", check: checks.HTTP{URL: mustURL(t, "http://"+v6+"/healthz")}},
-		{name: "503 fails", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/status/503")}, wantErr: "HTTP 503 Service Unavailable, want 200-399"},
+		{name: "503 fails", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/status/503")}, want: want{err: "HTTP 503 Service Unavailable, want 200-399"}},
 		{name: "status list accepts 503", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/status/503"), Status: checks.StatusRanges{{200, 299}, {503, 503}}}},
-		{name: "3xx passes by default without following", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect")}, seen: "HTTP 302 Found"},
-		{name: "3xx fails a strict status", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), Status: checks.StatusRanges{{200, 299}}}, wantErr: "HTTP 302 Found, want 200-299"},
-		{name: "redirect followed", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), MaxRedirects: 3, ExpectBody: regexp.MustCompile(`UP`)}, seen: "HTTP 200 OK"},
-		{name: "redirect loop", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 10}, wantErr: "redirect loop"},
-		{name: "self redirect", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/self"), MaxRedirects: 1}, wantErr: "redirect loop"},
-		{name: "too many redirects", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 1}, wantErr: "too many redirects"},
+		{name: "3xx passes by default without following", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect")}, want: want{seen: "HTTP 302 Found"}},
+		{name: "3xx fails a strict status", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), Status: checks.StatusRanges{{200, 299}}}, want: want{err: "HTTP 302 Found, want 200-299"}},
+		{name: "redirect followed", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), MaxRedirects: 3, ExpectBody: regexp.MustCompile(`UP`)}, want: want{seen: "HTTP 200 OK"}},
+		{name: "redirect loop", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 10}, want: want{err: "redirect loop"}},
+		{name: "self redirect", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/self"), MaxRedirects: 1}, want: want{err: "redirect loop"}},
+		{name: "too many redirects", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 1}, want: want{err: "too many redirects"}},
 		{name: "expect body matches", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), ExpectBody: regexp.MustCompile(`"status":"UP"`)}},
-		{name: "expect body does not match", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), ExpectBody: regexp.MustCompile(`DOWN`)}, wantErr: `does not match --expect-body "DOWN"`},
-		{name: "reject body matches", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), RejectBody: regexp.MustCompile(`UP`)}, wantErr: `matches --reject-body "UP"`},
+		{name: "expect body does not match", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), ExpectBody: regexp.MustCompile(`DOWN`)}, want: want{err: `does not match --expect-body "DOWN"`}},
+		{name: "reject body matches", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), RejectBody: regexp.MustCompile(`UP`)}, want: want{err: `matches --reject-body "UP"`}},
 		{name: "method and body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/post-only"), Method: "POST", Body: "x"}},
-		{name: "wrong method", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/post-only")}, wantErr: "HTTP 405"},
+		{name: "wrong method", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/post-only")}, want: want{err: "HTTP 405"}},
 		{name: "host header is sent", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/echo"), Header: []checks.Header{{"Host", "api.example.com"}}, ExpectBody: regexp.MustCompile(`host=api.example.com\n`)}},
 		{name: "custom header is sent", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/echo"), Header: []checks.Header{{"X-Probe", "yes"}}, ExpectBody: regexp.MustCompile(`X-Probe=yes`)}},
 		{name: "userinfo becomes basic auth", check: checks.HTTP{URL: mustURL(t, "http://u:secret@"+app+"/echo"), ExpectBody: regexp.MustCompile(`Authorization=Basic dTpzZWNyZXQ=`)}},
-		{name: "body over --max-body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/big"), MaxBody: 1 << 20}, wantErr: "larger than --max-body 1MiB"},
+		{name: "body over --max-body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/big"), MaxBody: 1 << 20}, want: want{err: "larger than --max-body 1MiB"}},
 		{name: "https verified with CA", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/healthz"), TLS: caConfig()}},
 		{name: "https host header sets SNI", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/echo"), TLS: caConfig(), Header: []checks.Header{{"Host", "api.example.com"}}, ExpectBody: regexp.MustCompile(`sni=api.example.com`)}},
-		{name: "https unknown CA", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/healthz")}, wantErr: "certificate signed by unknown authority"},
+		{name: "https unknown CA", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/healthz")}, want: want{err: "certificate signed by unknown authority"}},
 		{name: "https insecure", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-selfsigned", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: &tls.Config{InsecureSkipVerify: true}}},
-		{name: "https self-signed", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-selfsigned", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, wantErr: "unknown authority"},
-		{name: "https expired", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-expired", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, wantErr: "tls: certificate expired at"},
-		{name: "https wrong host", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-wronghost", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, wantErr: `certificate is not valid for "127.0.0.1"`},
+		{name: "https self-signed", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-selfsigned", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: "unknown authority"}},
+		{name: "https expired", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-expired", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: "tls: certificate expired at"}},
+		{name: "https wrong host", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-wronghost", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: `certificate is not valid for "127.0.0.1"`}},
 		{name: "mtls with client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: &tls.Config{RootCAs: p.CAPool, Certificates: []tls.Certificate{p.Client}}}},
-		{name: "mtls without client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: caConfig()}, wantErr: "tls"},
-		{name: "refused", check: checks.HTTP{URL: mustURL(t, "http://127.0.0.1:1/")}, wantErr: "connect: connection refused"},
-		{name: "unresolvable host", check: checks.HTTP{URL: mustURL(t, "http://no-such-host.invalid/")}, wantErr: "dns:"},
-		{name: "silent server", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "silent", "tcp4", "127.0.0.1:0")+"/")}, timeout: 300 * time.Millisecond, timeout_: true},
-		{name: "dripping headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "drip", "tcp4", "127.0.0.1:0")+"/")}, timeout: 300 * time.Millisecond, timeout_: true},
-		{name: "endless body", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "endless", "tcp4", "127.0.0.1:0")+"/"), MaxBody: 64 << 10}, wantErr: "larger than --max-body 64KiB"},
-		{name: "oversized headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "bigheaders", "tcp4", "127.0.0.1:0")+"/")}, wantErr: "response headers are larger than 16KiB"},
-		{name: "garbage", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "garbage", "tcp4", "127.0.0.1:0")+"/")}, wantErr: `not an HTTP response: it starts with "SSH-2.0`},
-		{name: "reset mid-response", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "reset", "tcp4", "127.0.0.1:0")+"/")}, wantErr: "in the middle of the response"},
-		{name: "empty reply", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "empty", "tcp4", "127.0.0.1:0")+"/")}, wantErr: "empty reply"},
-		{name: "https to a plain http server", check: checks.HTTP{URL: mustURL(t, "https://"+app+"/")}, wantErr: "did not answer with TLS"},
+		{name: "mtls without client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: caConfig()}, want: want{err: "tls"}},
+		{name: "refused", check: checks.HTTP{URL: mustURL(t, "http://127.0.0.1:1/")}, want: want{err: "connect: connection refused"}},
+		{name: "unresolvable host", check: checks.HTTP{URL: mustURL(t, "http://no-such-host.invalid/")}, want: want{err: "dns:"}},
+		{name: "silent server", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "silent", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseFirstByte}},
+		{name: "dripping headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "drip", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseResponse}},
+		{name: "endless body", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "endless", "tcp4", "127.0.0.1:0")+"/"), MaxBody: 64 << 10}, want: want{err: "larger than --max-body 64KiB"}},
+		{name: "oversized headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "bigheaders", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "response headers are larger than 16KiB"}},
+		{name: "garbage", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "garbage", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: `not an HTTP response: it starts with "SSH-2.0`}},
+		{name: "reset mid-response", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "reset", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "in the middle of the response"}},
+		{name: "empty reply", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "empty", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "empty reply"}},
+		{name: "https to a plain http server", check: checks.HTTP{URL: mustURL(t, "https://"+app+"/")}, want: want{err: "did not answer with TLS"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			timeout := tc.timeout
-			if timeout == 0 {
-				timeout = 5 * time.Second
-			}
-			err, tr := runCheck(t, &tc.check, timeout)
-			t.Logf("error: %v", err)
-			switch {
-			case tc.timeout_:
-				if !checks.IsTimeout(err) {
-					t.Fatalf("want a timeout, got %v", err)
-				}
-				if tr.Current() == "" {
-					t.Errorf("a timeout must leave the phase it hit in the trace")
-				}
-			case tc.wantErr == "":
-				if err != nil {
-					t.Fatalf("want healthy, got %v", err)
-				}
-				if tc.seen != "" && tr.Seen() != tc.seen {
-					t.Errorf("seen %q, want %q", tr.Seen(), tc.seen)
-				}
-			default:
-				if err == nil {
-					t.Fatalf("want an error containing %q, got healthy (%s)", tc.wantErr, tr.Seen())
-				}
-				if !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %q does not contain %q", err, tc.wantErr)
-				}
-				if strings.Contains(err.Error(), "\n") {
-					t.Errorf("error spans lines: %q", err)
-				}
-			}
+			expect(t, &tc.check, tc.want)
 		})
 	}
 }
