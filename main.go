@@ -246,6 +246,7 @@ func (c *CheckCmd) Run(g *Globals, env *Env) error {
 	if err != nil {
 		return err
 	}
+	opt.Secrets = c.Secrets(c.Targets)
 	checks.UserAgent = "probe/" + version
 	return g.Report(env, probe.Run(context.Background(), targets, opt))
 }

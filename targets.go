@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -49,10 +50,42 @@ func (p *Pattern) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// Secrets lists what output must never show: the values of secret headers
+// and the userinfo of targets, also as the Basic credentials they become.
+func (f *TargetFlags) Secrets(raw []string) []string {
+	var out []string
+	for _, h := range f.Header {
+		name, value, _ := strings.Cut(h, ":")
+		if checks.IsSecretHeader(strings.TrimSpace(name)) {
+			value = strings.TrimSpace(value)
+			out = append(out, value)
+			if _, cred, ok := strings.Cut(value, " "); ok { // "Bearer TOKEN"
+				out = append(out, strings.TrimSpace(cred))
+			}
+		}
+	}
+	for _, r := range raw {
+		u, err := url.Parse(r)
+		if err != nil || u.User == nil {
+			continue
+		}
+		name := u.User.Username()
+		if pass, ok := u.User.Password(); ok {
+			out = append(out, pass, base64.StdEncoding.EncodeToString([]byte(name+":"+pass)))
+		} else {
+			out = append(out, name, base64.StdEncoding.EncodeToString([]byte(name+":")))
+		}
+	}
+	return out
+}
+
 // Build turns target URLs into checks, or says which target or flag is wrong.
 func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
 	if f.MaxRedirects < 0 {
 		return nil, errors.New("--max-redirects cannot be negative")
+	}
+	if f.MaxBody <= 0 {
+		return nil, errors.New("--max-body must be above zero")
 	}
 	headers, err := parseHeaders(f.Header)
 	if err != nil {

@@ -73,7 +73,7 @@ func handshake(ctx context.Context, conn net.Conn, base *tls.Config, serverName 
 
 func tlsError(err error, cfg *tls.Config) error {
 	if IsTimeout(err) {
-		return err
+		return context.DeadlineExceeded
 	}
 	var unknown x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError

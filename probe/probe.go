@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,7 @@ type Options struct {
 	Retries    int           // extra attempts after a failure, within Timeout
 	RetryDelay time.Duration // pause between attempts
 	Marker     string        // shutdown marker path; "" ignores draining
+	Secrets    []string      // never printed: masked wherever a reply or error echoes them
 }
 
 // Result is the outcome of one target.
@@ -120,7 +122,7 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	finished := make(chan done, len(targets))
 	traces := make([]atomic.Pointer[checks.Trace], len(targets))
 	for i, t := range targets {
-		go func() { finished <- done{i, attempt(ctx, t, opt, &traces[i])} }()
+		go func() { finished <- done{i, attempt(ctx, start, t, opt, &traces[i])} }()
 	}
 	got := make([]bool, len(targets))
 	deadline, _ := ctx.Deadline()
@@ -135,6 +137,12 @@ wait:
 			break wait
 		}
 	}
+	defer func() {
+		for i := range report.Results {
+			report.Results[i].Detail = scrub(report.Results[i].Detail, opt.Secrets)
+			report.Results[i].Reply = scrub(report.Results[i].Reply, opt.Secrets)
+		}
+	}()
 	for i, t := range targets {
 		if !got[i] {
 			// The check ignored its deadline; report it from its trace.
@@ -150,9 +158,9 @@ wait:
 	return report
 }
 
-// attempt runs one target, retrying within the deadline.
-func attempt(ctx context.Context, t Target, opt Options, current *atomic.Pointer[checks.Trace]) Result {
-	start := time.Now()
+// attempt runs one target, retrying within the deadline. Durations count
+// from start, the start of the run, which the deadline counts from too.
+func attempt(ctx context.Context, start time.Time, t Target, opt Options, current *atomic.Pointer[checks.Trace]) Result {
 	res := Result{Target: t.Name, Kind: t.Kind}
 	for {
 		res.Attempts++
@@ -166,7 +174,8 @@ func attempt(ctx context.Context, t Target, opt Options, current *atomic.Pointer
 		}
 		res.State, res.Phase = Unhealthy, tr.Current()
 		if checks.IsTimeout(err) {
-			extra := strings.TrimPrefix(strings.TrimPrefix(err.Error(), context.DeadlineExceeded.Error()), "; ")
+			// A check may add what it saw so far: "context deadline exceeded; got ...".
+			_, extra, _ := strings.Cut(err.Error(), context.DeadlineExceeded.Error()+"; ")
 			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, extra)
 			return res
 		}
@@ -181,6 +190,26 @@ func attempt(ctx context.Context, t Target, opt Options, current *atomic.Pointer
 			return res
 		}
 	}
+}
+
+// scrub masks every secret in s, so that a server that echoes a credential
+// (or an error that quotes one) cannot leak it into docker inspect. Excerpts
+// are quoted and may be cut short ("...), so the quoted form and a cut-off
+// start of each secret are masked too.
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		quoted := strconv.QuoteToASCII(secret)
+		for _, form := range []string{secret, quoted[1 : len(quoted)-1]} {
+			s = strings.ReplaceAll(s, form, "***")
+			for k := len(form) - 1; k >= 3; k-- {
+				s = strings.ReplaceAll(s, form[:k]+`"...`, `***"...`)
+			}
+		}
+	}
+	return s
 }
 
 // runSafely turns a panic in a check into a failure of that check, so the

@@ -280,3 +280,22 @@ func TestWriteJSONSchema(t *testing.T) {
 		t.Errorf("phases: %v", c["phases"])
 	}
 }
+
+// A server may echo a credential back, whole or cut short in an excerpt.
+func TestRunMasksSecrets(t *testing.T) {
+	t.Parallel()
+	leak := func(context.Context) error {
+		return errors.New(`body does not match: "Authorization=Bearer tok-hunt"... and "sid=s\u00e9cr\u00e8t"`)
+	}
+	r := runBounded(t, []probe.Target{target("leaky", leak)}, probe.Options{Timeout: time.Second,
+		Secrets: []string{"Bearer tok-hunter2", "tok-hunter2", "sid=sécrèt"}})
+	d := r.Results[0].Detail
+	for _, bad := range []string{"tok-hun", "hunter", `s\u00e9cr`} {
+		if strings.Contains(d, bad) {
+			t.Errorf("detail leaks %q: %s", bad, d)
+		}
+	}
+	if !strings.Contains(d, `"Authorization=***"...`) {
+		t.Errorf("detail: %s", d)
+	}
+}
