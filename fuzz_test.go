@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,23 @@ func FuzzCLI(f *testing.F) {
 		}
 		if _, err := cli.Check.Build(cli.Check.Targets); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 			t.Fatalf("error spans lines: %q", err)
+		}
+	})
+}
+
+// FuzzPattern: any --expect text becomes a matcher, and text that is not a
+// valid regular expression matches itself literally.
+func FuzzPattern(f *testing.F) {
+	for _, s := range []string{"+PONG", `"status":"UP"`, "(", "[a-", `\`, "^220 ", "a{2,1}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var p Pattern
+		if err := p.UnmarshalText([]byte(text)); err != nil || p.Regexp == nil {
+			t.Fatalf("UnmarshalText(%q): %v", text, err)
+		}
+		if _, err := regexp.Compile(text); err != nil && !p.MatchString(text) {
+			t.Fatalf("literal %q does not match itself", text)
 		}
 	})
 }

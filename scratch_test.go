@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,11 +50,40 @@ func TestScratchChroot(t *testing.T) {
 	if len(entries) != 2 {
 		t.Fatalf("the root holds %d entries, want only probe and ca.pem", len(entries))
 	}
+	// A second root with a resolv.conf that points at a DNS server of the
+	// test's own on loopback, so no query leaves the machine.
+	withDNS := t.TempDir()
+	if err := os.Chmod(withDNS, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(filepath.Join(root, "probe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(withDNS, "probe"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(withDNS, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(withDNS, "etc", "resolv.conf"), []byte("nameserver 127.0.0.77\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dns, err := testserver.StartDNS("127.0.0.77:53", map[string]netip.Addr{"app.test": netip.MustParseAddr("127.0.0.1")})
+	if err != nil {
+		t.Fatalf("the test DNS server needs 127.0.0.77:53: %v", err)
+	}
+	defer dns.Close()
 	httpApp, err := testserver.Start("http", "tcp6", "[::1]:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer httpApp.Close()
+	v4App, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v4App.Close()
 	tlsApp, err := testserver.Start("https", "tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,14 +97,20 @@ func TestScratchChroot(t *testing.T) {
 		args     []string
 		wantExit int
 		want     string
+		dns      bool // run in the root with a resolv.conf
 	}{
-		{"localhost without /etc/hosts reaches an IPv6 app", "", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy http://localhost:"},
-		{"as nobody", "65534:65534", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy "},
-		{"https with --ca", "65534:65534", []string{"--ca", "/ca.pem", "https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://"},
-		{"https with SSL_CERT_FILE", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://"},
+		{"localhost without /etc/hosts reaches an IPv6 app", "", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy http://localhost:", false},
+		{"as nobody", "65534:65534", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy ", false},
+		{"https with --ca", "65534:65534", []string{"--ca", "/ca.pem", "https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false},
+		{"https with SSL_CERT_FILE", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false},
 		{"https without a CA bundle", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 1,
-			"tls: certificate signed by unknown authority (no CA bundle on this system; use --ca FILE, SSL_CERT_FILE or --insecure)"},
-		{"a name needs DNS, and there is none", "", []string{"--timeout", "2s", "http://app.internal:8080/"}, 1, "unhealthy http://app.internal:8080/"},
+			"tls: certificate signed by unknown authority (no CA bundle on this system; use --ca FILE, SSL_CERT_FILE or --insecure)", false},
+		{"a name needs DNS, and there is none", "", []string{"--timeout", "2s", "http://app.internal:8080/"}, 1,
+			`unhealthy http://app.internal:8080/ in`, false},
+		{"a name resolved through DNS", "65534:65534", []string{"-v", "http://app.test:" + port(v4App.Addr) + "/healthz"}, 0,
+			"  phases: dns ", true},
+		{"an unresolvable host", "", []string{"http://no-such-host.invalid/healthz"}, 1,
+			`unhealthy http://no-such-host.invalid/healthz in`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,7 +118,11 @@ func TestScratchChroot(t *testing.T) {
 			if tc.user != "" {
 				args = append(args, "--userspec="+tc.user)
 			}
-			args = append(append(args, root, "/probe"), tc.args...)
+			dir := root
+			if tc.dns {
+				dir = withDNS
+			}
+			args = append(append(args, dir, "/probe"), tc.args...)
 			cmd := exec.Command("chroot", args...)
 			// An empty environment: the default marker path, no SSL_CERT_FILE.
 			cmd.Env = []string{}

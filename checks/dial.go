@@ -25,6 +25,9 @@ func IsLoopback(host string) bool {
 	return err == nil && addr.IsLoopback()
 }
 
+// resolver resolves names other than localhost; tests replace it.
+var resolver = net.DefaultResolver
+
 // Resolve returns the addresses of host. localhost resolves to 127.0.0.1 and
 // ::1 without DNS and without /etc/hosts, which a scratch image run outside
 // Docker does not have.
@@ -37,7 +40,7 @@ func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 		return []netip.Addr{addr}, nil
 	}
 	TraceFrom(ctx).Enter(PhaseDNS)
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {

@@ -142,7 +142,8 @@ func TestHTTP(t *testing.T) {
 		{name: "mtls with client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: &tls.Config{RootCAs: p.CAPool, Certificates: []tls.Certificate{p.Client}}}},
 		{name: "mtls without client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: caConfig()}, want: want{err: "tls"}},
 		{name: "refused", check: checks.HTTP{URL: mustURL(t, "http://127.0.0.1:1/")}, want: want{err: "connect: connection refused"}},
-		{name: "unresolvable host", check: checks.HTTP{URL: mustURL(t, "http://no-such-host.invalid/")}, want: want{err: "dns:"}},
+		{name: "name resolved through DNS", check: checks.HTTP{URL: mustURL(t, "http://app.test:"+appPort+"/healthz")}, want: want{seen: "HTTP 200 OK"}},
+		{name: "unresolvable host", check: checks.HTTP{URL: mustURL(t, "http://no-such-host.invalid/")}, want: want{err: `dns: no such host "no-such-host.invalid"`}},
 		{name: "silent server", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "silent", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseFirstByte}},
 		{name: "dripping headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "drip", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseResponse}},
 		{name: "endless body", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "endless", "tcp4", "127.0.0.1:0")+"/"), MaxBody: 64 << 10}, want: want{err: "larger than --max-body 64KiB"}},
@@ -174,6 +175,14 @@ func TestHTTPPhases(t *testing.T) {
 	}
 	if want := "connect,tls,first byte,response"; strings.Join(got, ",") != want {
 		t.Errorf("phases %q, want %q", got, want)
+	}
+	// A name that needs DNS adds the dns phase; localhost above did not.
+	err, tr = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marks := tr.Marks(); len(marks) == 0 || marks[0].Phase != checks.PhaseDNS {
+		t.Errorf("phases %v, want dns first", marks)
 	}
 }
 
