@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
@@ -42,6 +43,9 @@ type Pattern struct{ *regexp.Regexp }
 
 // UnmarshalText compiles text, falling back to a literal match.
 func (p *Pattern) UnmarshalText(text []byte) error {
+	if !utf8.Valid(text) {
+		return errors.New("not valid UTF-8: a pattern is text (use \\xHH for a byte's code point)")
+	}
 	re, err := regexp.Compile(string(text))
 	if err != nil {
 		re = regexp.MustCompile(regexp.QuoteMeta(string(text)))
