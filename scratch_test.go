@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"os/exec"
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
