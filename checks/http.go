@@ -257,6 +257,7 @@ type tracedConn struct {
 	head  []byte // the reply's first bytes, to show what came instead of HTTP
 }
 
+// Read notes the first byte of the reply and keeps the reply's first bytes.
 func (c *tracedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if err != nil {
@@ -272,6 +273,7 @@ func (c *tracedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Handshake is a no-op: the dial already did the TLS handshake.
 func (c *tracedConn) Handshake() error { return nil }
 
 func hostOnly(hostport string) string {

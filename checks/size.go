@@ -46,6 +46,7 @@ func (s *Size) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// String writes s in the largest binary unit that divides it: 1MiB, 64KiB, 100B.
 func (s Size) String() string {
 	for _, u := range []struct {
 		name string

@@ -67,6 +67,7 @@ func (r StatusRanges) Contains(code int) bool {
 	return false
 }
 
+// String writes r as ParseStatusRanges reads it: "200-299,304".
 func (r StatusRanges) String() string {
 	parts := make([]string, len(r))
 	for i, sr := range r {

@@ -38,6 +38,7 @@ const (
 	Draining  State = "draining"
 )
 
+// String returns the state's name, as printed.
 func (s State) String() string { return string(s) }
 
 // DefaultTimeout is the run's deadline when --timeout is not given. It is well
