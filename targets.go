@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -99,18 +98,16 @@ func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--send: %w", err)
 	}
-	var tlsCfg *tls.Config
+	// Built even for http:// targets, which may redirect to https://.
+	tlsCfg, err := checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}.Config()
+	if err != nil {
+		return nil, err
+	}
 	targets := make([]probe.Target, 0, len(raw))
 	for _, r := range raw {
 		u, err := ParseTarget(r)
 		if err != nil {
 			return nil, err
-		}
-		if (u.Scheme == "https" || u.Scheme == "tls") && tlsCfg == nil {
-			opts := checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}
-			if tlsCfg, err = opts.Config(); err != nil {
-				return nil, err
-			}
 		}
 		t := probe.Target{Name: checks.Redact(u), Kind: u.Scheme}
 		switch u.Scheme {
@@ -199,6 +196,9 @@ func parseHeaders(raw []string) ([]checks.Header, error) {
 			return nil, fmt.Errorf("-H number %d is not 'Name: value'", i+1)
 		}
 		value = strings.TrimSpace(value)
+		if strings.EqualFold(name, "Host") && value == "" {
+			return nil, errors.New("-H Host: the value cannot be empty")
+		}
 		if strings.ContainsAny(value, "\r\n") {
 			return nil, fmt.Errorf("-H %s: the value cannot hold a line break", name)
 		}

@@ -232,6 +232,7 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 //	/healthz          200 {"status":"UP"}
 //	/status/NNN       status NNN
 //	/redirect         302 to /healthz
+//	/redirect-to?url= 302 to url
 //	/loop             302 to /loop2, which redirects back
 //	/self             302 to itself
 //	/echo             200, the method, Host and request headers as text
@@ -253,6 +254,9 @@ func App() http.Handler {
 	})
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/healthz", http.StatusFound)
+	})
+	mux.HandleFunc("/redirect-to", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Query().Get("url"), http.StatusFound)
 	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop2", http.StatusFound)
