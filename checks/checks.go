@@ -44,6 +44,13 @@ type Trace struct {
 	marks []Mark
 	seen  string
 	reply string
+	notes []Note
+}
+
+// Note is one fact about an attempt that -v shows, such as the address that
+// answered or the TLS session.
+type Note struct {
+	Key, Value string
 }
 
 // NewTrace starts a trace now.
@@ -141,6 +148,33 @@ func (t *Trace) Reply(reply string) {
 	t.mu.Lock()
 	t.reply = reply
 	t.mu.Unlock()
+}
+
+// Note records a fact for -v, replacing an earlier one with the same key
+// (a redirect dials again).
+func (t *Trace) Note(key, value string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.notes {
+		if t.notes[i].Key == key {
+			t.notes[i].Value = value
+			return
+		}
+	}
+	t.notes = append(t.notes, Note{key, value})
+}
+
+// Notes returns a copy of the notes recorded so far.
+func (t *Trace) Notes() []Note {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Note(nil), t.notes...)
 }
 
 // Replied returns what Reply recorded last.

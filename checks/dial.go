@@ -92,8 +92,13 @@ func Dial(ctx context.Context, host, port string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	TraceFrom(ctx).Enter(PhaseConnect)
-	return dialRace(ctx, addrs, port)
+	tr := TraceFrom(ctx)
+	tr.Enter(PhaseConnect)
+	conn, err := dialRace(ctx, addrs, port)
+	if err == nil {
+		tr.Note("address", conn.RemoteAddr().String())
+	}
+	return conn, err
 }
 
 type dialResult struct {

@@ -68,7 +68,24 @@ func handshake(ctx context.Context, conn net.Conn, base *tls.Config, serverName 
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, tlsError(err, cfg)
 	}
+	TraceFrom(ctx).Note("tls", describeTLS(tc.ConnectionState()))
 	return tc, nil
+}
+
+// describeTLS says what an incident needs to know of a TLS session: the
+// version, the cipher suite, whom the certificate names and when it expires.
+func describeTLS(cs tls.ConnectionState) string {
+	s := tls.VersionName(cs.Version) + ", " + tls.CipherSuiteName(cs.CipherSuite)
+	if len(cs.PeerCertificates) > 0 {
+		leaf := cs.PeerCertificates[0]
+		name := leaf.Subject.CommonName
+		if len(leaf.DNSNames) > 0 {
+			name = leaf.DNSNames[0]
+		}
+		days := int(time.Until(leaf.NotAfter).Hours() / 24)
+		s += fmt.Sprintf(", certificate for %q expires %s (in %d days)", name, leaf.NotAfter.UTC().Format("2006-01-02"), days)
+	}
+	return s
 }
 
 func tlsError(err error, cfg *tls.Config) error {

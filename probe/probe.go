@@ -69,7 +69,8 @@ type Result struct {
 	Attempts int
 	Duration time.Duration
 	Marks    []checks.Mark
-	Reply    string // excerpt of the response, shown by -v
+	Reply    string        // excerpt of the response, shown by -v
+	Notes    []checks.Note // facts shown by -v: the address that answered, the TLS session
 }
 
 // Report is the outcome of a run.
@@ -168,7 +169,7 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		tr := checks.NewTrace()
 		current.Store(tr)
 		err := runSafely(checks.WithTrace(ctx, tr), t.Check)
-		res.Duration, res.Marks, res.Reply = time.Since(start), tr.Marks(), tr.Replied()
+		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), tr.Marks(), tr.Replied(), tr.Notes()
 		if err == nil {
 			res.State, res.Detail, res.Phase = Healthy, tr.Seen(), ""
 			return res

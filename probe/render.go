@@ -19,7 +19,8 @@ const (
 )
 
 // WriteText writes one line per target: state, target, what was seen or why it
-// failed, and the time taken. verbose adds the phase timings and the reply.
+// failed, and the time taken. verbose adds the phase timings, the notes (the
+// address that answered, the TLS session) and the reply.
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	for _, res := range r.Results {
@@ -43,6 +44,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				}
 			}
 			b.WriteString(clip("  phases: "+strings.Join(append(parts, "total "+Round(res.Duration)), ", "), maxLine) + "\n")
+		}
+		for _, n := range res.Notes {
+			b.WriteString(clip("  "+n.Key+": "+n.Value, maxLine) + "\n")
 		}
 		if res.Reply != "" {
 			b.WriteString(clip("  reply: "+res.Reply, maxLine) + "\n")
@@ -84,6 +88,8 @@ type jsonResult struct {
 	Attempts   int         `json:"attempts"`
 	DurationMS float64     `json:"duration_ms"`
 	Phases     []jsonPhase `json:"phases,omitempty"`
+	Address    string      `json:"address,omitempty"`
+	TLS        string      `json:"tls,omitempty"`
 	Reply      string      `json:"reply,omitempty"`
 }
 
@@ -108,11 +114,19 @@ func (r *Report) WriteJSON(w io.Writer, verbose bool) error {
 		}
 		if verbose {
 			jr.Reply = res.Reply
+			for _, n := range res.Notes {
+				switch n.Key {
+				case "address":
+					jr.Address = n.Value
+				case "tls":
+					jr.TLS = n.Value
+				}
+			}
 		}
 		doc.Checks = append(doc.Checks, jr)
 	}
 	shrink := []func(*jsonResult){
-		func(j *jsonResult) { j.Reply = "" },
+		func(j *jsonResult) { j.Reply, j.TLS = "", "" },
 		func(j *jsonResult) { j.Phases = nil },
 		func(j *jsonResult) { j.Detail = clip(j.Detail, 60) },
 		func(j *jsonResult) { j.Target = clip(j.Target, 60) },
