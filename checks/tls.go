@@ -82,8 +82,12 @@ func describeTLS(cs tls.ConnectionState) string {
 		if len(leaf.DNSNames) > 0 {
 			name = leaf.DNSNames[0]
 		}
-		days := int(time.Until(leaf.NotAfter).Hours() / 24)
-		s += fmt.Sprintf(", certificate for %q expires %s (in %d days)", name, leaf.NotAfter.UTC().Format("2006-01-02"), days)
+		left := time.Until(leaf.NotAfter)
+		in := fmt.Sprintf("in %d days", int(left.Hours()/24))
+		if left < 48*time.Hour {
+			in = fmt.Sprintf("in %dh", int(left.Hours()))
+		}
+		s += fmt.Sprintf(", certificate for %q expires %s (%s)", name, leaf.NotAfter.UTC().Format("2006-01-02"), in)
 	}
 	return s
 }
