@@ -110,8 +110,8 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(out, "# 4. the shutdown marker appears (probe exec and probe drain make it): draining, exit 1,")
-	fmt.Fprintln(out, "#    while the app still serves; a liveness check with --no-marker still passes")
+	fmt.Fprintln(out, "# 4. the shutdown marker appears (here the demo makes it; probe exec will, on SIGTERM):")
+	fmt.Fprintln(out, "#    draining, exit 1, while the app still serves; a liveness check with --no-marker passes")
 	if err := os.WriteFile(marker, nil, 0o644); err != nil {
 		return err
 	}
