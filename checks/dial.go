@@ -14,15 +14,11 @@ import (
 // next in parallel (RFC 8305 suggests 250 ms; loopback answers far sooner).
 const fallbackDelay = 100 * time.Millisecond
 
-// IsLoopback reports whether host names this machine: localhost, a name under
-// .localhost (RFC 6761), or a loopback address.
-func IsLoopback(host string) bool {
+// isLocalhost reports whether host is localhost or a name under .localhost,
+// which RFC 6761 reserves for this machine.
+func isLocalhost(host string) bool {
 	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	addr, err := netip.ParseAddr(h)
-	return err == nil && addr.IsLoopback()
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
 }
 
 // resolver resolves names other than localhost; tests replace it.
@@ -32,8 +28,7 @@ var resolver = net.DefaultResolver
 // ::1 without DNS and without /etc/hosts, which a scratch image run outside
 // Docker does not have.
 func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	if isLocalhost(host) {
 		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {

@@ -91,6 +91,14 @@ func (h *HTTP) Run(ctx context.Context) error {
 	}
 }
 
+// maxBody is MaxBody, or 1 MiB when it is not set.
+func (h *HTTP) maxBody() int {
+	if h.MaxBody <= 0 {
+		return 1 << 20
+	}
+	return h.MaxBody
+}
+
 func isRedirect(status int) bool {
 	switch status {
 	case 301, 302, 303, 307, 308:
@@ -123,7 +131,10 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 	host, port := u.Hostname(), u.Port()
 	isTLS := u.Scheme == "https"
 	if port == "" {
-		port = map[bool]string{false: "80", true: "443"}[isTLS]
+		port = "80"
+		if isTLS {
+			port = "443"
+		}
 	}
 	serverName := host
 	for _, hd := range header {
@@ -131,10 +142,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 			serverName = hostOnly(hd.Value)
 		}
 	}
-	maxBody := h.MaxBody
-	if maxBody <= 0 {
-		maxBody = 1 << 20
-	}
+	maxBody := h.maxBody()
 	var traced *tracedConn
 	hc := &fasthttp.HostClient{
 		Addr:  net.JoinHostPort(host, port),
@@ -226,7 +234,7 @@ func (h *HTTP) explain(ctx context.Context, err error, phase string, head []byte
 	case strings.HasPrefix(msg, "remote error: tls:"):
 		return fmt.Errorf("tls: the server refused the connection: %s (does it want a client certificate? see --cert and --key)", strings.TrimPrefix(msg, "remote error: tls: "))
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return fmt.Errorf("response body is larger than --max-body %s", Size(h.MaxBody))
+		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
 	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer) || strings.Contains(msg, "small read buffer"):
 		return fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
 	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "connection reset"):

@@ -148,10 +148,10 @@ wait:
 	for i, t := range targets {
 		if !got[i] {
 			// The check ignored its deadline; report it from its trace.
-			tr := traces[i].Load()
+			tr, took := traces[i].Load(), time.Since(start)
 			report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
-				Duration: time.Since(start), Phase: tr.Phase(), Marks: tr.Marks(),
-				Detail: timeoutDetail(time.Since(start), tr.Phase(), opt.Timeout, "")}
+				Duration: took, Phase: tr.Phase(), Marks: tr.Marks(),
+				Detail: timeoutDetail(took, tr.Phase(), opt.Timeout, "")}
 		}
 		if report.Results[i].State != Healthy {
 			report.State = Unhealthy
