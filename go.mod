@@ -15,3 +15,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.30.0 // indirect
 )
+
+replace github.com/alecthomas/kong => ./third_party/kong
