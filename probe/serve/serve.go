@@ -1,0 +1,175 @@
+// Package serve is probe serve: a sidecar that checks its targets in the
+// background and answers /livez, /readyz, /healthz, /status and /metrics from
+// the cached results, so that no request ever waits for a check.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+)
+
+// shutdownTimeout bounds how long Run waits, after the drain delay, for
+// requests in flight to finish. Handlers answer from memory, so only a slow
+// client can take this long, and the server's timeouts bound that too.
+const shutdownTimeout = 10 * time.Second
+
+// Server answers health requests from a Monitor's cached results.
+type Server struct {
+	Monitor    *probe.Monitor
+	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
+	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
+	Log        io.Writer     // one line per change of state; nil for none
+
+	draining atomic.Pointer[string] // why, once a signal has come
+	http     fasthttp.Server
+}
+
+// Run serves on ln and monitors the targets until ctx ends (stop at once) or
+// a signal arrives on signals. After a signal, /readyz turns 503 at once, the
+// server keeps answering for DrainDelay (a second signal cuts it short), and
+// then it shuts down without cutting any request in flight.
+func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Signal) error {
+	s.http = fasthttp.Server{
+		Handler: s.handle,
+		Name:    "probe",
+		// A hostile or broken client cannot make the sidecar grow: 4 KiB of
+		// request line and headers, no body, bounded connections and time.
+		ReadBufferSize:               4096,
+		WriteBufferSize:              4096,
+		MaxRequestBodySize:           1, // fasthttp takes 0 as its 4 MiB default; handle refuses any body
+		DisablePreParseMultipartForm: true,
+		Concurrency:                  1024,
+		ReadTimeout:                  10 * time.Second,
+		WriteTimeout:                 10 * time.Second,
+		IdleTimeout:                  30 * time.Second,
+		CloseOnShutdown:              true,
+		// No Date header: it needs a process-wide goroutine that wakes every
+		// second, forever; idle CPU matters more here.
+		NoDefaultDate: true,
+		// Idle workers are reaped this often; it also bounds how long the
+		// pool's reaper outlives a shutdown.
+		MaxIdleWorkerDuration: 2 * time.Second,
+		Logger:                log.New(io.Discard, "", 0),
+		ErrorHandler:          refuse,
+	}
+	if s.Monitor.OnChange == nil && s.Log != nil {
+		s.Monitor.OnChange = s.logChange
+	}
+	monitorCtx, stopMonitor := context.WithCancel(context.Background())
+	monitored := make(chan struct{})
+	go func() {
+		defer close(monitored)
+		s.Monitor.Run(monitorCtx)
+	}()
+	defer func() {
+		stopMonitor()
+		<-monitored
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(ln) }()
+	s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	case sig := <-signals:
+		s.Drain("received " + SignalName(sig))
+		s.logf("received %s: /readyz reports draining; serving for %s more, then stopping", SignalName(sig), s.DrainDelay)
+		t := time.NewTimer(s.DrainDelay)
+		select {
+		case <-t.C:
+		case sig := <-signals:
+			s.logf("received %s: stopping now", SignalName(sig))
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := s.http.ShutdownWithContext(shutdownCtx); err != nil {
+		return fmt.Errorf("requests still in flight after %s: %w", shutdownTimeout, err)
+	}
+	<-served
+	s.logf("stopped")
+	return nil
+}
+
+// Drain makes /readyz report draining from now on, for the reason given.
+func (s *Server) Drain(why string) {
+	s.draining.Store(&why)
+}
+
+// Verdict is /readyz's answer: whether the app is ready, and why, in one line.
+func (s *Server) Verdict(statuses []probe.Status) (bool, string) {
+	if why := s.draining.Load(); why != nil {
+		return false, "draining: " + *why
+	}
+	if s.Marker != "" {
+		// A stat per request: the marker must count the moment it appears.
+		if err := (checks.Marker{Path: s.Marker}).Run(context.Background()); err != nil {
+			return false, err.Error()
+		}
+	}
+	if ok, why := s.Monitor.Ready(statuses); !ok {
+		return false, "not ready: " + why
+	}
+	return true, "ready: every target passes"
+}
+
+func (s *Server) logChange(st probe.Status) {
+	if st.Up {
+		s.logf("%s is up: %s", st.Target, st.Last.Detail)
+		return
+	}
+	_, why := s.Monitor.Ready([]probe.Status{st})
+	s.logf("%s", why)
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, "probe: "+format+"\n", args...)
+	}
+}
+
+// SignalName names a signal as people write it: SIGTERM, not "terminated".
+func SignalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	}
+	return sig.String()
+}
+
+// refuse answers a request fasthttp could not read, with the status that
+// says why.
+func refuse(c *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.As(err, &small):
+		c.Error("request headers are larger than 4 KiB\n", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		c.Error("request bodies are not accepted\n", fasthttp.StatusRequestEntityTooLarge)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		c.Error("request timeout\n", fasthttp.StatusRequestTimeout)
+	default:
+		c.Error("bad request\n", fasthttp.StatusBadRequest)
+	}
+}
