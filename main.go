@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,8 @@ type CLI struct {
 	Globals
 
 	Check   CheckCmd         `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
+	Serve   ServeCmd         `cmd:"" help:"Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics."`
+	Wait    WaitCmd          `cmd:"" help:"Wait until every target passes, then exec the command after --, if any."`
 	Version kong.VersionFlag `env:"-" help:"Print the version and exit."`
 }
 
@@ -72,7 +75,14 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
+	args, command := splitCommand(args)
 	cli, kctx, code, err := parse(args, stdout, stderr)
+	if command != nil {
+		if err == nil && !strings.HasPrefix(kctx.Command(), "wait") {
+			err = errors.New(`only probe wait takes a command after "--"`)
+		}
+		cli.Wait.command = command
+	}
 	if code >= 0 {
 		return code
 	}
@@ -191,6 +201,16 @@ func hoistTargets(root *kong.Node, args []string) []string {
 		}
 	}
 	return append(append(flags, targets...), tail...)
+}
+
+// splitCommand splits args at the first "--": probe wait's command comes
+// after it. kong cannot end a list of targets at "--" and start another.
+func splitCommand(args []string) (probeArgs, command []string) {
+	i := slices.Index(args, "--")
+	if i < 0 {
+		return args, nil
+	}
+	return args[:i], append([]string{}, args[i+1:]...)
 }
 
 // Options turns the shared flags into the runner's options.

@@ -35,8 +35,9 @@ func TestScripts(t *testing.T) {
 			return testserver.Certs().WriteFiles(env.WorkDir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"serve": cmdServe,
-			"exits": cmdExits,
+			"serve":    cmdServe,
+			"exits":    cmdExits,
+			"freeport": cmdFreeport,
 		},
 	})
 }
@@ -63,6 +64,19 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(args[2], s.Addr)
 		ts.Setenv(args[2]+"_PORT", port)
 	}
+}
+
+// cmdFreeport sets VAR to a loopback address that nothing listens on:
+//
+//	freeport VAR
+func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], ln.Addr().String())
+	ln.Close()
 }
 
 // cmdExits runs a command and pins its exit code, where testscript's "!"

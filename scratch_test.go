@@ -38,11 +38,7 @@ func TestScratchChroot(t *testing.T) {
 	if err := os.Chmod(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(root, "probe"), ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildProbe(t, root)
 	if err := os.WriteFile(filepath.Join(root, "ca.pem"), testserver.Certs().CAPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}

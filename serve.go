@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/probe/serve"
+)
+
+// ServeCmd is probe serve: a sidecar that checks targets in the background
+// and serves their cached verdict over HTTP.
+type ServeCmd struct {
+	Listen           string        `default:"127.0.0.1:9090" placeholder:"ADDR" help:"Address to serve on. The default is loopback only; use :9090 to serve other containers."`
+	Interval         time.Duration `default:"5s" help:"Time from the start of one check of a target to the start of the next."`
+	SuccessThreshold int           `default:"1" placeholder:"N" help:"Passes in a row before a target counts as up (as in Kubernetes)."`
+	FailureThreshold int           `default:"3" placeholder:"N" help:"Failures in a row before an up target counts as down (as in Kubernetes)."`
+	DrainDelay       time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep serving, with /readyz at 503, this long before stopping; a second signal stops at once."`
+	Targets          []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check."`
+	TargetFlags
+}
+
+// Run serves until a signal, then drains and stops.
+func (c *ServeCmd) Run(g *Globals, env *Env) error {
+	opt, err := g.Options()
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.Interval <= 0:
+		return fmt.Errorf("--interval must be above zero, got %s", c.Interval)
+	case c.SuccessThreshold < 1 || c.FailureThreshold < 1:
+		return errors.New("--success-threshold and --failure-threshold must be at least 1")
+	case c.DrainDelay < 0:
+		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
+	}
+	targets, err := c.Build(c.Targets)
+	if err != nil {
+		return err
+	}
+	opt.Secrets = c.Secrets(c.Targets)
+	checks.UserAgent = "probe/" + version
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot serve on --listen %s: %w", c.Listen, unwrapOp(err))
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	s := &serve.Server{
+		Monitor: &probe.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
+			SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold},
+		Marker:     opt.Marker,
+		DrainDelay: c.DrainDelay,
+		Log:        env.Stderr,
+	}
+	if g.Quiet {
+		s.Log = nil
+	}
+	return s.Run(context.Background(), ln, signals)
+}
+
+// unwrapOp drops the "listen tcp ADDR:" prefix that repeats the address.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
