@@ -26,8 +26,9 @@ type Monitor struct {
 	// each change of Up, from that target's goroutine.
 	OnChange func(Status)
 
-	once   sync.Once
-	status []atomic.Pointer[Status]
+	once    sync.Once
+	status  []atomic.Pointer[Status]
+	version atomic.Uint64
 }
 
 // Status is what the monitor knows about one target.
@@ -107,6 +108,7 @@ func (m *Monitor) record(i int, r Result) {
 		}
 	}
 	m.status[i].Store(&s)
+	m.version.Add(1)
 	if m.OnChange != nil && (old.Last == nil || old.Up != s.Up) {
 		m.OnChange(s)
 	}
@@ -122,6 +124,10 @@ func (m *Monitor) Snapshot() []Status {
 	}
 	return out
 }
+
+// Version changes whenever a result is recorded, so that a reader can cache
+// what it derives from a Snapshot.
+func (m *Monitor) Version() uint64 { return m.version.Load() }
 
 // Ready reports whether every target is up, and if not, why not, in one
 // line naming the first target that is down.

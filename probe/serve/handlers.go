@@ -29,12 +29,12 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 	case "/livez":
 		text(c, fasthttp.StatusOK, "alive\n")
 	case "/readyz", "/healthz":
-		ok, why := s.Verdict(s.Monitor.Snapshot())
+		v := s.readiness()
 		code := fasthttp.StatusOK
-		if !ok {
+		if !v.ok {
 			code = fasthttp.StatusServiceUnavailable
 		}
-		text(c, code, why+"\n")
+		text(c, code, v.body)
 	case "/status":
 		c.SetContentType("application/json")
 		body, _ := json.Marshal(s.status(time.Now()))
