@@ -25,6 +25,7 @@ const (
 	PhaseResponse  = "response"   // reading the rest of the reply
 	PhaseExpect    = "expect"     // TCP: reading until --expect matches
 	PhaseRedirect  = "redirect"
+	PhaseProc      = "proc" // reading /proc
 )
 
 // Mark records when a phase ended, measured from the start of the attempt,

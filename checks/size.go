@@ -58,3 +58,19 @@ func (s Size) String() string {
 	}
 	return fmt.Sprintf("%dB", int64(s))
 }
+
+// Human writes s for reading, to three significant figures: 9.1MiB, 512KiB.
+func (s Size) Human() string {
+	v, units := float64(s), []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for ; v >= 1024 && i < len(units)-1; i++ {
+		v /= 1024
+	}
+	switch {
+	case i == 0 || v >= 100:
+		return fmt.Sprintf("%.0f%s", v, units[i])
+	case v >= 10:
+		return fmt.Sprintf("%.1f%s", v, units[i])
+	}
+	return fmt.Sprintf("%.2f%s", v, units[i])
+}

@@ -233,6 +233,7 @@ var phaseWords = map[string]string{
 	checks.PhaseResponse:  "reading the response",
 	checks.PhaseExpect:    "waiting for --expect to match",
 	checks.PhaseRedirect:  "following a redirect",
+	checks.PhaseProc:      "reading /proc",
 }
 
 func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, extra string) string {

@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/procfs"
+)
+
+// tcpListen is the LISTEN state in /proc/net/tcp (include/net/tcp_states.h).
+const tcpListen = 10
+
+// Socket is a TCP socket read from /proc/net/tcp or /proc/net/tcp6.
+type Socket struct {
+	Addr   netip.AddrPort
+	Listen bool
+	Inode  uint64
+}
+
+// Sockets reads the TCP sockets of the network namespace that fs belongs
+// to. A missing tcp6 file means IPv6 is off, so no sockets there.
+func Sockets(pfs procfs.FS) ([]Socket, error) {
+	var out []Socket
+	for i, read := range []func() (procfs.NetTCP, error){pfs.NetTCP, pfs.NetTCP6} {
+		lines, err := read()
+		if i == 1 && errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the sockets: %w", procError(err))
+		}
+		for _, l := range lines {
+			ip, _ := netip.AddrFromSlice(l.LocalAddr)
+			out = append(out, Socket{Addr: netip.AddrPortFrom(ip.Unmap(), uint16(l.LocalPort)), Listen: l.St == tcpListen, Inode: l.Inode})
+		}
+	}
+	return out, nil
+}
+
+// procError says what to do when /proc cannot be read.
+func procError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w (is /proc mounted?)", err)
+	}
+	return err
+}
+
+// Listen passes when a TCP socket is in LISTEN state on Port, read from
+// /proc/net/tcp and /proc/net/tcp6: no packet is sent, so nothing shows in
+// the app's logs and a slow handler cannot fail it.
+type Listen struct {
+	FS   procfs.FS
+	Addr netip.Addr // the zero Addr matches any address
+	Port uint16
+}
+
+// ParseListen reads a listen target's address: PORT, :PORT, ADDR:PORT or
+// [ADDR6]:PORT.
+func ParseListen(s string) (netip.Addr, uint16, error) {
+	host, port := "", s
+	if strings.Contains(s, ":") {
+		var err error
+		if host, port, err = net.SplitHostPort(s); err != nil {
+			return netip.Addr{}, 0, fmt.Errorf("%q is not PORT, :PORT or ADDR:PORT", s)
+		}
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return netip.Addr{}, 0, fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	var addr netip.Addr
+	if host != "" && host != "*" {
+		if addr, err = netip.ParseAddr(host); err != nil {
+			return netip.Addr{}, 0, fmt.Errorf("%q is not an IP address: listen reads /proc, so it takes no host names", host)
+		}
+	}
+	return addr.Unmap(), uint16(n), nil
+}
+
+// serves reports whether a listener bound to bound accepts connections to
+// want: the same address, or a wildcard of its family (an IPv6 wildcard
+// also takes IPv4, as Go's ":8080" does, unless the socket is v6-only,
+// which /proc does not tell).
+func serves(bound, want netip.Addr) bool {
+	switch {
+	case !want.IsValid() || bound == want:
+		return true
+	case bound.IsUnspecified():
+		return bound.Is6() || want.Is4()
+	}
+	return false
+}
+
+// Run passes when a matching socket listens.
+func (l Listen) Run(ctx context.Context) error {
+	tr := TraceFrom(ctx)
+	tr.Enter(PhaseProc)
+	socks, err := Sockets(l.FS)
+	if err != nil {
+		return err
+	}
+	tr.Finish()
+	var others []int
+	connected := 0
+	for _, s := range socks {
+		switch {
+		case s.Addr.Port() == l.Port && s.Listen && serves(s.Addr.Addr(), l.Addr):
+			tr.See("listening on " + s.Addr.String())
+			return nil
+		case s.Addr.Port() == l.Port:
+			connected++
+		case s.Listen:
+			others = append(others, int(s.Addr.Port()))
+		}
+	}
+	what := "port " + strconv.Itoa(int(l.Port))
+	if l.Addr.IsValid() {
+		what = netip.AddrPortFrom(l.Addr, l.Port).String()
+	}
+	msg := "nothing listens on " + what
+	if connected > 0 {
+		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
+	}
+	slices.Sort(others)
+	others = slices.Compact(others)
+	if len(others) == 0 {
+		return errors.New(msg + "; no TCP port is listening at all")
+	}
+	var ports []string
+	for _, p := range others[:min(len(others), 8)] {
+		ports = append(ports, strconv.Itoa(p))
+	}
+	msg += "; ports listening: " + strings.Join(ports, ", ")
+	if len(others) > 8 {
+		msg += fmt.Sprintf(" and %d more", len(others)-8)
+	}
+	return errors.New(msg)
+}
