@@ -138,3 +138,36 @@ func TestServeOnSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectAsNobody: a user who may not read other processes' fds still
+// gets the whole view, with those parts marked, and exit 0.
+func TestInspectAsNobody(t *testing.T) {
+	t.Parallel()
+	requireRoot(t, "running probe inspect as another user")
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} { // nobody must reach the binary
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := buildProbe(t, dir)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cmd := exec.Command(bin, "inspect")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Env = []string{"PROBE_MARKER=" + filepath.Join(dir, "draining")}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("probe inspect as nobody: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"PID  ", "?: the descriptors of ", "may not be read, so their files and sockets are unknown: run as root or as the app's user",
+		ln.Addr().String() + "  ? (owner not readable: run as root or as the app's user)", "SIGTERM: PID 1 "} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("the view lacks %q:\n%s", want, text)
+		}
+	}
+}

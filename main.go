@@ -12,7 +12,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +41,9 @@ type CLI struct {
 	Check   CheckCmd         `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
 	Serve   ServeCmd         `cmd:"" help:"Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics."`
 	Wait    WaitCmd          `cmd:"" help:"Wait until every target passes, then exec the command after --, if any."`
+	Listen  ListenCmd        `cmd:"" help:"Check that ports have a listening socket, from /proc: no packet is sent."`
+	Process ProcessCmd       `cmd:"" help:"Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc."`
+	Inspect InspectCmd       `cmd:"" help:"Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker."`
 	Version kong.VersionFlag `env:"-" help:"Print the version and exit."`
 }
 
@@ -55,6 +57,7 @@ type Globals struct {
 	Output     string        `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
 	Marker     string        `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
 	NoMarker   bool          `help:"Ignore the shutdown marker, for liveness checks."`
+	ProcRoot   string        `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
 }
 
 // Env is where output goes; tests pass buffers.
@@ -258,17 +261,10 @@ func (c *CheckCmd) Run(g *Globals, env *Env) error {
 	if len(c.Targets) == 0 {
 		return errors.New("no target given: try probe http://127.0.0.1:8080/healthz")
 	}
-	opt, err := g.Options()
-	if err != nil {
-		return err
-	}
-	targets, err := c.Build(c.Targets)
-	if err != nil {
-		return err
-	}
-	opt.Secrets = c.Secrets(c.Targets)
-	checks.UserAgent = "probe/" + version
-	return g.Report(env, probe.Run(context.Background(), targets, opt))
+	return g.run(env, func() ([]probe.Target, []string, error) {
+		targets, err := c.Build(c.Targets, g.ProcRoot)
+		return targets, c.Secrets(c.Targets), err
+	})
 }
 
 // ignoreEmptyEnvars makes an empty PROBE_... variable count as unset, as

@@ -94,19 +94,24 @@ func TestScratchChroot(t *testing.T) {
 		wantExit int
 		want     string
 		dns      bool // run in the root with a resolv.conf
+		stderr   bool // want is on stderr, not stdout
 	}{
-		{"localhost without /etc/hosts reaches an IPv6 app", "", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy http://localhost:", false},
-		{"as nobody", "65534:65534", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy ", false},
-		{"https with --ca", "65534:65534", []string{"--ca", "/ca.pem", "https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false},
-		{"https with SSL_CERT_FILE", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false},
+		{"localhost without /etc/hosts reaches an IPv6 app", "", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy http://localhost:", false, false},
+		{"as nobody", "65534:65534", []string{"http://localhost:" + port(httpApp.Addr) + "/healthz"}, 0, "healthy ", false, false},
+		{"https with --ca", "65534:65534", []string{"--ca", "/ca.pem", "https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false, false},
+		{"https with SSL_CERT_FILE", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false, false},
 		{"https without a CA bundle", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 1,
-			"tls: certificate signed by unknown authority (no CA bundle on this system; use --ca FILE, SSL_CERT_FILE or --insecure)", false},
+			"tls: certificate signed by unknown authority (no CA bundle on this system; use --ca FILE, SSL_CERT_FILE or --insecure)", false, false},
 		{"a name needs DNS, and there is none", "", []string{"--timeout", "2s", "http://app.internal:8080/"}, 1,
-			`unhealthy http://app.internal:8080/ in`, false},
+			`unhealthy http://app.internal:8080/ in`, false, false},
 		{"a name resolved through DNS", "65534:65534", []string{"-v", "http://app.test:" + port(v4App.Addr) + "/healthz"}, 0,
-			"  phases: dns ", true},
+			"  phases: dns ", true, false},
 		{"an unresolvable host", "", []string{"http://no-such-host.invalid/healthz"}, 1,
-			`unhealthy http://no-such-host.invalid/healthz in`, true},
+			`unhealthy http://no-such-host.invalid/healthz in`, true, false},
+		{"listen without /proc", "65534:65534", []string{"listen", "8080"}, 1,
+			"probe: error: cannot read /proc: no such file or directory (is /proc mounted?)\n", false, true},
+		{"inspect without /proc", "", []string{"inspect"}, 1,
+			"probe: error: cannot read /proc: no such file or directory (is /proc mounted?)\n", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,7 +140,11 @@ func TestScratchChroot(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("exit %d, stdout: %s", code, stdout.String())
-			if code != tc.wantExit || !strings.Contains(stdout.String(), tc.want) || stderr.Len() != 0 {
+			out, other := stdout.String(), stderr.String()
+			if tc.stderr {
+				out, other = other, out
+			}
+			if code != tc.wantExit || !strings.Contains(out, tc.want) || other != "" {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout.String(), stderr.String(), tc.wantExit, tc.want)
 			}
 		})

@@ -41,7 +41,7 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	case c.DrainDelay < 0:
 		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
 	}
-	targets, err := c.Build(c.Targets)
+	targets, err := c.Build(c.Targets, g.ProcRoot)
 	if err != nil {
 		return err
 	}

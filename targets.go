@@ -4,11 +4,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/prometheus/procfs"
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
@@ -83,7 +86,8 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 }
 
 // Build turns target URLs into checks, or says which target or flag is wrong.
-func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
+// listen:// targets read the proc filesystem mounted at procRoot.
+func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, error) {
 	if f.MaxRedirects < 0 {
 		return nil, errors.New("--max-redirects cannot be negative")
 	}
@@ -116,6 +120,13 @@ func (f *TargetFlags) Build(raw []string) ([]probe.Target, error) {
 			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(f.Method), Body: f.Body, Header: headers,
 				Status: f.Status, ExpectBody: f.ExpectBody.Regexp, RejectBody: f.RejectBody.Regexp,
 				MaxBody: int(f.MaxBody), MaxRedirects: f.MaxRedirects, TLS: tlsCfg}
+		case "listen":
+			pfs, err := openProc(procRoot)
+			if err != nil {
+				return nil, err
+			}
+			addr, port, _ := checks.ParseListen(u.Host)
+			t.Check = checks.Listen{FS: pfs, Addr: addr, Port: port}
 		case "tcp", "tls":
 			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect.Regexp}
 			if u.Scheme == "tls" {
@@ -146,8 +157,16 @@ func ParseTarget(raw string) (*url.URL, error) {
 	}
 	switch u.Scheme {
 	case "http", "https", "tcp", "tls":
+	case "listen":
+		if _, _, err := checks.ParseListen(u.Host); err != nil {
+			return nil, fmt.Errorf("target %q: %w", shown, err)
+		}
+		if u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("target %q: a listen target is only listen://[ADDR]:PORT", shown)
+		}
+		return u, nil
 	default:
-		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp or tls", shown, u.Scheme)
+		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls or listen", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("target %q has no host", shown)
@@ -205,4 +224,20 @@ func parseHeaders(raw []string) ([]checks.Header, error) {
 		out = append(out, checks.Header{Name: name, Value: value})
 	}
 	return out, nil
+}
+
+// openProc opens the proc filesystem for the /proc checks.
+func openProc(root string) (procfs.FS, error) {
+	pfs, err := procfs.NewFS(root)
+	if err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return procfs.FS{}, fmt.Errorf("cannot read %s: %w (is /proc mounted?)", root, err)
+		}
+		return procfs.FS{}, fmt.Errorf("cannot read %s: %w", root, err)
+	}
+	return pfs, nil
 }

@@ -62,7 +62,7 @@ func (c *WaitCmd) Run(g *Globals, env *Env, kctx *kong.Context) error {
 			return fmt.Errorf("cannot run %q: %w", c.command[0], cause)
 		}
 	}
-	targets, err := c.Build(c.Targets)
+	targets, err := c.Build(c.Targets, g.ProcRoot)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/probe/inspect"
+)
+
+// ListenCmd is probe listen PORT...: sugar for listen:// targets.
+type ListenCmd struct {
+	Ports []string `arg:"" name:"port" help:"PORT, ADDR:PORT or [ADDR6]:PORT that must have a socket in LISTEN state, read from /proc/net/tcp and tcp6; no packet is sent."`
+}
+
+// Run checks that every port listens.
+func (c *ListenCmd) Run(g *Globals, env *Env) error {
+	return g.run(env, func() ([]probe.Target, []string, error) {
+		pfs, err := openProc(g.ProcRoot)
+		if err != nil {
+			return nil, nil, err
+		}
+		targets := make([]probe.Target, len(c.Ports))
+		for i, p := range c.Ports {
+			addr, port, err := checks.ParseListen(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !strings.Contains(p, ":") {
+				p = ":" + p
+			}
+			targets[i] = probe.Target{Name: "listen://" + p, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}
+		}
+		return targets, nil, nil
+	})
+}
+
+// ProcessCmd is probe process: PID 1, or the process named by a flag, is
+// alive and not a zombie, within optional bounds.
+type ProcessCmd struct {
+	PID     int          `name:"pid" xor:"which" help:"Check this process (default: PID 1)."`
+	PIDFile string       `name:"pidfile" xor:"which" placeholder:"FILE" help:"Check the process whose PID this file holds; fails if the file is stale."`
+	Name    string       `xor:"which" placeholder:"COMM" help:"Check the processes with this name (as in /proc/PID/comm); one must pass."`
+	MaxRSS  checks.Size  `name:"max-rss" placeholder:"SIZE" help:"Fail when resident memory is above this, such as 512MiB."`
+	MaxFDs  checks.Share `name:"max-fds" placeholder:"SHARE" help:"Fail when open files are above this share of the soft limit, such as 90%."`
+}
+
+// Run checks the process.
+func (c *ProcessCmd) Run(g *Globals, env *Env) error {
+	return g.run(env, func() ([]probe.Target, []string, error) {
+		t, err := c.target(g.ProcRoot)
+		return []probe.Target{t}, nil, err
+	})
+}
+
+func (c *ProcessCmd) target(procRoot string) (probe.Target, error) {
+	if c.PID < 0 {
+		return probe.Target{}, fmt.Errorf("--pid must be a PID, got %d", c.PID)
+	}
+	if c.MaxRSS < 0 {
+		return probe.Target{}, fmt.Errorf("--max-rss cannot be negative")
+	}
+	pfs, err := openProc(procRoot)
+	if err != nil {
+		return probe.Target{}, err
+	}
+	name := "process " + strconv.Itoa(max(c.PID, 1))
+	switch {
+	case c.PIDFile != "":
+		name = "process --pidfile " + c.PIDFile
+	case c.Name != "":
+		name = "process --name " + c.Name
+	}
+	check := checks.Process{FS: pfs, PID: c.PID, PIDFile: c.PIDFile, Name: c.Name, MaxRSS: c.MaxRSS, MaxFDs: c.MaxFDs}
+	return probe.Target{Name: name, Kind: "process", Check: check}, nil
+}
+
+// run builds the targets, checks them once within the deadline, and
+// reports. build also lists the secrets that output must never show.
+func (g *Globals) run(env *Env, build func() ([]probe.Target, []string, error)) error {
+	opt, err := g.Options()
+	if err != nil {
+		return err
+	}
+	targets, secrets, err := build()
+	if err != nil {
+		return err
+	}
+	opt.Secrets = secrets
+	checks.UserAgent = "probe/" + version
+	return g.Report(env, probe.Run(context.Background(), targets, opt))
+}
+
+// InspectCmd is probe inspect: the incident view of this container.
+type InspectCmd struct {
+	PID        int    `arg:"" optional:"" help:"Show only this process (default: every process)."`
+	CgroupRoot string `default:"/sys/fs/cgroup" hidden:"" help:"Where the cgroup filesystem is mounted; tests point it at fixture trees."`
+}
+
+// Run gathers and prints the view.
+func (c *InspectCmd) Run(g *Globals, env *Env) error {
+	if c.PID < 0 {
+		return fmt.Errorf("%d is not a PID", c.PID)
+	}
+	pfs, err := openProc(g.ProcRoot)
+	if err != nil {
+		return err
+	}
+	opt := inspect.Options{FS: pfs, ProcRoot: g.ProcRoot, CgroupRoot: c.CgroupRoot, Marker: g.Marker, PID: c.PID}
+	if g.NoMarker {
+		opt.Marker = ""
+	}
+	r, err := inspect.Gather(opt)
+	if err != nil {
+		return err
+	}
+	switch {
+	case g.Quiet:
+	case g.Output == "json":
+		err = r.WriteJSON(env.Stdout)
+	default:
+		err = r.WriteText(env.Stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the view: %w", err)
+	}
+	return nil
+}
