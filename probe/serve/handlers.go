@@ -106,7 +106,7 @@ func (s *Server) metrics() string {
 		b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind + "\n")
 	}
 	sample := func(name, labels string, v float64) {
-		b.WriteString(name + labels + " " + strconv.FormatFloat(v, 'g', -1, 64) + "\n")
+		b.WriteString(name + labels + " " + strconv.FormatFloat(v, 'f', -1, 64) + "\n")
 	}
 	family("probe_ready", "gauge", "Whether /readyz answers 200: every target up and not draining.")
 	sample("probe_ready", "", bool01(ready))
