@@ -523,6 +523,7 @@ func siftStrings(ss []string, filter func(s string) bool) []string {
 //
 //	--some.value -> PREFIX_SOME_VALUE
 func DefaultEnvars(prefix string) Option {
+	replacer := strings.NewReplacer("-", "_", ".", "_") // probe: made once, not per flag
 	processFlag := func(flag *Flag) {
 		switch env := flag.Envs; {
 		case flag.Name == "help":
@@ -534,7 +535,6 @@ func DefaultEnvars(prefix string) Option {
 		case len(env) > 0:
 			return
 		}
-		replacer := strings.NewReplacer("-", "_", ".", "_")
 		names := append([]string{prefix}, camelCase(replacer.Replace(flag.Name))...)
 		names = siftStrings(names, func(s string) bool { return !(s == "_" || strings.TrimSpace(s) == "") })
 		name := strings.ToUpper(strings.Join(names, "_"))

@@ -92,16 +92,20 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 		s := string(value)
 
 		if chr.needsUnquote && s != "" {
-			if unquoted, err := strconv.Unquote(fmt.Sprintf(`"%s"`, s)); err == nil {
-				s = unquoted
-			} else {
-				return fmt.Errorf("unquoting tag value `%s`: %w", s, err)
+			// probe: concatenation, not fmt.Sprintf, and only when there is an escape.
+			if strings.ContainsRune(s, '\\') {
+				if unquoted, err := strconv.Unquote(`"` + s + `"`); err == nil {
+					s = unquoted
+				} else {
+					return fmt.Errorf("unquoting tag value `%s`: %w", s, err)
+				}
 			}
 		}
 
-		d[string(key)] = append(d[string(key)], s)
-		key = []rune{}
-		value = []rune{}
+		k := string(key)
+		d[k] = append(d[k], s)
+		key = key[:0] // probe: reuse the buffers; string() copied them
+		value = value[:0]
 		inKey = true
 
 		return nil
