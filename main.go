@@ -39,12 +39,43 @@ type CLI struct {
 	Globals
 
 	Check   CheckCmd         `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
-	Serve   ServeCmd         `cmd:"" help:"Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics."`
-	Wait    WaitCmd          `cmd:"" help:"Wait until every target passes, then exec the command after --, if any."`
-	Listen  ListenCmd        `cmd:"" help:"Check that ports have a listening socket, from /proc: no packet is sent."`
-	Process ProcessCmd       `cmd:"" help:"Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc."`
-	Inspect InspectCmd       `cmd:"" help:"Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker."`
 	Version kong.VersionFlag `env:"-" help:"Print the version and exit."`
+
+	// The other commands join the model only when the command line names
+	// them, or asks for help (see commands).
+	Serve   ServeCmd   `kong:"-"`
+	Wait    WaitCmd    `kong:"-"`
+	Listen  ListenCmd  `kong:"-"`
+	Process ProcessCmd `kong:"-"`
+	Inspect InspectCmd `kong:"-"`
+}
+
+// commands are the commands besides check. kong reflects over every flag of
+// every command it knows at each start, and a health check starts a process
+// every few seconds: building only the commands a command line can use
+// halves kong's share of start-up.
+var commands = []struct {
+	name, help string
+	cmd        func(*CLI) any
+}{
+	{"serve", "Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics.", func(c *CLI) any { return &c.Serve }},
+	{"wait", "Wait until every target passes, then exec the command after --, if any.", func(c *CLI) any { return &c.Wait }},
+	{"listen", "Check that ports have a listening socket, from /proc: no packet is sent.", func(c *CLI) any { return &c.Listen }},
+	{"process", "Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc.", func(c *CLI) any { return &c.Process }},
+	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},
+}
+
+// commandOptions adds each command that args name, or all of them when
+// args ask for help (so that help lists them) or are empty.
+func commandOptions(cli *CLI, args []string) []kong.Option {
+	all := len(args) == 0 || slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "help" })
+	var opts []kong.Option
+	for _, c := range commands {
+		if all || slices.Contains(args, c.name) {
+			opts = append(opts, kong.DynamicCommand(c.name, c.help, "", c.cmd(cli)))
+		}
+	}
+	return opts
 }
 
 // Globals are the flags every command shares.
@@ -120,15 +151,16 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		}
 	}()
 	cli = &CLI{}
-	parser, err := kong.New(cli,
+	opts := append(commandOptions(cli, args),
 		kong.Name("probe"),
-		kong.Description("Health checks for containers: HTTP(S), TCP and shutdown-marker checks. Exit 0 is healthy; 1 is unhealthy or draining."),
+		kong.Description("Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(c int) { panic(exitCode(c)) }),
 		kong.DefaultEnvars("PROBE"),
 		ignoreEmptyEnvars(),
 		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
 	)
+	parser, err := kong.New(cli, opts...)
 	if err != nil {
 		return nil, nil, -1, fmt.Errorf("internal error: %w", err)
 	}
