@@ -4,7 +4,7 @@ GO       ?= go
 FUZZTIME ?= 10s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build demo test unit fuzz size
+.PHONY: build demo test unit fuzz size bench
 
 # The static, stripped binary that goes into images.
 build:
@@ -35,3 +35,7 @@ size: build
 	@size=$$(stat -c %s bin/probe); \
 	echo "bin/probe: $$size bytes ($$(awk "BEGIN{printf \"%.2f\", $$size/1048576}") MiB), static and stripped"; \
 	test $$size -le 10485760 || { echo "bin/probe is above the 10 MiB limit"; exit 1; }
+
+# Side-by-side figures against curl, busybox wget and GNU wget; see bench/main.go.
+bench:
+	bash bench/bench.sh
