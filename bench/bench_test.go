@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+func TestModule(t *testing.T) {
+	for symbol, want := range map[string]string{
+		"github.com/valyala/fasthttp.(*HostClient).Do":          "github.com/valyala/fasthttp",
+		"go:itab.*github.com/alecthomas/kong.Value,fmt.Stringer": "github.com/alecthomas/kong",
+		"type:.eq.github.com/prometheus/procfs.ProcStat":        "github.com/prometheus/procfs",
+		"crypto/tls.(*Conn).Handshake":                          "Go: crypto (TLS, x509)",
+		"runtime.mallocgc":                                      "Go: runtime",
+		"main.run":                                              "probe (main)",
+		"vendor/golang.org/x/net/http2/hpack.NewEncoder":        "Go: vendored x/net, x/crypto",
+		"fmt.Sprintf":                                           "Go: the rest of the standard library",
+	} {
+		if got := module(symbol); got != want {
+			t.Errorf("module(%q) = %q, want %q", symbol, got, want)
+		}
+	}
+}
+
+func TestReportRendering(t *testing.T) {
+	r := report{Date: "2026-11-26", Machine: "test machine", SizeBytes: 7 << 20,
+		Checks: []check{{Name: "HTTP", Results: []result{
+			{Tool: "probe", WallMS: 2, CPUMS: 2, RSSKB: 7000, Instructions: 6e6},
+			{Tool: "curl", WallMS: 5, CPUMS: 5, RSSKB: 10000, Instructions: 15e6},
+			{Tool: "busybox wget", WallMS: 1, CPUMS: 1, RSSKB: 1500, Instructions: 1e5},
+		}}},
+		DeadlineMS: []float64{1004, 1003, 1010}, ConcurrencyMS: []float64{205, 207},
+		Container: map[string]float64{"probe": 40, "curl": 50}}
+	md := r.markdown()
+	for _, want := range []string{
+		"| curl | 5.00 ms (probe 0.40x) |",
+		"| wall time at most 0.5x curl | 0.40x | met |",
+		"| peak RSS at most 0.7x curl | 0.70x | met |",
+		"| wall time within 2.5x of busybox wget | 2.00x | met |",
+		"| binary at most 8 MiB (CI fails above 10 MiB) | 7.00 MiB | met |",
+		"exits after 1004 ms (median) and 1010 ms (worst) of 3 runs",
+		"probe 40.0 ms, curl 50.0 ms (probe 0.80x)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the table lacks %q:\n%s", want, md)
+		}
+	}
+	r.Checks[0].Results[0].WallMS = 3
+	if md := r.markdown(); !strings.Contains(md, "| wall time at most 0.5x curl | 0.60x | **missed** |") {
+		t.Errorf("a missed goal is not marked:\n%s", md)
+	}
+	if err := xml.Unmarshal([]byte(r.svg()), new(struct{})); err != nil {
+		t.Errorf("the chart is not well-formed XML: %v", err)
+	}
+}
