@@ -29,16 +29,23 @@ func buildProbe(t *testing.T, dir string) string {
 	return bin
 }
 
+// startApp starts the healthy test app on loopback for the test.
+func startApp(t *testing.T) *testserver.Server {
+	t.Helper()
+	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	return app
+}
+
 // TestWaitExecKeepsThePID: probe wait replaces itself with the command, so
 // the command runs as the same process (PID 1 in a container).
 func TestWaitExecKeepsThePID(t *testing.T) {
 	t.Parallel()
 	bin := buildProbe(t, t.TempDir())
-	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	app := startApp(t)
 	cmd := exec.Command(bin, "wait", "--timeout", "10s", "http://"+app.Addr+"/healthz", "--", "sh", "-c", `echo "pid $$"; exit 7`)
 	cmd.Env = append(os.Environ(), "PROBE_MARKER="+filepath.Join(t.TempDir(), "draining"))
 	var stdout, stderr strings.Builder
@@ -46,7 +53,7 @@ func TestWaitExecKeepsThePID(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
 		t.Fatalf("exit %v, want the command's own 7; stderr: %s", err, stderr.String())
 	}
@@ -62,11 +69,7 @@ func TestWaitExecKeepsThePID(t *testing.T) {
 func TestServeOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	bin := buildProbe(t, t.TempDir())
-	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	app := startApp(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
