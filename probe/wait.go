@@ -32,7 +32,7 @@ func (w *Waiter) Wait(ctx context.Context) (*Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
 	n := len(w.Targets)
-	report := &Report{State: Unhealthy, Results: make([]Result, n)}
+	report := &Report{State: Unhealthy, Timeout: w.Timeout, Results: make([]Result, n)}
 	passed, attempts := make([]bool, n), make([]int, n)
 	delay := firstDelay
 	ticker := time.NewTicker(250 * time.Millisecond)
