@@ -80,15 +80,15 @@ func commandOptions(cli *CLI, args []string) []kong.Option {
 
 // Globals are the flags every command shares.
 type Globals struct {
-	Timeout    time.Duration `short:"t" default:"5s" help:"Deadline for the whole run, shared by every target and retry. Keep it under the HEALTHCHECK --timeout."`
-	Retries    int           `default:"0" help:"Extra attempts after a failure, within --timeout."`
-	RetryDelay time.Duration `default:"500ms" help:"Pause between attempts."`
-	Verbose    bool          `short:"v" help:"Add phase timings (dns, connect, tls, first byte, total) and an excerpt of the reply."`
-	Quiet      bool          `short:"q" help:"Print nothing: the exit code says it all."`
-	Output     string        `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
-	Marker     string        `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
-	NoMarker   bool          `help:"Ignore the shutdown marker, for liveness checks."`
-	ProcRoot   string        `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
+	Timeout    *time.Duration `short:"t" placeholder:"5s" help:"Deadline for the whole run, shared by every target and retry; 5s by default (60s for wait). Keep it under the HEALTHCHECK --timeout."`
+	Retries    int            `default:"0" help:"Extra attempts after a failure, within --timeout."`
+	RetryDelay time.Duration  `default:"500ms" help:"Pause between attempts."`
+	Verbose    bool           `short:"v" help:"Add phase timings (dns, connect, tls, first byte, total) and an excerpt of the reply."`
+	Quiet      bool           `short:"q" help:"Print nothing: the exit code says it all."`
+	Output     string         `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+	Marker     string         `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
+	NoMarker   bool           `help:"Ignore the shutdown marker, for liveness checks."`
+	ProcRoot   string         `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
 }
 
 // Env is where output goes; tests pass buffers.
@@ -248,15 +248,25 @@ func splitCommand(args []string) (probeArgs, command []string) {
 	return args[:i], append([]string{}, args[i+1:]...)
 }
 
+// TimeoutOr is --timeout, or def when it was not given: the default depends
+// on the command.
+func (g *Globals) TimeoutOr(def time.Duration) time.Duration {
+	if g.Timeout == nil {
+		return def
+	}
+	return *g.Timeout
+}
+
 // Options turns the shared flags into the runner's options.
 func (g *Globals) Options() (probe.Options, error) {
-	if g.Timeout <= 0 {
-		return probe.Options{}, fmt.Errorf("--timeout must be above zero, got %s", g.Timeout)
+	timeout := g.TimeoutOr(probe.DefaultTimeout)
+	if timeout <= 0 {
+		return probe.Options{}, fmt.Errorf("--timeout must be above zero, got %s", timeout)
 	}
 	if g.Retries < 0 || g.RetryDelay < 0 {
 		return probe.Options{}, errors.New("--retries and --retry-delay cannot be negative")
 	}
-	opt := probe.Options{Timeout: g.Timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
+	opt := probe.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
 	if g.NoMarker {
 		opt.Marker = ""
 	}

@@ -18,7 +18,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatalf("parse: code %d, %v", code, err)
 	}
 	g := cli.Globals
-	if g.Timeout != 5*time.Second || g.Marker != checks.DefaultMarker || g.NoMarker || g.Retries != 0 || g.Output != "text" {
+	if g.Timeout != nil || g.TimeoutOr(time.Second) != time.Second || g.Marker != checks.DefaultMarker || g.NoMarker || g.Retries != 0 || g.Output != "text" {
 		t.Errorf("globals: %+v", g)
 	}
 	c := cli.Check

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
 	"github.com/probe-sh/probe/probe/serve"
@@ -34,14 +32,11 @@ type WaitCmd struct {
 }
 
 // Run waits, then execs the command if there is one.
-func (c *WaitCmd) Run(g *Globals, env *Env, kctx *kong.Context) error {
+func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	if len(c.Targets) == 0 {
 		return errors.New("no target given: try probe wait tcp://127.0.0.1:5432 -- /app")
 	}
-	timeout := g.Timeout
-	if !flagSet(kctx, "timeout") {
-		timeout = defaultWaitTimeout
-	}
+	timeout := g.TimeoutOr(defaultWaitTimeout)
 	if timeout <= 0 || c.AttemptTimeout <= 0 {
 		return errors.New("--timeout and --attempt-timeout must be above zero")
 	}
@@ -101,17 +96,6 @@ func (c *WaitCmd) Run(g *Globals, env *Env, kctx *kong.Context) error {
 	signal.Stop(signals)
 	err = syscall.Exec(path, c.command, os.Environ())
 	return fmt.Errorf("cannot exec %q: %w", c.command[0], err)
-}
-
-// flagSet reports whether the user gave the flag, on the command line or
-// through its environment variable.
-func flagSet(kctx *kong.Context, name string) bool {
-	for _, f := range kctx.Flags() {
-		if f.Name == name {
-			return f.Set
-		}
-	}
-	return false
 }
 
 func isTerminal(w any) bool {
