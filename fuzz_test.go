@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/probe-sh/probe/checks"
 )
 
 // secret is planted in the userinfo of fuzzed targets; no error may echo it.
@@ -15,6 +17,7 @@ func FuzzParseTarget(f *testing.F) {
 	for _, s := range []string{
 		"http://127.0.0.1:8080/healthz", "https://[::1]:8443/", "tcp://db:5432", "tls://x:1",
 		"ftp://x", "localhost:8080", "http://[::1", "http://x:99999/", "tcp://x", "http://:80/", "://x",
+		"listen://:8080", "listen://127.0.0.1:80", "listen://[::1]:443", "listen://db:5432", "listen://:0", "listen://:8080/x",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
@@ -36,6 +39,11 @@ func FuzzParseTarget(f *testing.F) {
 			return
 		}
 		switch u.Scheme {
+		case "listen":
+			if _, _, err := checks.ParseListen(u.Host); err != nil {
+				t.Fatalf("accepted listen target %q: %v", raw, err)
+			}
+			return
 		case "http", "https", "tcp", "tls":
 		default:
 			t.Fatalf("accepted scheme %q", u.Scheme)
@@ -58,6 +66,8 @@ func FuzzCLI(f *testing.F) {
 		"--status\x00200-299,304\x00--max-body\x0064KiB\x00http://x/",
 		"--help", "--version", "check\x00--help", "-o\x00json\x00-v\x00tcp://x:1",
 		"--expect-body\x00(\x00http://x/", "-H\x00bad\x00http://x/",
+		"listen\x008080", "process\x00--pid\x001\x00--max-fds\x0090%", "inspect\x001", "serve\x00--interval\x000s\x00tcp://x:1",
+		"wait\x00--timeout\x001s\x00tcp://x:1", "process\x00--pid\x001\x00--name\x00x",
 	} {
 		f.Add(s)
 	}
