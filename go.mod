@@ -12,7 +12,6 @@ require (
 
 require (
 	github.com/klauspost/compress v1.20.3 // indirect
-	github.com/molecule-man/go-brrr v1.3.1 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.3 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
@@ -23,3 +22,5 @@ require (
 )
 
 replace github.com/alecthomas/kong => ./third_party/kong
+
+replace github.com/valyala/fasthttp => ./third_party/fasthttp
