@@ -5,7 +5,8 @@
 //	make bench          (installs what it needs, then runs go run ./bench)
 //
 // For each check (HTTP, TCP, HTTPS) and tool: the median wall time from
-// exec to exit and the mean user+sys CPU (hyperfine), the median peak RSS
+// exec to exit and the mean user+sys CPU (hyperfine, in interleaved
+// rounds), the median peak RSS
 // (GNU time), and the instructions of one run (callgrind), a figure that
 // does not drift with machine noise. Then the deadline's precision, the
 // concurrency of 16 slow targets, the binary's size by module, and the
@@ -34,7 +35,7 @@ import (
 )
 
 var (
-	runs      = flag.Int("runs", 300, "hyperfine runs per command")
+	runs      = flag.Int("runs", 500, "hyperfine runs per command, in 5 interleaved rounds")
 	rssRuns   = flag.Int("rss-runs", 21, "runs per command for the peak RSS median")
 	docker    = flag.Bool("docker", true, "measure the in-container cost (starts its own dockerd)")
 	outDir    = flag.String("out", "bench/results", "where the table and the chart go")
@@ -183,11 +184,32 @@ func main() {
 	log.Printf("wrote %s/bench.md, bench.svg and bench.json", *outDir)
 }
 
-// hyperfine runs the tools one after another in one hyperfine run, without
-// a shell, and returns the median wall time and the mean CPU of each.
+// rounds splits each tool's runs into interleaved rounds (probe, curl, ...,
+// probe, curl, ...), so that a machine that slows down for a while slows
+// every tool alike. The median is the median of the rounds' medians.
+const rounds = 5
+
+// hyperfine runs the tools in interleaved rounds of hyperfine runs, without
+// a shell, and returns each one's median wall time and mean CPU.
 func hyperfine(work string, tools []tool) []result {
+	walls := make([][]float64, len(tools))
+	res := make([]result, len(tools))
+	for range rounds {
+		for i, r := range hyperfineRound(work, tools) {
+			walls[i] = append(walls[i], r.WallMS)
+			res[i].Tool = r.Tool
+			res[i].CPUMS += r.CPUMS / rounds
+		}
+	}
+	for i := range res {
+		res[i].WallMS = median(walls[i])
+	}
+	return res
+}
+
+func hyperfineRound(work string, tools []tool) []result {
 	out := filepath.Join(work, "hyperfine.json")
-	args := []string{"-N", "--warmup", "20", "--runs", strconv.Itoa(*runs), "--export-json", out, "--style", "none"}
+	args := []string{"-N", "--warmup", "10", "--runs", strconv.Itoa(max(*runs/rounds, 3)), "--export-json", out, "--style", "none"}
 	for _, t := range tools {
 		args = append(args, "-n", t.name, shellQuote(t.argv))
 	}

@@ -24,7 +24,7 @@ func (r *report) find(checkName, toolName string) (result, bool) {
 // markdown is the table for the README: every figure of this run.
 func (r *report) markdown() string {
 	var b strings.Builder
-	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run.\n\n", r.Date, r.Machine)
+	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of 5 interleaved rounds of hyperfine runs (500 runs a tool in all); CPU is hyperfine's mean user+sys; RSS is GNU time's peak, median of 21 runs; instructions are callgrind's count for one run.\n\n", r.Date, r.Machine)
 	for _, c := range r.Checks {
 		write(&b, "**%s check on loopback**", c.Name)
 		if c.Note != "" {
