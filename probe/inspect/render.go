@@ -66,7 +66,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("listening:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, l := range r.Listening {
-			owner := "? (no process here owns it: it belongs to another PID namespace)"
+			owner := "? (no process in this PID namespace holds it open)"
 			if r.FDsUnreadable > 0 {
 				owner = "? (owner not readable: run as root or as the app's user)"
 			}
