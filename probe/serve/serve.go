@@ -4,6 +4,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type Server struct {
 	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
 	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
 	Log        io.Writer     // one line per change of state; nil for none
+	MaxConns   int           // connections served at once; more are refused with 503; 1024 when zero
 
 	draining atomic.Pointer[string] // why, once a signal has come
 	ready    atomic.Pointer[verdict]
@@ -81,7 +83,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Sig
 		WriteBufferSize:              4096,
 		MaxRequestBodySize:           1, // fasthttp takes 0 as its 4 MiB default; handle refuses any body
 		DisablePreParseMultipartForm: true,
-		Concurrency:                  1024,
+		Concurrency:                  cmp.Or(s.MaxConns, 1024),
 		ReadTimeout:                  10 * time.Second,
 		WriteTimeout:                 10 * time.Second,
 		IdleTimeout:                  30 * time.Second,

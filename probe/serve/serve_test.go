@@ -290,6 +290,47 @@ func TestServeRefusesWhatItDoesNotServe(t *testing.T) {
 	}
 }
 
+// A client that opens connections and sends nothing cannot take more than
+// MaxConns of them: the next one is refused, and the server still answers
+// once they go.
+func TestServeBoundsConnections(t *testing.T) {
+	t.Parallel()
+	s := newServer(startApp(t).target())
+	s.MaxConns = 8
+	r := start(t, s)
+	addr := strings.TrimPrefix(r.base, "http://")
+	var idle []net.Conn
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range 8 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET /livez HTTP/1.1\r\n") // and never finish the request
+		idle = append(idle, c)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server pick them up
+	if got := rawRequest(t, addr, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"); got != "HTTP/1.1 503 Service Unavailable" {
+		t.Fatalf("a connection past MaxConns got %q, want 503", got)
+	}
+	for _, c := range idle {
+		c.Close()
+	}
+	idle = nil
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got := rawRequest(t, addr, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"); got == "HTTP/1.1 200 OK" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the server did not recover once the idle connections closed")
+		}
+	}
+}
+
 // On SIGTERM /readyz turns 503 at once, everything keeps answering for the
 // drain delay, and a request in flight when the server stops completes.
 func TestServeDrainsThenStopsGracefully(t *testing.T) {
