@@ -303,10 +303,7 @@ func (c *CheckCmd) Run(g *Globals, env *Env) error {
 	if len(c.Targets) == 0 {
 		return errors.New("no target given: try probe http://127.0.0.1:8080/healthz")
 	}
-	return g.run(env, func() ([]probe.Target, []string, error) {
-		targets, err := c.Build(c.Targets, g.ProcRoot)
-		return targets, c.Secrets(c.Targets), err
-	})
+	return g.run(env, c.builder(c.Targets, g.ProcRoot))
 }
 
 // ignoreEmptyEnvars makes an empty PROBE_... variable count as unset, as

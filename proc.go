@@ -25,14 +25,12 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 		}
 		targets := make([]probe.Target, len(c.Ports))
 		for i, p := range c.Ports {
-			addr, port, err := checks.ParseListen(p)
-			if err != nil {
-				return nil, nil, err
-			}
 			if !strings.Contains(p, ":") {
 				p = ":" + p
 			}
-			targets[i] = probe.Target{Name: "listen://" + p, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}
+			if targets[i], err = listenTarget(pfs, p); err != nil {
+				return nil, nil, err
+			}
 		}
 		return targets, nil, nil
 	})
@@ -78,19 +76,29 @@ func (c *ProcessCmd) target(procRoot string) (probe.Target, error) {
 	return probe.Target{Name: name, Kind: "process", Check: check}, nil
 }
 
-// run builds the targets, checks them once within the deadline, and
-// reports. build also lists the secrets that output must never show.
-func (g *Globals) run(env *Env, build func() ([]probe.Target, []string, error)) error {
+// prepare checks the shared flags and builds the targets: the first step of
+// every command that checks targets. build also lists the secrets that
+// output must never show.
+func (g *Globals) prepare(build func() ([]probe.Target, []string, error)) (probe.Options, []probe.Target, error) {
 	opt, err := g.Options()
 	if err != nil {
-		return err
+		return opt, nil, err
 	}
 	targets, secrets, err := build()
 	if err != nil {
-		return err
+		return opt, nil, err
 	}
 	opt.Secrets = secrets
 	checks.UserAgent = "probe/" + version
+	return opt, targets, nil
+}
+
+// run checks the targets once, within the deadline, and reports.
+func (g *Globals) run(env *Env, build func() ([]probe.Target, []string, error)) error {
+	opt, targets, err := g.prepare(build)
+	if err != nil {
+		return err
+	}
 	return g.Report(env, probe.Run(context.Background(), targets, opt))
 }
 

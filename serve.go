@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
 	"github.com/probe-sh/probe/probe/serve"
 )
@@ -29,10 +28,6 @@ type ServeCmd struct {
 
 // Run serves until a signal, then drains and stops.
 func (c *ServeCmd) Run(g *Globals, env *Env) error {
-	opt, err := g.Options()
-	if err != nil {
-		return err
-	}
 	switch {
 	case c.Interval <= 0:
 		return fmt.Errorf("--interval must be above zero, got %s", c.Interval)
@@ -41,12 +36,10 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	case c.DrainDelay < 0:
 		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
 	}
-	targets, err := c.Build(c.Targets, g.ProcRoot)
+	opt, targets, err := g.prepare(c.builder(c.Targets, g.ProcRoot))
 	if err != nil {
 		return err
 	}
-	opt.Secrets = c.Secrets(c.Targets)
-	checks.UserAgent = "probe/" + version
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("cannot serve on --listen %s: %w", c.Listen, unwrapOp(err))

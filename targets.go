@@ -85,6 +85,15 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 	return out
 }
 
+// builder builds the targets of a command, with the secrets to mask, for
+// Globals.prepare.
+func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]probe.Target, []string, error) {
+	return func() ([]probe.Target, []string, error) {
+		targets, err := f.Build(raw, procRoot)
+		return targets, f.Secrets(raw), err
+	}
+}
+
 // Build turns target URLs into checks, or says which target or flag is wrong.
 // listen:// targets read the proc filesystem mounted at procRoot.
 func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, error) {
@@ -108,6 +117,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 		return nil, err
 	}
 	targets := make([]probe.Target, 0, len(raw))
+	var pfs *procfs.FS // opened for the first listen:// target
 	for _, r := range raw {
 		u, err := ParseTarget(r)
 		if err != nil {
@@ -121,12 +131,16 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 				Status: f.Status, ExpectBody: f.ExpectBody.Regexp, RejectBody: f.RejectBody.Regexp,
 				MaxBody: int(f.MaxBody), MaxRedirects: f.MaxRedirects, TLS: tlsCfg}
 		case "listen":
-			pfs, err := openProc(procRoot)
-			if err != nil {
+			if pfs == nil {
+				opened, err := openProc(procRoot)
+				if err != nil {
+					return nil, err
+				}
+				pfs = &opened
+			}
+			if t, err = listenTarget(*pfs, u.Host); err != nil {
 				return nil, err
 			}
-			addr, port, _ := checks.ParseListen(u.Host)
-			t.Check = checks.Listen{FS: pfs, Addr: addr, Port: port}
 		case "tcp", "tls":
 			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect.Regexp}
 			if u.Scheme == "tls" {
@@ -226,14 +240,30 @@ func parseHeaders(raw []string) ([]checks.Header, error) {
 	return out, nil
 }
 
+// listenTarget is the listen:// target for [ADDR]:PORT.
+func listenTarget(pfs procfs.FS, hostport string) (probe.Target, error) {
+	addr, port, err := checks.ParseListen(hostport)
+	if err != nil {
+		return probe.Target{}, err
+	}
+	return probe.Target{Name: "listen://" + hostport, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}, nil
+}
+
+// pathCause drops the operation and path that an *fs.PathError repeats,
+// for messages that name the path themselves.
+func pathCause(err error) error {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err
+	}
+	return err
+}
+
 // openProc opens the proc filesystem for the /proc checks.
 func openProc(root string) (procfs.FS, error) {
 	pfs, err := procfs.NewFS(root)
 	if err != nil {
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			err = pathErr.Err
-		}
+		err = pathCause(err)
 		if errors.Is(err, fs.ErrNotExist) {
 			return procfs.FS{}, fmt.Errorf("cannot read %s: %w (is /proc mounted?)", root, err)
 		}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
 	"github.com/probe-sh/probe/probe/serve"
 )
@@ -40,29 +38,19 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	if timeout <= 0 || c.AttemptTimeout <= 0 {
 		return errors.New("--timeout and --attempt-timeout must be above zero")
 	}
-	opt, err := g.Options()
+	var path string
+	if len(c.command) > 0 {
+		// Fail before waiting, not a minute later, when the command is not there.
+		var err error
+		if path, err = exec.LookPath(c.command[0]); err != nil {
+			return fmt.Errorf("cannot run %q: %w", c.command[0], pathCause(errors.Unwrap(err)))
+		}
+	}
+	opt, targets, err := g.prepare(c.builder(c.Targets, g.ProcRoot))
 	if err != nil {
 		return err
 	}
 	opt.Timeout = c.AttemptTimeout
-	var path string
-	if len(c.command) > 0 {
-		// Fail before waiting, not a minute later, when the command is not there.
-		if path, err = exec.LookPath(c.command[0]); err != nil {
-			cause := errors.Unwrap(err)
-			var pathErr *fs.PathError
-			if errors.As(cause, &pathErr) {
-				cause = pathErr.Err
-			}
-			return fmt.Errorf("cannot run %q: %w", c.command[0], cause)
-		}
-	}
-	targets, err := c.Build(c.Targets, g.ProcRoot)
-	if err != nil {
-		return err
-	}
-	opt.Secrets = c.Secrets(c.Targets)
-	checks.UserAgent = "probe/" + version
 
 	// As PID 1 a process that does not catch SIGTERM ignores it, and docker
 	// stop would wait out its grace period.
