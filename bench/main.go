@@ -407,5 +407,5 @@ func module(symbol string) string {
 	return "Go: the rest of the standard library"
 }
 
-// write is io.WriteString without the error: the builders write to memory.
+// write is fmt.Fprintf without the error: the table and chart are built in memory.
 func write(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format, args...) }
