@@ -48,6 +48,9 @@ type CLI struct {
 	Listen  ListenCmd  `kong:"-"`
 	Process ProcessCmd `kong:"-"`
 	Inspect InspectCmd `kong:"-"`
+	Exec    ExecCmd    `kong:"-"`
+	Drain   DrainCmd   `kong:"-"`
+	Undrain UndrainCmd `kong:"-"`
 }
 
 // commands are the commands besides check. kong reflects over every flag of
@@ -62,6 +65,9 @@ var commands = []struct {
 	{"wait", "Wait until every target passes, then exec the command after --, if any.", func(c *CLI) any { return &c.Wait }},
 	{"listen", "Check that ports have a listening socket, from /proc: no packet is sent.", func(c *CLI) any { return &c.Listen }},
 	{"process", "Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc.", func(c *CLI) any { return &c.Process }},
+	{"exec", "Entrypoint: run the command after -- as PID 1's child; on SIGTERM, create the shutdown marker and drain before passing the signal on.", func(c *CLI) any { return &c.Exec }},
+	{"drain", "Create the shutdown marker: health checks report draining, so this replica leaves the rotation while it keeps running.", func(c *CLI) any { return &c.Drain }},
+	{"undrain", "Remove the shutdown marker: health checks report the app's own state again.", func(c *CLI) any { return &c.Undrain }},
 	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},
 }
 
@@ -112,10 +118,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	args, command := splitCommand(args)
 	cli, kctx, code, err := parse(args, stdout, stderr)
 	if command != nil {
-		if err == nil && !strings.HasPrefix(kctx.Command(), "wait") {
-			err = errors.New(`only probe wait takes a command after "--"`)
+		if err == nil && !strings.HasPrefix(kctx.Command(), "wait") && !strings.HasPrefix(kctx.Command(), "exec") {
+			err = errors.New(`only probe wait and probe exec take a command after "--"`)
 		}
-		cli.Wait.command = command
+		cli.Wait.command, cli.Exec.command = command, command
 	}
 	if code >= 0 {
 		return code
@@ -125,9 +131,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
+	var status exitStatus
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, errFailed):
 		return 1
 	default:

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/probe"
-	"github.com/probe-sh/probe/probe/serve"
 )
 
 // defaultWaitTimeout is probe wait's --timeout when none is given: the
@@ -61,7 +60,7 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	defer signal.Stop(signals)
 	go func() {
 		if sig, ok := <-signals; ok {
-			cancel(fmt.Errorf("received %s", serve.SignalName(sig)))
+			cancel(fmt.Errorf("received %s", probe.SignalName(sig)))
 		}
 	}()
 

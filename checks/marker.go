@@ -45,3 +45,36 @@ func (m Marker) Run(context.Context) error {
 	}
 	return nil
 }
+
+// Create makes the marker, with why as its content for whoever reads it. It
+// reports whether the marker was already there; an existing marker is left
+// as it is, so its age still says when draining began.
+func (m Marker) Create(why string) (existed bool, err error) {
+	f, err := os.OpenFile(m.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cannot create the shutdown marker: %w", unwrapPath(err))
+	}
+	_, err = f.WriteString(why + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return false, fmt.Errorf("cannot write the shutdown marker: %w", unwrapPath(err))
+	}
+	return false, nil
+}
+
+// Remove deletes the marker. It reports whether there was one.
+func (m Marker) Remove() (existed bool, err error) {
+	err = os.Remove(m.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("cannot remove the shutdown marker: %w", unwrapPath(err))
+	}
+	return true, nil
+}

@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -120,13 +119,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Sig
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	case sig := <-signals:
-		s.Drain("received " + SignalName(sig))
-		s.logf("received %s: /readyz reports draining; serving for %s more, then stopping", SignalName(sig), s.DrainDelay)
+		s.Drain("received " + probe.SignalName(sig))
+		s.logf("received %s: /readyz reports draining; serving for %s more, then stopping", probe.SignalName(sig), s.DrainDelay)
 		t := time.NewTimer(s.DrainDelay)
 		select {
 		case <-t.C:
 		case sig := <-signals:
-			s.logf("received %s: stopping now", SignalName(sig))
+			s.logf("received %s: stopping now", probe.SignalName(sig))
 		case <-ctx.Done():
 		}
 		t.Stop()
@@ -176,17 +175,6 @@ func (s *Server) logf(format string, args ...any) {
 	if s.Log != nil {
 		fmt.Fprintf(s.Log, "probe: "+format+"\n", args...)
 	}
-}
-
-// SignalName names a signal as people write it: SIGTERM, not "terminated".
-func SignalName(sig os.Signal) string {
-	switch sig {
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGINT:
-		return "SIGINT"
-	}
-	return sig.String()
 }
 
 // refuse answers a request fasthttp could not read, with the status that

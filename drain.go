@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+)
+
+// DrainCmd is probe drain: create the shutdown marker by hand, so that this
+// replica reports draining and leaves the rotation without being stopped.
+type DrainCmd struct{}
+
+// UndrainCmd is probe undrain: remove the shutdown marker by hand.
+type UndrainCmd struct{}
+
+// Run creates the marker; running it twice changes nothing.
+func (c *DrainCmd) Run(g *Globals, env *Env) error {
+	m, err := g.marker("drain")
+	if err != nil {
+		return err
+	}
+	existed, err := m.Create("probe drain at " + time.Now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return err
+	}
+	msg := "draining: created the shutdown marker " + m.Path + "; health checks now report draining (probe undrain ends it)"
+	if existed {
+		msg = "already draining: " + markerAge(m) + "; nothing changed"
+	}
+	return g.say(env, msg, true, !existed, m)
+}
+
+// Run removes the marker; running it twice changes nothing.
+func (c *UndrainCmd) Run(g *Globals, env *Env) error {
+	m, err := g.marker("undrain")
+	if err != nil {
+		return err
+	}
+	age := markerAge(m)
+	existed, err := m.Remove()
+	if err != nil {
+		return err
+	}
+	msg := "not draining: there is no shutdown marker " + m.Path + "; nothing changed"
+	if existed {
+		msg = "undrained: removed the " + age + "; health checks report the app's own state again"
+	}
+	return g.say(env, msg, false, existed, m)
+}
+
+func (g *Globals) marker(cmd string) (checks.Marker, error) {
+	if g.NoMarker || g.Marker == "" {
+		return checks.Marker{}, fmt.Errorf("probe %s needs a shutdown marker; drop --no-marker", cmd)
+	}
+	return checks.Marker{Path: g.Marker}, nil
+}
+
+// markerAge describes the marker and its age, for the messages above.
+func markerAge(m checks.Marker) string {
+	_, since, err := m.Since()
+	if err != nil || since.IsZero() {
+		return "shutdown marker " + m.Path
+	}
+	return fmt.Sprintf("shutdown marker %s, present for %s", m.Path, time.Since(since).Round(time.Second))
+}
+
+// say prints what drain or undrain did, as text or JSON.
+func (g *Globals) say(env *Env, msg string, draining, changed bool, m checks.Marker) error {
+	var err error
+	switch {
+	case g.Quiet:
+	case g.Output == "json":
+		err = json.NewEncoder(env.Stdout).Encode(struct {
+			Marker   string `json:"marker"`
+			Draining bool   `json:"draining"`
+			Changed  bool   `json:"changed"`
+			Message  string `json:"message"`
+		}{m.Path, draining, changed, msg})
+	default:
+		_, err = fmt.Fprintln(env.Stdout, msg)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/probe/supervise"
+)
+
+// ExecCmd is probe exec: the entrypoint that runs the app as PID 1's child,
+// and drains on SIGTERM before passing it on.
+type ExecCmd struct {
+	DrainDelay time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep the app running this long, with the shutdown marker in place, before passing the signal on; a second signal cuts it short. Make it at least the health interval times retries plus the load balancer's poll period."`
+	StopSignal string        `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
+	Misplaced  []string      `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
+
+	command []string // after "--"
+}
+
+// exitStatus is the app's exit code, which probe exec exits with: the one
+// exception to probe's 0-or-1 rule.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Run runs the command until it exits, and returns its exit code.
+func (c *ExecCmd) Run(g *Globals, env *Env) error {
+	if len(c.Misplaced) > 0 {
+		return fmt.Errorf(`put the command after "--": probe exec -- %s`, strings.Join(c.Misplaced, " "))
+	}
+	if len(c.command) == 0 {
+		return errors.New(`no command given: try probe exec --drain-delay 10s -- /app`)
+	}
+	if c.DrainDelay < 0 {
+		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
+	}
+	forwarded := supervise.Forwarded()
+	stop := []os.Signal{syscall.SIGTERM, syscall.SIGINT}
+	if c.StopSignal != "" {
+		sig, err := probe.ParseSignal(c.StopSignal)
+		if err != nil {
+			return fmt.Errorf("--stop-signal: %w", err)
+		}
+		if !slices.Contains(forwarded, os.Signal(sig)) {
+			return fmt.Errorf("--stop-signal %s cannot be caught or passed on", probe.SignalName(sig))
+		}
+		stop = append(stop, sig)
+	}
+	path, err := exec.LookPath(c.command[0])
+	if err != nil {
+		return fmt.Errorf("cannot run %q: %w", c.command[0], pathCause(errors.Unwrap(err)))
+	}
+
+	signals := make(chan os.Signal, 16)
+	signal.Notify(signals, forwarded...)
+	defer signal.Stop(signals)
+	s := &supervise.Supervisor{
+		Path: path, Args: c.command, Env: os.Environ(),
+		DrainDelay: c.DrainDelay, Stop: stop, Log: env.Stderr,
+	}
+	if !g.NoMarker {
+		s.Marker = g.Marker
+	}
+	if g.Quiet {
+		s.Log = nil
+	}
+	code, err := s.Run(signals)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitStatus(code)
+	}
+	return nil
+}

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// execProcess is a running probe exec, with its output collected line by
+// line.
+type execProcess struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	marker string
+	mu     sync.Mutex
+	stdout []string
+	stderr []string
+	done   chan struct{}
+	code   int
+	took   time.Duration // from the first signal sent to exit
+	sent   time.Time
+}
+
+// startExec runs bin with args and PROBE_MARKER in a fresh directory.
+func startExec(t *testing.T, bin string, args ...string) *execProcess {
+	t.Helper()
+	p := &execProcess{t: t, marker: filepath.Join(t.TempDir(), "draining"), done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), "PROBE_MARKER="+p.marker)
+	stdout, _ := p.cmd.StdoutPipe()
+	stderr, _ := p.cmd.StderrPipe()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	collect := func(r io.Reader, lines *[]string) {
+		defer wg.Done()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			p.mu.Lock()
+			*lines = append(*lines, sc.Text())
+			p.mu.Unlock()
+		}
+	}
+	wg.Add(2)
+	go collect(stdout, &p.stdout)
+	go collect(stderr, &p.stderr)
+	go func() {
+		wg.Wait()
+		err := p.cmd.Wait()
+		p.took = time.Since(p.sent)
+		p.code = 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			p.code = ee.ExitCode()
+		} else if err != nil {
+			p.code = -1
+		}
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *execProcess) signal(sig syscall.Signal) {
+	p.t.Helper()
+	if p.sent.IsZero() {
+		p.sent = time.Now()
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("kill -%d: %v", sig, err)
+	}
+}
+
+// waitLine waits for a line on stdout (or stderr) that contains want.
+func (p *execProcess) waitLine(want string, onStderr bool) {
+	p.t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(p.output(onStderr), want) {
+			return
+		}
+	}
+	p.t.Fatalf("no line with %q after 10s; stdout:\n%s\nstderr:\n%s", want, p.output(false), p.output(true))
+}
+
+func (p *execProcess) output(onStderr bool) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if onStderr {
+		return strings.Join(p.stderr, "\n")
+	}
+	return strings.Join(p.stdout, "\n")
+}
+
+// exit waits for the process to end and returns its code.
+func (p *execProcess) exit(within time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+		return p.code
+	case <-time.After(within):
+		p.t.Fatalf("probe exec still runs %s later; stderr:\n%s", within, p.output(true))
+		return -1
+	}
+}
+
+func (p *execProcess) markerExists() bool {
+	_, err := os.Stat(p.marker)
+	return err == nil
+}
+
+// trapScript is a shell app that says "ready", reports each signal it gets
+// and exits with code N on the signal whose handler says so.
+func trapScript(traps string) []string {
+	return []string{"sh", "-c", traps + `; echo ready; while :; do sleep 0.02; done`}
+}
+
+// TestExecSignals runs the real binary with small shell apps and real
+// signals.
+func TestExecSignals(t *testing.T) {
+	t.Parallel()
+	bin := buildProbe(t, t.TempDir())
+
+	t.Run("forwards other signals at once, and passes SIGTERM on after the drain", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-delay", "600ms", "--"},
+			trapScript(`trap 'echo got USR1' USR1; trap 'echo got HUP' HUP; trap 'echo got TERM; exit 9' TERM`)...)...)
+		p.waitLine("ready", false)
+		p.cmd.Process.Signal(syscall.SIGUSR1)
+		p.waitLine("got USR1", false)
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		p.waitLine("got HUP", false)
+		if p.markerExists() {
+			t.Fatal("the marker exists before any stop signal")
+		}
+		p.signal(syscall.SIGTERM)
+		// The marker comes at once; the app hears nothing yet.
+		for end := time.Now().Add(time.Second); !p.markerExists(); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatal("no shutdown marker 1s after SIGTERM")
+			}
+		}
+		markedAfter := time.Since(p.sent)
+		time.Sleep(300 * time.Millisecond)
+		if strings.Contains(p.output(false), "got TERM") {
+			t.Fatalf("the app got SIGTERM %s into a 600ms drain", time.Since(p.sent))
+		}
+		if code := p.exit(5 * time.Second); code != 9 {
+			t.Fatalf("exit %d, want the app's 9; stderr:\n%s", code, p.output(true))
+		}
+		if p.took < 600*time.Millisecond {
+			t.Fatalf("exited %s after SIGTERM, before the 600ms drain delay", p.took)
+		}
+		if p.markerExists() {
+			t.Fatal("the marker is still there after exit")
+		}
+		t.Logf("marker %s after SIGTERM; exit %s after it", markedAfter, p.took)
+		wantLines(t, p.output(true),
+			`probe: received SIGTERM: draining for 600ms before passing it on to sh (shutdown marker `+p.marker+` created: health checks report draining)`,
+			`probe: drain delay of 600ms over: passing SIGTERM on to sh`,
+			`probe: sh exited with code 9`)
+	})
+
+	t.Run("a second signal cuts the drain short", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-delay", "1h", "--"},
+			trapScript(`trap 'echo got INT; exit 5' INT; trap 'echo got TERM; exit 6' TERM`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGTERM)
+		p.waitLine("draining for 1h0m0s", true)
+		p.cmd.Process.Signal(syscall.SIGINT)
+		if code := p.exit(5 * time.Second); code != 5 {
+			t.Fatalf("exit %d, want 5: the second signal (SIGINT) goes to the app; stderr:\n%s", code, p.output(true))
+		}
+		wantLines(t, p.output(true), `probe: received SIGINT after `, `of the drain: passing SIGINT on to sh`)
+	})
+
+	t.Run("the app exiting during the drain ends it at once", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-delay", "1h", "--"},
+			trapScript(`trap 'exit 4' USR2`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGTERM)
+		p.waitLine("draining for 1h0m0s", true)
+		p.cmd.Process.Signal(syscall.SIGUSR2)
+		if code := p.exit(5 * time.Second); code != 4 {
+			t.Fatalf("exit %d, want 4", code)
+		}
+		if p.markerExists() {
+			t.Fatal("the marker outlived the app")
+		}
+	})
+
+	t.Run("--stop-signal drains too, and is what the app gets", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-delay", "200ms", "--stop-signal", "SIGQUIT", "--"},
+			trapScript(`trap 'echo got QUIT; exit 3' QUIT`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGQUIT)
+		p.waitLine("probe: received SIGQUIT: draining for 200ms", true)
+		if !p.markerExists() {
+			t.Fatal("SIGQUIT did not create the marker")
+		}
+		if code := p.exit(5 * time.Second); code != 3 || !strings.Contains(p.output(false), "got QUIT") {
+			t.Fatalf("exit %d, stdout %q: want the app to get SIGQUIT and exit 3", code, p.output(false))
+		}
+	})
+
+	t.Run("a signal that kills the app gives 128+N", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, "exec", "--drain-delay", "0s", "--", "sleep", "60")
+		time.Sleep(100 * time.Millisecond)
+		p.signal(syscall.SIGTERM)
+		if code := p.exit(5 * time.Second); code != 128+15 {
+			t.Fatalf("exit %d, want 143", code)
+		}
+		wantLines(t, p.output(true), "probe: received SIGTERM: passing SIGTERM on to sleep", "probe: sleep was killed by SIGTERM (exit code 143)")
+	})
+
+	t.Run("orphans are reaped", func(t *testing.T) {
+		t.Parallel()
+		// The app starts a background job and leaves it; the job's parent
+		// (the inner sh) exits, so the job is re-parented to probe exec.
+		p := startExec(t, bin, "exec", "--", "sh", "-c", `sh -c 'sleep 0.3 & echo orphan $!'; sleep 1.5; echo done`)
+		p.waitLine("orphan ", false)
+		orphan, _ := strconv.Atoi(strings.TrimPrefix(p.output(false), "orphan "))
+		ppid, _ := procStat(orphan)
+		if ppid != p.cmd.Process.Pid {
+			t.Fatalf("the orphan %d has parent %d, want probe exec (%d)", orphan, ppid, p.cmd.Process.Pid)
+		}
+		time.Sleep(800 * time.Millisecond) // it has exited by now
+		if _, state := procStat(orphan); state != "" {
+			t.Fatalf("the orphan %d is in state %q after it exited: probe exec did not reap it", orphan, state)
+		}
+		if code := p.exit(5 * time.Second); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	})
+}
+
+// procStat reads a process's parent and state from /proc; state is empty
+// when the process is gone.
+func procStat(pid int) (ppid int, state string) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, ""
+	}
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	ppid, _ = strconv.Atoi(fields[1])
+	return ppid, fields[0]
+}
+
+func wantLines(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Fatalf("the output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestExecDrainsTheDemoApp is the lifecycle with the real demo app: healthy,
+// SIGTERM, draining while still serving, a long request in flight
+// completing, exit with the app's code.
+func TestExecDrainsTheDemoApp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildProbe(t, dir)
+	app := buildApp(t, dir)
+	addr := freeAddr(t)
+	p := startExec(t, bin, "exec", "--drain-delay", "1500ms", "--", app, "-listen", addr)
+	base := "http://" + addr
+	check := func(args ...string) (int, string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "PROBE_MARKER="+p.marker)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		}
+		return 0, string(out)
+	}
+	if code, out := check("--retries", "50", "--retry-delay", "100ms", base+"/healthz"); code != 0 {
+		t.Fatalf("the app never turned healthy: %s", out)
+	}
+
+	long := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(base + "/work?ms=2500")
+		if err != nil {
+			long <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		long <- resp.Status + " " + string(b)
+	}()
+	time.Sleep(200 * time.Millisecond) // the long request is in flight
+	p.signal(syscall.SIGTERM)
+
+	code, out := check(base + "/healthz")
+	if code != 1 || !strings.HasPrefix(out, "draining "+base+"/healthz") {
+		t.Fatalf("right after SIGTERM the health check says (exit %d) %q, want draining", code, out)
+	}
+	if code, out := check("--no-marker", base+"/healthz"); code != 0 {
+		t.Fatalf("the liveness check (--no-marker) fails while draining: %s", out)
+	}
+	// The app still serves new requests for the drain delay.
+	served := 0
+	for time.Since(p.sent) < 1300*time.Millisecond {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s into the drain, a request failed: %v", time.Since(p.sent), err)
+		}
+		resp.Body.Close()
+		served++
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := p.exit(10 * time.Second); got != 0 {
+		t.Fatalf("exit %d, want the app's 0; stderr:\n%s", got, p.output(true))
+	}
+	if r := <-long; r != "200 OK done after 2500ms\n" {
+		t.Fatalf("the request in flight at SIGTERM got %q", r)
+	}
+	if p.took < 2300*time.Millisecond {
+		t.Fatalf("probe exec exited %s after SIGTERM, before the request in flight could finish", p.took)
+	}
+	if p.markerExists() {
+		t.Fatal("the marker outlived the app")
+	}
+	wantLines(t, p.output(true), "probe: received SIGTERM: draining for 1.5s", "app: terminated: finishing requests in flight", "app: bye", "probe: app exited with code 0")
+	t.Logf("%d requests served during the drain; exit %s after SIGTERM", served, p.took)
+}
+
+// buildApp builds the demo app into dir.
+func buildApp(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "app")
+	build := exec.Command("go", "build", "-o", bin, "./examples/app")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./examples/app: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

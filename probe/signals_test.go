@@ -1,0 +1,32 @@
+package probe
+
+import (
+	"syscall"
+	"testing"
+)
+
+func TestParseSignal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want syscall.Signal
+		name string
+	}{
+		{"SIGTERM", syscall.SIGTERM, "SIGTERM"}, {"QUIT", syscall.SIGQUIT, "SIGQUIT"},
+		{"sigwinch", syscall.SIGWINCH, "SIGWINCH"}, {"15", syscall.SIGTERM, "SIGTERM"},
+		{"SIGRTMIN+3", 37, "SIGRTMIN+3"}, {"RTMIN+0", 34, "SIGRTMIN+0"},
+	} {
+		got, err := ParseSignal(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseSignal(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+		if SignalName(got) != tc.name {
+			t.Errorf("SignalName(%d) = %q, want %q", got, SignalName(got), tc.name)
+		}
+	}
+	for _, bad := range []string{"", "SIGNOPE", "0", "65", "-1", "SIGRTMIN+31", "RTMIN+x"} {
+		if _, err := ParseSignal(bad); err == nil {
+			t.Errorf("ParseSignal(%q) succeeded", bad)
+		}
+	}
+}
