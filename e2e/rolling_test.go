@@ -1,0 +1,328 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The rolling restart: the seed problem of DESIGN.md, reproduced with real
+// parts. HAProxy balances wrk's load over three replicas of the demo app,
+// each with a probe serve sidecar whose /readyz HAProxy checks every
+// second. Each replica is replaced in turn, start-first as Swarm's
+// update_config order does: the new one starts, turns healthy, then the old
+// one gets SIGTERM. HAProxy, like Traefik, stops routing to a replica only
+// when its health check fails fall times in a row.
+const (
+	replicas   = 3
+	checkEvery = time.Second // HAProxy's inter
+	checkFall  = 2           // HAProxy's fall: failed checks before DOWN
+	// drainDelay follows the README's arithmetic: at least checkEvery x
+	// checkFall (2s) plus the time the sidecar takes to see the marker
+	// (50ms), with a margin of about a second.
+	drainDelay  = 3 * time.Second
+	longRequest = drainDelay + 1500*time.Millisecond
+)
+
+// TestRollingRestart runs the rolling restart twice under load: with every
+// replica under probe exec, which must fail no request, and with SIGTERM
+// sent straight to the app, which must fail some; that shows what probe
+// exec buys, and that this test can fail.
+func TestRollingRestart(t *testing.T) {
+	haproxy := requireTool(t, "haproxy", "haproxy", "the rolling-restart test")
+	wrk := requireTool(t, "wrk", "wrk", "the rolling-restart test")
+	dir := t.TempDir()
+	probe := build(t, dir, "probe", ".")
+	app := build(t, dir, "app", "./examples/app")
+
+	var with, without result
+	t.Run("with probe exec", func(t *testing.T) {
+		with = rollingRestart(t, setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app, exec: true})
+		if with.failed() != 0 {
+			t.Errorf("%d of %d requests failed with probe exec, want 0", with.failed(), with.requests)
+		}
+	})
+	t.Run("without probe exec", func(t *testing.T) {
+		without = rollingRestart(t, setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app})
+		if without.failed() == 0 {
+			t.Errorf("no request failed with SIGTERM sent straight to the app: the test cannot tell draining from not draining")
+		}
+	})
+	t.Logf("with probe exec --drain-delay %s: %s", drainDelay, with)
+	t.Logf("without (SIGTERM straight to the app): %s", without)
+}
+
+type setup struct {
+	haproxy, wrk, probe, app string
+	exec                     bool // run each app under probe exec
+}
+
+type result struct {
+	requests                          int
+	seconds                           float64
+	maxLatency                        string
+	non2xx                            int
+	connect, read, write, timeout     int
+	haproxyErrors                     int             // requests HAProxy logged as failed
+	downAfter, signalAfter, exitAfter []time.Duration // per replica, from its SIGTERM
+}
+
+func (r result) failed() int {
+	return r.non2xx + r.connect + r.read + r.write + r.timeout
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%d requests in %.1fs (slowest %s), %d failed (non-2xx %d; socket errors: connect %d, read %d, write %d, timeout %d; HAProxy logged %d); "+
+		"per replica, from its SIGTERM: HAProxy marked it DOWN after %s, the app got SIGTERM after %s, it exited after %s",
+		r.requests, r.seconds, r.maxLatency, r.failed(), r.non2xx, r.connect, r.read, r.write, r.timeout, r.haproxyErrors,
+		durations(r.downAfter), durations(r.signalAfter), durations(r.exitAfter))
+}
+
+func durations(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.Round(10 * time.Millisecond).String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// replica is one instance of the app with its sidecar: a task, in Swarm's
+// words.
+type replica struct {
+	name          string // the HAProxy server: blue1 is replaced by green1
+	app, sidecar  string // addresses
+	main, monitor *process
+}
+
+func rollingRestart(t *testing.T, s setup) result {
+	dir := t.TempDir()
+	log := newTimedLog()
+	var blue, green []*replica
+	for i := 1; i <= replicas; i++ {
+		blue = append(blue, &replica{name: fmt.Sprint("blue", i), app: freeAddr(t), sidecar: freeAddr(t)})
+		green = append(green, &replica{name: fmt.Sprint("green", i), app: freeAddr(t), sidecar: freeAddr(t)})
+	}
+	front := freeAddr(t)
+	sock := filepath.Join(dir, "admin.sock")
+	cfg := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(cfg, []byte(haproxyConfig(front, sock, append(blue, green...))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hap := start(t, log, "haproxy", nil, s.haproxy, "-db", "-f", cfg)
+	defer func() {
+		if t.Failed() {
+			t.Logf("timeline:\n%s", log)
+		}
+	}()
+	startReplica := func(r *replica) {
+		// Each replica has its own marker, as each container has its own
+		// /dev/shm.
+		env := []string{"PROBE_MARKER=" + filepath.Join(dir, r.name+".draining")}
+		cmd := []string{s.app, "-listen", r.app}
+		if s.exec {
+			cmd = append([]string{s.probe, "exec", "--drain-delay", drainDelay.String(), "--"}, cmd...)
+		}
+		r.main = start(t, log, r.name, env, cmd...)
+		r.monitor = start(t, log, r.name+"-side", env, s.probe, "serve", "--listen", r.sidecar,
+			"--interval", "1s", "--drain-delay", "0s", "http://"+r.app+"/healthz")
+	}
+	for _, r := range blue {
+		startReplica(r)
+	}
+	waitStates(t, hap, sock, map[string]string{"blue1": "UP", "blue2": "UP", "blue3": "UP", "green1": "DOWN", "green2": "DOWN", "green3": "DOWN"})
+
+	load := start(t, log, "wrk", nil, s.wrk, "-t1", "-c16", "-d10m", "--timeout", "5s", "http://"+front+"/work?ms=10")
+	time.Sleep(2 * time.Second) // steady load first
+
+	var res result
+	long := make(chan string, 1)
+	for i := range blue {
+		old, next := blue[i], green[i]
+		startReplica(next)
+		waitStates(t, hap, sock, map[string]string{next.name: "UP"})
+		if i == 0 {
+			// A request that outlives the drain delay is in flight at SIGTERM.
+			go func() { long <- get("http://" + old.app + "/work?ms=" + strconv.Itoa(int(longRequest.Milliseconds()))) }()
+			time.Sleep(200 * time.Millisecond)
+		}
+		sent := time.Since(log.start)
+		old.main.signal(t, syscall.SIGTERM)
+		if code := old.main.wait(t, 30*time.Second); code != 0 {
+			t.Errorf("%s exited with %d after SIGTERM, want the app's 0", old.name, code)
+		}
+		exited := time.Since(log.start)
+		// Like an orchestrator, move on once the load balancer has let go.
+		waitStates(t, hap, sock, map[string]string{old.name: "DOWN"})
+		old.monitor.signal(t, syscall.SIGTERM)
+		old.monitor.wait(t, 10*time.Second)
+
+		down, ok := log.find("haproxy", "Server app/"+old.name+" is DOWN", sent)
+		if !ok {
+			t.Errorf("HAProxy never marked %s DOWN", old.name)
+		}
+		res.downAfter = append(res.downAfter, down-sent)
+		res.exitAfter = append(res.exitAfter, exited-sent)
+		signalled := sent
+		if s.exec {
+			at, ok := log.find(old.name, "drain delay of "+drainDelay.String()+" over: passing SIGTERM on to app", sent)
+			if !ok {
+				t.Errorf("%s: probe exec never passed SIGTERM on", old.name)
+			}
+			signalled = at
+			if down >= at {
+				t.Errorf("%s: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the drain delay is too short", old.name, down-sent, at-sent)
+			}
+		}
+		res.signalAfter = append(res.signalAfter, signalled-sent)
+	}
+	time.Sleep(2 * time.Second) // steady load on the new replicas
+	load.signal(t, syscall.SIGINT)
+	load.wait(t, 10*time.Second)
+	hap.signal(t, syscall.SIGTERM)
+	hap.wait(t, 10*time.Second)
+
+	if got := <-long; got != "200 done after "+strconv.Itoa(int(longRequest.Milliseconds()))+"ms\n" {
+		t.Errorf("the %s request in flight at SIGTERM got %q", longRequest, got)
+	}
+	parseWrk(t, log, &res)
+	// With option dontlog-normal, HAProxy logs only the requests that went
+	// wrong; each log line of a request holds its "GET /work".
+	res.haproxyErrors = log.count("haproxy", "GET /work")
+	if res.requests < 1000 {
+		t.Errorf("wrk sent only %d requests: the load is too light to show anything", res.requests)
+	}
+	t.Logf("%s", res)
+	return res
+}
+
+func haproxyConfig(front, sock string, servers []*replica) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `global
+	log stdout format raw local0
+	stats socket %s level admin
+	maxconn 2048
+
+defaults
+	mode http
+	log global
+	option httplog
+	option dontlog-normal
+	option log-health-checks
+	timeout connect 1s
+	timeout client 30s
+	timeout server 30s
+	timeout check 1s
+
+frontend web
+	bind %s
+	default_backend app
+
+backend app
+	balance roundrobin
+	option httpchk GET /readyz
+	http-check expect status 200
+	default-server inter %dms fall %d rise 2
+`, sock, front, checkEvery.Milliseconds(), checkFall)
+	for _, r := range servers {
+		host, p, _ := net.SplitHostPort(r.app)
+		fmt.Fprintf(&b, "\tserver %s %s:%s check port %s\n", r.name, host, p, port(r.sidecar))
+	}
+	return b.String()
+}
+
+// waitStates waits until HAProxy reports each server in the state wanted.
+func waitStates(t *testing.T, hap *process, sock string, want map[string]string) {
+	t.Helper()
+	var got map[string]string
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if hap.exited() {
+			t.Fatalf("haproxy exited:\n%s", hap.log)
+		}
+		got = serverStates(sock)
+		ok := true
+		for name, state := range want {
+			ok = ok && got[name] == state
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("HAProxy's servers are %v after 20s, want %v", got, want)
+}
+
+// serverStates reads each server's status (UP, DOWN, ...) from HAProxy's
+// stats socket.
+func serverStates(sock string) map[string]string {
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		return nil
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "show stat\n")
+	r := csv.NewReader(bufio.NewReader(conn))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) == 0 {
+		return nil
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[strings.TrimPrefix(name, "# ")] = i
+	}
+	states := map[string]string{}
+	for _, row := range rows[1:] {
+		if len(row) > col["status"] && row[col["pxname"]] == "app" {
+			states[row[col["svname"]]] = strings.Fields(row[col["status"]] + " ?")[0]
+		}
+	}
+	return states
+}
+
+// parseWrk reads wrk's summary from the log. wrk prints the socket errors
+// and the non-2xx line only when they are not zero.
+func parseWrk(t *testing.T, log *timedLog, res *result) {
+	t.Helper()
+	text := log.of("wrk")
+	m := regexp.MustCompile(`(\d+) requests in ([\d.]+)(s|m),`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no summary in wrk's output:\n%s", text)
+	}
+	res.requests, _ = strconv.Atoi(m[1])
+	res.seconds, _ = strconv.ParseFloat(m[2], 64)
+	if m[3] == "m" {
+		res.seconds *= 60
+	}
+	if m := regexp.MustCompile(`Latency +\S+ +\S+ +(\S+)`).FindStringSubmatch(text); m != nil {
+		res.maxLatency = m[1]
+	}
+	if m := regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`).FindStringSubmatch(text); m != nil {
+		res.connect, _ = strconv.Atoi(m[1])
+		res.read, _ = strconv.Atoi(m[2])
+		res.write, _ = strconv.Atoi(m[3])
+		res.timeout, _ = strconv.Atoi(m[4])
+	}
+	if m := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`).FindStringSubmatch(text); m != nil {
+		res.non2xx, _ = strconv.Atoi(m[1])
+	}
+}
+
+func get(url string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strconv.Itoa(resp.StatusCode) + " " + string(b)
+}
