@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/probe-sh/probe/internal/testserver"
 )
@@ -148,5 +152,97 @@ func TestScratchChroot(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout.String(), stderr.String(), tc.wantExit, tc.want)
 			}
 		})
+	}
+}
+
+// TestExecReadOnlyScratch: the default marker works where DESIGN.md says it
+// must, in a scratch-like root that is read-only, with a world-writable
+// tmpfs at /dev/shm as Docker mounts one, run as nobody. probe exec wraps a
+// probe serve that checks itself, and that sidecar's /readyz reflects the
+// marker on SIGTERM.
+func TestExecReadOnlyScratch(t *testing.T) {
+	t.Parallel()
+	requireRoot(t, "the read-only scratch-like test (mount, chroot)")
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buildProbe(t, root)
+	shm := filepath.Join(root, "dev", "shm")
+	if err := os.MkdirAll(shm, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mount := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+			t.Fatalf("mount %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	mount("--bind", root, root)
+	t.Cleanup(func() { exec.Command("umount", "-l", root).Run() })
+	mount("-o", "remount,bind,ro", root)
+	mount("-t", "tmpfs", "-o", "mode=1777,size=1m", "tmpfs", shm)
+	t.Cleanup(func() { exec.Command("umount", "-l", shm).Run() })
+
+	// The root really is read-only, even for root.
+	out, err := exec.Command("chroot", root, "/probe", "drain", "--marker", "/probe.draining").CombinedOutput()
+	if !strings.Contains(string(out), "read-only file system") {
+		t.Fatalf("creating a file in the root: %v %s; want read-only file system", err, out)
+	}
+
+	addr := freeAddr(t)
+	cmd := exec.Command("chroot", "--userspec=65534:65534", root,
+		"/probe", "exec", "--drain-delay", "1s", "--", "/probe", "serve", "--listen", addr, "--interval", "100ms", "tcp://"+addr)
+	cmd.Env = []string{} // the default marker: /dev/shm/probe.draining
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	readyz := func() (int, string) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if code, _ := readyz(); code == 200 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the sidecar never turned ready:\n%s", stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(500 * time.Millisecond); ; time.Sleep(10 * time.Millisecond) {
+		code, body := readyz()
+		if code == 503 && strings.HasPrefix(body, "draining: shutdown marker /dev/shm/probe.draining present for") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("500ms after SIGTERM /readyz says %d %q, want draining by the marker:\n%s", code, body, stderr.String())
+		}
+	}
+	fi, err := os.Stat(filepath.Join(shm, "probe.draining"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 65534 {
+		t.Fatalf("the marker belongs to uid %d, want nobody", st.Uid)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("probe exec: %v, want the sidecar's 0:\n%s", err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(shm, "probe.draining")); err == nil {
+		t.Fatal("the marker outlived probe exec")
+	}
+	if strings.Contains(stderr.String(), "warning") {
+		t.Fatalf("probe exec warned:\n%s", stderr.String())
 	}
 }
