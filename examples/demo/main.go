@@ -1,6 +1,8 @@
 // Command demo shows probe's main job on this machine with nothing but Go:
-// it builds probe and the demo app, starts the app on loopback, and runs
-// probe against it while the app is healthy, failing, draining and gone.
+// it builds probe and the demo app, starts the app on loopback under probe
+// exec, as a container's entrypoint would, and runs probe against it while
+// the app is healthy, failing, drained by hand, and then through its whole
+// shutdown: SIGTERM, draining while still serving, exit.
 //
 //	go run ./examples/demo
 package main
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -63,16 +66,19 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app := exec.Command(appBin, "-listen", addr)
-	app.Stderr = out
-	if err := app.Start(); err != nil {
-		return err
-	}
-	defer app.Process.Kill() //nolint:errcheck
 	base := "http://" + addr
 	marker := filepath.Join(dir, "probe.draining")
 	// The demo's own marker, so it never touches this machine's /dev/shm.
 	env := append(os.Environ(), "PROBE_MARKER="+marker)
+	const drainDelay = 2 * time.Second
+	entry := []string{"exec", "--drain-delay", drainDelay.String(), "--", appBin, "-listen", addr}
+	fmt.Fprintf(out, "# the app starts under probe exec, as ENTRYPOINT [\"/probe\", \"exec\", ...] runs it:\n$ probe %s\n", strings.Join(entry, " "))
+	app := exec.Command(probeBin, entry...)
+	app.Env, app.Stdout, app.Stderr = env, out, out
+	if err := app.Start(); err != nil {
+		return err
+	}
+	defer app.Process.Kill() //nolint:errcheck
 	sh := func(args ...string) {
 		fmt.Fprintf(out, "$ probe %s\n", strings.Join(quote(args), " "))
 		cmd := exec.Command(probeBin, args...)
@@ -110,25 +116,46 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(out, "# 4. the shutdown marker appears (here the demo makes it; probe exec will, on SIGTERM):")
-	fmt.Fprintln(out, "#    draining, exit 1, while the app still serves; a liveness check with --no-marker passes")
-	if err := os.WriteFile(marker, nil, 0o644); err != nil {
-		return err
-	}
+	fmt.Fprintln(out, "# 4. an incident: probe drain takes this replica out of rotation without stopping it;")
+	fmt.Fprintln(out, "#    health checks say draining (exit 1), a liveness check with --no-marker passes")
+	sh("drain")
 	sh(base + "/healthz")
 	sh("--no-marker", base+"/healthz")
 	sh("-o", "json", base+"/healthz")
-	if err := os.Remove(marker); err != nil {
-		return err
-	}
+	sh("undrain")
 
-	fmt.Fprintln(out, "# 5. SIGTERM: the app finishes and exits; probe names what failed")
+	fmt.Fprintf(out, "# 5. docker stop sends SIGTERM: probe exec creates the marker at once and keeps the app\n")
+	fmt.Fprintf(out, "#    serving for the %s drain delay, so load balancers move traffic away first\n", drainDelay)
+	fmt.Fprintf(out, "$ kill -TERM %d\n", app.Process.Pid)
+	sent := time.Now()
 	if err := app.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
-	if err := app.Wait(); err != nil {
-		return fmt.Errorf("app exit: %w", err)
+	for {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		if time.Since(sent) > time.Second {
+			return errors.New("probe exec made no marker within 1s of SIGTERM")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
+	sh(base + "/healthz")
+	time.Sleep(drainDelay*3/4 - time.Since(sent))
+	resp, err := http.Get(base + "/work?ms=100")
+	if err != nil {
+		return fmt.Errorf("the app stopped serving during the drain: %w", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Fprintf(out, "# %.1fs into the drain the app still serves: GET /work?ms=100 -> %s, %q\n\n", time.Since(sent).Seconds(), resp.Status, strings.TrimSpace(string(body)))
+
+	fmt.Fprintln(out, "# 6. the drain delay ends: SIGTERM reaches the app, which finishes and exits; probe exec")
+	fmt.Fprintln(out, "#    removes the marker and exits with the app's code; probe names what failed")
+	if err := app.Wait(); err != nil {
+		return fmt.Errorf("probe exec: %w", err)
+	}
+	fmt.Fprintf(out, "# probe exec exited 0, %.1fs after SIGTERM\n", time.Since(sent).Seconds())
 	sh(base + "/healthz")
 	sh("--timeout", "1s", "--retries", "3", "--retry-delay", "200ms", base+"/healthz")
 	return nil
