@@ -59,9 +59,11 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		return fmt.Errorf("cannot run %q: %w", c.command[0], pathCause(errors.Unwrap(err)))
 	}
 
+	// Never signal.Stop: probe exits right after, and undoing each of
+	// some fifty signals costs a round trip to the runtime's signal
+	// thread, 1-2 ms in all.
 	signals := make(chan os.Signal, 16)
 	signal.Notify(signals, forwarded...)
-	defer signal.Stop(signals)
 	s := &supervise.Supervisor{
 		Path: path, Args: c.command, Env: os.Environ(),
 		DrainDelay: c.DrainDelay, Stop: stop, Log: env.Stderr,
