@@ -29,6 +29,17 @@ func buildProbe(t *testing.T, dir string) string {
 	return bin
 }
 
+// httpGet returns the status and body of a GET, or 0 and the error.
+func httpGet(url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 // startApp starts the healthy test app on loopback for the test.
 func startApp(t *testing.T) *testserver.Server {
 	t.Helper()
@@ -91,15 +102,7 @@ func TestServeOnSIGTERM(t *testing.T) {
 		}
 		close(logs)
 	}()
-	readyz := func() (int, string) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
-	}
+	readyz := func() (int, string) { return httpGet("http://" + addr + "/readyz") }
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if code, _ := readyz(); code == 200 {
 			break

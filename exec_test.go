@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // execProcess is a running probe exec, with its output collected line by
@@ -255,13 +256,17 @@ func TestExecSignals(t *testing.T) {
 // procStat reads a process's parent and state from /proc; state is empty
 // when the process is gone.
 func procStat(pid int) (ppid int, state string) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, ""
+	stat, err := procfs.NewDefaultFS()
+	if err == nil {
+		var p procfs.Proc
+		if p, err = stat.Proc(pid); err == nil {
+			var st procfs.ProcStat
+			if st, err = p.Stat(); err == nil {
+				return st.PPID, st.State
+			}
+		}
 	}
-	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	ppid, _ = strconv.Atoi(fields[1])
-	return ppid, fields[0]
+	return 0, ""
 }
 
 func wantLines(t *testing.T, text string, wants ...string) {
@@ -299,14 +304,8 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 
 	long := make(chan string, 1)
 	go func() {
-		resp, err := http.Get(base + "/work?ms=2500")
-		if err != nil {
-			long <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		long <- resp.Status + " " + string(b)
+		code, body := httpGet(base + "/work?ms=2500")
+		long <- fmt.Sprint(code, " ", body)
 	}()
 	time.Sleep(200 * time.Millisecond) // the long request is in flight
 	p.signal(syscall.SIGTERM)
@@ -332,7 +331,7 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 	if got := p.exit(10 * time.Second); got != 0 {
 		t.Fatalf("exit %d, want the app's 0; stderr:\n%s", got, p.output(true))
 	}
-	if r := <-long; r != "200 OK done after 2500ms\n" {
+	if r := <-long; r != "200 done after 2500ms\n" {
 		t.Fatalf("the request in flight at SIGTERM got %q", r)
 	}
 	if p.took < 2300*time.Millisecond {

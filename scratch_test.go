@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -200,15 +198,7 @@ func TestExecReadOnlyScratch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	readyz := func() (int, string) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	readyz := func() (int, string) { return httpGet("http://" + addr + "/readyz") }
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if code, _ := readyz(); code == 200 {
 			break
