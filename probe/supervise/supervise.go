@@ -88,11 +88,11 @@ func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
 	}
 
 	var (
-		delay    <-chan time.Time // set while draining
-		stopSig  os.Signal        // the stop signal that began the drain
-		drained  time.Time
-		passedOn bool // the stop signal has gone to the command
-		marked   bool
+		delay      <-chan time.Time // set while draining
+		stopSig    os.Signal        // the stop signal that began the drain
+		drainStart time.Time
+		passedOn   bool // the stop signal has gone to the command
+		marked     bool
 	)
 	name := filepath.Base(s.Args[0])
 	pass := func(sig os.Signal, why string) {
@@ -121,7 +121,7 @@ func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
 			case !s.stops(sig) || passedOn:
 				_ = syscall.Kill(pid, sig.(syscall.Signal))
 			case stopSig == nil:
-				stopSig, drained = sig, time.Now()
+				stopSig, drainStart = sig, time.Now()
 				marked = s.mark(sig)
 				if s.DrainDelay <= 0 {
 					pass(sig, "received "+probe.SignalName(sig))
@@ -130,7 +130,7 @@ func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
 				s.logf("received %s: draining for %s before passing it on to %s%s", probe.SignalName(sig), s.DrainDelay, name, s.markerNote(marked))
 				delay = time.After(s.DrainDelay)
 			default:
-				pass(sig, fmt.Sprintf("received %s after %s of the drain", probe.SignalName(sig), time.Since(drained).Round(time.Millisecond)))
+				pass(sig, fmt.Sprintf("received %s after %s of the drain", probe.SignalName(sig), time.Since(drainStart).Round(time.Millisecond)))
 			}
 
 		case <-delay:
