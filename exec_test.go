@@ -40,6 +40,9 @@ func startExec(t *testing.T, bin string, args ...string) *execProcess {
 	p := &execProcess{t: t, marker: filepath.Join(t.TempDir(), "draining"), done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), "PROBE_MARKER="+p.marker)
+	// A group of its own, ended as one at cleanup: an app left behind
+	// would hold the output pipes open and hang the test.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, _ := p.cmd.StdoutPipe()
 	stderr, _ := p.cmd.StderrPipe()
 	if err := p.cmd.Start(); err != nil {
@@ -71,7 +74,7 @@ func startExec(t *testing.T, bin string, args ...string) *execProcess {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.cmd.Process.Kill()
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 	})
 	return p
@@ -364,4 +367,66 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestExecAsPID1 runs probe exec as PID 1 of a new PID namespace, as in a
+// container: the kernel drops signals that PID 1 has no handler for, and
+// every orphan in the namespace becomes its child.
+func TestExecAsPID1(t *testing.T) {
+	t.Parallel()
+	requireRoot(t, "running probe exec as PID 1 of a new PID namespace (unshare)")
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatalf("unshare is not installed: %v", err)
+	}
+	bin := buildProbe(t, t.TempDir())
+	p := startExec(t, "unshare", append([]string{"--pid", "--fork", "--mount-proc", bin, "exec", "--drain-delay", "300ms", "--"},
+		trapScript(`echo "parent $PPID"; sh -c 'sleep 0.2 & echo orphan $!'; trap 'echo got TERM; exit 3' TERM`)...)...)
+	p.waitLine("ready", false)
+	out := p.output(false)
+	if !strings.Contains(out, "parent 1\n") {
+		t.Fatalf("the app's parent is not PID 1:\n%s", out)
+	}
+	// unshare forks probe exec: its only child, seen from here.
+	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid1, err := strconv.Atoi(strings.TrimSpace(string(kids)))
+	if err != nil {
+		t.Fatalf("unshare's children: %q", kids)
+	}
+	time.Sleep(500 * time.Millisecond) // the orphan has exited
+	if zombies := childrenInState(pid1, "Z"); len(zombies) > 0 {
+		t.Fatalf("PID 1 left zombies: %v", zombies)
+	}
+	p.sent = time.Now()
+	if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine("probe: received SIGTERM: draining for 300ms", true)
+	if code := p.exit(5 * time.Second); code != 3 {
+		t.Fatalf("exit %d, want the app's 3 (through unshare); stderr:\n%s", code, p.output(true))
+	}
+	if !strings.Contains(p.output(false), "got TERM") {
+		t.Fatalf("the app never got SIGTERM:\n%s", p.output(false))
+	}
+}
+
+// childrenInState lists the children of pid in a /proc state (Z: zombie).
+func childrenInState(pid int, state string) []int {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return nil
+	}
+	procs, err := fs.AllProcs()
+	if err != nil {
+		return nil
+	}
+	var found []int
+	for _, p := range procs {
+		if st, err := p.Stat(); err == nil && st.PPID == pid && st.State == state {
+			found = append(found, p.PID)
+		}
+	}
+	return found
 }
