@@ -160,8 +160,9 @@ func TestExecSignals(t *testing.T) {
 		}
 		markedAfter := time.Since(p.sent)
 		time.Sleep(300 * time.Millisecond)
-		if strings.Contains(p.output(false), "got TERM") {
-			t.Fatalf("the app got SIGTERM %s into a 600ms drain", time.Since(p.sent))
+		// Read the clock first: on a slow machine the sleep can overrun.
+		if into := time.Since(p.sent); strings.Contains(p.output(false), "got TERM") && into < 600*time.Millisecond {
+			t.Fatalf("the app got SIGTERM %s into a 600ms drain", into)
 		}
 		if code := p.exit(5 * time.Second); code != 9 {
 			t.Fatalf("exit %d, want the app's 9; stderr:\n%s", code, p.output(true))
@@ -290,7 +291,7 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 	bin := buildProbe(t, dir)
 	app := buildApp(t, dir)
 	addr := freeAddr(t)
-	p := startExec(t, bin, "exec", "--drain-delay", "1500ms", "--", app, "-listen", addr)
+	p := startExec(t, bin, "exec", "--drain-delay", "2s", "--", app, "-listen", addr)
 	base := "http://" + addr
 	check := func(args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)
@@ -307,11 +308,17 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 
 	long := make(chan string, 1)
 	go func() {
-		code, body := httpGet(base + "/work?ms=2500")
+		code, body := httpGet(base + "/work?ms=3000")
 		long <- fmt.Sprint(code, " ", body)
 	}()
 	time.Sleep(200 * time.Millisecond) // the long request is in flight
 	p.signal(syscall.SIGTERM)
+	for !p.markerExists() {
+		if time.Since(p.sent) > time.Second {
+			t.Fatal("no shutdown marker 1s after SIGTERM")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 
 	code, out := check(base + "/healthz")
 	if code != 1 || !strings.HasPrefix(out, "draining "+base+"/healthz") {
@@ -322,7 +329,7 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 	}
 	// The app still serves new requests for the drain delay.
 	served := 0
-	for time.Since(p.sent) < 1300*time.Millisecond {
+	for time.Since(p.sent) < 1200*time.Millisecond { // of a 2s drain
 		resp, err := http.Get(base + "/healthz")
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%s into the drain, a request failed: %v", time.Since(p.sent), err)
@@ -334,16 +341,16 @@ func TestExecDrainsTheDemoApp(t *testing.T) {
 	if got := p.exit(10 * time.Second); got != 0 {
 		t.Fatalf("exit %d, want the app's 0; stderr:\n%s", got, p.output(true))
 	}
-	if r := <-long; r != "200 done after 2500ms\n" {
+	if r := <-long; r != "200 done after 3000ms\n" {
 		t.Fatalf("the request in flight at SIGTERM got %q", r)
 	}
-	if p.took < 2300*time.Millisecond {
+	if p.took < 2800*time.Millisecond {
 		t.Fatalf("probe exec exited %s after SIGTERM, before the request in flight could finish", p.took)
 	}
 	if p.markerExists() {
 		t.Fatal("the marker outlived the app")
 	}
-	wantLines(t, p.output(true), "probe: received SIGTERM: draining for 1.5s", "app: terminated: finishing requests in flight", "app: bye", "probe: app exited with code 0")
+	wantLines(t, p.output(true), "probe: received SIGTERM: draining for 2s", "app: terminated: finishing requests in flight", "app: bye", "probe: app exited with code 0")
 	t.Logf("%d requests served during the drain; exit %s after SIGTERM", served, p.took)
 }
 

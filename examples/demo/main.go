@@ -141,7 +141,7 @@ func run(w io.Writer) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	sh(base + "/healthz")
-	time.Sleep(drainDelay*3/4 - time.Since(sent))
+	time.Sleep(drainDelay/2 - time.Since(sent))
 	resp, err := http.Get(base + "/work?ms=100")
 	if err != nil {
 		return fmt.Errorf("the app stopped serving during the drain: %w", err)
