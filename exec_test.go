@@ -227,27 +227,33 @@ func TestExecSignals(t *testing.T) {
 
 	t.Run("a signal that kills the app gives 128+N", func(t *testing.T) {
 		t.Parallel()
-		p := startExec(t, bin, "exec", "--drain-delay", "0s", "--", "sleep", "60")
-		time.Sleep(100 * time.Millisecond)
+		p := startExec(t, bin, "exec", "--drain-delay", "0s", "--", "sh", "-c", "echo ready; exec sleep 60")
+		p.waitLine("ready", false)
 		p.signal(syscall.SIGTERM)
 		if code := p.exit(5 * time.Second); code != 128+15 {
 			t.Fatalf("exit %d, want 143", code)
 		}
-		wantLines(t, p.output(true), "probe: received SIGTERM: passing SIGTERM on to sleep", "probe: sleep was killed by SIGTERM (exit code 143)")
+		wantLines(t, p.output(true), "probe: received SIGTERM: passing SIGTERM on to sh", "probe: sh was killed by SIGTERM (exit code 143)")
 	})
 
 	t.Run("orphans are reaped", func(t *testing.T) {
 		t.Parallel()
 		// The app starts a background job and leaves it; the job's parent
 		// (the inner sh) exits, so the job is re-parented to probe exec.
-		p := startExec(t, bin, "exec", "--", "sh", "-c", `sh -c 'sleep 0.3 & echo orphan $!'; sleep 1.5; echo done`)
+		p := startExec(t, bin, "exec", "--", "sh", "-c", `sh -c 'sleep 1 & echo orphan $!'; sleep 2.5; echo done`)
 		p.waitLine("orphan ", false)
 		orphan, _ := strconv.Atoi(strings.TrimPrefix(p.output(false), "orphan "))
-		ppid, _ := procStat(orphan)
-		if ppid != p.cmd.Process.Pid {
-			t.Fatalf("the orphan %d has parent %d, want probe exec (%d)", orphan, ppid, p.cmd.Process.Pid)
+		// Re-parenting follows the exit of the inner sh.
+		for end := time.Now().Add(800 * time.Millisecond); ; time.Sleep(5 * time.Millisecond) {
+			ppid, _ := procStat(orphan)
+			if ppid == p.cmd.Process.Pid {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("the orphan %d has parent %d, want probe exec (%d)", orphan, ppid, p.cmd.Process.Pid)
+			}
 		}
-		time.Sleep(800 * time.Millisecond) // it has exited by now
+		time.Sleep(1500 * time.Millisecond) // it has exited by now
 		if _, state := procStat(orphan); state != "" {
 			t.Fatalf("the orphan %d is in state %q after it exited: probe exec did not reap it", orphan, state)
 		}
