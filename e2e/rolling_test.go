@@ -31,41 +31,64 @@ const (
 	// drainDelay follows the README's arithmetic: at least checkEvery x
 	// checkFall (2s) plus the time the sidecar takes to see the marker
 	// (50ms), with a margin of about a second.
-	drainDelay  = 3 * time.Second
+	drainDelay = 3 * time.Second
+	// longRequest outlives any drain delay here.
 	longRequest = drainDelay + 1500*time.Millisecond
 )
 
-// TestRollingRestart runs the rolling restart twice under load: with every
-// replica under probe exec, which must fail no request, and with SIGTERM
-// sent straight to the app, which must fail some; that shows what probe
-// exec buys, and that this test can fail.
+// shortDrain breaks the arithmetic: HAProxy needs up to 2s to let go.
+const shortDrain = 500 * time.Millisecond
+
+// TestRollingRestart runs the rolling restart under load three times: with
+// every replica under probe exec, which must fail no request; with a drain
+// delay shorter than the arithmetic asks for, and with SIGTERM sent
+// straight to the app, which must both fail some. That shows what probe
+// exec buys, that the arithmetic matters, and that this test can fail.
 func TestRollingRestart(t *testing.T) {
 	haproxy := requireTool(t, "haproxy", "haproxy", "the rolling-restart test")
 	wrk := requireTool(t, "wrk", "wrk", "the rolling-restart test")
 	dir := t.TempDir()
 	probe := build(t, dir, "probe", ".")
 	app := build(t, dir, "app", "./examples/app")
+	base := setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app}
 
-	var with, without result
+	var with, short, without result
 	t.Run("with probe exec", func(t *testing.T) {
-		with = rollingRestart(t, setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app, exec: true})
-		if with.failed() != 0 {
-			t.Errorf("%d of %d requests failed with probe exec, want 0", with.failed(), with.requests)
+		s := base
+		s.drain = drainDelay
+		with = rollingRestart(t, s)
+		if with.failed() != 0 || with.haproxyErrors != 0 {
+			t.Errorf("%d of %d requests failed with probe exec (HAProxy logged %d), want 0", with.failed(), with.requests, with.haproxyErrors)
+		}
+		for i, first := range with.downFirst {
+			if !first {
+				t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the drain delay is too short",
+					i+1, with.downAfter[i], with.signalAfter[i])
+			}
+		}
+	})
+	t.Run("with too short a drain delay", func(t *testing.T) {
+		s := base
+		s.drain = shortDrain
+		short = rollingRestart(t, s)
+		if short.failed() == 0 {
+			t.Errorf("no request failed with a drain delay of %s, below HAProxy's %s x %d", shortDrain, checkEvery, checkFall)
 		}
 	})
 	t.Run("without probe exec", func(t *testing.T) {
-		without = rollingRestart(t, setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app})
+		without = rollingRestart(t, base)
 		if without.failed() == 0 {
 			t.Errorf("no request failed with SIGTERM sent straight to the app: the test cannot tell draining from not draining")
 		}
 	})
 	t.Logf("with probe exec --drain-delay %s: %s", drainDelay, with)
+	t.Logf("with probe exec --drain-delay %s: %s", shortDrain, short)
 	t.Logf("without (SIGTERM straight to the app): %s", without)
 }
 
 type setup struct {
 	haproxy, wrk, probe, app string
-	exec                     bool // run each app under probe exec
+	drain                    time.Duration // run each app under probe exec with this drain delay; 0 for none
 }
 
 type result struct {
@@ -76,6 +99,7 @@ type result struct {
 	connect, read, write, timeout     int
 	haproxyErrors                     int             // requests HAProxy logged as failed
 	downAfter, signalAfter, exitAfter []time.Duration // per replica, from its SIGTERM
+	downFirst                         []bool          // per replica: DOWN before the app got SIGTERM
 }
 
 func (r result) failed() int {
@@ -130,8 +154,8 @@ func rollingRestart(t *testing.T, s setup) result {
 		// /dev/shm.
 		env := []string{"PROBE_MARKER=" + filepath.Join(dir, r.name+".draining")}
 		cmd := []string{s.app, "-listen", r.app}
-		if s.exec {
-			cmd = append([]string{s.probe, "exec", "--drain-delay", drainDelay.String(), "--"}, cmd...)
+		if s.drain > 0 {
+			cmd = append([]string{s.probe, "exec", "--drain-delay", s.drain.String(), "--"}, cmd...)
 		}
 		r.main = start(t, log, r.name, env, cmd...)
 		r.monitor = start(t, log, r.name+"-side", env, s.probe, "serve", "--listen", r.sidecar,
@@ -174,16 +198,14 @@ func rollingRestart(t *testing.T, s setup) result {
 		res.downAfter = append(res.downAfter, down-sent)
 		res.exitAfter = append(res.exitAfter, exited-sent)
 		signalled := sent
-		if s.exec {
-			at, ok := log.find(old.name, "drain delay of "+drainDelay.String()+" over: passing SIGTERM on to app", sent)
+		if s.drain > 0 {
+			at, ok := log.find(old.name, "drain delay of "+s.drain.String()+" over: passing SIGTERM on to app", sent)
 			if !ok {
 				t.Errorf("%s: probe exec never passed SIGTERM on", old.name)
 			}
 			signalled = at
-			if down >= at {
-				t.Errorf("%s: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the drain delay is too short", old.name, down-sent, at-sent)
-			}
 		}
+		res.downFirst = append(res.downFirst, down < signalled)
 		res.signalAfter = append(res.signalAfter, signalled-sent)
 	}
 	time.Sleep(2 * time.Second) // steady load on the new replicas
