@@ -29,7 +29,7 @@ func (c *DrainCmd) Run(g *Globals, env *Env) error {
 	if existed {
 		msg = "already draining: " + markerAge(m) + "; nothing changed"
 	}
-	return g.say(env, msg, true, !existed, m)
+	return g.reportDrain(env, msg, true, !existed, m)
 }
 
 // Run removes the marker; running it twice changes nothing.
@@ -47,7 +47,7 @@ func (c *UndrainCmd) Run(g *Globals, env *Env) error {
 	if existed {
 		msg = "undrained: removed the " + age + "; health checks report the app's own state again"
 	}
-	return g.say(env, msg, false, existed, m)
+	return g.reportDrain(env, msg, false, existed, m)
 }
 
 func (g *Globals) marker(cmd string) (checks.Marker, error) {
@@ -66,8 +66,8 @@ func markerAge(m checks.Marker) string {
 	return fmt.Sprintf("shutdown marker %s, present for %s", m.Path, time.Since(since).Round(time.Second))
 }
 
-// say prints what drain or undrain did, as text or JSON.
-func (g *Globals) say(env *Env, msg string, draining, changed bool, m checks.Marker) error {
+// reportDrain prints what drain or undrain did, as text or JSON.
+func (g *Globals) reportDrain(env *Env, msg string, draining, changed bool, m checks.Marker) error {
 	var err error
 	switch {
 	case g.Quiet:
