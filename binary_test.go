@@ -81,12 +81,7 @@ func TestServeOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	bin := buildProbe(t, t.TempDir())
 	app := startApp(t)
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--interval", "100ms", "--drain-delay", "1s", "http://"+app.Addr+"/healthz")
 	cmd.Env = append(os.Environ(), "PROBE_MARKER="+filepath.Join(t.TempDir(), "draining"))
 	stderr, _ := cmd.StderrPipe()
@@ -125,7 +120,7 @@ func TestServeOnSIGTERM(t *testing.T) {
 			t.Fatalf("/readyz still %d %q after SIGTERM", code, body)
 		}
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	took := time.Since(sent)
 	if err != nil {
 		t.Fatalf("probe serve exited with %v after SIGTERM, want 0", err)

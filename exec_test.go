@@ -266,17 +266,15 @@ func TestExecSignals(t *testing.T) {
 // procStat reads a process's parent and state from /proc; state is empty
 // when the process is gone.
 func procStat(pid int) (ppid int, state string) {
-	stat, err := procfs.NewDefaultFS()
-	if err == nil {
-		var p procfs.Proc
-		if p, err = stat.Proc(pid); err == nil {
-			var st procfs.ProcStat
-			if st, err = p.Stat(); err == nil {
-				return st.PPID, st.State
-			}
-		}
+	proc, err := procfs.NewProc(pid)
+	if err != nil {
+		return 0, ""
 	}
-	return 0, ""
+	st, err := proc.Stat()
+	if err != nil {
+		return 0, ""
+	}
+	return st.PPID, st.State
 }
 
 func wantLines(t *testing.T, text string, wants ...string) {
