@@ -1,0 +1,380 @@
+package e2e
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The examples' images check every 5s; the tests run them with
+// --health-interval 1s, which keeps the image's own check command, its
+// --retries=1 and its timeouts.
+const (
+	healthInterval = time.Second
+	drainDelay10   = 10 * time.Second // the examples' --drain-delay
+)
+
+// TestDockerImage: Dockerfile.scratch builds an image that holds one file,
+// the static binary, runs as nobody, and works with nothing beside it.
+func TestDockerImage(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+
+	var cfg struct {
+		User       string
+		Entrypoint []string
+	}
+	if err := json.Unmarshal([]byte(e.docker(t, "image", "inspect", "-f", "{{json .Config}}", probeImage)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.User != "65534:65534" || strings.Join(cfg.Entrypoint, " ") != "/probe" {
+		t.Errorf("image config: user %q, entrypoint %q; want 65534:65534 and /probe", cfg.User, cfg.Entrypoint)
+	}
+	files := imageFiles(t, e, probeImage)
+	var names []string
+	for _, f := range files {
+		names = append(names, fmt.Sprintf("%s (mode %o, uid %d)", f.Name, f.Mode, f.Uid))
+	}
+	if len(files) != 1 || files[0].Name != "probe" || files[0].Mode&0o7777 != 0o755 || files[0].Uid != 0 {
+		t.Fatalf("the image holds %v; want only probe, mode 0755, owned by root", names)
+	}
+	size, _ := strconv.ParseInt(e.docker(t, "image", "inspect", "-f", "{{.Size}}", probeImage), 10, 64)
+	if size > 10<<20 {
+		t.Errorf("the image is %d bytes, above the binary's 10 MiB limit", size)
+	}
+	t.Logf("%s: %s, one file: %s", probeImage, e.size(t, probeImage), files[0].Name)
+
+	if out := e.docker(t, "run", "--rm", probeImage, "--version"); out != "probe e2e" {
+		t.Errorf("--version says %q; want the VERSION build argument, %q", out, "probe e2e")
+	}
+	// Nothing listens in the container: one line, exit 1.
+	out, err := e.run("", "run", "--rm", "--network", "none", probeImage, "http://localhost:8080/healthz")
+	if err == nil || !strings.Contains(err.Error(), "exit status 1") || strings.Count(strings.TrimSpace(out), "\n") != 0 ||
+		!strings.Contains(out, "connection refused") {
+		t.Errorf("a check of nothing in the scratch image: %v, output %q; want exit 1 and one line saying connection refused", err, out)
+	}
+}
+
+// imageFiles lists the files of an image's layers, from docker save.
+func imageFiles(t *testing.T, e *engine, image string) []*tar.Header {
+	t.Helper()
+	saved := filepath.Join(e.dir, "saved.tar")
+	if _, err := e.run("", "save", "-o", saved, image); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(saved)
+	f, err := os.Open(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var files []*tar.Header
+	outer := tar.NewReader(f)
+	for {
+		h, err := outer.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(h.Name, "layer.tar") {
+			continue
+		}
+		layer := tar.NewReader(outer)
+		for {
+			lh, err := layer.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, lh)
+		}
+	}
+	return files
+}
+
+// TestScratchContainer runs the scratch example as a user would, read-only,
+// as nobody, with no capabilities, and follows its health through Docker:
+// starting, healthy, drained and undrained by hand, a hung app, docker stop
+// while serving, and an app that dies.
+func TestScratchContainer(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	name := "probe-e2e-scratch"
+	e.removeAtEnd(t, name)
+	e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL",
+		"--health-interval", healthInterval.String(), exampleImage)
+	if s := e.state(t, name); s.health() != "starting" {
+		t.Errorf("health right after docker run: %q; want starting", s.health())
+	}
+	_, s := e.waitHealth(t, name, "healthy", 15*time.Second)
+	checkHealthLog(t, s)
+	base := "http://" + e.ip(t, name) + ":8080"
+	client := &http.Client{Timeout: 5 * time.Second}
+	if code, _, err := fetch(client, base+"/healthz"); code != 200 {
+		t.Fatalf("GET /healthz from the host: %d %v", code, err)
+	}
+
+	t.Run("inspect", func(t *testing.T) {
+		out := e.docker(t, "exec", name, "/probe", "inspect")
+		for _, want := range []string{"SIGTERM: PID 1 (probe) catches it", ":8080  app", "shutdown marker /dev/shm/probe.draining: absent"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("probe inspect in the scratch container does not say %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("drain and undrain", func(t *testing.T) {
+		e.docker(t, "exec", name, "/probe", "drain")
+		_, s := e.waitHealth(t, name, "unhealthy", 2*healthInterval+time.Second)
+		if out := s.lastOutput(); !strings.HasPrefix(out, "draining ") {
+			t.Errorf("the health check after probe drain said %q; want draining", out)
+		}
+		e.docker(t, "exec", name, "/probe", "undrain")
+		_, s = e.waitHealth(t, name, "healthy", 2*healthInterval+time.Second)
+		checkHealthLog(t, s)
+	})
+
+	t.Run("hung app", func(t *testing.T) {
+		app := appPID(t, e.state(t, name).Pid)
+		if err := syscall.Kill(app, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Kill(app, syscall.SIGCONT)
+		// One interval, then the check's own 2s deadline.
+		_, s := e.waitHealth(t, name, "unhealthy", healthInterval+2*time.Second+2*time.Second)
+		if out := s.lastOutput(); !strings.HasPrefix(out, "unhealthy http://127.0.0.1:8080/healthz") {
+			t.Errorf("the health check of a hung app said %q", out)
+		} else {
+			t.Logf("a hung app: %s", strings.TrimSpace(out))
+		}
+		syscall.Kill(app, syscall.SIGCONT)
+		_, s = e.waitHealth(t, name, "healthy", 2*healthInterval+time.Second)
+		checkHealthLog(t, s)
+	})
+
+	t.Run("docker stop", func(t *testing.T) {
+		stopWhileServing(t, e, name, base)
+	})
+	e.timeline(t, name)
+
+	t.Run("the app dies", func(t *testing.T) {
+		name := "probe-e2e-dies"
+		e.removeAtEnd(t, name)
+		e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL",
+			"--health-interval", healthInterval.String(), exampleImage)
+		e.waitHealth(t, name, "healthy", 15*time.Second)
+		if err := syscall.Kill(appPID(t, e.state(t, name).Pid), syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		s := e.waitExit(t, name, 5*time.Second)
+		if s.ExitCode != 137 || s.health() != "unhealthy" {
+			t.Errorf("after the app was killed: exit code %d, health %q; want 137 (the app's, 128+SIGKILL) and unhealthy", s.ExitCode, s.health())
+		}
+		if logs := e.logs(name); !strings.Contains(logs, "probe: app was killed by SIGKILL (exit code 137)") {
+			t.Errorf("the container's log does not say how the app ended:\n%s", logs)
+		}
+		e.timeline(t, name)
+	})
+}
+
+// stopWhileServing runs docker stop on a healthy example container and
+// checks the drain: unhealthy with "draining" within one health interval,
+// the app answering every request for the drain delay, a request in flight
+// completed, and the container exiting with the app's code, 0.
+func stopWhileServing(t *testing.T, e *engine, name, base string) {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	long := make(chan string, 1)
+	go func() {
+		code, body, err := fetch(&http.Client{Timeout: 30 * time.Second}, base+"/work?ms=3000")
+		long <- fmt.Sprint(code, " ", strings.TrimSpace(body), " ", err)
+	}()
+	time.Sleep(200 * time.Millisecond)
+
+	stopAt := time.Now()
+	stopped := make(chan error, 1)
+	var took time.Duration
+	go func() {
+		_, err := e.run("", "stop", "-t", "30", name)
+		took = time.Since(stopAt)
+		stopped <- err
+	}()
+	unhealthyAt, s := e.waitHealth(t, name, "unhealthy", 3*healthInterval)
+	out := s.lastOutput()
+	if !strings.HasPrefix(out, "draining ") {
+		t.Errorf("the health check after docker stop said %q; want draining", out)
+	}
+	if d := unhealthyAt.Sub(stopAt); d > healthInterval+500*time.Millisecond {
+		t.Errorf("unhealthy %s after docker stop; want within the health interval, %s", d, healthInterval)
+	} else {
+		t.Logf("docker stop: unhealthy %s later (polled); the check said: %s", d.Round(time.Millisecond), strings.TrimSpace(out))
+	}
+
+	// Requests during the drain: all of them must be served.
+	var ok, failed int
+	var firstFail string
+	for {
+		code, _, err := fetch(client, base+"/healthz")
+		since := time.Since(stopAt)
+		if code == 200 {
+			ok++
+		} else if since < drainDelay10-500*time.Millisecond {
+			failed++
+			if firstFail == "" {
+				firstFail = fmt.Sprintf("%s after docker stop: %d %v", since.Round(time.Millisecond), code, err)
+			}
+		}
+		if err != nil || since > drainDelay10+5*time.Second {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if failed > 0 || ok < 50 {
+		t.Errorf("during the %s drain: %d requests served, %d failed (first: %s); want every one served", drainDelay10, ok, failed, firstFail)
+	} else {
+		t.Logf("during the drain: %d requests served from the host, 0 failed", ok)
+	}
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("docker stop did not return within 40s")
+	}
+	if took < drainDelay10 || took > drainDelay10+8*time.Second {
+		t.Errorf("docker stop took %s; want the drain delay, %s, plus the app's shutdown", took, drainDelay10)
+	}
+	if got := <-long; !strings.HasPrefix(got, "200 done after 3000ms") {
+		t.Errorf("a request in flight at docker stop: %s; want 200", got)
+	}
+	final := e.state(t, name)
+	if final.ExitCode != 0 {
+		t.Errorf("exit code %d; want the app's, 0", final.ExitCode)
+	}
+	checkHealthLog(t, final)
+	logs := e.logs(name)
+	at := 0
+	for _, want := range []string{"probe: received SIGTERM: draining for 10s", "probe: drain delay of 10s over: passing SIGTERM on to app",
+		"app: terminated: finishing requests in flight", "app: bye", "probe: app exited with code 0"} {
+		i := strings.Index(logs[at:], want)
+		if i < 0 {
+			t.Errorf("the container's log lacks %q after byte %d:\n%s", want, at, logs)
+			break
+		}
+		at += i
+	}
+	t.Logf("docker stop took %s; exit code %d", took.Round(time.Millisecond), final.ExitCode)
+}
+
+// appPID is the one child of a container's PID 1 (probe exec), seen from
+// the host. Each thread lists the children it forked, and Go forks from
+// any of its threads.
+func appPID(t *testing.T, pid1 int) int {
+	t.Helper()
+	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid1))
+	var kids []string
+	for _, l := range lists {
+		data, _ := os.ReadFile(l)
+		kids = append(kids, strings.Fields(string(data))...)
+	}
+	if len(kids) != 1 {
+		t.Fatalf("PID %d has children %q; want the app alone", pid1, kids)
+	}
+	pid, _ := strconv.Atoi(kids[0])
+	return pid
+}
+
+func (e *engine) waitExit(t *testing.T, name string, within time.Duration) state {
+	t.Helper()
+	for end := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
+		s := e.state(t, name)
+		if !s.Running {
+			return s
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s still runs %s later", name, within)
+		}
+	}
+}
+
+// checkHealthLog: every output Docker kept is one line, under the 4096
+// bytes it keeps.
+func checkHealthLog(t *testing.T, s state) {
+	t.Helper()
+	if s.Health == nil {
+		t.Fatal("no health state")
+	}
+	for _, r := range s.Health.Log {
+		if len(r.Output) >= 4096 {
+			t.Errorf("a health check printed %d bytes; Docker keeps 4096", len(r.Output))
+		}
+		if r.ExitCode != 0 && r.ExitCode != 1 {
+			t.Errorf("a health check exited %d; want 0 or 1 (output %q)", r.ExitCode, r.Output)
+		}
+	}
+}
+
+// TestHealthLogNoSecrets: a verbose health check with credentials in the
+// URL and in headers, healthy, failing and draining: what Docker keeps of
+// it stays under 4096 bytes and never shows them.
+func TestHealthLogNoSecrets(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	const secret = "s3cr3t-e2e"
+	dockerfile := filepath.Join(e.dir, "Dockerfile.verbose")
+	os.WriteFile(dockerfile, []byte(`FROM `+exampleImage+`
+HEALTHCHECK --interval=1s --timeout=3s --retries=1 CMD ["/probe", "-v", "--timeout", "2s", "-H", "Authorization: Bearer `+secret+`-token", "-H", "Cookie: session=`+secret+`-cookie", "http://admin:`+secret+`-pass@127.0.0.1:8080/healthz"]
+`), 0o644)
+	image := "probe-e2e/verbose"
+	if _, err := e.run(dockerfile, "build", "-q", "-t", image, "-"); err != nil {
+		t.Fatal(err)
+	}
+	name := "probe-e2e-verbose"
+	e.removeAtEnd(t, name)
+	e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL", image)
+	_, healthy := e.waitHealth(t, name, "healthy", 15*time.Second)
+	base := "http://" + e.ip(t, name) + ":8080"
+	resp, err := http.Post(base+"/admin/health?up=false", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, failing := e.waitHealth(t, name, "unhealthy", 3*time.Second)
+	http.Post(base+"/admin/health?up=true", "", nil)
+	e.waitHealth(t, name, "healthy", 3*time.Second)
+	e.docker(t, "exec", name, "/probe", "drain")
+	_, draining := e.waitHealth(t, name, "unhealthy", 3*time.Second)
+
+	seen := map[string]string{}
+	for _, s := range []state{healthy, failing, draining} {
+		checkHealthLog(t, s)
+		for _, r := range s.Health.Log {
+			if strings.Contains(r.Output, secret) {
+				t.Errorf("the health log shows a secret: %q", r.Output)
+			}
+			seen[strings.Fields(r.Output + " ?")[0]] = r.Output
+		}
+	}
+	if !strings.Contains(seen["unhealthy"], "503") || !strings.Contains(seen["unhealthy"], "***") || seen["healthy"] == "" || seen["draining"] == "" {
+		t.Errorf("want a healthy, an unhealthy (503, masked credentials) and a draining check in the log; got %q", seen)
+	}
+	longest := 0
+	for _, out := range seen {
+		longest = max(longest, len(out))
+	}
+	t.Logf("verbose health check outputs, longest %d bytes; the failing one:\n%s", longest, seen["unhealthy"])
+}
