@@ -3,7 +3,7 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build demo test unit fuzz size e2e bench
+.PHONY: build demo test unit fuzz size e2e k8s bench
 
 # The static, stripped binary that goes into images.
 build:
@@ -12,18 +12,24 @@ build:
 demo:
 	$(GO) run ./examples/demo
 
-test: unit fuzz size e2e
+test: unit fuzz size k8s e2e
 
 unit:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on: $$(gofmt -l .)"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-# The end-to-end tests with real parts (HAProxy and wrk for the rolling
-# restart), on their own: they load the machine, and timing tests beside
-# them would suffer. Outside CI a missing tool skips them, loudly.
+# The end-to-end tests with real parts, on their own: they load the
+# machine, and timing tests beside them would suffer. HAProxy and wrk for
+# the rolling restart; a dockerd of their own for the Dockerfiles and the
+# examples (Compose v2, Swarm). Outside CI a missing tool skips them, loudly.
 e2e:
 	$(GO) test -count=1 -v -timeout 15m ./e2e
+
+# The Kubernetes manifests against the API's own types, in a module of their
+# own so that k8s.io/api stays out of probe's go.mod.
+k8s:
+	cd examples/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Each fuzz target runs a number of executions, about 10 s each on a 2-core
 # machine, not a duration: in Go 1.26 a duration-based -fuzztime can fail with

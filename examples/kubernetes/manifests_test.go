@@ -1,0 +1,173 @@
+// Package kubernetes checks deployment.yaml against the Kubernetes API
+// types, strictly (an unknown or misspelt field fails), and checks what
+// the schema cannot: the selectors match, every probe runs probe with
+// flags probe accepts, and the draining arithmetic holds. It is a module
+// of its own, so that k8s.io/api stays out of probe's go.mod.
+package kubernetes
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+)
+
+type manifests struct {
+	deployment *appsv1.Deployment
+	service    *corev1.Service
+	pdb        *policyv1.PodDisruptionBudget
+}
+
+func load(t *testing.T) manifests {
+	t.Helper()
+	data, err := os.ReadFile("deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifests
+	for i, doc := range bytes.Split(data, []byte("\n---\n")) {
+		var meta metav1.TypeMeta
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			t.Fatalf("document %d: %v", i+1, err)
+		}
+		var obj any
+		switch meta.APIVersion + " " + meta.Kind {
+		case "apps/v1 Deployment":
+			m.deployment = &appsv1.Deployment{}
+			obj = m.deployment
+		case "v1 Service":
+			m.service = &corev1.Service{}
+			obj = m.service
+		case "policy/v1 PodDisruptionBudget":
+			m.pdb = &policyv1.PodDisruptionBudget{}
+			obj = m.pdb
+		default:
+			t.Fatalf("document %d: unexpected %s %s", i+1, meta.APIVersion, meta.Kind)
+		}
+		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+			t.Fatalf("document %d (%s): %v", i+1, meta.Kind, err)
+		}
+	}
+	if m.deployment == nil || m.service == nil || m.pdb == nil {
+		t.Fatal("want a Deployment, a Service and a PodDisruptionBudget")
+	}
+	return m
+}
+
+func TestSchema(t *testing.T) {
+	m := load(t)
+	d := m.deployment
+	pod := labels.Set(d.Spec.Template.Labels)
+	for what, sel := range map[string]*metav1.LabelSelector{
+		"the Deployment's selector": d.Spec.Selector,
+		"the PDB's selector":        m.pdb.Spec.Selector,
+		"the Service's selector":    {MatchLabels: m.service.Spec.Selector},
+	} {
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil || s.Empty() || !s.Matches(pod) {
+			t.Errorf("%s (%v) does not match the pod's labels %v: %v", what, sel, pod, err)
+		}
+	}
+	if len(d.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("want one container, got %d", len(d.Spec.Template.Spec.Containers))
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+	for _, p := range m.service.Spec.Ports {
+		if !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == p.TargetPort.StrVal }) {
+			t.Errorf("the Service's targetPort %q names no container port", p.TargetPort.StrVal)
+		}
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL" {
+		t.Error("the container should run with a read-only root filesystem and no capabilities, as the Docker tests do")
+	}
+}
+
+// flag returns the value after name in a command line.
+func flag(cmd []string, name string) string {
+	if i := slices.Index(cmd, name); i >= 0 && i+1 < len(cmd) {
+		return cmd[i+1]
+	}
+	return ""
+}
+
+func TestProbes(t *testing.T) {
+	c := load(t).deployment.Spec.Template.Spec.Containers[0]
+	probes := map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe, "startup": c.StartupProbe}
+	bin := buildProbe(t)
+	for name, p := range probes {
+		if p == nil || p.Exec == nil || len(p.Exec.Command) < 2 || p.Exec.Command[0] != "/probe" {
+			t.Errorf("%s probe: want an exec probe running /probe, got %+v", name, p)
+			continue
+		}
+		cmd := p.Exec.Command
+		// Only readiness may report draining: a liveness or startup probe
+		// that saw the marker would restart a pod that is leaving.
+		if noMarker := slices.Contains(cmd, "--no-marker"); noMarker != (name != "readiness") {
+			t.Errorf("%s probe %q: --no-marker is for liveness and startup, never readiness", name, cmd)
+		}
+		// probe's own deadline must end before the kubelet's.
+		d, err := time.ParseDuration(flag(cmd, "--timeout"))
+		if err != nil || d >= time.Duration(p.TimeoutSeconds)*time.Second {
+			t.Errorf("%s probe: --timeout %q must be set and under timeoutSeconds (%ds)", name, flag(cmd, "--timeout"), p.TimeoutSeconds)
+		}
+		// The real binary accepts the command line: with nothing on the
+		// port it reports the target unhealthy, exit 1, rather than a
+		// usage error.
+		out, err := exec.Command(bin, cmd[1:]...).CombinedOutput()
+		if first := strings.Fields(string(out) + " ?")[0]; (first != "unhealthy" && first != "healthy") || !strings.Contains(string(out), "http://127.0.0.1:8080/healthz") {
+			t.Errorf("%s probe: %q: %v: %s; want a check of http://127.0.0.1:8080/healthz", name, cmd, err, out)
+		}
+	}
+}
+
+// TestDrainArithmetic: the drain delay covers the readiness probe's
+// failure and the endpoints' propagation; the grace period covers the
+// drain and the app's shutdown.
+func TestDrainArithmetic(t *testing.T) {
+	d := load(t).deployment
+	c := d.Spec.Template.Spec.Containers[0]
+	if len(c.Command) < 4 || c.Command[0] != "/probe" || c.Command[1] != "exec" {
+		t.Fatalf("the container's command %q: want /probe exec", c.Command)
+	}
+	drain, err := time.ParseDuration(flag(c.Command, "--drain-delay"))
+	if err != nil {
+		t.Fatalf("--drain-delay: %v", err)
+	}
+	const propagation = 10 * time.Second // kube-proxy and an ingress controller, generously
+	const appShutdown = 10 * time.Second // the demo app's -shutdown-timeout default
+	r := c.ReadinessProbe
+	if need := time.Duration(r.PeriodSeconds*r.FailureThreshold)*time.Second + propagation; drain < need {
+		t.Errorf("--drain-delay %s < readiness %ds x %d + %s = %s", drain, r.PeriodSeconds, r.FailureThreshold, propagation, need)
+	}
+	grace := time.Duration(*d.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second
+	if grace < drain+appShutdown {
+		t.Errorf("terminationGracePeriodSeconds %s < drain %s + app shutdown %s", grace, drain, appShutdown)
+	}
+	if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
+		t.Error("rollingUpdate.maxUnavailable should be 0: a new pod is ready before an old one drains")
+	}
+}
+
+func buildProbe(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "probe")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build probe: %v\n%s", err, out)
+	}
+	return bin
+}
