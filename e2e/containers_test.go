@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -377,4 +378,130 @@ HEALTHCHECK --interval=1s --timeout=3s --retries=1 CMD ["/probe", "-v", "--timeo
 		longest = max(longest, len(out))
 	}
 	t.Logf("verbose health check outputs, longest %d bytes; the failing one:\n%s", longest, seen["unhealthy"])
+}
+
+// TestBaseImages builds the distroless and debian-slim examples on base
+// images made here, the same layouts as gcr.io/distroless/static-debian12
+// and debian:bookworm-slim, and checks each the way TestScratchContainer
+// does: healthy by probe, draining on docker stop while serving.
+func TestBaseImages(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	bases := []struct {
+		name, dockerfile, base string
+		root                   func(t *testing.T, dir string)
+		user                   string
+		check                  func(t *testing.T, image string)
+	}{
+		{"distroless", "examples/distroless/Dockerfile", "probe-e2e/distroless-static:nonroot", distrolessRoot, "65532:65532",
+			func(t *testing.T, image string) {
+				// No shell: only an exec-form health check can work.
+				if _, err := e.run("", "run", "--rm", "--entrypoint", "/bin/sh", image, "-c", "true"); err == nil {
+					t.Error("the distroless-style image has a shell")
+				}
+			}},
+		{"debian-slim", "examples/debian-slim/Dockerfile", "probe-e2e/debian:bookworm-slim", debianSlimRoot, "65534:65534",
+			func(t *testing.T, image string) {
+				// No curl, no wget: what probe is for.
+				out, err := e.run("", "run", "--rm", "--entrypoint", "sh", image, "-c", "command -v curl wget; true")
+				if err != nil || strings.TrimSpace(out) != "" {
+					t.Errorf("the debian-slim-style image: %q %v; want no curl and no wget", out, err)
+				}
+			}},
+	}
+	for _, b := range bases {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			root := filepath.Join(e.dir, "root-"+b.name)
+			b.root(t, root)
+			e.importRoot(t, root, b.base)
+			os.RemoveAll(root)
+			t.Logf("base %s: %s", b.base, e.size(t, b.base))
+			image := exampleImage + ":" + b.name
+			e.build(t, image, b.dockerfile, "GO_IMAGE="+goBuilder, "BASE="+b.base)
+			if user := e.docker(t, "image", "inspect", "-f", "{{.Config.User}}", image); user != b.user {
+				t.Errorf("%s runs as %q; want %s", image, user, b.user)
+			}
+			b.check(t, image)
+
+			name := "probe-e2e-" + b.name
+			e.removeAtEnd(t, name)
+			e.docker(t, "run", "-d", "--name", name, "--read-only", "--cap-drop", "ALL", "--health-interval", healthInterval.String(), image)
+			_, s := e.waitHealth(t, name, "healthy", 15*time.Second)
+			checkHealthLog(t, s)
+			stopWhileServing(t, e, name, "http://"+e.ip(t, name)+":8080")
+			e.timeline(t, name)
+		})
+	}
+}
+
+// distrolessRoot lays out what gcr.io/distroless/static-debian12:nonroot
+// holds: users and groups with nonroot (65532), CA certificates, time
+// zones, /tmp, and no shell.
+func distrolessRoot(t *testing.T, root string) {
+	t.Helper()
+	files := map[string]string{
+		"etc/passwd":        "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+		"etc/group":         "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n",
+		"etc/nsswitch.conf": "hosts: files dns\n",
+		"etc/os-release":    "PRETTY_NAME=\"Distroless-style, built by probe's tests\"\nID=debian\nVERSION_ID=\"12\"\n",
+	}
+	for path, content := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := copyFile("/etc/ssl/certs/ca-certificates.crt", filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); err != nil {
+		t.Fatalf("the CA bundle (Debian's ca-certificates): %v", err)
+	}
+	if out, err := exec.Command("cp", "-a", "/usr/share/zoneinfo", filepath.Join(root, "usr/share/")).CombinedOutput(); err != nil {
+		os.MkdirAll(filepath.Join(root, "usr/share"), 0o755)
+		if out, err = exec.Command("cp", "-a", "/usr/share/zoneinfo", filepath.Join(root, "usr/share/")).CombinedOutput(); err != nil {
+			t.Fatalf("time zones (Debian's tzdata): %v %s", err, out)
+		}
+	}
+	for dir, mode := range map[string]os.FileMode{"tmp": 0o1777, "root": 0o700, "home/nonroot": 0o700} {
+		os.MkdirAll(filepath.Join(root, dir), 0o755)
+		os.Chmod(filepath.Join(root, dir), mode)
+	}
+	os.Chown(filepath.Join(root, "home/nonroot"), 65532, 65532)
+}
+
+// debianSlimRoot is what debian:bookworm-slim is made of: debootstrap's
+// minbase variant, less the documentation and apt's lists.
+func debianSlimRoot(t *testing.T, root string) {
+	t.Helper()
+	debootstrap := requireTool(t, "debootstrap", "debootstrap", "the debian-slim example")
+	mirror := debianMirror()
+	start := time.Now()
+	out, err := exec.Command(debootstrap, "--variant=minbase", "bookworm", root, mirror).CombinedOutput()
+	if err != nil {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		t.Fatalf("debootstrap from %s: %v\n%s", mirror, err, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+	}
+	for _, dir := range []string{"usr/share/doc", "usr/share/man", "usr/share/info", "var/lib/apt/lists", "var/cache/apt"} {
+		entries, _ := os.ReadDir(filepath.Join(root, dir))
+		for _, en := range entries {
+			os.RemoveAll(filepath.Join(root, dir, en.Name()))
+		}
+	}
+	t.Logf("debootstrap --variant=minbase bookworm from %s: %s", mirror, time.Since(start).Round(time.Second))
+}
+
+// debianMirror is the first Debian mirror apt uses here.
+func debianMirror() string {
+	for _, f := range []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"} {
+		data, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(data), "\n") {
+			fields := strings.Fields(line)
+			switch {
+			case len(fields) >= 2 && fields[0] == "URIs:" && !strings.Contains(fields[1], "security"):
+				return fields[1]
+			case len(fields) >= 3 && fields[0] == "deb" && !strings.Contains(fields[1], "security"):
+				return fields[1]
+			}
+		}
+	}
+	return "http://deb.debian.org/debian"
 }
