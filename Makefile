@@ -24,7 +24,7 @@ unit:
 # the rolling restart; a dockerd of their own for the Dockerfiles and the
 # examples (Compose v2, Swarm). Outside CI a missing tool skips them, loudly.
 e2e:
-	$(GO) test -count=1 -v -timeout 15m ./e2e
+	$(GO) test -count=1 -v -timeout 30m ./e2e
 
 # The Kubernetes manifests against the API's own types, in a module of their
 # own so that k8s.io/api stays out of probe's go.mod.
