@@ -135,6 +135,15 @@ func (e *engine) stop() {
 		syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 		<-e.done
 	}
+	// dockerd can leave network namespaces mounted under its exec root (a
+	// Swarm overlay's, with its VXLAN device): unmounted, they go, and the
+	// next dockerd on this machine can make its own.
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], e.dir+"/") {
+			syscall.Unmount(f[1], syscall.MNT_DETACH)
+		}
+	}
 	os.RemoveAll(e.dir)
 }
 

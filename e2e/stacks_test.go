@@ -124,7 +124,14 @@ func TestSwarmStack(t *testing.T) {
 		t.Fatalf("docker swarm init: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {
+		// The stack's overlay network must be gone before the node leaves
+		// the swarm, or its namespace and VXLAN device outlive dockerd.
 		e.run("", "stack", "rm", "probe-e2e")
+		for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+			if out, err := e.run("", "network", "ls", "-q", "--filter", "label=com.docker.stack.namespace=probe-e2e"); err == nil && strings.TrimSpace(out) == "" {
+				break
+			}
+		}
 		e.run("", "swarm", "leave", "--force")
 	})
 	// Two tags of the example: v1, and a broken release that listens on
@@ -194,7 +201,14 @@ func TestSwarmStack(t *testing.T) {
 		}
 	}
 	out, _ := e.run("", "ps", "-a", "--filter", "ancestor="+exampleImage+":broken", "-q")
-	if ids := strings.Fields(out); len(ids) > 0 {
-		t.Logf("the broken task's health check said: %s", strings.TrimSpace(e.state(t, ids[0]).lastOutput()))
+	for _, id := range strings.Fields(out) {
+		if s := e.state(t, id); s.Health != nil {
+			for _, r := range s.Health.Log {
+				if strings.HasPrefix(r.Output, "unhealthy") {
+					t.Logf("the broken task's health check said: %s", strings.TrimSpace(r.Output))
+					return
+				}
+			}
+		}
 	}
 }
