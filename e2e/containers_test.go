@@ -21,7 +21,7 @@ import (
 // --retries=1 and its timeouts.
 const (
 	healthInterval = time.Second
-	drainDelay10   = 10 * time.Second // the examples' --drain-delay
+	exampleDrain   = 10 * time.Second // the examples' --drain-delay
 )
 
 // TestDockerImage: Dockerfile.scratch builds an image that holds one file,
@@ -232,19 +232,19 @@ func stopWhileServing(t *testing.T, e *engine, name, base string) {
 		since := time.Since(stopAt)
 		if code == 200 {
 			ok++
-		} else if since < drainDelay10-500*time.Millisecond {
+		} else if since < exampleDrain-500*time.Millisecond {
 			failed++
 			if firstFail == "" {
 				firstFail = fmt.Sprintf("%s after docker stop: %d %v", since.Round(time.Millisecond), code, err)
 			}
 		}
-		if err != nil || since > drainDelay10+5*time.Second {
+		if err != nil || since > exampleDrain+5*time.Second {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	if failed > 0 || ok < 50 {
-		t.Errorf("during the %s drain: %d requests served, %d failed (first: %s); want every one served", drainDelay10, ok, failed, firstFail)
+		t.Errorf("during the %s drain: %d requests served, %d failed (first: %s); want every one served", exampleDrain, ok, failed, firstFail)
 	} else {
 		t.Logf("during the drain: %d requests served from the host, 0 failed", ok)
 	}
@@ -256,8 +256,8 @@ func stopWhileServing(t *testing.T, e *engine, name, base string) {
 	case <-time.After(40 * time.Second):
 		t.Fatal("docker stop did not return within 40s")
 	}
-	if took < drainDelay10 || took > drainDelay10+8*time.Second {
-		t.Errorf("docker stop took %s; want the drain delay, %s, plus the app's shutdown", took, drainDelay10)
+	if took < exampleDrain || took > exampleDrain+8*time.Second {
+		t.Errorf("docker stop took %s; want the drain delay, %s, plus the app's shutdown", took, exampleDrain)
 	}
 	if got := <-long; !strings.HasPrefix(got, "200 done after 3000ms") {
 		t.Errorf("a request in flight at docker stop: %s; want 200", got)

@@ -91,7 +91,8 @@ func startEngine() (*engine, error) {
 		"--iptables=false", "--ip6tables=false", "--ip-forward=false", "--dns", "127.0.0.1")
 	e.cmd.Env = append(os.Environ(), "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1")
 	e.cmd.Stdout, e.cmd.Stderr = logFile, logFile
-	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: if go test itself dies (its -timeout), dockerd stops too.
+	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := e.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -102,12 +103,15 @@ func startEngine() (*engine, error) {
 		}
 		select {
 		case <-e.done:
-			return nil, fmt.Errorf("dockerd exited at start:\n%s", e.logTail())
+			err := fmt.Errorf("dockerd exited at start:\n%s", e.logTail())
+			os.RemoveAll(dir)
+			return nil, err
 		default:
 		}
 		if time.Now().After(end) {
+			err := fmt.Errorf("dockerd did not answer within 60s:\n%s", e.logTail())
 			e.stop()
-			return nil, fmt.Errorf("dockerd did not answer within 60s:\n%s", e.logTail())
+			return nil, err
 		}
 	}
 	e.events, err = e.watchEvents()
