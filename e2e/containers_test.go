@@ -458,11 +458,9 @@ func distrolessRoot(t *testing.T, root string) {
 	if err := copyFile("/etc/ssl/certs/ca-certificates.crt", filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); err != nil {
 		t.Fatalf("the CA bundle (Debian's ca-certificates): %v", err)
 	}
+	os.MkdirAll(filepath.Join(root, "usr/share"), 0o755)
 	if out, err := exec.Command("cp", "-a", "/usr/share/zoneinfo", filepath.Join(root, "usr/share/")).CombinedOutput(); err != nil {
-		os.MkdirAll(filepath.Join(root, "usr/share"), 0o755)
-		if out, err = exec.Command("cp", "-a", "/usr/share/zoneinfo", filepath.Join(root, "usr/share/")).CombinedOutput(); err != nil {
-			t.Fatalf("time zones (Debian's tzdata): %v %s", err, out)
-		}
+		t.Fatalf("time zones (Debian's tzdata): %v %s", err, out)
 	}
 	for dir, mode := range map[string]os.FileMode{"tmp": 0o1777, "root": 0o700, "home/nonroot": 0o700} {
 		os.MkdirAll(filepath.Join(root, dir), 0o755)

@@ -24,16 +24,23 @@ import (
 func requireTool(t *testing.T, name, pkg, why string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
+	if err != nil {
+		unavailable(t, fmt.Sprintf("%s is not installed, and %s needs it: .ci/run installs the Debian package %s", name, why, pkg),
+			fmt.Sprintf("SKIPPED: %s needs %s, which is not installed (apt-get install %s); CI runs it", why, name, pkg))
 	}
+	return path
+}
+
+// unavailable ends a test that lacks something it needs: in CI it fails
+// with inCI, elsewhere it skips with skipped, said on stderr too so that
+// go test without -v shows it.
+func unavailable(t *testing.T, inCI, skipped string) {
+	t.Helper()
 	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed, and %s needs it: .ci/run installs the Debian package %s", name, why, pkg)
+		t.Fatal(inCI)
 	}
-	msg := fmt.Sprintf("SKIPPED: %s needs %s, which is not installed (apt-get install %s); CI runs it", why, name, pkg)
-	fmt.Fprintln(os.Stderr, msg)
-	t.Skip(msg)
-	return ""
+	fmt.Fprintln(os.Stderr, skipped)
+	t.Skip(skipped)
 }
 
 // build builds a package of this module into dir, statically.
