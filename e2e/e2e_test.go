@@ -25,8 +25,8 @@ func requireTool(t *testing.T, name, pkg, why string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		unavailable(t, fmt.Sprintf("%s is not installed, and %s needs it: .ci/run installs the Debian package %s", name, why, pkg),
-			fmt.Sprintf("SKIPPED: %s needs %s, which is not installed (apt-get install %s); CI runs it", why, name, pkg))
+		unavailable(t, fmt.Sprintf("%s is not installed (for %s): .ci/run installs the Debian package %s", name, why, pkg),
+			fmt.Sprintf("SKIPPED: %s: %s is not installed (apt-get install %s); CI runs it", why, name, pkg))
 	}
 	return path
 }
