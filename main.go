@@ -20,14 +20,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/patched/kong"
 	"github.com/probe-sh/probe/probe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+const description = "Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining."
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -162,7 +163,7 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 	cli = &CLI{}
 	opts := append(commandOptions(cli, args),
 		kong.Name("probe"),
-		kong.Description("Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining."),
+		kong.Description(description),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(c int) { panic(exitCode(c)) }),
 		kong.DefaultEnvars("PROBE"),

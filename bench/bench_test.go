@@ -8,14 +8,15 @@ import (
 
 func TestModule(t *testing.T) {
 	for symbol, want := range map[string]string{
-		"github.com/valyala/fasthttp.(*HostClient).Do":           "github.com/valyala/fasthttp",
-		"go:itab.*github.com/alecthomas/kong.Value,fmt.Stringer": "github.com/alecthomas/kong",
-		"type:.eq.github.com/prometheus/procfs.ProcStat":         "github.com/prometheus/procfs",
-		"crypto/tls.(*Conn).Handshake":                           "Go: crypto (TLS, x509)",
-		"runtime.mallocgc":                                       "Go: runtime",
-		"main.run":                                               "probe (main)",
-		"vendor/golang.org/x/net/http2/hpack.NewEncoder":         "Go: vendored x/net, x/crypto",
-		"fmt.Sprintf":                                            "Go: the rest of the standard library",
+		"github.com/probe-sh/probe/internal/patched/fasthttp.(*HostClient).Do":        "github.com/valyala/fasthttp (patched copy)",
+		"go:itab.*github.com/probe-sh/probe/internal/patched/kong.Value,fmt.Stringer": "github.com/alecthomas/kong (patched copy)",
+		"github.com/probe-sh/probe/checks.(*HTTP).Run":                                "probe",
+		"type:.eq.github.com/prometheus/procfs.ProcStat":                              "github.com/prometheus/procfs",
+		"crypto/tls.(*Conn).Handshake":                                                "Go: crypto (TLS, x509)",
+		"runtime.mallocgc":                                                            "Go: runtime",
+		"main.run":                                                                    "probe (main)",
+		"vendor/golang.org/x/net/http2/hpack.NewEncoder":                              "Go: vendored x/net, x/crypto",
+		"fmt.Sprintf": "Go: the rest of the standard library",
 	} {
 		if got := module(symbol); got != want {
 			t.Errorf("module(%q) = %q, want %q", symbol, got, want)

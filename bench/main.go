@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/probe-sh/probe/internal/patched"
 	"github.com/probe-sh/probe/internal/testserver"
 )
 
@@ -389,7 +390,14 @@ func module(symbol string) string {
 	if dot := strings.IndexByte(symbol[slash+1:], '.'); dot >= 0 {
 		pkg = symbol[:slash+1+dot]
 	}
+	for _, c := range patched.Copies {
+		if dir := "github.com/probe-sh/probe/internal/patched/" + c.Name; pkg == dir || strings.HasPrefix(pkg, dir+"/") {
+			return c.Module + " (patched copy)"
+		}
+	}
 	switch {
+	case strings.HasPrefix(pkg, "github.com/probe-sh/probe"):
+		return "probe"
 	case strings.HasPrefix(pkg, "github.com/"), strings.HasPrefix(pkg, "golang.org/"):
 		parts := strings.Split(pkg, "/")
 		return strings.Join(parts[:min(3, len(parts))], "/")

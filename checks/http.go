@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/valyala/fasthttp"
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
 )
 
 // maxHeaderBytes bounds the response headers; larger ones fail the check

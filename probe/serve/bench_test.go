@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/probe"
 )
 

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/probe"
 )
 

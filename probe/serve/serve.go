@@ -15,9 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/probe"
 )
 

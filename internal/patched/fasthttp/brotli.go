@@ -4,10 +4,10 @@ import (
 	"errors"
 	"io"
 
-	"github.com/valyala/fasthttp/stackless"
+	"github.com/probe-sh/probe/internal/patched/fasthttp/stackless"
 )
 
-// probe: brotli is not built in (see PATCH.md); the names the rest of
+// probe: brotli is not built in (see internal/patched/README.md); the names the rest of
 // fasthttp uses remain, as stubs that fail.
 const (
 	CompressBrotliNoCompression      = 0

@@ -974,8 +974,9 @@ func (c *Context) RunNode(node *Node, binds ...any) (err error) {
 		methodBinds = methodBinds.clone()
 		for p := node; p != nil; p = p.Parent {
 			methodBinds = methodBinds.add(p.Target.Addr().Interface())
-			// probe: Provide* methods are not supported: finding them walks
-			// every method by index, which makes the linker keep them all.
+			if err := addProviderMethods(methodBinds, p.Target); err != nil {
+				return err
+			}
 		}
 		if method.IsValid() {
 			methods = append(methods, targetMethod{node, method, methodBinds})

@@ -92,19 +92,17 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 		s := string(value)
 
 		if chr.needsUnquote && s != "" {
-			// probe: concatenation, not fmt.Sprintf, and only when there is an escape.
-			if strings.ContainsRune(s, '\\') {
-				if unquoted, err := strconv.Unquote(`"` + s + `"`); err == nil {
-					s = unquoted
-				} else {
-					return fmt.Errorf("unquoting tag value `%s`: %w", s, err)
-				}
+			// Concatenation, not fmt.Sprintf: this runs for every tag item.
+			if unquoted, err := strconv.Unquote(`"` + s + `"`); err == nil {
+				s = unquoted
+			} else {
+				return fmt.Errorf("unquoting tag value `%s`: %w", s, err)
 			}
 		}
 
 		k := string(key)
 		d[k] = append(d[k], s)
-		key = key[:0] // probe: reuse the buffers; string() copied them
+		key = key[:0] // reuse the buffers: string() copied them
 		value = value[:0]
 		inKey = true
 

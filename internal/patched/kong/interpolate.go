@@ -10,7 +10,7 @@ var interpolationRegex = regexp.MustCompile(`(\$\$)|((?:\${([[:alpha:]_][[:word:
 
 // HasInterpolatedVar returns true if the variable "v" is interpolated in "s".
 func HasInterpolatedVar(s string, v string) bool {
-	if !strings.Contains(s, "${") { // probe: skip the regexp when it cannot match
+	if !strings.Contains(s, "${") { // no "${": nothing to interpolate
 		return false
 	}
 	matches := interpolationRegex.FindAllStringSubmatch(s, -1)
@@ -24,7 +24,7 @@ func HasInterpolatedVar(s string, v string) bool {
 
 // Interpolate variables from vars into s for substrings in the form ${var} or ${var=default}.
 func interpolate(s string, vars Vars, updatedVars map[string]string) (string, error) {
-	if !strings.Contains(s, "$") { // probe: without a "$" the result is s; skip the regexp
+	if !strings.Contains(s, "$") { // without a "$" the result is s
 		return s, nil
 	}
 	out := ""

@@ -3,10 +3,10 @@ package fasthttp
 import (
 	"io"
 
-	"github.com/valyala/fasthttp/stackless"
+	"github.com/probe-sh/probe/internal/patched/fasthttp/stackless"
 )
 
-// probe: zstd is not built in (see PATCH.md); the names the rest of
+// probe: zstd is not built in (see internal/patched/README.md); the names the rest of
 // fasthttp uses remain, as stubs that fail.
 const (
 	CompressZstdSpeedNotSet = iota

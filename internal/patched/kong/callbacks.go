@@ -128,9 +128,12 @@ func getMethod(value reflect.Value, name string) reflect.Value {
 	return method
 }
 
-// valueMethod and typeMethod look methods up by constant names only: a
-// MethodByName call with a computed name makes the Go linker keep every
-// exported method of every type in the program.
+// valueMethod and typeMethod look up the methods kong calls by constant
+// names only. A MethodByName call with a computed name makes the Go linker
+// keep every exported method of every type that reaches an interface, in the
+// whole program, which can double the size of a binary; with a constant name
+// the linker keeps only methods of that name (golang/go#62257). See
+// https://github.com/alecthomas/kong/issues/547.
 func valueMethod(v reflect.Value, name string) reflect.Value {
 	switch name {
 	case "Run":
@@ -146,7 +149,7 @@ func valueMethod(v reflect.Value, name string) reflect.Value {
 	case "AfterRun":
 		return v.MethodByName("AfterRun")
 	}
-	panic("kong: unknown method " + name)
+	panic("kong: no constant method name for " + name)
 }
 
 func typeMethod(t reflect.Type, name string) (reflect.Method, bool) {
@@ -164,7 +167,7 @@ func typeMethod(t reflect.Type, name string) (reflect.Method, bool) {
 	case "AfterRun":
 		return t.MethodByName("AfterRun")
 	}
-	panic("kong: unknown method " + name)
+	panic("kong: no constant method name for " + name)
 }
 
 func getExplicitMethod(value reflect.Value, name string) reflect.Value {

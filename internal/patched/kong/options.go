@@ -523,7 +523,7 @@ func siftStrings(ss []string, filter func(s string) bool) []string {
 //
 //	--some.value -> PREFIX_SOME_VALUE
 func DefaultEnvars(prefix string) Option {
-	replacer := strings.NewReplacer("-", "_", ".", "_") // probe: made once, not per flag
+	replacer := strings.NewReplacer("-", "_", ".", "_") // made once, not once per flag
 	processFlag := func(flag *Flag) {
 		switch env := flag.Envs; {
 		case flag.Name == "help":
