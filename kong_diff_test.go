@@ -86,7 +86,7 @@ func upstreamParse(args []string) (p parsed) {
 				walk(k.Model.Node)
 				return nil
 			}),
-			upstream.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
+			upstream.Vars{"default_marker": checks.DefaultMarker},
 		)
 		parser, perr := upstream.New(cli, opts...)
 		if perr != nil {

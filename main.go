@@ -25,9 +25,6 @@ import (
 	"github.com/probe-sh/probe/probe"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 const description = "Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining."
 
 func main() {
@@ -39,8 +36,8 @@ func main() {
 type CLI struct {
 	Globals
 
-	Check   CheckCmd         `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
-	Version kong.VersionFlag `env:"-" help:"Print the version and exit."`
+	Check   CheckCmd    `cmd:"" default:"withargs" help:"Check targets; the default command, so 'probe URL' works."`
+	Version VersionFlag `env:"-" help:"Print the version, the commit and the Go version, and exit; with -v, also the modules compiled in."`
 
 	// The other commands join the model only when the command line names
 	// them, or asks for help (see commands).
@@ -168,7 +165,7 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		kong.Exit(func(c int) { panic(exitCode(c)) }),
 		kong.DefaultEnvars("PROBE"),
 		ignoreEmptyEnvars(),
-		kong.Vars{"version": "probe " + version, "default_marker": checks.DefaultMarker},
+		kong.Vars{"default_marker": checks.DefaultMarker},
 	)
 	parser, err := kong.New(cli, opts...)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,35 @@ func TestFlagsBetweenTargets(t *testing.T) {
 	// An unknown flag is still kong's to report, in one line.
 	if _, _, _, err := parse([]string{"http://a/", "--nope", "tcp://b:1"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "unknown flag --nope") {
 		t.Errorf("unknown flag: %v", err)
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	defer func(v, c string) { version, commit = v, c }(version, commit)
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}
+	for _, c := range []struct {
+		name, version, commit string
+		info                  *debug.BuildInfo
+		wantV, wantC          string
+	}{
+		{"ldflags win", "v1.2.3", "abc", &debug.BuildInfo{Main: debug.Module{Version: "v9.9.9"}, Settings: vcs}, "v1.2.3", "abc"},
+		{"go install", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}}, "v0.4.0", "unknown"},
+		{"go build in a checkout", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs}, "dev", "0123456789ab-dirty"},
+		{"no build information", "", "", nil, "dev", "unknown"},
+	} {
+		version, commit = c.version, c.commit
+		if v, cm := buildVersion(c.info); v != c.wantV || cm != c.wantC {
+			t.Errorf("%s: buildVersion = %q, %q; want %q, %q", c.name, v, cm, c.wantV, c.wantC)
+		}
+	}
+	version, commit = "v1.2.3", "abc"
+	text := versionText(&debug.BuildInfo{Deps: []*debug.Module{{Path: "github.com/prometheus/procfs", Version: "v0.23.0"}}}, true)
+	for _, want := range []string{"probe v1.2.3 (commit abc, go1.", "\n  github.com/alecthomas/kong v", ", patched copy in internal/patched/kong\n", "\n  github.com/valyala/fasthttp v", "\n  github.com/prometheus/procfs v0.23.0\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("versionText -v lacks %q:\n%s", want, text)
+		}
+	}
+	if short := versionText(nil, false); strings.Count(short, "\n") != 1 {
+		t.Errorf("versionText without -v is not one line: %q", short)
 	}
 }

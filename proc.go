@@ -89,7 +89,7 @@ func (g *Globals) prepare(build func() ([]probe.Target, []string, error)) (probe
 		return opt, nil, err
 	}
 	opt.Secrets = secrets
-	checks.UserAgent = "probe/" + version
+	checks.UserAgent = userAgent()
 	return opt, targets, nil
 }
 
