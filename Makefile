@@ -2,12 +2,28 @@
 # and `make test`, which is what CI runs through .ci/run.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS   = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build demo test unit fuzz size e2e k8s bench
+.PHONY: build demo test unit fuzz size e2e k8s bench release notices
 
 # The static, stripped binary that goes into images.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w -X main.version=$(VERSION)" -o bin/probe .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o bin/probe .
+
+# Static binaries for every platform below, with an SBOM each, the licences
+# and SHA256SUMS, in dist/: see internal/release/release.sh. The platforms
+# are Docker's names; 386 builds but is not run by the tests (this kernel
+# has no 32-bit x86).
+PLATFORMS = linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64
+DIST     ?= dist
+release:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) bash internal/release/release.sh $(DIST) $(PLATFORMS)
+
+# THIRD_PARTY_NOTICES, from the build information of a fresh binary; a test
+# fails when the committed one is stale.
+notices: build
+	$(GO) run ./internal/release notices bin/probe >THIRD_PARTY_NOTICES
 
 demo:
 	$(GO) run ./examples/demo
@@ -22,9 +38,11 @@ unit:
 # The end-to-end tests with real parts, on their own: they load the
 # machine, and timing tests beside them would suffer. HAProxy and wrk for
 # the rolling restart; a dockerd of their own for the Dockerfiles and the
-# examples (Compose v2, Swarm). Outside CI a missing tool skips them, loudly.
+# examples (Compose v2, Swarm, the arm64 image); make release built twice
+# and run under qemu; go install from a module proxy in a directory.
+# Outside CI a missing tool skips them, loudly.
 e2e:
-	$(GO) test -count=1 -v -timeout 30m ./e2e
+	$(GO) test -tags e2e -count=1 -v -timeout 45m ./e2e ./internal/release
 
 # The Kubernetes manifests against the API's own types, in a module of their
 # own so that k8s.io/api stays out of probe's go.mod.
