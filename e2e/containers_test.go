@@ -24,8 +24,8 @@ const (
 	exampleDrain   = 10 * time.Second // the examples' --drain-delay
 )
 
-// TestDockerImage: Dockerfile.scratch builds an image that holds one file,
-// the static binary, runs as nobody, and works with nothing beside it.
+// TestDockerImage: Dockerfile.scratch builds an image that holds the static
+// binary and the licences, runs as nobody, and works with nothing beside it.
 func TestDockerImage(t *testing.T) {
 	e := dockerEngine(t)
 	e.images(t)
@@ -42,20 +42,24 @@ func TestDockerImage(t *testing.T) {
 	}
 	files := imageFiles(t, e, probeImage)
 	var names []string
+	byName := map[string]*tar.Header{}
 	for _, f := range files {
-		names = append(names, fmt.Sprintf("%s (mode %o, uid %d)", f.Name, f.Mode, f.Uid))
+		names = append(names, fmt.Sprintf("%s (mode %o, uid %d, %d bytes)", f.Name, f.Mode, f.Uid, f.Size))
+		byName[f.Name] = f
 	}
-	if len(files) != 1 || files[0].Name != "probe" || files[0].Mode&0o7777 != 0o755 || files[0].Uid != 0 {
-		t.Fatalf("the image holds %v; want only probe, mode 0755, owned by root", names)
+	bin, licences := byName["probe"], byName["licenses/"]
+	if len(files) != 4 || bin == nil || bin.Mode&0o7777 != 0o755 || bin.Uid != 0 || licences == nil ||
+		byName["licenses/LICENSE"] == nil || byName["licenses/THIRD_PARTY_NOTICES"] == nil {
+		t.Fatalf("the image holds %v; want probe (mode 0755, owned by root) and licenses/ with LICENSE and THIRD_PARTY_NOTICES", names)
 	}
 	size, _ := strconv.ParseInt(e.docker(t, "image", "inspect", "-f", "{{.Size}}", probeImage), 10, 64)
-	if size > 10<<20 {
-		t.Errorf("the image is %d bytes, above the binary's 10 MiB limit", size)
+	if size > 10<<20 || size > bin.Size+100<<10 {
+		t.Errorf("the image is %d bytes: above the binary's 10 MiB limit, or more than 100 KiB beside the binary", size)
 	}
-	t.Logf("%s: %s, one file: %s", probeImage, e.size(t, probeImage), files[0].Name)
+	t.Logf("%s: %s: %s", probeImage, e.size(t, probeImage), strings.Join(names, ", "))
 
-	if out := e.docker(t, "run", "--rm", probeImage, "--version"); out != "probe e2e" {
-		t.Errorf("--version says %q; want the VERSION build argument, %q", out, "probe e2e")
+	if out := e.docker(t, "run", "--rm", probeImage, "--version"); !strings.HasPrefix(out, "probe e2e (commit 0123456789ab, go1.") || !strings.HasSuffix(out, ", linux/amd64)") {
+		t.Errorf("--version says %q; want the VERSION and COMMIT build arguments", out)
 	}
 	// Nothing listens in the container: one line, exit 1.
 	out, err := e.run("", "run", "--rm", "--network", "none", probeImage, "http://localhost:8080/healthz")
@@ -63,6 +67,60 @@ func TestDockerImage(t *testing.T) {
 		!strings.Contains(out, "connection refused") {
 		t.Errorf("a check of nothing in the scratch image: %v, output %q; want exit 1 and one line saying connection refused", err, out)
 	}
+}
+
+// TestMultiArchImage: Dockerfile.scratch cross-compiles for arm64 on this
+// amd64 machine; the image says arm64, its binary is the same bytes as a
+// cross-compiled build of the same source with the same flags, and it runs
+// under qemu user-mode emulation, as a container and on its own.
+func TestMultiArchImage(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	for image, want := range map[string]string{probeImage: "linux/amd64", probeImageArm64: "linux/arm64"} {
+		if got := e.docker(t, "image", "inspect", "-f", "{{.Os}}/{{.Architecture}}", image); got != want {
+			t.Errorf("%s is %s, want %s", image, got, want)
+		}
+	}
+	dir := t.TempDir()
+	id := e.docker(t, "create", probeImageArm64)
+	defer e.run("", "rm", id)
+	fromImage := filepath.Join(dir, "probe-arm64")
+	e.docker(t, "cp", id+":/probe", fromImage)
+	built := filepath.Join(dir, "probe-built")
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -X main.version=e2e -X main.commit=0123456789ab", "-o", built, ".")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build for arm64: %v\n%s", err, out)
+	}
+	a, _ := os.ReadFile(fromImage)
+	b, _ := os.ReadFile(built)
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("the arm64 image's /probe (%d bytes) differs from a build of the same source (%d bytes)", len(a), len(b))
+	}
+
+	qemu := requireTool(t, "qemu-aarch64-static", "qemu-user-static", "running the arm64 image's binary")
+	start := time.Now()
+	out, err := exec.Command(qemu, fromImage, "--version").CombinedOutput()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), ", linux/arm64)") {
+		t.Errorf("qemu-aarch64-static /probe --version: %v, %q", err, out)
+	}
+	t.Logf("the arm64 binary under %s: --version in %s: %s", qemu, time.Since(start).Round(time.Millisecond), strings.TrimSpace(string(out)))
+
+	if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-aarch64"); err != nil {
+		unavailable(t, "binfmt_misc has no qemu-aarch64: .ci/run registers it (update-binfmts --enable qemu-aarch64)",
+			"SKIPPED: the arm64 image is not run as a container: binfmt_misc has no qemu-aarch64 (mount binfmt_misc, then update-binfmts --enable qemu-aarch64)")
+	}
+	start = time.Now()
+	out2, err := e.run("", "run", "--rm", "--platform", "linux/arm64", "--network", "none", probeImageArm64, "--version")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out2), ", linux/arm64)") {
+		t.Errorf("docker run --platform linux/arm64 %s --version: %v, %q", probeImageArm64, err, out2)
+	}
+	out3, err := e.run("", "run", "--rm", "--platform", "linux/arm64", "--network", "none", probeImageArm64, "--timeout", "5s", "tcp://127.0.0.1:1")
+	if err == nil || !strings.Contains(out3, "connection refused") {
+		t.Errorf("a failing check in the arm64 container: %v, %q; want exit 1, connection refused", err, out3)
+	}
+	t.Logf("the arm64 image as a container, under emulation: %s for --version and a failing check", time.Since(start).Round(time.Millisecond))
 }
 
 // imageFiles lists the files of an image's layers, from docker save.

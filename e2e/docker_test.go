@@ -154,8 +154,8 @@ func (e *engine) logTail() string {
 }
 
 func (e *engine) env(extra ...string) []string {
-	return append(os.Environ(), append([]string{"DOCKER_HOST=" + e.host, "DOCKER_BUILDKIT=0",
-		"DOCKER_CONFIG=" + filepath.Join(e.dir, "config")}, extra...)...)
+	return append(append(os.Environ(), "DOCKER_HOST="+e.host, "DOCKER_BUILDKIT=0",
+		"DOCKER_CONFIG="+filepath.Join(e.dir, "config")), extra...)
 }
 
 // run runs the docker CLI; stdin, when not empty, is a file to read.
@@ -198,16 +198,40 @@ func (e *engine) docker(t *testing.T, args ...string) string {
 // build runs docker build in the repository, with the legacy builder.
 func (e *engine) build(t *testing.T, tag, dockerfile string, args ...string) {
 	t.Helper()
+	e.buildWith(t, "docker", nil, tag, dockerfile, args...)
+}
+
+// buildKit runs docker build with BuildKit for one platform, as
+// Dockerfile.scratch needs (FROM --platform=$BUILDPLATFORM, cache mounts).
+// Debian's docker CLI 20.10 with DOCKER_BUILDKIT=1 uses dockerd's own
+// BuildKit; a newer CLI would need the buildx plugin, so the tests call
+// Debian's by its path. --network none: the build downloads nothing.
+func (e *engine) buildKit(t *testing.T, tag, platform, dockerfile string, args ...string) {
+	t.Helper()
+	cli := "/usr/bin/docker"
+	if _, err := os.Stat(cli); err != nil {
+		unavailable(t, "/usr/bin/docker is missing: .ci/run installs docker.io, whose CLI builds with dockerd's BuildKit",
+			"SKIPPED: the BuildKit builds need Debian's docker CLI at /usr/bin/docker (apt-get install docker.io)")
+	}
+	e.buildWith(t, cli, []string{"DOCKER_BUILDKIT=1"}, tag, dockerfile, append([]string{"--platform=" + platform, "--network=none"}, args...)...)
+}
+
+func (e *engine) buildWith(t *testing.T, cli string, env []string, tag, dockerfile string, args ...string) {
+	t.Helper()
 	cmdline := []string{"build", "-q", "-f", dockerfile, "-t", tag}
 	for _, a := range args {
-		cmdline = append(cmdline, "--build-arg", a)
+		if strings.HasPrefix(a, "--") {
+			cmdline = append(cmdline, a)
+		} else {
+			cmdline = append(cmdline, "--build-arg", a)
+		}
 	}
 	start := time.Now()
-	cmd := exec.Command("docker", append(cmdline, ".")...)
+	cmd := exec.Command(cli, append(cmdline, ".")...)
 	cmd.Dir = ".."
-	cmd.Env = e.env()
+	cmd.Env = e.env(env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("docker build -f %s: %v\n%s", dockerfile, err, out)
+		t.Fatalf("%s build -f %s: %v\n%s", cli, dockerfile, err, out)
 	}
 	t.Logf("built %s from %s in %.1fs: %s", tag, dockerfile, time.Since(start).Seconds(), e.size(t, tag))
 }
@@ -243,9 +267,11 @@ func (e *engine) importRoot(t *testing.T, root, tag string, changes ...string) {
 // the default PROBE_IMAGE and the example's own tag, so the compose and
 // stack files run unchanged.
 const (
-	goBuilder    = "probe-e2e/go-builder"
-	probeImage   = "probe"
-	exampleImage = "probe-example"
+	goBuilder  = "probe-e2e/go-builder"
+	probeImage = "probe"
+	// The same Dockerfile for arm64, cross-compiled on this amd64 machine.
+	probeImageArm64 = "probe-arm64"
+	exampleImage    = "probe-example"
 )
 
 // images builds, once: a Go build stage (the official image stands in),
@@ -271,7 +297,8 @@ func (e *engine) buildImages(t *testing.T) {
 		"ENV PATH=/go/bin:/usr/local/go/bin:/bin", "ENV GOPATH=/go", "ENV GOTOOLCHAIN=local",
 		"ENV GOPROXY=off", "ENV HOME=/root", "WORKDIR /go")
 	os.RemoveAll(root)
-	e.build(t, probeImage, "Dockerfile.scratch", "GO_IMAGE="+goBuilder, "VERSION=e2e")
+	e.buildKit(t, probeImage, "linux/amd64", "Dockerfile.scratch", "GO_IMAGE="+goBuilder, "VERSION=e2e", "COMMIT=0123456789ab")
+	e.buildKit(t, probeImageArm64, "linux/arm64", "Dockerfile.scratch", "GO_IMAGE="+goBuilder, "VERSION=e2e", "COMMIT=0123456789ab")
 	e.build(t, exampleImage, "examples/scratch/Dockerfile", "GO_IMAGE="+goBuilder)
 }
 
