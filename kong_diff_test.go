@@ -38,8 +38,8 @@ func copyParse(args []string) parsed {
 	return result(cli, kctx, code, err, &stdout, &stderr)
 }
 
-// upstreamParse is parse, on upstream kong. Targets are hoisted by probe's
-// own code, which is not under test, so both parsers get the same words.
+// upstreamParse is parse, on upstream kong. Where flags bind is probe's own
+// code (bindFlags), not under test, so both parsers get the same words.
 func upstreamParse(args []string) (p parsed) {
 	var stdout, stderr bytes.Buffer
 	code := -1
@@ -86,15 +86,39 @@ func upstreamParse(args []string) (p parsed) {
 				walk(k.Model.Node)
 				return nil
 			}),
-			upstream.Vars{"default_marker": checks.DefaultMarker},
+			upstream.Vars{"default_marker": checks.DefaultMarker, "target_flags": targetFlagsHelp},
 		)
 		parser, perr := upstream.New(cli, opts...)
 		if perr != nil {
 			err = perr
 			return
 		}
-		copyParser := copyParserFor(args)
-		kctx, err = parser.Parse(hoistTargets(copyParser.Model.Node, args))
+		bound, berr := bindFlags(copyParserFor(args).Model.Node, args)
+		if berr != nil {
+			err = berr
+			return
+		}
+		// As parse does: the run, each target with flags of its own, the run.
+		if kctx, err = parser.Parse(bound.args()); err != nil || !bound.hasPerTarget() {
+			return
+		}
+		perTarget := make([]*TargetFlags, len(bound.targets))
+		for i, own := range bound.perTarget {
+			if own == nil {
+				continue
+			}
+			if kctx, err = parser.Parse(bound.argsFor(i)); err != nil {
+				err = fmt.Errorf("for %s: %w", redactRaw(bound.targets[i]), err)
+				return
+			}
+			if flags := cli.targetFlags(kctx.Command()); flags != nil {
+				copied := *flags
+				perTarget[i] = &copied
+			}
+		}
+		if kctx, err = parser.Parse(bound.args()); err == nil {
+			cli.setPerTarget(kctx.Command(), perTarget)
+		}
 	}()
 	var command string
 	if kctx != nil {
@@ -106,7 +130,7 @@ func upstreamParse(args []string) (p parsed) {
 // copyParserFor builds probe's parser on the copy, for hoistTargets.
 func copyParserFor(args []string) *kong.Kong {
 	cli := &CLI{}
-	opts := append(commandOptions(cli, args), kong.Name("probe"), kong.Vars{"default_marker": checks.DefaultMarker})
+	opts := append(commandOptions(cli, args), kong.Name("probe"), kong.Vars{"default_marker": checks.DefaultMarker, "target_flags": targetFlagsHelp})
 	p, err := kong.New(cli, opts...)
 	if err != nil {
 		panic(err)
@@ -130,6 +154,14 @@ func finish(cli *CLI, command string, code int, err error, stdout, stderr *bytes
 	if cli != nil {
 		var b strings.Builder
 		dump(&b, reflect.ValueOf(cli).Elem())
+		for _, f := range []*TargetFlags{&cli.Check.TargetFlags, &cli.Serve.TargetFlags, &cli.Wait.TargetFlags} {
+			for i, own := range f.perTarget {
+				if own != nil {
+					fmt.Fprintf(&b, " target %d:", i)
+					dump(&b, reflect.ValueOf(own).Elem())
+				}
+			}
+		}
 		p.Values = b.String()
 	}
 	return p
@@ -151,6 +183,17 @@ func dump(b *strings.Builder, v reflect.Value) {
 		}
 		b.WriteString("&")
 		dump(b, v.Elem())
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
+		b.WriteString("[")
+		for i := range v.Len() {
+			dump(b, v.Index(i))
+			b.WriteString(" ")
+		}
+		b.WriteString("]")
 	case v.Kind() == reflect.Struct:
 		b.WriteString("{")
 		for i := range v.NumField() {
@@ -261,6 +304,12 @@ var oneLiners = [][]string{
 	{"serve", "--listen", ":9090", "http://app:8080/healthz", "tcp://db:5432"},
 	{"wait", "--timeout", "60s", "tcp://db:5432", "--", "/app"},
 	{"inspect"},
+	{"http://a/", "--expect-body", "DOWN", "http://b/", "--expect-body", "UP"},
+	{"tcp://r:1", "--send", `PING\r\n`, "--expect", "+PANG", "tcp://m:2", "--send", `stats\r\n`, "--expect", "STAT|ERR", "--reject", "^ERROR"},
+	{"--status", "200", "-H", "A: 1", "http://a/", "http://b/", "--status", "503", "-H", "B: 2", "-k"},
+	{"serve", "http://a/", "--status", "204", "tcp://b:1", "--expect", "x"},
+	{"wait", "http://a/", "--status", "204", "tcp://b:1", "--expect", "x", "--", "/app"},
+	{"http://a/", "--status", "204", "http://b/", "--status", "nope"},
 	{"--timeout", "2s", "http://127.0.0.1:8080/healthz"},
 	{"-qv", "-o", "json", "http://a/"},
 	{"-t2s", "http://a/"},

@@ -25,7 +25,7 @@ import (
 	"github.com/probe-sh/probe/probe"
 )
 
-const description = "Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining."
+const description = "Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining.\n\n" + targetFlagsHelp
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -165,84 +165,65 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		kong.Exit(func(c int) { panic(exitCode(c)) }),
 		kong.DefaultEnvars("PROBE"),
 		ignoreEmptyEnvars(),
-		kong.Vars{"default_marker": checks.DefaultMarker},
+		kong.Vars{"default_marker": checks.DefaultMarker, "target_flags": targetFlagsHelp},
 	)
 	parser, err := kong.New(cli, opts...)
 	if err != nil {
 		return nil, nil, -1, fmt.Errorf("internal error: %w", err)
 	}
-	kctx, err = parser.Parse(hoistTargets(parser.Model.Node, args))
+	bound, err := bindFlags(parser.Model.Node, args)
+	if err != nil {
+		return cli, nil, code, err
+	}
+	// Each target with flags of its own is parsed again, its flags after
+	// the defaults; the run's own parse comes first, so that a mistake in
+	// the run's flags is not blamed on a target, and last, so that cli
+	// holds the defaults.
+	kctx, err = parser.Parse(bound.args())
+	if err != nil || !bound.hasPerTarget() {
+		return cli, kctx, code, err
+	}
+	perTarget := make([]*TargetFlags, len(bound.targets))
+	for i, own := range bound.perTarget {
+		if own == nil {
+			continue
+		}
+		kctx, err = parser.Parse(bound.argsFor(i))
+		if err != nil {
+			return cli, kctx, code, fmt.Errorf("for %s: %w", redactRaw(bound.targets[i]), err)
+		}
+		if flags := cli.targetFlags(kctx.Command()); flags != nil {
+			copied := *flags
+			perTarget[i] = &copied
+		}
+	}
+	kctx, err = parser.Parse(bound.args())
+	if err == nil {
+		cli.setPerTarget(kctx.Command(), perTarget)
+	}
 	return cli, kctx, code, err
 }
 
-// hoistTargets moves the targets of a command after every flag. kong reads
-// a list of positional arguments only while no flag interrupts it, so
-// "probe URL --expect-body UP tcp://db:5432" would fail; users of curl expect
-// flags anywhere. Everything from "--" on, and any argument list with an
-// unknown flag, is left as it is, for kong to judge.
-func hoistTargets(root *kong.Node, args []string) []string {
-	node, prefix, rest := root.DefaultCmd, []string(nil), args
-	if len(args) > 0 {
-		for _, c := range root.Children {
-			if c.Type == kong.CommandNode && c.Name == args[0] {
-				node, prefix, rest = c, args[:1], args[1:]
-			}
-		}
+// targetFlags are the target flags of the command that kong chose.
+func (c *CLI) targetFlags(command string) *TargetFlags {
+	name, _, _ := strings.Cut(command, " ")
+	switch name {
+	case "check":
+		return &c.Check.TargetFlags
+	case "serve":
+		return &c.Serve.TargetFlags
+	case "wait":
+		return &c.Wait.TargetFlags
 	}
-	if node == nil {
-		return args
+	return nil
+}
+
+// setPerTarget gives the command the flags of the targets that have their
+// own.
+func (c *CLI) setPerTarget(command string, flags []*TargetFlags) {
+	if f := c.targetFlags(command); f != nil {
+		f.perTarget = flags
 	}
-	byName, byShort := map[string]*kong.Flag{}, map[rune]*kong.Flag{}
-	for _, n := range []*kong.Node{root, node} {
-		for _, group := range n.AllFlags(false) {
-			for _, f := range group {
-				byName[f.Name] = f
-				if f.Short != 0 {
-					byShort[f.Short] = f
-				}
-			}
-		}
-	}
-	takesValue := func(f *kong.Flag) bool { return !f.IsBool() && !f.IsCounter() }
-	flags := append([]string(nil), prefix...)
-	var targets, tail []string
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		switch {
-		case a == "--":
-			tail = rest[i:]
-			i = len(rest)
-		case strings.HasPrefix(a, "--"):
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			f, known := byName[name]
-			if !known {
-				return args
-			}
-			flags = append(flags, a)
-			if !hasValue && takesValue(f) && i+1 < len(rest) {
-				i++
-				flags = append(flags, rest[i])
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			flags = append(flags, a)
-			for j, r := range a[1:] {
-				f, known := byShort[r]
-				if !known {
-					return args
-				}
-				if takesValue(f) {
-					if j+2 == len(a) && i+1 < len(rest) { // "-H" "value"
-						i++
-						flags = append(flags, rest[i])
-					}
-					break
-				}
-			}
-		default:
-			targets = append(targets, a)
-		}
-	}
-	return append(append(flags, targets...), tail...)
 }
 
 // splitCommand splits args at the first "--": probe wait's command comes
@@ -301,7 +282,7 @@ func (g *Globals) Report(env *Env, r *probe.Report) error {
 
 // CheckCmd is the default command: probe TARGET...
 type CheckCmd struct {
-	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp:// or tls:// (TCP with TLS) URLs. All must pass; they run concurrently."`
+	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp:// or tls:// (TCP with TLS) URLs. All must pass; they run concurrently. ${target_flags}"`
 	TargetFlags
 }
 

@@ -90,11 +90,11 @@ func TestFlagsBetweenTargets(t *testing.T) {
 		targets []string
 	}{
 		{[]string{"http://a/", "--status", "200", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
-		{[]string{"http://a/", "-k", "tcp://b:1", "-H", "Host: x", "tls://c:2"}, []string{"http://a/", "tcp://b:1", "tls://c:2"}},
+		{[]string{"http://a/", "-k", "tcp://b:1", "--send", "x", "tls://c:2", "-k"}, []string{"http://a/", "tcp://b:1", "tls://c:2"}},
 		{[]string{"http://a/", "--status=200", "-vH", "X: y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
 		{[]string{"-t", "1s", "http://a/", "-Hx:y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
 		{[]string{"check", "http://a/", "-k", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
-		{[]string{"http://a/", "--send=-v", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"tcp://b:1", "--send=-v", "http://a/"}, []string{"tcp://b:1", "http://a/"}},
 		{[]string{"--", "http://a/", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
 	}
 	for _, tc := range tests {

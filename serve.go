@@ -22,7 +22,7 @@ type ServeCmd struct {
 	SuccessThreshold int           `default:"1" placeholder:"N" help:"Passes in a row before a target counts as up (as in Kubernetes)."`
 	FailureThreshold int           `default:"3" placeholder:"N" help:"Failures in a row before an up target counts as down (as in Kubernetes)."`
 	DrainDelay       time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep serving, with /readyz at 503, this long before stopping; a second signal stops at once."`
-	Targets          []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check."`
+	Targets          []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check. ${target_flags}"`
 	TargetFlags
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,14 +19,15 @@ import (
 )
 
 // TargetFlags are the check options of every command that takes targets.
-// Each applies to every target of its kind.
+// Before the first target, each applies to every target of its kind; after
+// a target, to that target only (flags.go).
 type TargetFlags struct {
 	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
 	Body         string              `short:"d" group:"HTTP" help:"Request body."`
 	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
 	Status       checks.StatusRanges `default:"200-399" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
-	ExpectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression."`
-	RejectBody   Pattern             `placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression."`
+	ExpectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression; repeatable, all must match."`
+	RejectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression; repeatable."`
 	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
 	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
 
@@ -34,8 +36,21 @@ type TargetFlags struct {
 	Cert     string `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
 	Key      string `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
 
-	Send   string  `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
-	Expect Pattern `placeholder:"REGEXP" group:"TCP" help:"Fail unless the reply matches this regular expression."`
+	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
+	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
+	Reject []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"With --expect: fail at once when the reply matches this, such as -NOAUTH or ERROR; repeatable."`
+
+	// perTarget are the flags of the targets that have their own, by
+	// index; see flags.go.
+	perTarget []*TargetFlags
+}
+
+func regexps(ps []Pattern) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(ps))
+	for i, p := range ps {
+		out[i] = p.Regexp
+	}
+	return out
 }
 
 // Pattern is a regular expression flag. Text that does not compile as one,
@@ -56,17 +71,28 @@ func (p *Pattern) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// flagsFor returns the flags of target i: its own, when flags followed it
+// on the command line, or else these, the defaults.
+func (f *TargetFlags) flagsFor(i int) *TargetFlags {
+	if i < len(f.perTarget) && f.perTarget[i] != nil {
+		return f.perTarget[i]
+	}
+	return f
+}
+
 // Secrets lists what output must never show: the values of secret headers
 // and the userinfo of targets, also as the Basic credentials they become.
 func (f *TargetFlags) Secrets(raw []string) []string {
 	var out []string
-	for _, h := range f.Header {
-		name, value, _ := strings.Cut(h, ":")
-		if checks.IsSecretHeader(strings.TrimSpace(name)) {
-			value = strings.TrimSpace(value)
-			out = append(out, value)
-			if _, cred, ok := strings.Cut(value, " "); ok { // "Bearer TOKEN"
-				out = append(out, strings.TrimSpace(cred))
+	for i := range max(len(raw), 1) {
+		for _, h := range f.flagsFor(i).Header {
+			name, value, _ := strings.Cut(h, ":")
+			if checks.IsSecretHeader(strings.TrimSpace(name)) {
+				value = strings.TrimSpace(value)
+				out = append(out, value)
+				if _, cred, ok := strings.Cut(value, " "); ok { // "Bearer TOKEN"
+					out = append(out, strings.TrimSpace(cred))
+				}
 			}
 		}
 	}
@@ -94,9 +120,15 @@ func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]probe.Tar
 	}
 }
 
-// Build turns target URLs into checks, or says which target or flag is wrong.
-// listen:// targets read the proc filesystem mounted at procRoot.
-func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, error) {
+// compiled is what a set of target flags turns into, once.
+type compiled struct {
+	headers []checks.Header
+	send    []byte
+	tls     *tls.Config
+}
+
+// compile checks the flags and turns them into what the checks take.
+func (f *TargetFlags) compile() (*compiled, error) {
 	if f.MaxRedirects < 0 {
 		return nil, errors.New("--max-redirects cannot be negative")
 	}
@@ -107,6 +139,9 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(f.Reject) > 0 && len(f.Expect) == 0 {
+		return nil, errors.New("--reject needs --expect: without it, probe cannot tell when the reply is complete")
+	}
 	send, err := checks.Unescape(f.Send)
 	if err != nil {
 		return nil, fmt.Errorf("--send: %w", err)
@@ -116,9 +151,29 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 	if err != nil {
 		return nil, err
 	}
+	return &compiled{headers: headers, send: send, tls: tlsCfg}, nil
+}
+
+// Build turns target URLs into checks, or says which target or flag is wrong.
+// Each target takes its own flags, or the defaults. listen:// targets read
+// the proc filesystem mounted at procRoot.
+func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, error) {
+	done := map[*TargetFlags]*compiled{}
 	targets := make([]probe.Target, 0, len(raw))
 	var pfs *procfs.FS // opened for the first listen:// target
-	for _, r := range raw {
+	for i, r := range raw {
+		flags := f.flagsFor(i)
+		c, ok := done[flags]
+		if !ok {
+			var err error
+			if c, err = flags.compile(); err != nil {
+				if flags != f {
+					err = fmt.Errorf("for %s: %w", redactRaw(r), err)
+				}
+				return nil, err
+			}
+			done[flags] = c
+		}
 		u, err := ParseTarget(r)
 		if err != nil {
 			return nil, err
@@ -127,9 +182,9 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 		switch u.Scheme {
 		case "http", "https":
 			t.Kind = "http"
-			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(f.Method), Body: f.Body, Header: headers,
-				Status: f.Status, ExpectBody: f.ExpectBody.Regexp, RejectBody: f.RejectBody.Regexp,
-				MaxBody: int(f.MaxBody), MaxRedirects: f.MaxRedirects, TLS: tlsCfg}
+			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(flags.Method), Body: flags.Body, Header: c.headers,
+				Status: flags.Status, ExpectBody: regexps(flags.ExpectBody), RejectBody: regexps(flags.RejectBody),
+				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls}
 		case "listen":
 			if pfs == nil {
 				opened, err := openProc(procRoot)
@@ -142,9 +197,9 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 				return nil, err
 			}
 		case "tcp", "tls":
-			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: send, Expect: f.Expect.Regexp}
+			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
 			if u.Scheme == "tls" {
-				tc.TLS = tlsCfg
+				tc.TLS = c.tls
 			}
 			t.Check = tc
 		}

@@ -22,7 +22,7 @@ const defaultWaitTimeout = 60 * time.Second
 type WaitCmd struct {
 	AttemptTimeout time.Duration `default:"5s" help:"Deadline of each attempt at a target."`
 	MaxDelay       time.Duration `default:"1s" help:"Longest pause between attempts; pauses start at 100ms and double up to it."`
-	Targets        []string      `arg:"" name:"target" help:"What to wait for, as for the default command; then, after --, a command to exec once all pass. --timeout bounds the whole wait (60s by default here)."`
+	Targets        []string      `arg:"" name:"target" help:"What to wait for, as for the default command; then, after --, a command to exec once all pass. --timeout bounds the whole wait (60s by default here). ${target_flags}"`
 	TargetFlags
 
 	command []string // after "--"

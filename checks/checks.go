@@ -39,13 +39,14 @@ type Mark struct {
 // check may still be running (to name the phase a timeout hit), so every
 // method locks. A nil *Trace is valid and records nothing.
 type Trace struct {
-	mu    sync.Mutex
-	start time.Time
-	phase string
-	marks []Mark
-	seen  string
-	reply string
-	notes []Note
+	mu      sync.Mutex
+	start   time.Time
+	phase   string
+	marks   []Mark
+	seen    string
+	reply   string
+	partial string
+	notes   []Note
 }
 
 // Note is one fact about an attempt that -v shows, such as the address that
@@ -149,6 +150,27 @@ func (t *Trace) Reply(reply string) {
 	t.mu.Lock()
 	t.reply = reply
 	t.mu.Unlock()
+}
+
+// Partial records, as it arrives, the part of a reply that a timeout should
+// report ("got ... so far").
+func (t *Trace) Partial(got string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.partial = got
+	t.mu.Unlock()
+}
+
+// PartialReply returns what Partial recorded last.
+func (t *Trace) PartialReply() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.partial
 }
 
 // Note records a fact for -v, replacing an earlier one with the same key

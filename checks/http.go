@@ -30,15 +30,15 @@ type Header struct {
 }
 
 // HTTP checks an http:// or https:// URL. It passes when the final response's
-// status is in Status and its body matches ExpectBody and not RejectBody.
+// status is in Status and its body matches every ExpectBody and no RejectBody.
 type HTTP struct {
 	URL          *url.URL
 	Method       string       // GET when empty
 	Body         string       // request body
 	Header       []Header     // a Host header is sent as Host and used for TLS SNI
 	Status       StatusRanges // 200-399 when empty
-	ExpectBody   *regexp.Regexp
-	RejectBody   *regexp.Regexp
+	ExpectBody   []*regexp.Regexp
+	RejectBody   []*regexp.Regexp
 	MaxBody      int         // larger bodies fail the check; 1 MiB when zero
 	MaxRedirects int         // 0: a 3xx is judged by Status, not followed
 	TLS          *tls.Config // verified system roots when nil
@@ -115,12 +115,14 @@ func (h *HTTP) judge(r *reply) error {
 	if !want.Contains(r.status) {
 		return fmt.Errorf("HTTP %d %s, want %s (--status)", r.status, fasthttp.StatusMessage(r.status), want)
 	}
-	if h.ExpectBody != nil && !h.ExpectBody.Match(r.body) {
-		return fmt.Errorf("HTTP %d, but the body does not match --expect-body %q: %s", r.status, h.ExpectBody, Excerpt(r.body, 60))
+	for _, re := range h.ExpectBody {
+		if !re.Match(r.body) {
+			return fmt.Errorf("HTTP %d, but the body does not match --expect-body %q: %s", r.status, re, Excerpt(r.body, 60))
+		}
 	}
-	if h.RejectBody != nil {
-		if loc := h.RejectBody.FindIndex(r.body); loc != nil {
-			return fmt.Errorf("HTTP %d, but the body matches --reject-body %q: %s", r.status, h.RejectBody, Excerpt(r.body[loc[0]:], 60))
+	for _, re := range h.RejectBody {
+		if loc := re.FindIndex(r.body); loc != nil {
+			return fmt.Errorf("HTTP %d, but the body matches --reject-body %q: %s", r.status, re, Excerpt(r.body[loc[0]:], 60))
 		}
 	}
 	return nil

@@ -14,12 +14,14 @@ import (
 
 // TCP checks that a TCP port accepts connections. With TLS it also completes
 // a verified handshake; with Send it writes bytes; with Expect it reads until
-// the reply matches.
+// the reply matches every pattern, and fails at once when it matches a
+// Reject pattern (a server's error reply, on a connection it keeps open).
 type TCP struct {
 	Host, Port string
 	TLS        *tls.Config // tls:// targets; nil for plain TCP
 	Send       []byte
-	Expect     *regexp.Regexp
+	Expect     []*regexp.Regexp
+	Reject     []*regexp.Regexp
 	MaxRead    int // bytes read while waiting for Expect; 64 KiB when zero
 }
 
@@ -51,7 +53,7 @@ func (t *TCP) Run(ctx context.Context) error {
 			return t.ioError(ctx, "send", err)
 		}
 	}
-	if t.Expect == nil {
+	if len(t.Expect) == 0 {
 		tr.Finish()
 		tr.See("connected")
 		return nil
@@ -68,26 +70,46 @@ func (t *TCP) Run(ctx context.Context) error {
 		}
 		n, err := conn.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if t.Expect.Match(buf) {
+		if n > 0 {
+			// Kept as it grows: a timeout reports what came, even when
+			// the runner stops waiting for this check.
+			tr.Partial(Excerpt(buf, 60))
+			tr.Reply(Excerpt(buf, 200))
+		}
+		for _, re := range t.Reject {
+			if loc := re.FindIndex(buf); loc != nil {
+				return fmt.Errorf("the reply matches --reject %q: %s", re, Excerpt(buf[loc[0]:], 60))
+			}
+		}
+		missing := t.unmatched(buf)
+		if missing == nil {
 			tr.Finish()
 			tr.See("reply matched --expect")
-			tr.Reply(Excerpt(buf, 200))
 			return nil
 		}
 		if len(buf) >= max {
-			return fmt.Errorf("read %s without matching --expect %q: %s", Size(len(buf)), t.Expect, Excerpt(buf, 60))
+			return fmt.Errorf("read %s without matching --expect %q: %s", Size(len(buf)), missing, Excerpt(buf, 60))
 		}
 		if err != nil {
-			tr.Reply(Excerpt(buf, 200))
 			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("connection closed before --expect %q matched; got %s", t.Expect, Excerpt(buf, 60))
+				return fmt.Errorf("connection closed before --expect %q matched; got %s", missing, Excerpt(buf, 60))
 			}
 			if IsTimeout(err) || ctx.Err() != nil {
-				return fmt.Errorf("%w; got %s so far", context.DeadlineExceeded, Excerpt(buf, 60))
+				return context.DeadlineExceeded
 			}
 			return t.ioError(ctx, "read", err)
 		}
 	}
+}
+
+// unmatched returns the first Expect pattern that buf does not match yet.
+func (t *TCP) unmatched(buf []byte) *regexp.Regexp {
+	for _, re := range t.Expect {
+		if !re.Match(buf) {
+			return re
+		}
+	}
+	return nil
 }
 
 func (t *TCP) ioError(ctx context.Context, op string, err error) error {

@@ -35,16 +35,16 @@ func TestTCP(t *testing.T) {
 	}{
 		{name: "connect", check: checks.TCP{Host: redisH, Port: redisP}},
 		{name: "localhost to an IPv6-only port", check: checks.TCP{Host: "localhost", Port: v6P}},
-		{name: "send and expect", check: checks.TCP{Host: redisH, Port: redisP, Send: []byte("PING\r\n"), Expect: regexp.MustCompile(`\+PONG`)}},
-		{name: "expect fails on the reply", check: checks.TCP{Host: redisH, Port: redisP, Send: []byte("HELLO\r\n"), Expect: regexp.MustCompile(`\+PONG`)}, want: want{timeout: 500 * time.Millisecond, timeoutIn: checks.PhaseExpect}},
-		{name: "banner without send", check: checks.TCP{Host: bannerH, Port: bannerP, Expect: regexp.MustCompile(`^220 `)}},
-		{name: "banner mismatch then close", check: checks.TCP{Host: bannerH, Port: bannerP, Expect: regexp.MustCompile(`^SSH-`)}, want: want{err: `connection closed before --expect "^SSH-" matched; got "220 test.example`}},
+		{name: "send and expect", check: checks.TCP{Host: redisH, Port: redisP, Send: []byte("PING\r\n"), Expect: []*regexp.Regexp{regexp.MustCompile(`\+PONG`)}}},
+		{name: "expect fails on the reply", check: checks.TCP{Host: redisH, Port: redisP, Send: []byte("HELLO\r\n"), Expect: []*regexp.Regexp{regexp.MustCompile(`\+PONG`)}}, want: want{timeout: 500 * time.Millisecond, timeoutIn: checks.PhaseExpect}},
+		{name: "banner without send", check: checks.TCP{Host: bannerH, Port: bannerP, Expect: []*regexp.Regexp{regexp.MustCompile(`^220 `)}}},
+		{name: "banner mismatch then close", check: checks.TCP{Host: bannerH, Port: bannerP, Expect: []*regexp.Regexp{regexp.MustCompile(`^SSH-`)}}, want: want{err: `connection closed before --expect "^SSH-" matched; got "220 test.example`}},
 		{name: "tls handshake verified", check: checks.TCP{Host: tlsH, Port: tlsP, TLS: caConfig()}},
 		{name: "tls unknown authority", check: checks.TCP{Host: tlsH, Port: tlsP, TLS: &tls.Config{}}, want: want{err: "unknown authority"}},
 		{name: "refused", check: checks.TCP{Host: "127.0.0.1", Port: "1"}, want: want{err: "connect: connection refused (127.0.0.1:1)"}},
 		{name: "refused on both loopbacks", check: checks.TCP{Host: "localhost", Port: "1"}, want: want{err: "connect: connection refused (127.0.0.1:1, [::1]:1)"}},
-		{name: "silent with expect", check: checks.TCP{Host: silentH, Port: silentP, Expect: regexp.MustCompile(`x`)}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseExpect}},
-		{name: "closed at once with expect", check: checks.TCP{Host: emptyH, Port: emptyP, Send: []byte("GET / HTTP/1.0\r\n\r\n"), Expect: regexp.MustCompile(`x`)}, want: want{err: "connection closed before --expect"}},
+		{name: "silent with expect", check: checks.TCP{Host: silentH, Port: silentP, Expect: []*regexp.Regexp{regexp.MustCompile(`x`)}}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseExpect}},
+		{name: "closed at once with expect", check: checks.TCP{Host: emptyH, Port: emptyP, Send: []byte("GET / HTTP/1.0\r\n\r\n"), Expect: []*regexp.Regexp{regexp.MustCompile(`x`)}}, want: want{err: "connection closed before --expect"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

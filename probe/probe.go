@@ -151,7 +151,7 @@ wait:
 			tr, took := traces[i].Load(), time.Since(start)
 			report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
 				Duration: took, Phase: tr.Phase(), Marks: tr.Marks(),
-				Detail: timeoutDetail(took, tr.Phase(), opt.Timeout, "")}
+				Detail: timeoutDetail(took, tr.Phase(), opt.Timeout, tr.PartialReply())}
 		}
 		if report.Results[i].State != Healthy {
 			report.State = Unhealthy
@@ -176,9 +176,7 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		}
 		res.State, res.Phase = Unhealthy, tr.Current()
 		if checks.IsTimeout(err) {
-			// A check may add what it saw so far: "context deadline exceeded; got ...".
-			_, extra, _ := strings.Cut(err.Error(), context.DeadlineExceeded.Error()+"; ")
-			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, extra)
+			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, tr.PartialReply())
 			return res
 		}
 		res.Detail = err.Error()
@@ -236,14 +234,16 @@ var phaseWords = map[string]string{
 	checks.PhaseProc:      "reading /proc",
 }
 
-func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, extra string) string {
+// timeoutDetail says which limit ran out, in which phase, and what part of
+// the reply had come.
+func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, partial string) string {
 	words := phaseWords[phase]
 	if words == "" {
 		words = "before the check finished"
 	}
 	s := fmt.Sprintf("timeout after %s %s (--timeout %s)", Round(elapsed), words, limit)
-	if extra != "" {
-		s += "; " + extra
+	if partial != "" {
+		s += "; got " + partial + " so far"
 	}
 	return s
 }

@@ -19,7 +19,7 @@ import (
 var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
-	"redis", "banner", "slow200",
+	"redis", "redis-noauth", "memcached", "banner", "slow200",
 }
 
 // Server is one running test server.
@@ -210,6 +210,38 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 				io.WriteString(c, "+PONG\r\n") //nolint:errcheck
 			} else {
 				io.WriteString(c, "-ERR unknown command\r\n") //nolint:errcheck
+			}
+		}
+	},
+	// redis-noauth wants a password: it answers every command with
+	// -NOAUTH and keeps the connection open, as Redis does.
+	"redis-noauth": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				return
+			}
+			io.WriteString(c, "-NOAUTH Authentication required.\r\n") //nolint:errcheck
+		}
+	},
+	// memcached answers version and stats, and ERROR to anything else,
+	// keeping the connection open.
+	"memcached": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.TrimSpace(line) {
+			case "version":
+				io.WriteString(c, "VERSION 1.6.18\r\n") //nolint:errcheck
+			case "stats":
+				io.WriteString(c, "STAT pid 1\r\nSTAT uptime 5\r\nEND\r\n") //nolint:errcheck
+			default:
+				io.WriteString(c, "ERROR\r\n") //nolint:errcheck
 			}
 		}
 	},
