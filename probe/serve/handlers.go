@@ -112,6 +112,13 @@ func (s *Server) metrics() string {
 	family("probe_draining", "gauge", "Whether the shutdown marker exists or probe serve received a stop signal.")
 	sample("probe_draining", "", bool01(strings.HasPrefix(why, "draining")))
 
+	if s.conns != nil {
+		family("probe_serve_connections", "gauge", "Connections open to probe serve.")
+		sample("probe_serve_connections", "", float64(s.conns.open()))
+		family("probe_serve_connections_closed_total", "counter", "Connections probe serve closed to make room, because one address held too many or all slots were taken.")
+		sample("probe_serve_connections_closed_total", "", float64(s.conns.evicted.Load()))
+	}
+
 	type column struct {
 		name, kind, help string
 		value            func(probe.Status) (float64, bool)

@@ -20,10 +20,17 @@ import (
 	"github.com/probe-sh/probe/probe"
 )
 
-// shutdownTimeout bounds how long Run waits, after the drain delay, for
-// requests in flight to finish. Handlers answer from memory, so only a slow
-// client can take this long, and the server's timeouts bound that too.
-const shutdownTimeout = 10 * time.Second
+// shutdownGrace is how long Run lets requests in flight finish after the
+// drain delay. Handlers answer from memory in microseconds, so what is left
+// after it is idle or half-sent, and is closed: 50 half-sent requests once
+// held the exit 9.6 s past the drain.
+const shutdownGrace = time.Second
+
+// Connection bounds, unless the Server sets its own.
+const (
+	defaultMaxConns        = 1024
+	defaultMaxConnsPerAddr = 32
+)
 
 // Server answers health requests from a Monitor's cached results.
 type Server struct {
@@ -31,11 +38,17 @@ type Server struct {
 	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
 	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
 	Log        io.Writer     // one line per change of state; nil for none
-	MaxConns   int           // connections served at once; more are refused with 503; 1024 when zero
+	// MaxConns bounds the connections open at once (1024 when zero), and
+	// MaxConnsPerAddr those from one address (32 when zero). At either
+	// bound the oldest connection of the address with the most is closed
+	// to make room: a newcomer is always served (limit.go).
+	MaxConns        int
+	MaxConnsPerAddr int
 
 	draining atomic.Pointer[string] // why, once a signal has come
 	ready    atomic.Pointer[verdict]
 	http     fasthttp.Server
+	conns    *limitListener
 }
 
 // markerRecheck bounds how stale /readyz's view of the marker can be. A stat
@@ -81,11 +94,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Sig
 		WriteBufferSize:              4096,
 		MaxRequestBodySize:           1, // fasthttp takes 0 as its 4 MiB default; handle refuses any body
 		DisablePreParseMultipartForm: true,
-		Concurrency:                  cmp.Or(s.MaxConns, 1024),
-		ReadTimeout:                  10 * time.Second,
-		WriteTimeout:                 10 * time.Second,
-		IdleTimeout:                  30 * time.Second,
-		CloseOnShutdown:              true,
+		// The listener bounds connections; fasthttp's own bound, which
+		// answers 503 to everyone once reached, sits above it with room
+		// for evicted connections still winding down.
+		Concurrency: 2 * cmp.Or(s.MaxConns, defaultMaxConns),
+		// A health check sends its request at once and reads a few bytes.
+		ReadTimeout:     5 * time.Second,
+		WriteTimeout:    5 * time.Second,
+		IdleTimeout:     10 * time.Second,
+		CloseOnShutdown: true,
 		// No Date header: it needs a process-wide goroutine that wakes every
 		// second, forever; idle CPU matters more here.
 		NoDefaultDate: true,
@@ -109,8 +126,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Sig
 		<-monitored
 	}()
 
+	s.conns = newLimitListener(ln, cmp.Or(s.MaxConns, defaultMaxConns), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
 	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(ln) }()
+	go func() { served <- s.http.Serve(s.conns) }()
 	s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
 
 	select {
@@ -129,10 +147,16 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, signals <-chan os.Sig
 		}
 		t.Stop()
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := s.http.ShutdownWithContext(shutdownCtx); err != nil {
-		return fmt.Errorf("requests still in flight after %s: %w", shutdownTimeout, err)
+	shut := make(chan error, 1)
+	go func() { shut <- s.http.Shutdown() }()
+	select {
+	case err := <-shut:
+		if err != nil {
+			return fmt.Errorf("stopping: %w", err)
+		}
+	case <-time.After(shutdownGrace):
+		s.conns.closeAll()
+		<-shut
 	}
 	<-served
 	s.logf("stopped")

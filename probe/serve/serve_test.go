@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -290,44 +291,149 @@ func TestServeRefusesWhatItDoesNotServe(t *testing.T) {
 	}
 }
 
-// A client that opens connections and sends nothing cannot take more than
-// MaxConns of them: the next one is refused, and the server still answers
-// once they go.
+// eventuallyBody returns the body of u once ok accepts it.
+func eventuallyBody(t *testing.T, u string, ok func(string) bool) string {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, body := get(t, u); ok(body) {
+			return body
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s never gave the body wanted", u)
+		}
+	}
+}
+
+// slowloris opens n connections from the local address from and sends half
+// a request on each, never finishing it.
+func slowloris(t *testing.T, addr, from string, n int) []net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for range n {
+		c, err := d.Dial("tcp4", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET /readyz HTTP/1.1\r\n") // and never finish the request
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// closedByServer counts the connections the server has closed.
+func closedByServer(conns []net.Conn) int {
+	n := 0
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			n++
+		}
+	}
+	return n
+}
+
+// Connections held open cannot lock a health check out: at MaxConns, the
+// oldest connection of the address holding the most is closed, and the
+// newcomer is served.
 func TestServeBoundsConnections(t *testing.T) {
 	t.Parallel()
 	s := newServer(startApp(t).target())
 	s.MaxConns = 8
 	r := start(t, s)
 	addr := strings.TrimPrefix(r.base, "http://")
-	var idle []net.Conn
-	defer func() {
-		for _, c := range idle {
-			c.Close()
-		}
-	}()
-	for range 8 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(c, "GET /livez HTTP/1.1\r\n") // and never finish the request
-		idle = append(idle, c)
-	}
+	held := slowloris(t, addr, "127.0.0.1", 8)
 	time.Sleep(100 * time.Millisecond) // let the server pick them up
-	if got := rawRequest(t, addr, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"); got != "HTTP/1.1 503 Service Unavailable" {
-		t.Fatalf("a connection past MaxConns got %q, want 503", got)
+	if got := rawRequest(t, addr, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"); got != "HTTP/1.1 200 OK" {
+		t.Fatalf("a connection past MaxConns got %q, want 200", got)
 	}
-	for _, c := range idle {
-		c.Close()
+	more := slowloris(t, addr, "127.0.0.1", 8)
+	time.Sleep(100 * time.Millisecond)
+	if n := closedByServer(held); n != 8 {
+		t.Errorf("%d of the 8 oldest connections were closed, want all 8: 8 newer ones came", n)
 	}
-	idle = nil
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if got := rawRequest(t, addr, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"); got == "HTTP/1.1 200 OK" {
+	if n := closedByServer(more); n != 0 {
+		t.Errorf("%d of the 8 newest connections were closed, want none", n)
+	}
+}
+
+// One address holding many connections (slowloris, idle keep-alives) loses
+// its oldest beyond the bounds, and every health check from another address
+// is answered.
+func TestServeOneAddressCannotStarveTheRest(t *testing.T) {
+	t.Parallel()
+	s := newServer(startApp(t).target())
+	s.MaxConns, s.MaxConnsPerAddr = 64, 16
+	r := start(t, s)
+	eventually(t, r.base+"/readyz", 200)
+	addr := strings.TrimPrefix(r.base, "http://")
+	abusive := slowloris(t, addr, "127.0.0.2", 200)
+	for i := range 50 {
+		if code, body := get(t, r.base+"/readyz"); code != 200 {
+			t.Fatalf("health check %d from another address, while the server takes 200 half-sent requests: %d %q", i, code, body)
+		}
+	}
+	// Once each has aged past minAge, the address keeps MaxConns at most.
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		n := closedByServer(abusive)
+		if n >= 200-64 {
 			break
 		}
 		if time.Now().After(end) {
-			t.Fatal("the server did not recover once the idle connections closed")
+			t.Fatalf("the server closed %d of 200 connections from one address, want all but MaxConns (64) at least", n)
 		}
+	}
+	metrics := eventuallyBody(t, r.base+"/metrics", func(body string) bool {
+		return strings.Contains(body, "\nprobe_serve_connections_closed_total ")
+	})
+	if !strings.Contains(metrics, "\nprobe_serve_connections ") {
+		t.Errorf("/metrics lacks probe_serve_connections:\n%s", metrics)
+	}
+	// Idle keep-alive connections count the same.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}
+	var idle []net.Conn
+	for range 40 {
+		c, err := d.Dial("tcp4", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+		idle = append(idle, c)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if code, _ := get(t, r.base+"/readyz"); code != 200 {
+		t.Fatalf("with 40 idle keep-alive connections from another address, /readyz = %d", code)
+	}
+}
+
+// Idle and half-sent connections do not hold the exit: the server stops
+// about a second after the drain delay, whatever clients hold open.
+func TestServeStopsDespiteHalfSentRequests(t *testing.T) {
+	t.Parallel()
+	s := newServer(startApp(t).target())
+	s.DrainDelay = 200 * time.Millisecond
+	r := start(t, s)
+	eventually(t, r.base+"/readyz", 200)
+	slowloris(t, strings.TrimPrefix(r.base, "http://"), "127.0.0.1", 50)
+	time.Sleep(100 * time.Millisecond)
+	signalled := time.Now()
+	r.signals <- syscall.SIGTERM
+	select {
+	case <-r.stopped:
+		if r.err != nil {
+			t.Fatalf("Run = %v", r.err)
+		}
+		if took := time.Since(signalled); took < s.DrainDelay {
+			t.Fatalf("Run returned after %s, before the drain delay", took)
+		}
+	case <-time.After(s.DrainDelay + 5*time.Second):
+		t.Fatal("50 half-sent requests held the exit more than 5s past the drain")
 	}
 }
 
