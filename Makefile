@@ -63,6 +63,7 @@ fuzz:
 	$(call fuzz,FuzzUnescape,300000,./checks)
 	$(call fuzz,FuzzParseSize,300000,./checks)
 	$(call fuzz,FuzzHTTPResponse,100000,./checks)
+	$(call fuzz,FuzzRedactText,200000,./checks)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.
 size: build

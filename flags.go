@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/patched/kong"
 )
 
@@ -182,7 +183,7 @@ func twiceError(f *kong.Flag, first, second string, target int, targets []string
 	}
 	if target >= 0 {
 		return fmt.Errorf("--%s is given twice for %s%s: after a target, a flag applies to that target only; give it once there",
-			f.Name, redactRaw(targets[target]), values)
+			f.Name, checks.RedactText(targets[target]), values)
 	}
 	if f.Group != nil && targetGroups[f.Group.Key] {
 		return fmt.Errorf("--%s is given twice before the first target%s: there it applies to every target; give it once, or after each target it is for",
@@ -215,5 +216,5 @@ func fits(f *kong.Flag, target string) error {
 		return nil
 	}
 	return fmt.Errorf("--%s is a %s flag, but it follows %s, a %s target: put it after the target it is for, or before the first target to apply it to every %s target",
-		f.Name, f.Group.Key, redactRaw(target), strings.ToLower(scheme), f.Group.Key)
+		f.Name, f.Group.Key, checks.RedactText(target), strings.ToLower(scheme), f.Group.Key)
 }

@@ -108,7 +108,7 @@ func upstreamParse(args []string) (p parsed) {
 				continue
 			}
 			if kctx, err = parser.Parse(bound.argsFor(i)); err != nil {
-				err = fmt.Errorf("for %s: %w", redactRaw(bound.targets[i]), err)
+				err = fmt.Errorf("for %s: %w", checks.RedactText(bound.targets[i]), err)
 				return
 			}
 			if flags := cli.targetFlags(kctx.Command()); flags != nil {

@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return code
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", oneLine(checks.RedactText(err.Error())))
 		return 1
 	}
 	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
@@ -138,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, errFailed):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "probe: error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "probe: error: %s\n", oneLine(checks.RedactText(err.Error())))
 		return 1
 	}
 }
@@ -190,7 +190,7 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		}
 		kctx, err = parser.Parse(bound.argsFor(i))
 		if err != nil {
-			return cli, kctx, code, fmt.Errorf("for %s: %w", redactRaw(bound.targets[i]), err)
+			return cli, kctx, code, fmt.Errorf("for %s: %w", checks.RedactText(bound.targets[i]), err)
 		}
 		if flags := cli.targetFlags(kctx.Command()); flags != nil {
 			copied := *flags

@@ -89,6 +89,10 @@ func (g *Globals) prepare(build func() ([]probe.Target, []string, error)) (probe
 		return opt, nil, err
 	}
 	opt.Secrets = secrets
+	// Names reach /status and /metrics too: masked once, here.
+	for i := range targets {
+		targets[i].Name = probe.Mask(targets[i].Name, secrets)
+	}
 	checks.UserAgent = userAgent()
 	return opt, targets, nil
 }

@@ -98,7 +98,11 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 	}
 	for _, r := range raw {
 		u, err := url.Parse(r)
-		if err != nil || u.User == nil {
+		if err != nil {
+			continue
+		}
+		out = append(out, checks.SecretParams(u)...)
+		if u.User == nil {
 			continue
 		}
 		name := u.User.Username()
@@ -168,7 +172,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 			var err error
 			if c, err = flags.compile(); err != nil {
 				if flags != f {
-					err = fmt.Errorf("for %s: %w", redactRaw(r), err)
+					err = fmt.Errorf("for %s: %w", checks.RedactText(r), err)
 				}
 				return nil, err
 			}
@@ -211,7 +215,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 // ParseTarget parses and validates one target URL. Its errors never echo
 // the URL's userinfo.
 func ParseTarget(raw string) (*url.URL, error) {
-	shown := redactRaw(raw)
+	shown := checks.RedactText(raw)
 	if !strings.Contains(raw, "://") {
 		// "localhost:8080" would parse as scheme "localhost"; say what is meant.
 		return nil, fmt.Errorf("target %q has no scheme: write %q or %q", shown, "http://"+shown, "tcp://"+shown)
@@ -256,22 +260,6 @@ func ParseTarget(raw string) (*url.URL, error) {
 		}
 	}
 	return u, nil
-}
-
-// redactRaw masks the userinfo of a URL that may not even parse.
-func redactRaw(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return scheme + "://***@" + rest[at+1:]
-	}
-	return raw
 }
 
 // parseHeaders splits each -H "Name: value". Its errors never echo a value.

@@ -73,7 +73,7 @@ func (h *HTTP) Run(ctx context.Context) error {
 		}
 		next, err := u.Parse(r.location)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
-			return fmt.Errorf("redirect %d to an unusable Location %q", r.status, truncate(r.location, 80))
+			return fmt.Errorf("redirect %d to an unusable Location %q", r.status, truncate(RedactText(r.location), 80))
 		}
 		if visited[next.String()] {
 			return fmt.Errorf("redirect loop: %d back to %s after %d redirects", r.status, Redact(next), hop+1)
@@ -301,30 +301,6 @@ func withoutCredentials(in []Header) []Header {
 		}
 	}
 	return out
-}
-
-// IsSecretHeader reports whether the value of header name must never be
-// printed: Authorization, Proxy-Authorization and Cookie.
-func IsSecretHeader(name string) bool {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "cookie":
-		return true
-	}
-	return false
-}
-
-// Redact returns u as text with any userinfo masked.
-func Redact(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	s := c.String()
-	if i := strings.Index(s, "://"); i >= 0 {
-		return s[:i+3] + "***@" + s[i+3:]
-	}
-	return s
 }
 
 // Excerpt returns at most n bytes of b as one printable, quoted line.

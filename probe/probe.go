@@ -141,8 +141,10 @@ wait:
 	}
 	defer func() {
 		for i := range report.Results {
-			report.Results[i].Detail = scrub(report.Results[i].Detail, opt.Secrets)
-			report.Results[i].Reply = scrub(report.Results[i].Reply, opt.Secrets)
+			res := &report.Results[i]
+			res.Target = Mask(res.Target, opt.Secrets)
+			res.Detail = Mask(res.Detail, opt.Secrets)
+			res.Reply = Mask(res.Reply, opt.Secrets)
 		}
 	}()
 	for i, t := range targets {
@@ -192,20 +194,38 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 	}
 }
 
+// Mask is what output shows of s: URL userinfo and secret query values
+// masked (checks.RedactText), then every one of secrets (scrub).
+func Mask(s string, secrets []string) string {
+	return scrub(checks.RedactText(s), secrets)
+}
+
 // scrub masks every secret in s, so that a server that echoes a credential
-// (or an error that quotes one) cannot leak it into docker inspect. Excerpts
-// are quoted and may be cut short ("...), so the quoted form and a cut-off
-// start of each secret are masked too.
+// (or an error that quotes one) cannot leak it into docker inspect. A
+// secret may appear as it is, or escaped by a quoted excerpt (%q or
+// QuoteToASCII), and cut short by any excerpt, clip or truncation, all of
+// which end a cut with "..." (before or after the closing quote): so a
+// start of a secret, three bytes or more, right before "..." is masked too.
 func scrub(s string, secrets []string) string {
 	for _, secret := range secrets {
 		if secret == "" {
 			continue
 		}
-		quoted := strconv.QuoteToASCII(secret)
-		for _, form := range []string{secret, quoted[1 : len(quoted)-1]} {
+		forms := []string{secret}
+		for _, q := range []string{strconv.QuoteToASCII(secret), strconv.Quote(secret)} {
+			if inner := q[1 : len(q)-1]; inner != secret {
+				forms = append(forms, inner)
+			}
+		}
+		for _, form := range forms {
 			s = strings.ReplaceAll(s, form, "***")
+			if !strings.Contains(s, "...") {
+				continue
+			}
 			for k := len(form) - 1; k >= 3; k-- {
 				s = strings.ReplaceAll(s, form[:k]+`"...`, `***"...`)
+				s = strings.ReplaceAll(s, form[:k]+`..."`, `***..."`)
+				s = strings.ReplaceAll(s, form[:k]+"...", "***...")
 			}
 		}
 	}

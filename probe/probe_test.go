@@ -299,3 +299,26 @@ func TestRunMasksSecrets(t *testing.T) {
 		t.Errorf("detail: %s", d)
 	}
 }
+
+// Every way output cuts text ends the cut with "...": a start of a secret
+// before it is masked, quoted either way or not at all.
+func TestRunMasksCutSecrets(t *testing.T) {
+	t.Parallel()
+	for _, echoed := range []string{
+		`Location "https://x/?p=hunter2hun..."`, // truncate, then %q
+		`Location "https://x/?p=hunter2hun"...`, // Excerpt
+		`header X-Echo: hunter2hun...`,          // clip
+		`reply "p\u00e9hunter2..."`,             // QuoteToASCII of a secret with é
+	} {
+		leak := func(context.Context) error { return errors.New(echoed) }
+		r := runBounded(t, []probe.Target{target("http://u:pé"+"hunter2hunter2@h/?token=tok3n", leak)}, probe.Options{Timeout: time.Second,
+			Secrets: []string{"hunter2hunter2", "péhunter2hunter2"}})
+		res := r.Results[0]
+		if strings.Contains(res.Detail, "hunter2h") || strings.Contains(res.Detail, `\u00e9hunter2`) || !strings.Contains(res.Detail, "***") {
+			t.Errorf("%q became %q", echoed, res.Detail)
+		}
+		if strings.Contains(res.Target, "hunter") || strings.Contains(res.Target, "tok3n") {
+			t.Errorf("the target name leaks: %q", res.Target)
+		}
+	}
+}

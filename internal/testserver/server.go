@@ -270,6 +270,7 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 //	/echo             200, the method, Host and request headers as text
 //	/post-only        200 for POST, 405 otherwise
 //	/big              200 with a 2 MiB body
+//	/echo-query       200, the raw query as the body and in X-Echo
 func App() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -321,6 +322,10 @@ func App() http.Handler {
 			return
 		}
 		io.WriteString(w, "posted") //nolint:errcheck
+	})
+	mux.HandleFunc("/echo-query", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo", r.URL.RawQuery)
+		io.WriteString(w, r.URL.RawQuery) //nolint:errcheck
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write(make([]byte, 2<<20)) //nolint:errcheck
