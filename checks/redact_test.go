@@ -10,16 +10,16 @@ import (
 
 func TestRedactText(t *testing.T) {
 	for in, want := range map[string]string{
-		"user:PW@127.0.0.1:8080":                        "***@127.0.0.1:8080",
-		"http:/u:PW@host":                               "***@host",
-		"http:u:PW@host/x":                              "***@host/x",
-		`target "http://u:PW@host/x?a=1"`:               `target "http://***@host/x?a=1"`,
-		"http://host/path@x":                            "http://host/path@x",
-		"http://host/h?token=PW&full=1":                 "http://host/h?token=***&full=1",
-		"http://host/h?API_KEY=PW#frag":                 "http://host/h?API_KEY=***#frag",
-		`Location "https://x/?X-Amz-Signature=PW&a=b"`:  `Location "https://x/?X-Amz-Signature=***&a=b"`,
-		"no secrets here, just words":                   "no secrets here, just words",
-		"http://host/?q=1&session%5Fid=PW":              "http://host/?q=1&session%5Fid=***",
+		"user:PW@127.0.0.1:8080":                         "***@127.0.0.1:8080",
+		"http:/u:PW@host":                                "***@host",
+		"http:u:PW@host/x":                               "***@host/x",
+		`target "http://u:PW@host/x?a=1"`:                `target "http://***@host/x?a=1"`,
+		"http://host/path@x":                             "http://host/path@x",
+		"http://host/h?token=PW&full=1":                  "http://host/h?token=***&full=1",
+		"http://host/h?API_KEY=PW#frag":                  "http://host/h?API_KEY=***#frag",
+		`Location "https://x/?X-Amz-Signature=PW&a=b"`:   `Location "https://x/?X-Amz-Signature=***&a=b"`,
+		"no secrets here, just words":                    "no secrets here, just words",
+		"http://host/?q=1&session%5Fid=PW":               "http://host/?q=1&session%5Fid=***",
 		"(http://a:PW@h) and http://b:PW@h2?password=PW": "(http://***@h) and http://***@h2?password=***",
 	} {
 		got := checks.RedactText(in)
