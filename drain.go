@@ -63,7 +63,7 @@ func markerAge(m checks.Marker) string {
 	if err != nil || since.IsZero() {
 		return "shutdown marker " + m.Path
 	}
-	return fmt.Sprintf("shutdown marker %s, present for %s", m.Path, time.Since(since).Round(time.Second))
+	return fmt.Sprintf("shutdown marker %s, %s", m.Path, m.Age(since))
 }
 
 // reportDrain prints what drain or undrain did, as text or JSON.

@@ -49,11 +49,15 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		if err != nil {
 			return fmt.Errorf("--stop-signal: %w", err)
 		}
+		if supervise.Reserved(sig) {
+			return fmt.Errorf("--stop-signal %s cannot be caught: signals 32 to 34 are reserved by C libraries and the Go runtime; use SIGRTMIN+1 or above", probe.SignalName(sig))
+		}
 		if !slices.Contains(forwarded, os.Signal(sig)) {
 			return fmt.Errorf("--stop-signal %s cannot be caught or passed on", probe.SignalName(sig))
 		}
 		stop = append(stop, sig)
 	}
+	forwarded = slices.DeleteFunc(forwarded, func(sig os.Signal) bool { return slices.Contains(stop, sig) })
 	path, err := exec.LookPath(c.command[0])
 	if err != nil {
 		return fmt.Errorf("cannot run %q: %w", c.command[0], pathCause(errors.Unwrap(err)))
@@ -62,11 +66,10 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	// Never signal.Stop: probe exits right after, and undoing each of
 	// some fifty signals costs a round trip to the runtime's signal
 	// thread, 1-2 ms in all.
-	signals := make(chan os.Signal, 16)
-	signal.Notify(signals, forwarded...)
+	signals, stops := notifySignals(forwarded, stop)
 	s := &supervise.Supervisor{
 		Path: path, Args: c.command, Env: os.Environ(),
-		DrainDelay: c.DrainDelay, Stop: stop, Log: env.Stderr,
+		DrainDelay: c.DrainDelay, Log: env.Stderr,
 	}
 	if !g.NoMarker {
 		s.Marker = g.Marker
@@ -74,7 +77,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	if g.Quiet {
 		s.Log = nil
 	}
-	code, err := s.Run(signals)
+	code, err := s.Run(signals, stops)
 	if err != nil {
 		return err
 	}
@@ -82,4 +85,18 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		return exitStatus(code)
 	}
 	return nil
+}
+
+// notifySignals starts catching signals: the stop signals on a channel of
+// their own, so that a storm of others, which Go drops once their channel is
+// full, can never crowd one out (issue 19: 1 or 2 SIGTERMs in 20 storms were
+// lost); the rest to pass on; and those caught only so that they do no harm
+// (supervise.Caught).
+func notifySignals(forwarded, stop []os.Signal) (signals, stops chan os.Signal) {
+	signals = make(chan os.Signal, 64)
+	signal.Notify(signals, forwarded...)
+	stops = make(chan os.Signal, 8)
+	signal.Notify(stops, stop...)
+	signal.Notify(make(chan os.Signal, 1), supervise.Caught()...)
+	return signals, stops
 }

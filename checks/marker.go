@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -21,9 +22,12 @@ type Marker struct {
 	Path string
 }
 
-// Since reports whether the marker exists and when it was made.
+// Since reports whether the marker exists and when it was made. Anything
+// at the path counts, a dangling symlink included, and nothing is
+// followed: creating (O_EXCL) and removing the marker see the same entry,
+// so probe drain and the checks never disagree about whether it is there.
 func (m Marker) Since() (bool, time.Time, error) {
-	fi, err := os.Stat(m.Path)
+	fi, err := os.Lstat(m.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, time.Time{}, nil
 	}
@@ -40,17 +44,27 @@ func (m Marker) Run(context.Context) error {
 		return err
 	}
 	if present {
-		age := time.Since(since).Round(time.Second)
-		return fmt.Errorf("%w: shutdown marker %s present for %s", ErrDraining, m.Path, age)
+		return fmt.Errorf("%w: shutdown marker %s %s", ErrDraining, m.Path, m.Age(since))
 	}
 	return nil
+}
+
+// Age says since when the marker has been there: "present for 12s". A time
+// in the future (a clock set back, or a marker touched by hand) is named as
+// such, not as a negative age.
+func (m Marker) Age(since time.Time) string {
+	age := time.Since(since).Round(time.Second)
+	if age < 0 {
+		return fmt.Sprintf("present, but dated %s in the future (is the clock right?)", -age)
+	}
+	return fmt.Sprintf("present for %s", age)
 }
 
 // Create makes the marker, with why as its content for whoever reads it. It
 // reports whether the marker was already there; an existing marker is left
 // as it is, so its age still says when draining began.
 func (m Marker) Create(why string) (existed bool, err error) {
-	f, err := os.OpenFile(m.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(m.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return true, nil
 	}

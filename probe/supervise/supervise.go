@@ -33,9 +33,6 @@ type Supervisor struct {
 	// drain is only a delay.
 	Marker     string
 	DrainDelay time.Duration
-	// Stop are the signals that start a drain; SIGTERM and SIGINT when
-	// empty. An image's STOPSIGNAL belongs here.
-	Stop []os.Signal
 
 	// Log gets one line per event of the command's life, each starting
 	// with "probe: "; nil keeps quiet.
@@ -43,32 +40,49 @@ type Supervisor struct {
 }
 
 // Forwarded are the signals to catch and pass on: every signal but those
-// that cannot be caught (SIGKILL, SIGSTOP), SIGCHLD (it means a child
-// exited, and is handled here), SIGURG (the Go runtime sends it to itself
-// to preempt goroutines) and the ones that report a fault of probe's own
-// (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV).
+// that cannot be caught (SIGKILL, SIGSTOP, and 32 to 34, which C libraries
+// and the Go runtime reserve: a Go program cannot catch them), SIGCHLD (it
+// means a child exited, and is handled here), SIGURG (the Go runtime sends
+// it to itself to preempt goroutines), SIGPIPE (see Caught), and the ones
+// that report a fault of probe's own (SIGILL, SIGTRAP, SIGBUS, SIGFPE,
+// SIGSEGV).
 func Forwarded() []os.Signal {
 	skip := map[syscall.Signal]bool{
-		syscall.SIGKILL: true, syscall.SIGSTOP: true, syscall.SIGCHLD: true, syscall.SIGURG: true,
+		syscall.SIGKILL: true, syscall.SIGSTOP: true, syscall.SIGCHLD: true, syscall.SIGURG: true, syscall.SIGPIPE: true,
 		syscall.SIGILL: true, syscall.SIGTRAP: true, syscall.SIGBUS: true, syscall.SIGFPE: true, syscall.SIGSEGV: true,
 	}
 	var sigs []os.Signal
-	// 32 and 33 are taken by the C library's threads; 34 to 64 are the
-	// real-time signals.
 	for n := syscall.Signal(1); n <= 64; n++ {
-		if !skip[n] && (n <= 31 || n >= 34) {
+		if !skip[n] && !Reserved(n) {
 			sigs = append(sigs, n)
 		}
 	}
 	return sigs
 }
 
+// Reserved reports whether sig is one of 32 to 34: C libraries take 32 and
+// 33 for their threads and musl takes 34, so the Go runtime keeps them, and
+// signal.Notify has no effect on them. 34 (SIGRTMIN) kills probe exec when
+// it is not PID 1; as PID 1 the kernel drops it.
+func Reserved(sig syscall.Signal) bool {
+	return sig >= 32 && sig <= 34
+}
+
+// Caught are the signals probe exec catches without passing them on.
+// SIGPIPE: a write to a closed stderr (a log collector gone) raises it in
+// probe itself, and passing it on would kill the app (issue 19: exit 141,
+// 12 ms after SIGTERM, with no drain). Caught, not ignored: an ignored signal
+// stays ignored in the command after exec.
+func Caught() []os.Signal { return []os.Signal{syscall.SIGPIPE} }
+
 // Run starts the command and supervises it until it exits. signals must
-// already receive Forwarded (signal.Notify), so that none is lost before
-// the command starts. The code is the command's exit code, or 128+N when
-// signal N killed it, as a shell reports it; err is set only when the
-// command could not start.
-func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
+// already receive Forwarded but the stop signals, and stops the stop
+// signals (signal.Notify), so that none is lost before the command starts.
+// The stop signals have their own channel so that a storm of other signals,
+// which Go drops once a channel is full, can never crowd out a SIGTERM.
+// The code is the command's exit code, or 128+N when signal N killed it, as
+// a shell reports it; err is set only when the command could not start.
+func (s *Supervisor) Run(signals, stops <-chan os.Signal) (code int, err error) {
 	children := make(chan os.Signal, 1)
 	signal.Notify(children, syscall.SIGCHLD)
 	defer signal.Stop(children)
@@ -117,8 +131,11 @@ func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
 			return code, nil
 
 		case sig := <-signals:
+			_ = syscall.Kill(pid, sig.(syscall.Signal))
+
+		case sig := <-stops:
 			switch {
-			case !s.stops(sig) || passedOn:
+			case passedOn:
 				_ = syscall.Kill(pid, sig.(syscall.Signal))
 			case stopSig == nil:
 				stopSig, drainStart = sig, time.Now()
@@ -139,18 +156,6 @@ func (s *Supervisor) Run(signals <-chan os.Signal) (code int, err error) {
 	}
 }
 
-func (s *Supervisor) stops(sig os.Signal) bool {
-	if len(s.Stop) == 0 {
-		return sig == syscall.SIGTERM || sig == syscall.SIGINT
-	}
-	for _, stop := range s.Stop {
-		if sig == stop {
-			return true
-		}
-	}
-	return false
-}
-
 // checkMarker removes a marker left by an earlier run (a container killed
 // while draining, then restarted), which would report draining forever, and
 // says at start, in one line, when the marker cannot be created.
@@ -159,12 +164,14 @@ func (s *Supervisor) checkMarker() {
 		return
 	}
 	m := checks.Marker{Path: s.Marker}
-	existed, err := m.Remove()
-	switch {
-	case err != nil:
-		s.logf("warning: %v; health checks will report draining until it is gone", err)
-		return
-	case existed:
+	// Only a marker that is there needs removing: on a read-only /dev/shm,
+	// removing one that is not there fails too, and the warning would be
+	// wrong (issue 19).
+	if present, _, _ := m.Since(); present {
+		if _, err := m.Remove(); err != nil {
+			s.logf("warning: %v; health checks will report draining until it is gone", err)
+			return
+		}
 		s.logf("removed the shutdown marker %s left by an earlier run", s.Marker)
 	}
 	const writable = 2 // W_OK

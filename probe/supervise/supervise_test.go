@@ -10,12 +10,12 @@ import (
 func TestForwarded(t *testing.T) {
 	t.Parallel()
 	got := Forwarded()
-	for _, must := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, 34, 64} {
+	for _, must := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, 35, 64} {
 		if !slices.Contains(got, os.Signal(must)) {
 			t.Errorf("%v is not forwarded", must)
 		}
 	}
-	for _, never := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGSEGV, 32, 33} {
+	for _, never := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGSEGV, syscall.SIGPIPE, 32, 33, 34} {
 		if slices.Contains(got, os.Signal(never)) {
 			t.Errorf("%v is forwarded", never)
 		}
