@@ -79,7 +79,7 @@ func (g *Globals) reportDrain(env *Env, msg string, draining, changed bool, m ch
 			Message  string `json:"message"`
 		}{m.Path, draining, changed, msg})
 	default:
-		_, err = fmt.Fprintln(env.Stdout, msg)
+		_, err = fmt.Fprintln(env.Stdout, checks.Printable(msg))
 	}
 	if err != nil {
 		return fmt.Errorf("cannot write the result: %w", err)

@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return code
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", oneLine(checks.RedactText(err.Error())))
+		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", checks.Printable(oneLine(checks.RedactText(err.Error()))))
 		return 1
 	}
 	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
@@ -138,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, errFailed):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "probe: error: %s\n", oneLine(checks.RedactText(err.Error())))
+		fmt.Fprintf(stderr, "probe: error: %s\n", checks.Printable(oneLine(checks.RedactText(err.Error()))))
 		return 1
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -96,17 +98,60 @@ func (p Process) find() ([]int, error) {
 	return []int{max(p.PID, 1)}, nil
 }
 
+// maxPIDFile bounds what is read of a pidfile: a PID and a few lines after
+// it (Postgres's postmaster.pid has eight).
+const maxPIDFile = 4 << 10
+
 func (p Process) pidFromFile() (int, error) {
-	data, err := os.ReadFile(p.PIDFile)
+	data, err := ReadSmallFile(p.PIDFile, maxPIDFile)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read --pidfile %w", unwrapPath(err))
+		return 0, fmt.Errorf("cannot read --pidfile %w", err)
 	}
-	text := strings.TrimSpace(string(data))
-	pid, err := strconv.Atoi(text)
+	// The PID is the first line: a file may hold more, as Postgres's does.
+	first, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
 	if err != nil || pid <= 0 {
 		return 0, fmt.Errorf("--pidfile %s holds %s, not a PID", p.PIDFile, Excerpt(data, 20))
 	}
 	return pid, nil
+}
+
+// ReadSmallFile reads a file that someone else controls, and so may be
+// anything: it must be a regular file (not a FIFO, which would block the
+// open, nor a device such as /dev/zero, which never ends) of at most max
+// bytes. Its errors name the path.
+func ReadSmallFile(path string, max int64) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO with no writer would wait forever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	switch t := fi.Mode().Type(); {
+	case t.IsDir():
+		return nil, fmt.Errorf("%s: is a directory", path)
+	case t&fs.ModeNamedPipe != 0:
+		return nil, fmt.Errorf("%s: is a named pipe, not a file", path)
+	case t&fs.ModeDevice != 0:
+		return nil, fmt.Errorf("%s: is a device, not a file", path)
+	case !t.IsRegular():
+		return nil, fmt.Errorf("%s: is not a regular file", path)
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s: %s, larger than the %s a file like this can be", path, Size(fi.Size()).Human(), Size(max).Human())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than the %s a file like this can be", path, Size(max).Human())
+	}
+	return data, nil
 }
 
 // check checks one process and says what it saw.

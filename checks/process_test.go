@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,6 +121,45 @@ func TestProcessRealProc(t *testing.T) {
 			if _, err := runProcess(checks.Process{FS: pfs, PIDFile: path}); err == nil || err.Error() != want {
 				t.Errorf("%s: got %v, want %q", path, err, want)
 			}
+		}
+	})
+
+	// Hostile pidfiles (issue 19, defect 9): each is refused at once, with
+	// nothing read whole.
+	t.Run("hostile pidfiles", func(t *testing.T) {
+		fifo := filepath.Join(dir, "fifo.pid")
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sparse := filepath.Join(dir, "sparse.pid")
+		f, _ := os.Create(sparse)
+		f.Truncate(64 << 30) // 64 GiB of nothing
+		f.Close()
+		long := filepath.Join(dir, "long.pid")
+		os.WriteFile(long, []byte(strings.Repeat("7", 5000)), 0o644)
+		for path, want := range map[string]string{
+			"/dev/zero": "cannot read --pidfile /dev/zero: is a device, not a file",
+			fifo:        "cannot read --pidfile " + fifo + ": is a named pipe, not a file",
+			sparse:      "cannot read --pidfile " + sparse + ": 64.0GiB, larger than the 4.00KiB a file like this can be",
+			long:        "cannot read --pidfile " + long + ": 4.88KiB, larger than the 4.00KiB a file like this can be",
+		} {
+			start := time.Now()
+			if _, err := runProcess(checks.Process{FS: pfs, PIDFile: path}); err == nil || err.Error() != want {
+				t.Errorf("%s: got %v, want %q", path, err, want)
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("%s took %s", path, took)
+			}
+		}
+	})
+
+	// Postgres's postmaster.pid: the PID on line 1, then the data directory,
+	// the start time, the port... (defect 15).
+	t.Run("multi-line pidfile", func(t *testing.T) {
+		pm := filepath.Join(dir, "postmaster.pid")
+		os.WriteFile(pm, []byte(strconv.Itoa(os.Getpid())+"\n/var/lib/postgresql/data\n1700000000\n5432\n/var/run/postgresql\n*\n  5432001         0\nready   \n"), 0o600)
+		if seen, err := runProcess(checks.Process{FS: pfs, PIDFile: pm}); err != nil || !strings.HasPrefix(seen, "process "+strconv.Itoa(os.Getpid())+" ") {
+			t.Fatalf("postmaster.pid: %q, %v", seen, err)
 		}
 	})
 }

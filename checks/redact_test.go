@@ -60,3 +60,20 @@ func FuzzRedactText(f *testing.F) {
 		}
 	})
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"healthy http://a/: HTTP 200 OK": "healthy http://a/: HTTP 200 OK",
+		"café ünïcode":                   "café ünïcode",
+		"\x1b[31mred\x1b[0m":             `\x1b[31mred\x1b[0m`,
+		"a\nforged line":                 `a\x0aforged line`,
+		"bell\x07 del\x7f nul\x00":       `bell\x07 del\x7f nul\x00`,
+		"bad \xff utf8":                  `bad \xff utf8`,
+		"rtl \u202egnp.exe":              `rtl \u202egnp.exe`,
+		"c1 \u009b control":              `c1 \u009b control`,
+	} {
+		if got := checks.Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

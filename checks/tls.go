@@ -20,14 +20,18 @@ type TLSOptions struct {
 	Key      string // client key (PEM), for mTLS
 }
 
+// maxPEM bounds a CA bundle, certificate or key read from a file; the
+// whole Mozilla bundle is about 220 KB.
+const maxPEM = 8 << 20
+
 // Config builds the tls.Config for opts. Without CA it uses the system roots,
 // which Go reads from SSL_CERT_FILE and SSL_CERT_DIR when they are set.
 func (o TLSOptions) Config() (*tls.Config, error) {
 	cfg := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // only with --insecure
 	if o.CA != "" {
-		pem, err := os.ReadFile(o.CA)
+		pem, err := ReadSmallFile(o.CA, maxPEM)
 		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", unwrapPath(err))
+			return nil, fmt.Errorf("--ca: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
@@ -39,9 +43,17 @@ func (o TLSOptions) Config() (*tls.Config, error) {
 		return nil, errors.New("--cert and --key go together: give both for mTLS")
 	}
 	if o.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
+		cert, err := ReadSmallFile(o.Cert, maxPEM)
 		if err != nil {
-			return nil, fmt.Errorf("--cert/--key: %w", unwrapPath(err))
+			return nil, fmt.Errorf("--cert: %w", err)
+		}
+		key, err := ReadSmallFile(o.Key, maxPEM)
+		if err != nil {
+			return nil, fmt.Errorf("--key: %w", err)
+		}
+		pair, err := tls.X509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("--cert/--key: %w", err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/probe-sh/probe/checks"
 )
 
 // firstDelay is the pause after the first failed round; it doubles each
@@ -103,9 +105,9 @@ func (w *Waiter) logChange(r Result) {
 	switch {
 	case w.Out == nil:
 	case r.State == Healthy:
-		fmt.Fprintf(w.Out, "probe: %s is healthy after %s (%s): %s\n", r.Target, Round(r.Duration), plural(r.Attempts, "attempt"), r.Detail)
+		fmt.Fprintln(w.Out, checks.Printable(fmt.Sprintf("probe: %s is healthy after %s (%s): %s", r.Target, Round(r.Duration), plural(r.Attempts, "attempt"), r.Detail)))
 	case r.Attempts == 1:
-		fmt.Fprintf(w.Out, "probe: waiting for %s: %s\n", r.Target, r.Detail)
+		fmt.Fprintln(w.Out, checks.Printable(fmt.Sprintf("probe: waiting for %s: %s", r.Target, r.Detail)))
 	}
 }
 
@@ -127,7 +129,7 @@ func (w *Waiter) draw(r *Report, passed []bool, again bool) {
 		case res.Attempts > 0:
 			line = fmt.Sprintf("  .. %s: attempt %d: %s", res.Target, res.Attempts, res.Detail)
 		}
-		b.WriteString("\r\x1b[K" + clip(line, 160) + "\n")
+		b.WriteString("\r\x1b[K" + clip(checks.Printable(line), 160) + "\n")
 	}
 	io.WriteString(w.Out, b.String())
 }

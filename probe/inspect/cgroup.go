@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/procfs"
+
+	"github.com/probe-sh/probe/checks"
 )
 
 // noLimit: cgroup v1 writes "no limit" as a number near 2^63.
@@ -69,7 +70,7 @@ func readCgroup(base, group, limitFile, usageFile string) (limit, usage int64, o
 
 // readNumber reads a cgroup file holding a number or "max" (returned as 0).
 func readNumber(file string) (int64, bool) {
-	data, err := os.ReadFile(file)
+	data, err := checks.ReadSmallFile(file, 4<<10)
 	if err != nil {
 		return 0, false
 	}

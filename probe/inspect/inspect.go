@@ -7,6 +7,7 @@ package inspect
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,12 +69,21 @@ type Memory struct {
 	Error      string `json:"error,omitempty"`
 }
 
-// Listener is a listening TCP socket and its owner, found through the
-// socket inodes in /proc/PID/fd.
+// Listener is a listening TCP socket and the processes that hold it,
+// found through the socket inodes in /proc/PID/fd: an nginx or gunicorn
+// master and its workers share one socket.
 type Listener struct {
-	Address string `json:"address"`
-	PID     int    `json:"pid,omitempty"` // 0 when no readable process owns it
-	Name    string `json:"name,omitempty"`
+	Address string   `json:"address"`
+	PID     int      `json:"pid,omitempty"` // the first holder, by PID; 0 when no readable process holds it
+	Name    string   `json:"name,omitempty"`
+	Holders []Holder `json:"holders,omitempty"` // every holder, by PID
+	port    uint16
+}
+
+// Holder is a process that holds a socket open.
+type Holder struct {
+	PID  int    `json:"pid"`
+	Name string `json:"name"`
 }
 
 // Signal says whether a process catches SIGTERM (SigCgt in /proc/PID/status).
@@ -118,7 +128,7 @@ func Gather(opt Options) (*Report, error) {
 		slices.SortFunc(procs, func(a, b procfs.Proc) int { return a.PID - b.PID })
 	}
 
-	owners := map[uint64]int{} // socket inode -> PID
+	owners := map[uint64][]int{} // socket inode -> PIDs, in PID order
 	names := map[int]string{}
 	for _, p := range procs {
 		row, ok := process(p)
@@ -135,7 +145,9 @@ func Gather(opt Options) (*Report, error) {
 			for _, t := range targets {
 				if inode, ok := strings.CutPrefix(t, "socket:["); ok {
 					if n, err := strconv.ParseUint(strings.TrimSuffix(inode, "]"), 10, 64); err == nil {
-						owners[n] = p.PID
+						if o := owners[n]; len(o) == 0 || o[len(o)-1] != p.PID {
+							owners[n] = append(o, p.PID)
+						}
 					}
 				}
 			}
@@ -147,14 +159,24 @@ func Gather(opt Options) (*Report, error) {
 			if !s.Listen {
 				continue
 			}
-			pid := owners[s.Inode]
-			if opt.PID > 0 && pid != opt.PID {
+			pids := owners[s.Inode]
+			if opt.PID > 0 && !slices.Contains(pids, opt.PID) {
 				continue
 			}
-			r.Listening = append(r.Listening, Listener{Address: s.Addr.String(), PID: pid, Name: names[pid]})
+			l := Listener{Address: s.Addr.String(), port: s.Addr.Port()}
+			for _, pid := range pids {
+				l.Holders = append(l.Holders, Holder{PID: pid, Name: names[pid]})
+			}
+			if len(pids) > 0 {
+				l.PID, l.Name = pids[0], names[pids[0]]
+			}
+			r.Listening = append(r.Listening, l)
 		}
-		slices.SortFunc(r.Listening, func(a, b Listener) int { return strings.Compare(a.Address, b.Address) })
-		r.Listening = slices.Compact(r.Listening)
+		// By port, as numbers, then by address.
+		slices.SortFunc(r.Listening, func(a, b Listener) int {
+			return cmp.Or(cmp.Compare(a.port, b.port), strings.Compare(a.Address, b.Address))
+		})
+		r.Listening = slices.CompactFunc(r.Listening, func(a, b Listener) bool { return a.Address == b.Address })
 	}
 
 	signalPID := max(opt.PID, 1)

@@ -98,9 +98,14 @@ func TestInspectContainerV2(t *testing.T) {
 	if m := r.Memory; m.Cgroup != "v2" || m.LimitBytes != 512<<20 || m.UsageBytes != 100<<20 || m.RSSBytes != 48<<20 {
 		t.Fatalf("memory: %+v", m)
 	}
-	want := []inspect.Listener{{Address: "0.0.0.0:5000"}, {Address: "127.0.0.1:9090", PID: 1, Name: "probe"}, {Address: "[::]:8080", PID: 7, Name: "app"}}
-	if fmt.Sprint(r.Listening) != fmt.Sprint(want) {
-		t.Fatalf("listening: %+v, want %+v", r.Listening, want)
+	// By port as a number (issue 19: 9090 came before 8080 as text).
+	var got []string
+	for _, l := range r.Listening {
+		got = append(got, fmt.Sprintf("%s %d %s %v", l.Address, l.PID, l.Name, l.Holders))
+	}
+	want := []string{"0.0.0.0:5000 0  []", "[::]:8080 7 app [{7 app}]", "127.0.0.1:9090 1 probe [{1 probe}]"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("listening: %q, want %q", got, want)
 	}
 	if s := r.SIGTERM; !s.Catches || s.Advice != "" || s.Name != "probe" {
 		t.Fatalf("sigterm: %+v", s)
@@ -236,4 +241,34 @@ func TestInspectRealProc(t *testing.T) {
 	}
 	mustContain(t, text, "PID  ", "memory: RSS ", "listening:\n", "SIGTERM: PID 1 ", ": absent\n")
 	t.Logf("probe inspect on this machine:\n%s", text)
+}
+
+// An nginx master and its workers hold one socket: all are named, not the
+// last one read. A process that names itself with escape codes is shown
+// as text (issue 19, defects 8 and 15).
+func TestInspectHoldersAndHostileNames(t *testing.T) {
+	t.Parallel()
+	f := fixture{
+		procs: []procfixture.Proc{
+			{PID: 1, Comm: "nginx", State: "S", FDs: 3, Sockets: []int{100}, SigCgt: sigterm},
+			{PID: 7, PPID: 1, Comm: "nginx", State: "S", FDs: 3, Sockets: []int{100}},
+			{PID: 8, PPID: 1, Comm: "nginx", State: "S", FDs: 3, Sockets: []int{100}},
+			{PID: 9, PPID: 1, Comm: "\x1b[2J\x1b]0;pwned\x07", State: "S", FDs: 3, Sockets: []int{200}},
+		},
+		sockets: []procfixture.Socket{
+			{Addr: netip.MustParseAddrPort("0.0.0.0:80"), Listen: true, Inode: 100},
+			{Addr: netip.MustParseAddrPort("0.0.0.0:9000"), Listen: true, Inode: 200},
+		},
+		cgroup: map[string]string{"memory.max": "max\n", "memory.current": "1\n"},
+	}
+	r, text := gather(t, f.options(t))
+	if l := r.Listening[0]; l.PID != 1 || len(l.Holders) != 3 || l.Holders[2].PID != 8 {
+		t.Fatalf("the socket's holders: %+v", l)
+	}
+	if !strings.Contains(text, "0.0.0.0:80    nginx (PIDs 1, 7, 8)") {
+		t.Errorf("the view does not name every holder:\n%s", text)
+	}
+	if strings.ContainsAny(text, "\x1b\x07") || !strings.Contains(text, `\x1b[2J\x1b]0;pwned\x07`) {
+		t.Errorf("the view prints a process name raw:\n%q", text)
+	}
 }

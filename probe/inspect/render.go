@@ -20,6 +20,7 @@ const maxRows = 20
 
 // WriteText writes the view for people, on one screen.
 func (r *Report) WriteText(w io.Writer) error {
+	r = r.printable()
 	var b strings.Builder
 	rows, hidden := shown(r.Processes)
 	fmt.Fprintf(&b, "probe inspect at %s: %d process(es)\n", r.Time.Format(time.RFC3339), len(r.Processes))
@@ -70,8 +71,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			if r.FDsUnreadable > 0 {
 				owner = "? (owner not readable: run as root or as the app's user)"
 			}
-			if l.PID != 0 {
-				owner = fmt.Sprintf("%s (PID %d)", l.Name, l.PID)
+			if len(l.Holders) > 0 {
+				owner = holders(l.Holders)
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", l.Address, owner)
 		}
@@ -107,6 +108,55 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// holders names the processes that hold a socket: "nginx (PIDs 1, 7, 8)",
+// "app (PID 7)", or each name when they differ.
+func holders(hs []Holder) string {
+	sameName := true
+	for _, h := range hs {
+		sameName = sameName && h.Name == hs[0].Name
+	}
+	if len(hs) == 1 || !sameName {
+		parts := make([]string, len(hs))
+		for i, h := range hs {
+			parts[i] = fmt.Sprintf("%s (PID %d)", h.Name, h.PID)
+		}
+		return strings.Join(parts, ", ")
+	}
+	pids := make([]string, len(hs))
+	for i, h := range hs {
+		pids[i] = strconv.Itoa(h.PID)
+	}
+	return fmt.Sprintf("%s (PIDs %s)", hs[0].Name, strings.Join(pids, ", "))
+}
+
+// printable is a copy of r whose every text a process or a file could set
+// is escaped (checks.Printable): a process can name itself with escape
+// codes. JSON escapes them by itself.
+func (r *Report) printable() *Report {
+	c := *r
+	c.Processes = slices.Clone(r.Processes)
+	for i := range c.Processes {
+		c.Processes[i].Name = checks.Printable(c.Processes[i].Name)
+		c.Processes[i].Error = checks.Printable(c.Processes[i].Error)
+	}
+	c.Listening = slices.Clone(r.Listening)
+	for i := range c.Listening {
+		hs := slices.Clone(c.Listening[i].Holders)
+		for j := range hs {
+			hs[j].Name = checks.Printable(hs[j].Name)
+		}
+		c.Listening[i].Holders = hs
+	}
+	c.SIGTERM.Name, c.SIGTERM.Error = checks.Printable(r.SIGTERM.Name), checks.Printable(r.SIGTERM.Error)
+	c.Memory.Cgroup, c.Memory.Error = checks.Printable(r.Memory.Cgroup), checks.Printable(r.Memory.Error)
+	if r.Marker != nil {
+		m := *r.Marker
+		m.Path, m.Error = checks.Printable(m.Path), checks.Printable(m.Error)
+		c.Marker = &m
+	}
+	return &c
 }
 
 // WriteJSON writes the view as one JSON document.

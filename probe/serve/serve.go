@@ -196,7 +196,7 @@ func (s *Server) logChange(st probe.Status) {
 
 func (s *Server) logf(format string, args ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "probe: "+format+"\n", args...)
+		fmt.Fprintln(s.Log, "probe: "+checks.Printable(fmt.Sprintf(format, args...)))
 	}
 }
 

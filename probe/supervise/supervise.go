@@ -202,7 +202,7 @@ func (s *Supervisor) markerNote(marked bool) string {
 
 func (s *Supervisor) logf(format string, args ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "probe: "+format+"\n", args...)
+		fmt.Fprintln(s.Log, "probe: "+checks.Printable(fmt.Sprintf(format, args...)))
 	}
 }
 
