@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ func TestScripts(t *testing.T) {
 			"serve":    cmdServe,
 			"exits":    cmdExits,
 			"freeport": cmdFreeport,
+			"setenv":   cmdSetenv,
 		},
 	})
 }
@@ -63,6 +65,26 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		_, port, _ := net.SplitHostPort(s.Addr)
 		ts.Setenv(args[2], s.Addr)
 		ts.Setenv(args[2]+"_PORT", port)
+	}
+}
+
+// cmdSetenv sets VAR to a Go-quoted string, or to a string repeated, for
+// arguments that testscript cannot spell: control bytes, huge values.
+//
+//	setenv VAR "go \x1b string"
+//	setenv VAR repeat STRING N
+func cmdSetenv(ts *testscript.TestScript, neg bool, args []string) {
+	switch {
+	case !neg && len(args) == 2:
+		v, err := strconv.Unquote(args[1])
+		ts.Check(err)
+		ts.Setenv(args[0], v)
+	case !neg && len(args) == 4 && args[1] == "repeat":
+		n, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		ts.Setenv(args[0], strings.Repeat(args[2], n))
+	default:
+		ts.Fatalf(`usage: setenv VAR "quoted" | setenv VAR repeat STRING N`)
 	}
 }
 

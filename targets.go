@@ -139,6 +139,9 @@ func (f *TargetFlags) compile() (*compiled, error) {
 	if f.MaxBody <= 0 {
 		return nil, errors.New("--max-body must be above zero")
 	}
+	if !isToken(f.Method) {
+		return nil, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
+	}
 	headers, err := parseHeaders(f.Header)
 	if err != nil {
 		return nil, err
@@ -244,6 +247,11 @@ func ParseTarget(raw string) (*url.URL, error) {
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("target %q has no host", shown)
 	}
+	if strings.IndexFunc(u.Hostname(), func(r rune) bool { return r >= 0x80 }) >= 0 {
+		// probe would send it raw, as no DNS server or certificate knows
+		// it; converting it takes IDNA tables probe does not carry.
+		return nil, fmt.Errorf("target %q: the host name is not ASCII: write it as DNS has it, in punycode (xn--...)", shown)
+	}
 	port := u.Port()
 	if port != "" {
 		n, err := strconv.Atoi(port)
@@ -271,6 +279,9 @@ func parseHeaders(raw []string) ([]checks.Header, error) {
 		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
 			return nil, fmt.Errorf("-H number %d is not 'Name: value'", i+1)
 		}
+		if !isToken(name) {
+			return nil, fmt.Errorf("-H number %d: a header name has letters, digits and !#$%%&'*+-.^_`|~ only", i+1)
+		}
 		value = strings.TrimSpace(value)
 		if strings.EqualFold(name, "Host") && value == "" {
 			return nil, errors.New("-H Host: the value cannot be empty")
@@ -278,9 +289,45 @@ func parseHeaders(raw []string) ([]checks.Header, error) {
 		if strings.ContainsAny(value, "\r\n") {
 			return nil, fmt.Errorf("-H %s: the value cannot hold a line break", name)
 		}
+		if strings.IndexFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) >= 0 {
+			return nil, fmt.Errorf("-H %s: the value cannot hold control characters", name)
+		}
+		if why := managedHeaders[strings.ToLower(name)]; why != "" {
+			return nil, fmt.Errorf("-H %s: %s", name, why)
+		}
 		out = append(out, checks.Header{Name: name, Value: value})
 	}
 	return out, nil
+}
+
+// managedHeaders are the headers probe sets itself, one connection per
+// check: sent from -H too, they would go out twice, or contradict the
+// request (issue 19: -H 'Connection: keep-alive' went out beside probe's
+// Connection: close).
+var managedHeaders = map[string]string{
+	"connection":        "probe opens one connection per check and closes it, and says so itself",
+	"keep-alive":        "probe opens one connection per check and closes it",
+	"proxy-connection":  "probe opens one connection per check and closes it",
+	"transfer-encoding": "probe sends the body of -d with its length",
+	"content-length":    "probe sets it from the body of -d",
+	"te":                "probe reads the reply as it comes",
+	"trailer":           "probe sends no trailers",
+	"upgrade":           "probe checks with HTTP/1.1 and does not switch protocols",
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110, 5.6.2): a method or
+// a header name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // listenTarget is the listen:// target for [ADDR]:PORT.

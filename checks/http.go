@@ -76,7 +76,7 @@ func (h *HTTP) Run(ctx context.Context) error {
 			return fmt.Errorf("redirect %d to an unusable Location %q", r.status, truncate(RedactText(r.location), 80))
 		}
 		if visited[next.String()] {
-			return fmt.Errorf("redirect loop: %d back to %s after %d redirects", r.status, Redact(next), hop+1)
+			return fmt.Errorf("redirect loop: %d back to %s after %s", r.status, Redact(next), plural(hop+1, "redirect"))
 		}
 		if next.Host != u.Host {
 			// Credentials are for the host they were given for, as curl does.
@@ -185,6 +185,12 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI(u.String())
+	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
+		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
+		// must not leave it in the Host header (RFC 6874, 4).
+		req.Header.SetHost(withoutZone(u.Host))
+		req.UseHostHeader = true
+	}
 	req.Header.SetMethod(method)
 	req.Header.Set(fasthttp.HeaderUserAgent, UserAgent)
 	for _, hd := range header {
@@ -285,6 +291,17 @@ func (c *tracedConn) Read(p []byte) (int, error) {
 
 // Handshake is a no-op: the dial already did the TLS handshake.
 func (c *tracedConn) Handshake() error { return nil }
+
+// withoutZone drops the zone of an IPv6 literal: [fe80::1%eth0]:80 becomes
+// [fe80::1]:80.
+func withoutZone(hostport string) string {
+	i := strings.IndexByte(hostport, '%')
+	j := strings.IndexByte(hostport, ']')
+	if i < 0 || j < i {
+		return hostport
+	}
+	return hostport[:i] + hostport[j:]
+}
 
 func hostOnly(hostport string) string {
 	if h, _, err := net.SplitHostPort(hostport); err == nil {

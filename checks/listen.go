@@ -108,12 +108,15 @@ func (l Listen) Run(ctx context.Context) error {
 	}
 	tr.Finish()
 	var others []int
+	var elsewhere []string // the port listens, on other addresses
 	connected := 0
 	for _, s := range socks {
 		switch {
 		case s.Addr.Port() == l.Port && s.Listen && serves(s.Addr.Addr(), l.Addr):
 			tr.See("listening on " + s.Addr.String())
 			return nil
+		case s.Addr.Port() == l.Port && s.Listen:
+			elsewhere = append(elsewhere, s.Addr.String())
 		case s.Addr.Port() == l.Port:
 			connected++
 		case s.Listen:
@@ -125,6 +128,11 @@ func (l Listen) Run(ctx context.Context) error {
 		what = netip.AddrPortFrom(l.Addr, l.Port).String()
 	}
 	msg := "nothing listens on " + what
+	if len(elsewhere) > 0 {
+		// Bound to loopback, say, while the check wants every address.
+		slices.Sort(elsewhere)
+		return fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, strings.Join(slices.Compact(elsewhere), " and "))
+	}
 	if connected > 0 {
 		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
 	}

@@ -107,14 +107,18 @@ func TestListenFixtures(t *testing.T) {
 		name    string
 		sockets []procfixture.Socket
 		tcp6    bool
+		addr    netip.Addr
 		port    uint16
 		want    string
 	}{
-		{"no tcp6 file: IPv6 is off", []procfixture.Socket{sock("0.0.0.0:8080", true)}, false, 8080, "listening on 0.0.0.0:8080"},
-		{"no tcp6 file and nothing listens", nil, false, 8080, "nothing listens on port 8080; no TCP port is listening at all"},
-		{"tcp6 only", []procfixture.Socket{sock("[::]:9090", true)}, true, 9090, "listening on [::]:9090"},
-		{"others listen", []procfixture.Socket{sock("127.0.0.1:5432", true), sock("[::]:22", true), sock("127.0.0.1:22", true)}, true, 8080,
+		{"no tcp6 file: IPv6 is off", []procfixture.Socket{sock("0.0.0.0:8080", true)}, false, netip.Addr{}, 8080, "listening on 0.0.0.0:8080"},
+		{"no tcp6 file and nothing listens", nil, false, netip.Addr{}, 8080, "nothing listens on port 8080; no TCP port is listening at all"},
+		{"tcp6 only", []procfixture.Socket{sock("[::]:9090", true)}, true, netip.Addr{}, 9090, "listening on [::]:9090"},
+		{"others listen", []procfixture.Socket{sock("127.0.0.1:5432", true), sock("[::]:22", true), sock("127.0.0.1:22", true)}, true, netip.Addr{}, 8080,
 			"nothing listens on port 8080; ports listening: 22, 5432"},
+		// Issue 19: once "it has 1 socket(s) that are not listening".
+		{"bound to loopback, wanted everywhere", []procfixture.Socket{sock("127.0.0.1:6379", true)}, true, netip.MustParseAddr("0.0.0.0"), 6379,
+			"nothing listens on 0.0.0.0:6379: port 6379 listens on 127.0.0.1:6379 only"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +128,7 @@ func TestListenFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen, err := runListen(checks.Listen{FS: pfs, Port: tc.port})
+			seen, err := runListen(checks.Listen{FS: pfs, Addr: tc.addr, Port: tc.port})
 			got := seen
 			if err != nil {
 				got = err.Error()

@@ -111,6 +111,8 @@ func tlsError(err error, cfg *tls.Config) error {
 	var unknown x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError
 	var host x509.HostnameError
+	var notTLS tls.RecordHeaderError
+	var remote *net.OpError
 	switch {
 	case errors.As(err, &unknown):
 		hint := "use --ca FILE, SSL_CERT_FILE or --insecure"
@@ -123,13 +125,34 @@ func tlsError(err error, cfg *tls.Config) error {
 			return fmt.Errorf("tls: certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339))
 		}
 		return fmt.Errorf("tls: certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339))
-	case strings.Contains(err.Error(), "does not look like a TLS handshake"):
-		return errors.New("tls: the server did not answer with TLS (is it plain http?)")
+	case errors.As(err, &notTLS):
+		return fmt.Errorf("tls: the server did not answer with TLS: it sent %s%s", Excerpt(notTLS.RecordHeader[:], 5), notTLSHint(notTLS.RecordHeader[:]))
+	case errors.As(err, &remote) && remote.Op == "remote error" && net.ParseIP(cfg.ServerName) != nil:
+		// Go sends no server name (SNI) for an IP address, and servers
+		// with one certificate per name (Caddy, Traefik) refuse that.
+		return fmt.Errorf("tls: the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with -H 'Host: NAME'",
+			strings.TrimPrefix(remote.Err.Error(), "tls: "))
 	case errors.As(err, &host):
 		return fmt.Errorf("tls: certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)
 	}
 	msg := strings.TrimPrefix(err.Error(), "tls: ")
 	return fmt.Errorf("tls: %s", msg)
+}
+
+// notTLSHint guesses, from a reply's first bytes, what answered instead of
+// TLS.
+func notTLSHint(head []byte) string {
+	switch h := string(head); {
+	case strings.HasPrefix(h, "HTTP"):
+		return " (plain HTTP: use http://)"
+	case strings.HasPrefix(h, "SSH-"):
+		return " (an SSH server)"
+	case strings.HasPrefix(h, "220"):
+		return " (a mail or FTP greeting: for STARTTLS, check it with tcp:// and --expect)"
+	case strings.HasPrefix(h, "-ERR"), strings.HasPrefix(h, "+"):
+		return " (a plain Redis or POP3 reply)"
+	}
+	return " (is it plain TCP?)"
 }
 
 // systemRoots reports whether the system has any CA certificates.

@@ -57,9 +57,20 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
 	}
+	switch name {
+	case "SIGRTMIN":
+		return 34, nil
+	case "SIGRTMAX":
+		return 64, nil
+	}
 	if rest, ok := strings.CutPrefix(name, "SIGRTMIN+"); ok {
 		if n, err := strconv.Atoi(rest); err == nil && n >= 0 && n <= 30 {
 			return syscall.Signal(34 + n), nil
+		}
+	}
+	if rest, ok := strings.CutPrefix(name, "SIGRTMAX-"); ok {
+		if n, err := strconv.Atoi(rest); err == nil && n >= 0 && n <= 30 {
+			return syscall.Signal(64 - n), nil
 		}
 	}
 	for _, sig := range signalNames {

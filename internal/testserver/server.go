@@ -3,6 +3,7 @@ package testserver
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -17,9 +18,9 @@ import (
 
 // Kinds lists every server Start knows, for error messages and docs.
 var Kinds = []string{
-	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls",
+	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
-	"redis", "redis-noauth", "memcached", "banner", "slow200",
+	"redis", "redis-noauth", "memcached", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -54,6 +55,14 @@ func Start(kind, network, addr string) (*Server, error) {
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.SelfSigned}}
 	case "https-mtls":
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
+	case "https-sni":
+		// As Caddy: a certificate per name, and none without a name.
+		tlsCfg = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if hello.ServerName == "" {
+				return nil, errors.New("no server name")
+			}
+			return &p.Good, nil
+		}}
 	}
 	switch {
 	case kind == "http" || tlsCfg != nil:
@@ -244,6 +253,11 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 				io.WriteString(c, "ERROR\r\n") //nolint:errcheck
 			}
 		}
+	},
+	// ssh greets as OpenSSH does.
+	"ssh": func(c net.Conn, _ <-chan struct{}) {
+		io.WriteString(c, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n") //nolint:errcheck
+		time.Sleep(500 * time.Millisecond)
 	},
 	// banner greets first, as SMTP or SSH servers do.
 	"banner": func(c net.Conn, _ <-chan struct{}) {
