@@ -178,3 +178,32 @@ func TestExecOnAReadOnlyMarkerDirectory(t *testing.T) {
 		t.Errorf("no warning that the marker cannot be created: %s", out)
 	}
 }
+
+// Defect 8: a process names itself with escape codes (its executable's
+// name, or prctl PR_SET_NAME); probe process and probe inspect show them as
+// text, never raw to the operator's terminal or docker inspect.
+func TestHostileProcessName(t *testing.T) {
+	t.Parallel()
+	bin := buildProbe(t, t.TempDir())
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("SKIPPED: no sleep(1)")
+	}
+	evil := filepath.Join(t.TempDir(), "\x1b[2J\x1b]0;x\x07")
+	if err := os.Symlink(sleep, evil); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(evil, "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(50 * time.Millisecond)
+	pid := fmt.Sprint(cmd.Process.Pid)
+	for _, args := range [][]string{{"process", "--pid", pid}, {"process", "--pid", pid, "--max-rss", "1KiB"}, {"inspect", pid}} {
+		out, _ := exec.Command(bin, args...).CombinedOutput()
+		if strings.ContainsAny(string(out), "\x1b\x07") || !strings.Contains(string(out), `\x1b[2J\x1b]0;x\x07`) {
+			t.Errorf("probe %s printed the name raw: %q", strings.Join(args, " "), out)
+		}
+	}
+}
