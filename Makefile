@@ -59,11 +59,11 @@ fuzz:
 	$(call fuzz,FuzzParseTarget,200000,.)
 	$(call fuzz,FuzzCLI,50000,.)
 	$(call fuzz,FuzzPattern,100000,.)
-	$(call fuzz,FuzzParseStatusRanges,300000,./checks)
-	$(call fuzz,FuzzUnescape,300000,./checks)
-	$(call fuzz,FuzzParseSize,300000,./checks)
-	$(call fuzz,FuzzHTTPResponse,100000,./checks)
-	$(call fuzz,FuzzRedactText,200000,./checks)
+	$(call fuzz,FuzzParseStatusRanges,300000,./internal/checks)
+	$(call fuzz,FuzzUnescape,300000,./internal/checks)
+	$(call fuzz,FuzzParseSize,300000,./internal/checks)
+	$(call fuzz,FuzzHTTPResponse,100000,./internal/checks)
+	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.
 size: build

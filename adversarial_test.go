@@ -4,7 +4,7 @@ package main
 // the real binary. Each test names the defect of issue 19 it pins, or the
 // class of abuse it belongs to. Hostile CLI input, files and servers are in
 // testdata/script/adversarial.txtar; probe serve under abuse in
-// probe/serve (TestServeOneAddressCannotStarveTheRest) and bench/abuse.
+// internal/serve (TestServeOneAddressCannotStarveTheRest) and bench/abuse.
 
 import (
 	"fmt"

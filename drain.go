@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
-	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // DrainCmd is probe drain: create the shutdown marker by hand, so that this
@@ -68,21 +70,17 @@ func markerAge(m checks.Marker) string {
 
 // reportDrain prints what drain or undrain did, as text or JSON.
 func (g *Globals) reportDrain(env *Env, msg string, draining, changed bool, m checks.Marker) error {
-	var err error
-	switch {
-	case g.Quiet:
-	case g.Output == "json":
-		err = json.NewEncoder(env.Stdout).Encode(struct {
-			Marker   string `json:"marker"`
-			Draining bool   `json:"draining"`
-			Changed  bool   `json:"changed"`
-			Message  string `json:"message"`
-		}{m.Path, draining, changed, msg})
-	default:
-		_, err = fmt.Fprintln(env.Stdout, checks.Printable(msg))
-	}
-	if err != nil {
-		return fmt.Errorf("cannot write the result: %w", err)
-	}
-	return nil
+	return g.write(env,
+		func(w io.Writer) error {
+			_, err := fmt.Fprintln(w, sanitize.Printable(msg))
+			return err
+		},
+		func(w io.Writer) error {
+			return json.NewEncoder(w).Encode(struct {
+				Marker   string `json:"marker"`
+				Draining bool   `json:"draining"`
+				Changed  bool   `json:"changed"`
+				Message  string `json:"message"`
+			}{m.Path, draining, changed, msg})
+		})
 }

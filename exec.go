@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/probe"
-	"github.com/probe-sh/probe/probe/supervise"
+	"github.com/probe-sh/probe/internal/signals"
+	"github.com/probe-sh/probe/internal/supervise"
 )
 
 // ExecCmd is probe exec: the entrypoint that runs the app as PID 1's child,
@@ -45,15 +45,15 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	forwarded := supervise.Forwarded()
 	stop := []os.Signal{syscall.SIGTERM, syscall.SIGINT}
 	if c.StopSignal != "" {
-		sig, err := probe.ParseSignal(c.StopSignal)
+		sig, err := signals.Parse(c.StopSignal)
 		if err != nil {
 			return fmt.Errorf("--stop-signal: %w", err)
 		}
 		if supervise.Reserved(sig) {
-			return fmt.Errorf("--stop-signal %s cannot be caught: signals 32 to 34 are reserved by C libraries and the Go runtime; use SIGRTMIN+1 or above", probe.SignalName(sig))
+			return fmt.Errorf("--stop-signal %s cannot be caught: signals 32 to 34 are reserved by C libraries and the Go runtime; use SIGRTMIN+1 or above", signals.Name(sig))
 		}
 		if !slices.Contains(forwarded, os.Signal(sig)) {
-			return fmt.Errorf("--stop-signal %s cannot be caught or passed on", probe.SignalName(sig))
+			return fmt.Errorf("--stop-signal %s cannot be caught or passed on", signals.Name(sig))
 		}
 		stop = append(stop, sig)
 	}

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/patched/kong"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // Where flags bind. Users of curl put flags anywhere, and a run may check
@@ -183,7 +183,7 @@ func twiceError(f *kong.Flag, first, second string, target int, targets []string
 	}
 	if target >= 0 {
 		return fmt.Errorf("--%s is given twice for %s%s: after a target, a flag applies to that target only; give it once there",
-			f.Name, checks.RedactText(targets[target]), values)
+			f.Name, sanitize.RedactText(targets[target]), values)
 	}
 	if f.Group != nil && targetGroups[f.Group.Key] {
 		return fmt.Errorf("--%s is given twice before the first target%s: there it applies to every target; give it once, or after each target it is for",
@@ -216,5 +216,5 @@ func fits(f *kong.Flag, target string) error {
 		return nil
 	}
 	return fmt.Errorf("--%s is a %s flag, but it follows %s, a %s target: put it after the target it is for, or before the first target to apply it to every %s target",
-		f.Name, f.Group.Key, checks.RedactText(target), strings.ToLower(scheme), f.Group.Key)
+		f.Name, f.Group.Key, sanitize.RedactText(target), strings.ToLower(scheme), f.Group.Key)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/checks"
 )
 
 // secret is planted in the userinfo of fuzzed targets; no error may echo it.

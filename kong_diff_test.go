@@ -12,8 +12,9 @@ import (
 
 	upstream "github.com/alecthomas/kong"
 
-	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/patched/kong"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // The differential test of kong: every one-liner and flag combination goes
@@ -108,7 +109,7 @@ func upstreamParse(args []string) (p parsed) {
 				continue
 			}
 			if kctx, err = parser.Parse(bound.argsFor(i)); err != nil {
-				err = fmt.Errorf("for %s: %w", checks.RedactText(bound.targets[i]), err)
+				err = fmt.Errorf("for %s: %w", sanitize.RedactText(bound.targets[i]), err)
 				return
 			}
 			if flags := cli.targetFlags(kctx.Command()); flags != nil {

@@ -2,7 +2,7 @@
 // and shutdown-marker checks that report healthy, unhealthy or draining.
 //
 // Output rules, followed everywhere:
-//   - check results go to stdout, one line per target (see probe.Report);
+//   - check results go to stdout, one line per target (see runner.Report);
 //   - usage and setup errors go to stderr as one line, "probe: error: ...",
 //     lower case, no trailing period, with a hint where one helps;
 //   - the exit code is 0 (healthy) or 1 (anything else), never 2 (Docker
@@ -20,9 +20,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/patched/kong"
-	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/internal/render"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 const description = "Health checks for containers: HTTP(S), TCP, shutdown-marker and /proc checks. Exit 0 is healthy; 1 is unhealthy or draining.\n\n" + targetFlagsHelp
@@ -125,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return code
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", checks.Printable(oneLine(checks.RedactText(err.Error()))))
+		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))))
 		return 1
 	}
 	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
@@ -138,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, errFailed):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "probe: error: %s\n", checks.Printable(oneLine(checks.RedactText(err.Error()))))
+		fmt.Fprintf(stderr, "probe: error: %s\n", sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))))
 		return 1
 	}
 }
@@ -190,7 +192,7 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		}
 		kctx, err = parser.Parse(bound.argsFor(i))
 		if err != nil {
-			return cli, kctx, code, fmt.Errorf("for %s: %w", checks.RedactText(bound.targets[i]), err)
+			return cli, kctx, code, fmt.Errorf("for %s: %w", sanitize.RedactText(bound.targets[i]), err)
 		}
 		if flags := cli.targetFlags(kctx.Command()); flags != nil {
 			copied := *flags
@@ -246,15 +248,15 @@ func (g *Globals) TimeoutOr(def time.Duration) time.Duration {
 }
 
 // Options turns the shared flags into the runner's options.
-func (g *Globals) Options() (probe.Options, error) {
-	timeout := g.TimeoutOr(probe.DefaultTimeout)
+func (g *Globals) Options() (runner.Options, error) {
+	timeout := g.TimeoutOr(runner.DefaultTimeout)
 	if timeout <= 0 {
-		return probe.Options{}, fmt.Errorf("--timeout must be above zero, got %s", timeout)
+		return runner.Options{}, fmt.Errorf("--timeout must be above zero, got %s", timeout)
 	}
 	if g.Retries < 0 || g.RetryDelay < 0 {
-		return probe.Options{}, errors.New("--retries and --retry-delay cannot be negative")
+		return runner.Options{}, errors.New("--retries and --retry-delay cannot be negative")
 	}
-	opt := probe.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
+	opt := runner.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
 	if g.NoMarker {
 		opt.Marker = ""
 	}
@@ -262,20 +264,32 @@ func (g *Globals) Options() (probe.Options, error) {
 }
 
 // Report writes r as the flags ask and turns its state into an error.
-func (g *Globals) Report(env *Env, r *probe.Report) error {
+func (g *Globals) Report(env *Env, r *runner.Report) error {
+	err := g.write(env,
+		func(w io.Writer) error { return render.Text(w, r, g.Verbose) },
+		func(w io.Writer) error { return render.JSON(w, r, g.Verbose) })
+	if err != nil {
+		return err
+	}
+	if r.ExitCode() != 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// write is the one place that chooses the output: nothing with -q, JSON
+// with -o json, text otherwise.
+func (g *Globals) write(env *Env, text, json func(io.Writer) error) error {
 	var err error
 	switch {
 	case g.Quiet:
 	case g.Output == "json":
-		err = r.WriteJSON(env.Stdout, g.Verbose)
+		err = json(env.Stdout)
 	default:
-		err = r.WriteText(env.Stdout, g.Verbose)
+		err = text(env.Stdout)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot write the result: %w", err)
-	}
-	if r.ExitCode() != 0 {
-		return errFailed
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/checks"
 )
 
 func TestParseDefaults(t *testing.T) {

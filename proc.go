@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/probe-sh/probe/checks"
-	"github.com/probe-sh/probe/probe"
-	"github.com/probe-sh/probe/probe/inspect"
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/inspect"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // ListenCmd is probe listen PORT...: sugar for listen:// targets.
@@ -18,12 +19,12 @@ type ListenCmd struct {
 
 // Run checks that every port listens.
 func (c *ListenCmd) Run(g *Globals, env *Env) error {
-	return g.run(env, func() ([]probe.Target, []string, error) {
+	return g.run(env, func() ([]runner.Target, []string, error) {
 		pfs, err := openProc(g.ProcRoot)
 		if err != nil {
 			return nil, nil, err
 		}
-		targets := make([]probe.Target, len(c.Ports))
+		targets := make([]runner.Target, len(c.Ports))
 		for i, p := range c.Ports {
 			if !strings.Contains(p, ":") {
 				p = ":" + p
@@ -48,22 +49,22 @@ type ProcessCmd struct {
 
 // Run checks the process.
 func (c *ProcessCmd) Run(g *Globals, env *Env) error {
-	return g.run(env, func() ([]probe.Target, []string, error) {
+	return g.run(env, func() ([]runner.Target, []string, error) {
 		t, err := c.target(g.ProcRoot)
-		return []probe.Target{t}, nil, err
+		return []runner.Target{t}, nil, err
 	})
 }
 
-func (c *ProcessCmd) target(procRoot string) (probe.Target, error) {
+func (c *ProcessCmd) target(procRoot string) (runner.Target, error) {
 	if c.PID < 0 {
-		return probe.Target{}, fmt.Errorf("--pid must be a PID, got %d", c.PID)
+		return runner.Target{}, fmt.Errorf("--pid must be a PID, got %d", c.PID)
 	}
 	if c.MaxRSS < 0 {
-		return probe.Target{}, fmt.Errorf("--max-rss cannot be negative")
+		return runner.Target{}, fmt.Errorf("--max-rss cannot be negative")
 	}
 	pfs, err := openProc(procRoot)
 	if err != nil {
-		return probe.Target{}, err
+		return runner.Target{}, err
 	}
 	name := "process " + strconv.Itoa(max(c.PID, 1))
 	switch {
@@ -73,13 +74,13 @@ func (c *ProcessCmd) target(procRoot string) (probe.Target, error) {
 		name = "process --name " + c.Name
 	}
 	check := checks.Process{FS: pfs, PID: c.PID, PIDFile: c.PIDFile, Name: c.Name, MaxRSS: c.MaxRSS, MaxFDs: c.MaxFDs}
-	return probe.Target{Name: name, Kind: "process", Check: check}, nil
+	return runner.Target{Name: name, Kind: "process", Check: check}, nil
 }
 
 // prepare checks the shared flags and builds the targets: the first step of
 // every command that checks targets. build also lists the secrets that
 // output must never show.
-func (g *Globals) prepare(build func() ([]probe.Target, []string, error)) (probe.Options, []probe.Target, error) {
+func (g *Globals) prepare(build func() ([]runner.Target, []string, error)) (runner.Options, []runner.Target, error) {
 	opt, err := g.Options()
 	if err != nil {
 		return opt, nil, err
@@ -91,19 +92,19 @@ func (g *Globals) prepare(build func() ([]probe.Target, []string, error)) (probe
 	opt.Secrets = secrets
 	// Names reach /status and /metrics too: masked once, here.
 	for i := range targets {
-		targets[i].Name = probe.Mask(targets[i].Name, secrets)
+		targets[i].Name = sanitize.Mask(targets[i].Name, secrets)
 	}
 	checks.UserAgent = userAgent()
 	return opt, targets, nil
 }
 
 // run checks the targets once, within the deadline, and reports.
-func (g *Globals) run(env *Env, build func() ([]probe.Target, []string, error)) error {
+func (g *Globals) run(env *Env, build func() ([]runner.Target, []string, error)) error {
 	opt, targets, err := g.prepare(build)
 	if err != nil {
 		return err
 	}
-	return g.Report(env, probe.Run(context.Background(), targets, opt))
+	return g.Report(env, runner.Run(context.Background(), targets, opt))
 }
 
 // InspectCmd is probe inspect: the incident view of this container.
@@ -129,15 +130,5 @@ func (c *InspectCmd) Run(g *Globals, env *Env) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case g.Quiet:
-	case g.Output == "json":
-		err = r.WriteJSON(env.Stdout)
-	default:
-		err = r.WriteText(env.Stdout)
-	}
-	if err != nil {
-		return fmt.Errorf("cannot write the view: %w", err)
-	}
-	return nil
+	return g.write(env, r.WriteText, r.WriteJSON)
 }

@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/probe"
-	"github.com/probe-sh/probe/probe/serve"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/serve"
 )
 
 // ServeCmd is probe serve: a sidecar that checks targets in the background
@@ -48,7 +48,7 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(signals)
 	s := &serve.Server{
-		Monitor: &probe.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
+		Monitor: &runner.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
 			SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold},
 		Marker:     opt.Marker,
 		DrainDelay: c.DrainDelay,

@@ -14,8 +14,9 @@ import (
 
 	"github.com/prometheus/procfs"
 
-	"github.com/probe-sh/probe/checks"
-	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // TargetFlags are the check options of every command that takes targets.
@@ -87,7 +88,7 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 	for i := range max(len(raw), 1) {
 		for _, h := range f.flagsFor(i).Header {
 			name, value, _ := strings.Cut(h, ":")
-			if checks.IsSecretHeader(strings.TrimSpace(name)) {
+			if sanitize.IsSecretHeader(strings.TrimSpace(name)) {
 				value = strings.TrimSpace(value)
 				out = append(out, value)
 				if _, cred, ok := strings.Cut(value, " "); ok { // "Bearer TOKEN"
@@ -101,7 +102,7 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 		if err != nil {
 			continue
 		}
-		out = append(out, checks.SecretParams(u)...)
+		out = append(out, sanitize.SecretParams(u)...)
 		if u.User == nil {
 			continue
 		}
@@ -117,8 +118,8 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 
 // builder builds the targets of a command, with the secrets to mask, for
 // Globals.prepare.
-func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]probe.Target, []string, error) {
-	return func() ([]probe.Target, []string, error) {
+func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]runner.Target, []string, error) {
+	return func() ([]runner.Target, []string, error) {
 		targets, err := f.Build(raw, procRoot)
 		return targets, f.Secrets(raw), err
 	}
@@ -164,9 +165,9 @@ func (f *TargetFlags) compile() (*compiled, error) {
 // Build turns target URLs into checks, or says which target or flag is wrong.
 // Each target takes its own flags, or the defaults. listen:// targets read
 // the proc filesystem mounted at procRoot.
-func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, error) {
+func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, error) {
 	done := map[*TargetFlags]*compiled{}
-	targets := make([]probe.Target, 0, len(raw))
+	targets := make([]runner.Target, 0, len(raw))
 	var pfs *procfs.FS // opened for the first listen:// target
 	for i, r := range raw {
 		flags := f.flagsFor(i)
@@ -175,7 +176,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 			var err error
 			if c, err = flags.compile(); err != nil {
 				if flags != f {
-					err = fmt.Errorf("for %s: %w", checks.RedactText(r), err)
+					err = fmt.Errorf("for %s: %w", sanitize.RedactText(r), err)
 				}
 				return nil, err
 			}
@@ -185,7 +186,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 		if err != nil {
 			return nil, err
 		}
-		t := probe.Target{Name: checks.Redact(u), Kind: u.Scheme}
+		t := runner.Target{Name: sanitize.Redact(u), Kind: u.Scheme}
 		switch u.Scheme {
 		case "http", "https":
 			t.Kind = "http"
@@ -218,7 +219,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]probe.Target, erro
 // ParseTarget parses and validates one target URL. Its errors never echo
 // the URL's userinfo.
 func ParseTarget(raw string) (*url.URL, error) {
-	shown := checks.RedactText(raw)
+	shown := sanitize.RedactText(raw)
 	if !strings.Contains(raw, "://") {
 		// "localhost:8080" would parse as scheme "localhost"; say what is meant.
 		return nil, fmt.Errorf("target %q has no scheme: write %q or %q", shown, "http://"+shown, "tcp://"+shown)
@@ -331,12 +332,12 @@ func isToken(s string) bool {
 }
 
 // listenTarget is the listen:// target for [ADDR]:PORT.
-func listenTarget(pfs procfs.FS, hostport string) (probe.Target, error) {
+func listenTarget(pfs procfs.FS, hostport string) (runner.Target, error) {
 	addr, port, err := checks.ParseListen(hostport)
 	if err != nil {
-		return probe.Target{}, err
+		return runner.Target{}, err
 	}
-	return probe.Target{Name: "listen://" + hostport, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}, nil
+	return runner.Target{Name: "listen://" + hostport, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}, nil
 }
 
 // pathCause drops the operation and path that an *fs.PathError repeats,

@@ -10,7 +10,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/internal/render"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/signals"
 )
 
 // defaultWaitTimeout is probe wait's --timeout when none is given: the
@@ -55,22 +57,22 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	// stop would wait out its grace period.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(signals)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(stop)
 	go func() {
-		if sig, ok := <-signals; ok {
-			cancel(fmt.Errorf("received %s", probe.SignalName(sig)))
+		if sig, ok := <-stop; ok {
+			cancel(fmt.Errorf("received %s", signals.Name(sig)))
 		}
 	}()
 
-	w := &probe.Waiter{Targets: targets, Timeout: timeout, Options: opt, MaxDelay: c.MaxDelay, Out: env.Stderr, Live: isTerminal(env.Stderr)}
+	w := &runner.Waiter{Targets: targets, Timeout: timeout, Options: opt, MaxDelay: c.MaxDelay, Out: env.Stderr, Live: isTerminal(env.Stderr)}
 	if g.Quiet {
 		w.Out = nil
 	}
 	report, werr := w.Wait(ctx)
 	if g.Output == "json" {
-		if err := report.WriteJSON(env.Stdout, g.Verbose); err != nil {
+		if err := render.JSON(env.Stdout, report, g.Verbose); err != nil {
 			return fmt.Errorf("cannot write the result: %w", err)
 		}
 	}
@@ -80,7 +82,7 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	if werr != nil || path == "" {
 		return werr
 	}
-	signal.Stop(signals)
+	signal.Stop(stop)
 	err = syscall.Exec(path, c.command, os.Environ())
 	return fmt.Errorf("cannot exec %q: %w", c.command[0], err)
 }

@@ -142,13 +142,14 @@ func upstreamClient(c clientCase, addr string) string {
 var (
 	addrs    = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	buffered = regexp.MustCompile(`buffer size=\d+, contents: ".*"$`) // what arrived before a timeout
+	clock    = regexp.MustCompile(`current time \S+`)                 // the second the certificate was checked
 )
 
 // outcome is what a request gave, without what changes from one request to
 // the next (the Date header, the port in an error).
 func outcome(err error, status int, headers []string, body []byte) string {
 	if err != nil {
-		msg := addrs.ReplaceAllString(err.Error(), "ADDR")
+		msg := clock.ReplaceAllString(addrs.ReplaceAllString(err.Error(), "ADDR"), "current time T")
 		return "error=" + buffered.ReplaceAllString(msg, "buffer size=N, contents: ...")
 	}
 	headers = slices.DeleteFunc(headers, func(h string) bool { return strings.HasPrefix(h, "Date: ") })

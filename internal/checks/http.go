@@ -1,0 +1,321 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// maxHeaderBytes bounds the response headers; larger ones fail the check
+// rather than grow the probe's memory.
+const maxHeaderBytes = 16 << 10
+
+// UserAgent is sent with every HTTP request unless -H sets another.
+var UserAgent = "probe"
+
+// Header is one request header, sent as given.
+type Header struct {
+	Name, Value string
+}
+
+// HTTP checks an http:// or https:// URL. It passes when the final response's
+// status is in Status and its body matches every ExpectBody and no RejectBody.
+type HTTP struct {
+	URL          *url.URL
+	Method       string       // GET when empty
+	Body         string       // request body
+	Header       []Header     // a Host header is sent as Host and used for TLS SNI
+	Status       StatusRanges // 200-399 when empty
+	ExpectBody   []*regexp.Regexp
+	RejectBody   []*regexp.Regexp
+	MaxBody      int         // larger bodies fail the check; 1 MiB when zero
+	MaxRedirects int         // 0: a 3xx is judged by Status, not followed
+	TLS          *tls.Config // verified system roots when nil
+}
+
+// reply is what one request returned, copied out of fasthttp's pooled objects.
+type reply struct {
+	status   int
+	location string
+	body     []byte
+}
+
+// Run performs the request, follows up to MaxRedirects redirects, and judges
+// the final response.
+func (h *HTTP) Run(ctx context.Context) error {
+	u, method, body, header := h.URL, h.Method, h.Body, h.Header
+	if method == "" {
+		method = fasthttp.MethodGet
+	}
+	visited := map[string]bool{}
+	for hop := 0; ; hop++ {
+		visited[u.String()] = true
+		r, err := h.do(ctx, u, method, body, header)
+		if err != nil {
+			return err
+		}
+		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
+			return h.judge(r)
+		}
+		if hop == h.MaxRedirects {
+			return fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
+		}
+		next, err := u.Parse(r.location)
+		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+			return fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+		}
+		if visited[next.String()] {
+			return fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), plural(hop+1, "redirect"))
+		}
+		if next.Host != u.Host {
+			// Credentials are for the host they were given for, as curl does.
+			header = withoutCredentials(header)
+			next.User = nil
+		}
+		if r.status == 303 || (r.status <= 302 && method == fasthttp.MethodPost) {
+			method, body = fasthttp.MethodGet, ""
+		}
+		TraceFrom(ctx).Enter(PhaseRedirect)
+		u = next
+	}
+}
+
+// maxBody is MaxBody, or 1 MiB when it is not set.
+func (h *HTTP) maxBody() int {
+	if h.MaxBody <= 0 {
+		return 1 << 20
+	}
+	return h.MaxBody
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+func (h *HTTP) judge(r *reply) error {
+	want := h.Status
+	if len(want) == 0 {
+		want = DefaultStatus
+	}
+	if !want.Contains(r.status) {
+		return fmt.Errorf("HTTP %d %s, want %s (--status)", r.status, fasthttp.StatusMessage(r.status), want)
+	}
+	for _, re := range h.ExpectBody {
+		if !re.Match(r.body) {
+			return fmt.Errorf("HTTP %d, but the body does not match --expect-body %q: %s", r.status, re, sanitize.Excerpt(r.body, 60))
+		}
+	}
+	for _, re := range h.RejectBody {
+		if loc := re.FindIndex(r.body); loc != nil {
+			return fmt.Errorf("HTTP %d, but the body matches --reject-body %q: %s", r.status, re, sanitize.Excerpt(r.body[loc[0]:], 60))
+		}
+	}
+	return nil
+}
+
+func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header []Header) (*reply, error) {
+	tr := TraceFrom(ctx)
+	host, port := u.Hostname(), u.Port()
+	isTLS := u.Scheme == "https"
+	if port == "" {
+		port = "80"
+		if isTLS {
+			port = "443"
+		}
+	}
+	serverName := host
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			serverName = hostOnly(hd.Value)
+		}
+	}
+	maxBody := h.maxBody()
+	var traced *tracedConn
+	hc := &fasthttp.HostClient{
+		Addr:  net.JoinHostPort(host, port),
+		IsTLS: isTLS,
+		// The dial is ours: loopback without DNS, dual-stack racing, our TLS
+		// handshake (for SNI from -H Host and clear certificate errors), and
+		// the phase timings that -v shows.
+		DialTimeout: func(string, time.Duration) (net.Conn, error) {
+			conn, err := Dial(ctx, host, port)
+			if err != nil {
+				return nil, err
+			}
+			if isTLS {
+				cfg := h.TLS
+				if cfg == nil {
+					cfg = &tls.Config{}
+				}
+				tc, err := handshake(ctx, conn, cfg, serverName)
+				if err != nil {
+					conn.Close()
+					return nil, err
+				}
+				conn = tc
+			}
+			tr.Enter(PhaseFirstByte)
+			traced = &tracedConn{Conn: conn, trace: tr}
+			return traced, nil
+		},
+		MaxIdemponentCallAttempts: 1,
+		MaxResponseBodySize:       maxBody,
+		ReadBufferSize:            maxHeaderBytes,
+		NoDefaultUserAgentHeader:  true,
+		DisablePathNormalizing:    true,
+		MaxConns:                  1,
+	}
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(u.String())
+	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
+		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
+		// must not leave it in the Host header (RFC 6874, 4).
+		req.Header.SetHost(withoutZone(u.Host))
+		req.UseHostHeader = true
+	}
+	req.Header.SetMethod(method)
+	req.Header.Set(fasthttp.HeaderUserAgent, UserAgent)
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			req.Header.SetHost(hd.Value)
+			req.UseHostHeader = true
+			continue
+		}
+		req.Header.Set(hd.Name, hd.Value)
+	}
+	if body != "" {
+		req.SetBodyString(body)
+	}
+	req.SetConnectionClose()
+
+	err := hc.DoDeadline(req, resp, deadline(ctx))
+	if err != nil {
+		if traced != nil && traced.err != nil && !errors.Is(traced.err, io.EOF) && !IsTimeout(traced.err) {
+			// fasthttp reports some read errors (a TLS alert among them) as a
+			// closed connection; the socket's own error says more.
+			err = traced.err
+		}
+		var head []byte
+		if traced != nil {
+			head = traced.head
+		}
+		return nil, h.explain(ctx, err, tr.Phase(), head)
+	}
+	tr.Finish()
+	status := resp.StatusCode()
+	tr.See(fmt.Sprintf("HTTP %d %s", status, fasthttp.StatusMessage(status)))
+	tr.Reply(fmt.Sprintf("%s %d bytes: %s", resp.Header.Protocol(), len(resp.Body()), sanitize.Excerpt(resp.Body(), 200)))
+	return &reply{
+		status:   status,
+		location: string(resp.Header.Peek(fasthttp.HeaderLocation)),
+		body:     append([]byte(nil), resp.Body()...), // resp goes back to the pool
+	}, nil
+}
+
+// explain turns a fasthttp error into one line that says what went wrong.
+func (h *HTTP) explain(ctx context.Context, err error, phase string, head []byte) error {
+	var small *fasthttp.ErrSmallBuffer
+	msg := err.Error()
+	switch {
+	case IsTimeout(err) || ctx.Err() != nil:
+		return context.DeadlineExceeded
+	case strings.HasPrefix(msg, "dns:") || strings.HasPrefix(msg, "connect:") || strings.HasPrefix(msg, "tls:"):
+		return err // already ours, from the dial
+	case strings.HasPrefix(msg, "remote error: tls:"):
+		return fmt.Errorf("tls: the server refused the connection: %s (does it want a client certificate? see --cert and --key)", strings.TrimPrefix(msg, "remote error: tls: "))
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
+	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer) || strings.Contains(msg, "small read buffer"):
+		return fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
+	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "connection reset"):
+		if phase == PhaseResponse {
+			return errors.New("connection reset by peer in the middle of the response")
+		}
+		return errors.New("connection reset by peer before any response")
+	case errors.Is(err, fasthttp.ErrConnectionClosed) || (errors.Is(err, io.EOF) && phase == PhaseFirstByte):
+		return errors.New("empty reply: the server closed the connection without answering")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "unexpected EOF"):
+		return errors.New("connection closed in the middle of the response")
+	case strings.Contains(msg, "reading response headers") || strings.Contains(msg, "response body") || strings.Contains(msg, "unexpected char"):
+		if len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/") {
+			return fmt.Errorf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40))
+		}
+		return fmt.Errorf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(msg, "error when reading response headers: "), 160))
+	}
+	return fmt.Errorf("http: %s", sanitize.Clip(msg, 200))
+}
+
+// tracedConn marks the first byte of the reply. Its Handshake method tells
+// fasthttp that TLS is already done (see fasthttp's dialAddr).
+type tracedConn struct {
+	net.Conn
+	trace *Trace
+	read  bool
+	err   error  // the last read error, which fasthttp may hide
+	head  []byte // the reply's first bytes, to show what came instead of HTTP
+}
+
+// Read notes the first byte of the reply and keeps the reply's first bytes.
+func (c *tracedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.err = err
+	}
+	if n > 0 && !c.read {
+		c.read = true
+		c.trace.Enter(PhaseResponse)
+	}
+	if room := 48 - len(c.head); room > 0 && n > 0 {
+		c.head = append(c.head, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// Handshake is a no-op: the dial already did the TLS handshake.
+func (c *tracedConn) Handshake() error { return nil }
+
+// withoutZone drops the zone of an IPv6 literal: [fe80::1%eth0]:80 becomes
+// [fe80::1]:80.
+func withoutZone(hostport string) string {
+	i := strings.IndexByte(hostport, '%')
+	j := strings.IndexByte(hostport, ']')
+	if i < 0 || j < i {
+		return hostport
+	}
+	return hostport[:i] + hostport[j:]
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
+}
+
+func withoutCredentials(in []Header) []Header {
+	out := make([]Header, 0, len(in))
+	for _, hd := range in {
+		if !sanitize.IsSecretHeader(hd.Name) && !strings.EqualFold(hd.Name, "Host") {
+			out = append(out, hd)
+		}
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/internal/runner"
+)
+
+// switchable is a check whose outcome the test sets.
+type switchable struct{ up atomic.Bool }
+
+func (s *switchable) Run(context.Context) error {
+	if s.up.Load() {
+		return nil
+	}
+	return errors.New("switched off")
+}
+
+// eventually polls cond until it holds or 5s pass: a hang bound, not a
+// speed measurement.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting until %s", what)
+}
+
+func startMonitor(t *testing.T, m *runner.Monitor) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("Monitor.Run did not return after its context ended")
+		}
+	})
+}
+
+func TestMonitorThresholds(t *testing.T) {
+	t.Parallel()
+	sw := &switchable{}
+	m := &runner.Monitor{
+		Targets:          []runner.Target{{Name: "app", Kind: "test", Check: sw}},
+		Interval:         5 * time.Millisecond,
+		SuccessThreshold: 3,
+		FailureThreshold: 2,
+		Options:          runner.Options{Timeout: time.Second},
+	}
+	var mu sync.Mutex
+	var changes []string
+	m.OnChange = func(s runner.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		changes = append(changes, map[bool]string{true: "up", false: "down"}[s.Up])
+	}
+	st := m.Snapshot()[0]
+	if st.Up || st.Last != nil {
+		t.Fatalf("before any check: %+v, want down and unchecked", st)
+	}
+	if ok, why := m.Ready(m.Snapshot()); ok || why != "app has not been checked yet" {
+		t.Fatalf("Ready = %v, %q", ok, why)
+	}
+	startMonitor(t, m)
+	eventually(t, "two failures are recorded", func() bool { return m.Snapshot()[0].ConsecutiveFailures >= 2 })
+	if ok, why := m.Ready(m.Snapshot()); ok || why != "app is unhealthy: switched off" {
+		t.Fatalf("Ready = %v, %q", ok, why)
+	}
+
+	sw.up.Store(true)
+	eventually(t, "the target is up", func() bool { return m.Snapshot()[0].Up })
+	st = m.Snapshot()[0]
+	if st.ConsecutiveSuccesses < 3 {
+		t.Fatalf("up after %d successes, want at least the threshold 3", st.ConsecutiveSuccesses)
+	}
+	upSince := st.LastChange
+
+	sw.up.Store(false)
+	eventually(t, "the target is down", func() bool { return !m.Snapshot()[0].Up })
+	st = m.Snapshot()[0]
+	if st.ConsecutiveFailures < 2 || !st.LastChange.After(upSince) || st.Failures < 4 || st.Checks <= st.Failures {
+		t.Fatalf("down too early or counted wrong: %+v", st)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(changes[:3], ",") != "down,up,down" {
+		t.Fatalf("OnChange saw %v, want the first result, then up, then down", changes)
+	}
+}
+
+// A target that hangs until its deadline must not hold up another target or
+// a reader of the snapshot.
+func TestMonitorHangingTargetBlocksNothing(t *testing.T) {
+	t.Parallel()
+	hang := checkFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+	fast := &switchable{}
+	fast.up.Store(true)
+	m := &runner.Monitor{
+		Targets:  []runner.Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
+		Interval: 10 * time.Millisecond,
+		Options:  runner.Options{Timeout: time.Hour},
+	}
+	startMonitor(t, m)
+	eventually(t, "the fast target is checked many times", func() bool { return m.Snapshot()[1].Checks >= 5 })
+	if s := m.Snapshot()[0]; s.Checks != 0 || s.Up {
+		t.Fatalf("the hanging target has a result: %+v", s)
+	}
+	if ok, why := m.Ready(m.Snapshot()); ok || !strings.Contains(why, "hang has not been checked yet") {
+		t.Fatalf("Ready = %v, %q", ok, why)
+	}
+}

@@ -1,0 +1,243 @@
+// Package probe runs checks against one shared deadline and turns their
+// results into a state, an exit code and output. The checks themselves live
+// in package checks; this package owns the clock: the deadline, retries,
+// concurrency and aggregation.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// Check is what every kind in package checks implements: nil means healthy.
+type Check interface {
+	Run(ctx context.Context) error
+}
+
+// Target is one check and the name it is reported under.
+type Target struct {
+	Name  string // as the user wrote it, with secrets masked
+	Kind  string // http, tcp, tls
+	Check Check
+}
+
+// State is the outcome of a check or of a whole run.
+type State string
+
+// The three states. Only Healthy exits 0.
+const (
+	Healthy   State = "healthy"
+	Unhealthy State = "unhealthy"
+	Draining  State = "draining"
+)
+
+// String returns the state's name, as printed.
+func (s State) String() string { return string(s) }
+
+// DefaultTimeout is the run's deadline when --timeout is not given. It is well
+// under Docker's default HEALTHCHECK timeout (30s), so the reason for a
+// failure reaches docker inspect instead of Docker killing the probe.
+const DefaultTimeout = 5 * time.Second
+
+// grace is how long past the deadline the runner waits for a check to return
+// on its own before it reports the check as timed out and moves on.
+const grace = 20 * time.Millisecond
+
+// Options control one run.
+type Options struct {
+	Timeout    time.Duration // shared by every check and retry; DefaultTimeout when zero
+	Retries    int           // extra attempts after a failure, within Timeout
+	RetryDelay time.Duration // pause between attempts
+	Marker     string        // shutdown marker path; "" ignores draining
+	Secrets    []string      // never printed: masked wherever a reply or error echoes them
+}
+
+// Result is the outcome of one target.
+type Result struct {
+	Target   string
+	Kind     string
+	State    State
+	Detail   string // what was seen when healthy, why it failed otherwise
+	Phase    string // the phase that failed, when one did
+	Attempts int
+	Duration time.Duration
+	Marks    []checks.Mark
+	Reply    string        // excerpt of the response, shown by -v
+	Notes    []checks.Note // facts shown by -v: the address that answered, the TLS session
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	State    State
+	Duration time.Duration
+	Timeout  time.Duration
+	Marker   string
+	Results  []Result
+}
+
+// ExitCode is 0 when the run is healthy and 1 otherwise (draining included).
+// Docker reserves 2, so no other code is used.
+func (r *Report) ExitCode() int {
+	if r.State == Healthy {
+		return 0
+	}
+	return 1
+}
+
+// Run runs every target concurrently under one deadline and returns by that
+// deadline plus a few milliseconds, whatever the checks do.
+func Run(ctx context.Context, targets []Target, opt Options) *Report {
+	start := time.Now()
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	report := &Report{State: Healthy, Timeout: opt.Timeout, Marker: opt.Marker, Results: make([]Result, len(targets))}
+	defer func() { report.Duration = time.Since(start) }()
+
+	if opt.Marker != "" {
+		if err := (checks.Marker{Path: opt.Marker}).Run(ctx); err != nil {
+			state := Unhealthy
+			if errors.Is(err, checks.ErrDraining) {
+				state = Draining
+			}
+			for i, t := range targets {
+				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: strings.TrimPrefix(err.Error(), "draining: ")}
+			}
+			report.State = state
+			return report
+		}
+	}
+
+	type done struct {
+		i int
+		r Result
+	}
+	finished := make(chan done, len(targets))
+	traces := make([]atomic.Pointer[checks.Trace], len(targets))
+	for i, t := range targets {
+		go func() { finished <- done{i, attempt(ctx, start, t, opt, &traces[i])} }()
+	}
+	got := make([]bool, len(targets))
+	deadline, _ := ctx.Deadline()
+	late := time.NewTimer(time.Until(deadline) + grace)
+	defer late.Stop()
+wait:
+	for n := 0; n < len(targets); n++ {
+		select {
+		case d := <-finished:
+			report.Results[d.i], got[d.i] = d.r, true
+		case <-late.C:
+			break wait
+		}
+	}
+	defer func() {
+		for i := range report.Results {
+			res := &report.Results[i]
+			res.Target = sanitize.Mask(res.Target, opt.Secrets)
+			res.Detail = sanitize.Mask(res.Detail, opt.Secrets)
+			res.Reply = sanitize.Mask(res.Reply, opt.Secrets)
+		}
+	}()
+	for i, t := range targets {
+		if !got[i] {
+			// The check ignored its deadline; report it from its trace.
+			tr, took := traces[i].Load(), time.Since(start)
+			report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
+				Duration: took, Phase: tr.Phase(), Marks: tr.Marks(),
+				Detail: timeoutDetail(took, tr.Phase(), opt.Timeout, tr.PartialReply())}
+		}
+		if report.Results[i].State != Healthy {
+			report.State = Unhealthy
+		}
+	}
+	return report
+}
+
+// attempt runs one target, retrying within the deadline. Durations count
+// from start, the start of the run, which the deadline counts from too.
+func attempt(ctx context.Context, start time.Time, t Target, opt Options, current *atomic.Pointer[checks.Trace]) Result {
+	res := Result{Target: t.Name, Kind: t.Kind}
+	for {
+		res.Attempts++
+		tr := checks.NewTrace()
+		current.Store(tr)
+		err := runSafely(checks.WithTrace(ctx, tr), t.Check)
+		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), tr.Marks(), tr.Replied(), tr.Notes()
+		if err == nil {
+			res.State, res.Detail, res.Phase = Healthy, tr.Seen(), ""
+			return res
+		}
+		res.State, res.Phase = Unhealthy, tr.Current()
+		if checks.IsTimeout(err) {
+			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, tr.PartialReply())
+			return res
+		}
+		res.Detail = err.Error()
+		deadline, _ := ctx.Deadline()
+		if res.Attempts > opt.Retries || time.Until(deadline) < opt.RetryDelay {
+			return res
+		}
+		select {
+		case <-time.After(opt.RetryDelay):
+		case <-ctx.Done():
+			return res
+		}
+	}
+}
+
+// runSafely turns a panic in a check into a failure of that check, so the
+// probe still prints one line and exits 1.
+func runSafely(ctx context.Context, c Check) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return c.Run(ctx)
+}
+
+var phaseWords = map[string]string{
+	checks.PhaseDNS:       "resolving the host name",
+	checks.PhaseConnect:   "connecting",
+	checks.PhaseTLS:       "in the TLS handshake",
+	checks.PhaseFirstByte: "waiting for the first byte of the response",
+	checks.PhaseResponse:  "reading the response",
+	checks.PhaseExpect:    "waiting for --expect to match",
+	checks.PhaseRedirect:  "following a redirect",
+	checks.PhaseProc:      "reading /proc",
+}
+
+// timeoutDetail says which limit ran out, in which phase, and what part of
+// the reply had come.
+func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, partial string) string {
+	words := phaseWords[phase]
+	if words == "" {
+		words = "before the check finished"
+	}
+	s := fmt.Sprintf("timeout after %s %s (--timeout %s)", Round(elapsed), words, limit)
+	if partial != "" {
+		s += "; got " + partial + " so far"
+	}
+	return s
+}
+
+// Round shortens d for people: 0.42ms, 12.3ms, 1.02s.
+func Round(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/1e6)
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/1e6)
+	default:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	}
+}

@@ -1,0 +1,65 @@
+package sanitize
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Excerpt returns at most n bytes of b as one printable, quoted line.
+func Excerpt(b []byte, n int) string {
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+	}
+	s := strconv.QuoteToASCII(string(b))
+	if cut {
+		s += "..."
+	}
+	return s
+}
+
+// Clip cuts s to at most n bytes, ending a cut with "...".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+// Mask is what output shows of s: URL userinfo and secret query values
+// masked (RedactText), then every one of secrets (scrub).
+func Mask(s string, secrets []string) string {
+	return scrub(RedactText(s), secrets)
+}
+
+// scrub masks every secret in s, so that a server that echoes a credential
+// (or an error that quotes one) cannot leak it into docker inspect. A
+// secret may appear as it is, or escaped by a quoted excerpt (%q or
+// QuoteToASCII), and cut short by any excerpt, clip or truncation, all of
+// which end a cut with "..." (before or after the closing quote): so a
+// start of a secret, three bytes or more, right before "..." is masked too.
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		forms := []string{secret}
+		for _, q := range []string{strconv.QuoteToASCII(secret), strconv.Quote(secret)} {
+			if inner := q[1 : len(q)-1]; inner != secret {
+				forms = append(forms, inner)
+			}
+		}
+		for _, form := range forms {
+			s = strings.ReplaceAll(s, form, "***")
+			if !strings.Contains(s, "...") {
+				continue
+			}
+			for k := len(form) - 1; k >= 3; k-- {
+				s = strings.ReplaceAll(s, form[:k]+`"...`, `***"...`)
+				s = strings.ReplaceAll(s, form[:k]+`..."`, `***..."`)
+				s = strings.ReplaceAll(s, form[:k]+"...", "***...")
+			}
+		}
+	}
+	return s
+}

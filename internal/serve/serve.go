@@ -1,0 +1,220 @@
+// Package serve is probe serve: a sidecar that checks its targets in the
+// background and answers /livez, /readyz, /healthz, /status and /metrics from
+// the cached results, so that no request ever waits for a check.
+package serve
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/signals"
+)
+
+// shutdownGrace is how long Run lets requests in flight finish after the
+// drain delay. Handlers answer from memory in microseconds, so what is left
+// after it is idle or half-sent, and is closed: 50 half-sent requests once
+// held the exit 9.6 s past the drain.
+const shutdownGrace = time.Second
+
+// Connection bounds, unless the Server sets its own.
+const (
+	defaultMaxConns        = 1024
+	defaultMaxConnsPerAddr = 32
+)
+
+// Server answers health requests from a Monitor's cached results.
+type Server struct {
+	Monitor    *runner.Monitor
+	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
+	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
+	Log        io.Writer     // one line per change of state; nil for none
+	// MaxConns bounds the connections open at once (1024 when zero), and
+	// MaxConnsPerAddr those from one address (32 when zero). At either
+	// bound the oldest connection of the address with the most is closed
+	// to make room: a newcomer is always served (limit.go).
+	MaxConns        int
+	MaxConnsPerAddr int
+
+	draining atomic.Pointer[string] // why, once a signal has come
+	ready    atomic.Pointer[verdict]
+	http     fasthttp.Server
+	conns    *limitListener
+}
+
+// markerRecheck bounds how stale /readyz's view of the marker can be. A stat
+// per request cost a fifth of the throughput; a load balancer polls far
+// less often than this.
+const markerRecheck = 50 * time.Millisecond
+
+// verdict is /readyz's cached answer.
+type verdict struct {
+	ok      bool
+	body    string
+	at      time.Time
+	version uint64 // the Monitor's, when it was made
+}
+
+// readiness returns /readyz's answer, made afresh when a result has come in
+// since, or when markerRecheck has passed.
+func (s *Server) readiness() *verdict {
+	if why := s.draining.Load(); why != nil {
+		return &verdict{body: "draining: " + *why + "\n"}
+	}
+	now, version := time.Now(), s.Monitor.Version()
+	if v := s.ready.Load(); v != nil && v.version == version && now.Sub(v.at) < markerRecheck {
+		return v
+	}
+	ok, why := s.Verdict(s.Monitor.Snapshot())
+	v := &verdict{ok: ok, body: why + "\n", at: now, version: version}
+	s.ready.Store(v)
+	return v
+}
+
+// Run serves on ln and monitors the targets until ctx ends (stop at once) or
+// a signal arrives on stop. After a signal, /readyz turns 503 at once, the
+// server keeps answering for DrainDelay (a second signal cuts it short), and
+// then it shuts down without cutting any request in flight.
+func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal) error {
+	s.http = fasthttp.Server{
+		Handler: s.handle,
+		Name:    "probe",
+		// A hostile or broken client cannot make the sidecar grow: 4 KiB of
+		// request line and headers, no body, bounded connections and time.
+		ReadBufferSize:               4096,
+		WriteBufferSize:              4096,
+		MaxRequestBodySize:           1, // fasthttp takes 0 as its 4 MiB default; handle refuses any body
+		DisablePreParseMultipartForm: true,
+		// The listener bounds connections; fasthttp's own bound, which
+		// answers 503 to everyone once reached, sits above it with room
+		// for evicted connections still winding down.
+		Concurrency: 2 * cmp.Or(s.MaxConns, defaultMaxConns),
+		// A health check sends its request at once and reads a few bytes.
+		ReadTimeout:     5 * time.Second,
+		WriteTimeout:    5 * time.Second,
+		IdleTimeout:     10 * time.Second,
+		CloseOnShutdown: true,
+		// No Date header: it needs a process-wide goroutine that wakes every
+		// second, forever; idle CPU matters more here.
+		NoDefaultDate: true,
+		// Idle workers are reaped this often; it also bounds how long the
+		// pool's reaper outlives a shutdown.
+		MaxIdleWorkerDuration: 2 * time.Second,
+		Logger:                log.New(io.Discard, "", 0),
+		ErrorHandler:          refuse,
+	}
+	if s.Monitor.OnChange == nil && s.Log != nil {
+		s.Monitor.OnChange = s.logChange
+	}
+	monitorCtx, stopMonitor := context.WithCancel(context.Background())
+	monitored := make(chan struct{})
+	go func() {
+		defer close(monitored)
+		s.Monitor.Run(monitorCtx)
+	}()
+	defer func() {
+		stopMonitor()
+		<-monitored
+	}()
+
+	s.conns = newLimitListener(ln, cmp.Or(s.MaxConns, defaultMaxConns), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(s.conns) }()
+	s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	case sig := <-stop:
+		s.Drain("received " + signals.Name(sig))
+		s.logf("received %s: /readyz reports draining; serving for %s more, then stopping", signals.Name(sig), s.DrainDelay)
+		t := time.NewTimer(s.DrainDelay)
+		select {
+		case <-t.C:
+		case sig := <-stop:
+			s.logf("received %s: stopping now", signals.Name(sig))
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- s.http.Shutdown() }()
+	select {
+	case err := <-shut:
+		if err != nil {
+			return fmt.Errorf("stopping: %w", err)
+		}
+	case <-time.After(shutdownGrace):
+		s.conns.closeAll()
+		<-shut
+	}
+	<-served
+	s.logf("stopped")
+	return nil
+}
+
+// Drain makes /readyz report draining from now on, for the reason given.
+func (s *Server) Drain(why string) {
+	s.draining.Store(&why)
+}
+
+// Verdict is /readyz's answer: whether the app is ready, and why, in one line.
+func (s *Server) Verdict(statuses []runner.Status) (bool, string) {
+	if why := s.draining.Load(); why != nil {
+		return false, "draining: " + *why
+	}
+	if s.Marker != "" {
+		// A stat per request: the marker must count the moment it appears.
+		if err := (checks.Marker{Path: s.Marker}).Run(context.Background()); err != nil {
+			return false, err.Error()
+		}
+	}
+	if ok, why := s.Monitor.Ready(statuses); !ok {
+		return false, "not ready: " + why
+	}
+	return true, "ready: every target passes"
+}
+
+func (s *Server) logChange(st runner.Status) {
+	if st.Up {
+		s.logf("%s is up: %s", st.Target, st.Last.Detail)
+		return
+	}
+	_, why := s.Monitor.Ready([]runner.Status{st})
+	s.logf("%s", why)
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintln(s.Log, "probe: "+sanitize.Printable(fmt.Sprintf(format, args...)))
+	}
+}
+
+// refuse answers a request fasthttp could not read, with the status that
+// says why.
+func refuse(c *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.As(err, &small):
+		c.Error("request headers are larger than 4 KiB\n", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		c.Error("request bodies are not accepted\n", fasthttp.StatusRequestEntityTooLarge)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		c.Error("request timeout\n", fasthttp.StatusRequestTimeout)
+	default:
+		c.Error("bad request\n", fasthttp.StatusBadRequest)
+	}
+}

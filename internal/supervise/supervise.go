@@ -1,0 +1,247 @@
+// Package supervise runs a command the way probe exec does, as PID 1 of a
+// container: it forwards signals, reaps zombies, and on SIGTERM drains
+// first, so that load balancers stop sending traffic before the app stops
+// taking it.
+//
+// The drain, in order: a stop signal arrives; the shutdown marker is created
+// at once, so every health check reports draining; the command keeps
+// serving for DrainDelay (a second stop signal cuts it short); the signal is
+// passed on; the command exits; the marker is removed; the supervisor
+// returns the command's exit code.
+package supervise
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/signals"
+)
+
+// Supervisor runs one command until it exits.
+type Supervisor struct {
+	Path string   // the executable, as exec.LookPath found it
+	Args []string // the command line; Args[0] names it in messages
+	Env  []string
+
+	// Marker is the shutdown marker's path; empty means none, and the
+	// drain is only a delay.
+	Marker     string
+	DrainDelay time.Duration
+
+	// Log gets one line per event of the command's life, each starting
+	// with "probe: "; nil keeps quiet.
+	Log io.Writer
+}
+
+// Forwarded are the signals to catch and pass on: every signal but those
+// that cannot be caught (SIGKILL, SIGSTOP, and 32 to 34, which C libraries
+// and the Go runtime reserve: a Go program cannot catch them), SIGCHLD (it
+// means a child exited, and is handled here), SIGURG (the Go runtime sends
+// it to itself to preempt goroutines), SIGPIPE (see Caught), and the ones
+// that report a fault of probe's own (SIGILL, SIGTRAP, SIGBUS, SIGFPE,
+// SIGSEGV).
+func Forwarded() []os.Signal {
+	skip := map[syscall.Signal]bool{
+		syscall.SIGKILL: true, syscall.SIGSTOP: true, syscall.SIGCHLD: true, syscall.SIGURG: true, syscall.SIGPIPE: true,
+		syscall.SIGILL: true, syscall.SIGTRAP: true, syscall.SIGBUS: true, syscall.SIGFPE: true, syscall.SIGSEGV: true,
+	}
+	var sigs []os.Signal
+	for n := syscall.Signal(1); n <= 64; n++ {
+		if !skip[n] && !Reserved(n) {
+			sigs = append(sigs, n)
+		}
+	}
+	return sigs
+}
+
+// Reserved reports whether sig is one of 32 to 34: C libraries take 32 and
+// 33 for their threads and musl takes 34, so the Go runtime keeps them, and
+// signal.Notify has no effect on them. 34 (SIGRTMIN) kills probe exec when
+// it is not PID 1; as PID 1 the kernel drops it.
+func Reserved(sig syscall.Signal) bool {
+	return sig >= 32 && sig <= 34
+}
+
+// Caught are the signals probe exec catches without passing them on.
+// SIGPIPE: a write to a closed stderr (a log collector gone) raises it in
+// probe itself, and passing it on would kill the app (issue 19: exit 141,
+// 12 ms after SIGTERM, with no drain). Caught, not ignored: an ignored signal
+// stays ignored in the command after exec.
+func Caught() []os.Signal { return []os.Signal{syscall.SIGPIPE} }
+
+// Run starts the command and supervises it until it exits. forwarded must
+// already receive Forwarded but the stop signals, and stops the stop
+// signals (signal.Notify), so that none is lost before the command starts.
+// The stop signals have their own channel so that a storm of other signals,
+// which Go drops once a channel is full, can never crowd out a SIGTERM.
+// The code is the command's exit code, or 128+N when signal N killed it, as
+// a shell reports it; err is set only when the command could not start.
+func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error) {
+	children := make(chan os.Signal, 1)
+	signal.Notify(children, syscall.SIGCHLD)
+	defer signal.Stop(children)
+	// The command's orphans are re-parented to PID 1 and must be reaped
+	// there. When probe exec is not PID 1, this makes it their parent.
+	setSubreaper()
+	s.checkMarker()
+
+	pid, err := syscall.ForkExec(s.Path, s.Args, &syscall.ProcAttr{
+		Env: s.Env,
+		// The command writes straight to probe's stdout and stderr:
+		// nothing is copied, buffered or swallowed.
+		Files: []uintptr{0, 1, 2},
+	})
+	if err != nil {
+		return 1, fmt.Errorf("cannot run %q: %w", s.Args[0], err)
+	}
+
+	var (
+		delay      <-chan time.Time // set while draining
+		stopSig    os.Signal        // the stop signal that began the drain
+		drainStart time.Time
+		passedOn   bool // the stop signal has gone to the command
+		marked     bool
+	)
+	name := filepath.Base(s.Args[0])
+	pass := func(sig os.Signal, why string) {
+		s.logf("%s: passing %s on to %s", why, signals.Name(sig), name)
+		passedOn, delay = true, nil
+		_ = syscall.Kill(pid, sig.(syscall.Signal))
+	}
+	for {
+		select {
+		case <-children:
+			status, done := reap(pid)
+			if !done {
+				continue
+			}
+			if marked {
+				if _, err := (checks.Marker{Path: s.Marker}).Remove(); err != nil {
+					s.logf("%v", err)
+				}
+			}
+			code = exitCode(status)
+			s.logf("%s %s", name, describe(status, code))
+			return code, nil
+
+		case sig := <-forwarded:
+			_ = syscall.Kill(pid, sig.(syscall.Signal))
+
+		case sig := <-stops:
+			switch {
+			case passedOn:
+				_ = syscall.Kill(pid, sig.(syscall.Signal))
+			case stopSig == nil:
+				stopSig, drainStart = sig, time.Now()
+				marked = s.mark(sig)
+				if s.DrainDelay <= 0 {
+					pass(sig, "received "+signals.Name(sig))
+					continue
+				}
+				s.logf("received %s: draining for %s before passing it on to %s%s", signals.Name(sig), s.DrainDelay, name, s.markerNote(marked))
+				delay = time.After(s.DrainDelay)
+			default:
+				pass(sig, fmt.Sprintf("received %s after %s of the drain", signals.Name(sig), time.Since(drainStart).Round(time.Millisecond)))
+			}
+
+		case <-delay:
+			pass(stopSig, "drain delay of "+s.DrainDelay.String()+" over")
+		}
+	}
+}
+
+// checkMarker removes a marker left by an earlier run (a container killed
+// while draining, then restarted), which would report draining forever, and
+// says at start, in one line, when the marker cannot be created.
+func (s *Supervisor) checkMarker() {
+	if s.Marker == "" {
+		return
+	}
+	m := checks.Marker{Path: s.Marker}
+	// Only a marker that is there needs removing: on a read-only /dev/shm,
+	// removing one that is not there fails too, and the warning would be
+	// wrong (issue 19).
+	if present, _, _ := m.Since(); present {
+		if _, err := m.Remove(); err != nil {
+			s.logf("warning: %v; health checks will report draining until it is gone", err)
+			return
+		}
+		s.logf("removed the shutdown marker %s left by an earlier run", s.Marker)
+	}
+	const writable = 2 // W_OK
+	if err := syscall.Access(filepath.Dir(s.Marker), writable); err != nil {
+		s.logf("warning: cannot create the shutdown marker %s: %v; health checks will not report draining on SIGTERM (set --marker to a writable path)", s.Marker, err)
+	}
+}
+
+// mark creates the marker; it reports whether the marker is there.
+func (s *Supervisor) mark(sig os.Signal) bool {
+	if s.Marker == "" {
+		return false
+	}
+	m := checks.Marker{Path: s.Marker}
+	if _, err := m.Create("probe exec received " + signals.Name(sig) + " at " + time.Now().UTC().Format(time.RFC3339)); err != nil {
+		s.logf("%v; health checks will not report draining", err)
+		return false
+	}
+	return true
+}
+
+func (s *Supervisor) markerNote(marked bool) string {
+	if !marked {
+		return ""
+	}
+	return " (shutdown marker " + s.Marker + " created: health checks report draining)"
+}
+
+func (s *Supervisor) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintln(s.Log, "probe: "+sanitize.Printable(fmt.Sprintf(format, args...)))
+	}
+}
+
+// reap collects every child that has exited: the command, and any orphan
+// re-parented here. done is set when the command itself has exited.
+func reap(pid int) (status syscall.WaitStatus, done bool) {
+	for {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil || got <= 0: // ECHILD, or nobody else has exited yet
+			return status, done
+		case got == pid:
+			status, done = ws, true
+		}
+	}
+}
+
+// exitCode is the command's code as a shell gives it: 128+N for signal N.
+func exitCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+func describe(ws syscall.WaitStatus, code int) string {
+	if ws.Signaled() {
+		return fmt.Sprintf("was killed by %s (exit code %d)", signals.Name(ws.Signal()), code)
+	}
+	return fmt.Sprintf("exited with code %d", code)
+}
+
+// setSubreaper makes this process the parent of its orphaned descendants
+// (prctl PR_SET_CHILD_SUBREAPER), as PID 1 is.
+func setSubreaper() {
+	const prSetChildSubreaper = 36
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+}
