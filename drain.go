@@ -19,7 +19,7 @@ type UndrainCmd struct{}
 
 // Run creates the marker; running it twice changes nothing.
 func (c *DrainCmd) Run(g *Globals, env *Env) error {
-	m, err := g.marker("drain")
+	m, err := g.markerFor("drain")
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (c *DrainCmd) Run(g *Globals, env *Env) error {
 
 // Run removes the marker; running it twice changes nothing.
 func (c *UndrainCmd) Run(g *Globals, env *Env) error {
-	m, err := g.marker("undrain")
+	m, err := g.markerFor("undrain")
 	if err != nil {
 		return err
 	}
@@ -52,11 +52,12 @@ func (c *UndrainCmd) Run(g *Globals, env *Env) error {
 	return g.reportDrain(env, msg, false, existed, m)
 }
 
-func (g *Globals) marker(cmd string) (checks.Marker, error) {
-	if g.NoMarker || g.Marker == "" {
+func (g *Globals) markerFor(cmd string) (checks.Marker, error) {
+	path := g.marker()
+	if path == "" {
 		return checks.Marker{}, fmt.Errorf("probe %s needs a shutdown marker; drop --no-marker", cmd)
 	}
-	return checks.Marker{Path: g.Marker}, nil
+	return checks.Marker{Path: path}, nil
 }
 
 // markerAge describes the marker and its age, for the messages above.

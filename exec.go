@@ -71,9 +71,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		Path: path, Args: c.command, Env: os.Environ(),
 		DrainDelay: c.DrainDelay, Log: env.Stderr,
 	}
-	if !g.NoMarker {
-		s.Marker = g.Marker
-	}
+	s.Marker = g.marker()
 	if g.Quiet {
 		s.Log = nil
 	}

@@ -89,7 +89,7 @@ func FuzzCLI(f *testing.F) {
 		if _, err := cli.Globals.Options(); err != nil {
 			return
 		}
-		if _, err := cli.Check.Build(cli.Check.Targets, "/proc"); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+		if _, _, err := cli.Check.Build(cli.Check.Targets, "/proc"); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 			t.Fatalf("error spans lines: %q", err)
 		}
 	})

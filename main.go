@@ -238,6 +238,15 @@ func splitCommand(args []string) (probeArgs, command []string) {
 	return args[:i], append([]string{}, args[i+1:]...)
 }
 
+// marker is the shutdown marker's path, or "" with --no-marker: the one
+// place --marker and --no-marker are read.
+func (g *Globals) marker() string {
+	if g.NoMarker {
+		return ""
+	}
+	return g.Marker
+}
+
 // TimeoutOr is --timeout, or def when it was not given: the default depends
 // on the command.
 func (g *Globals) TimeoutOr(def time.Duration) time.Duration {
@@ -256,11 +265,7 @@ func (g *Globals) Options() (runner.Options, error) {
 	if g.Retries < 0 || g.RetryDelay < 0 {
 		return runner.Options{}, errors.New("--retries and --retry-delay cannot be negative")
 	}
-	opt := runner.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.Marker}
-	if g.NoMarker {
-		opt.Marker = ""
-	}
-	return opt, nil
+	return runner.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.marker()}, nil
 }
 
 // Report writes r as the flags ask and turns its state into an error.

@@ -39,7 +39,7 @@ func TestParseFlagsAfterTargets(t *testing.T) {
 	if !cli.Check.Insecure || len(cli.Check.Header) != 2 || cli.Check.Header[0] != "Host: api.example.com" {
 		t.Fatalf("flags after the target were lost: %+v", cli.Check.TargetFlags)
 	}
-	targets, err := cli.Check.Build(cli.Check.Targets, "/proc")
+	targets, _, err := cli.Check.Build(cli.Check.Targets, "/proc")
 	if err != nil {
 		t.Fatal(err)
 	}

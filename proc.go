@@ -94,7 +94,6 @@ func (g *Globals) prepare(build func() ([]runner.Target, []string, error)) (runn
 	for i := range targets {
 		targets[i].Name = sanitize.Mask(targets[i].Name, secrets)
 	}
-	checks.UserAgent = userAgent()
 	return opt, targets, nil
 }
 
@@ -122,10 +121,7 @@ func (c *InspectCmd) Run(g *Globals, env *Env) error {
 	if err != nil {
 		return err
 	}
-	opt := inspect.Options{FS: pfs, ProcRoot: g.ProcRoot, CgroupRoot: c.CgroupRoot, Marker: g.Marker, PID: c.PID}
-	if g.NoMarker {
-		opt.Marker = ""
-	}
+	opt := inspect.Options{FS: pfs, ProcRoot: g.ProcRoot, CgroupRoot: c.CgroupRoot, Marker: g.marker(), PID: c.PID}
 	r, err := inspect.Gather(opt)
 	if err != nil {
 		return err

@@ -81,31 +81,29 @@ func (f *TargetFlags) flagsFor(i int) *TargetFlags {
 	return f
 }
 
-// Secrets lists what output must never show: the values of secret headers
-// and the userinfo of targets, also as the Basic credentials they become.
-func (f *TargetFlags) Secrets(raw []string) []string {
+// builder builds the targets of a command, with the secrets to mask, for
+// Globals.prepare.
+func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]runner.Target, []string, error) {
+	return func() ([]runner.Target, []string, error) {
+		return f.Build(raw, procRoot)
+	}
+}
+
+// secrets lists what output must never show of one target: the values of
+// its secret headers, its userinfo, also as the Basic credentials it
+// becomes, and its secret query values.
+func secrets(u *url.URL, headers []checks.Header) []string {
 	var out []string
-	for i := range max(len(raw), 1) {
-		for _, h := range f.flagsFor(i).Header {
-			name, value, _ := strings.Cut(h, ":")
-			if sanitize.IsSecretHeader(strings.TrimSpace(name)) {
-				value = strings.TrimSpace(value)
-				out = append(out, value)
-				if _, cred, ok := strings.Cut(value, " "); ok { // "Bearer TOKEN"
-					out = append(out, strings.TrimSpace(cred))
-				}
+	for _, h := range headers {
+		if sanitize.IsSecretHeader(h.Name) {
+			out = append(out, h.Value)
+			if _, cred, ok := strings.Cut(h.Value, " "); ok { // "Bearer TOKEN"
+				out = append(out, strings.TrimSpace(cred))
 			}
 		}
 	}
-	for _, r := range raw {
-		u, err := url.Parse(r)
-		if err != nil {
-			continue
-		}
-		out = append(out, sanitize.SecretParams(u)...)
-		if u.User == nil {
-			continue
-		}
+	out = append(out, sanitize.SecretParams(u)...)
+	if u.User != nil {
 		name := u.User.Username()
 		if pass, ok := u.User.Password(); ok {
 			out = append(out, pass, base64.StdEncoding.EncodeToString([]byte(name+":"+pass)))
@@ -114,15 +112,6 @@ func (f *TargetFlags) Secrets(raw []string) []string {
 		}
 	}
 	return out
-}
-
-// builder builds the targets of a command, with the secrets to mask, for
-// Globals.prepare.
-func (f *TargetFlags) builder(raw []string, procRoot string) func() ([]runner.Target, []string, error) {
-	return func() ([]runner.Target, []string, error) {
-		targets, err := f.Build(raw, procRoot)
-		return targets, f.Secrets(raw), err
-	}
 }
 
 // compiled is what a set of target flags turns into, once.
@@ -162,10 +151,12 @@ func (f *TargetFlags) compile() (*compiled, error) {
 	return &compiled{headers: headers, send: send, tls: tlsCfg}, nil
 }
 
-// Build turns target URLs into checks, or says which target or flag is wrong.
-// Each target takes its own flags, or the defaults. listen:// targets read
-// the proc filesystem mounted at procRoot.
-func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, error) {
+// Build turns target URLs into checks, with the secrets output must mask,
+// or says which target or flag is wrong. Each target takes its own flags, or
+// the defaults. listen:// targets read the proc filesystem mounted at
+// procRoot.
+func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []string, error) {
+	var secretValues []string
 	done := map[*TargetFlags]*compiled{}
 	targets := make([]runner.Target, 0, len(raw))
 	var pfs *procfs.FS // opened for the first listen:// target
@@ -178,31 +169,32 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, err
 				if flags != f {
 					err = fmt.Errorf("for %s: %w", sanitize.RedactText(r), err)
 				}
-				return nil, err
+				return nil, nil, err
 			}
 			done[flags] = c
 		}
 		u, err := ParseTarget(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		secretValues = append(secretValues, secrets(u, c.headers)...)
 		t := runner.Target{Name: sanitize.Redact(u), Kind: u.Scheme}
 		switch u.Scheme {
 		case "http", "https":
 			t.Kind = "http"
 			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(flags.Method), Body: flags.Body, Header: c.headers,
 				Status: flags.Status, ExpectBody: regexps(flags.ExpectBody), RejectBody: regexps(flags.RejectBody),
-				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls}
+				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls, UserAgent: userAgent()}
 		case "listen":
 			if pfs == nil {
 				opened, err := openProc(procRoot)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				pfs = &opened
 			}
 			if t, err = listenTarget(*pfs, u.Host); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		case "tcp", "tls":
 			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
@@ -213,7 +205,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, err
 		}
 		targets = append(targets, t)
 	}
-	return targets, nil
+	return targets, secretValues, nil
 }
 
 // ParseTarget parses and validates one target URL. Its errors never echo

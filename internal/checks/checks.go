@@ -1,20 +1,17 @@
-// Package checks holds one file per kind of health check (http.go, tcp.go,
-// marker.go). Each kind is a config struct whose Run(ctx) returns nil when the
-// target is healthy. A check never prints and never exits: it obeys the
-// deadline of ctx, and the caller (package probe) owns the clock, the retries
-// and the output.
+// Package checks holds one file per kind of health check: http.go, tcp.go,
+// listen.go, process.go, and marker.go for the shutdown marker. Each kind is
+// a config struct whose Run(ctx, trace) returns what it saw when the target
+// is healthy, or a typed error (errors.go) when it is not. A check never
+// prints and never exits: it obeys the deadline of ctx, records its phases in
+// the trace, and the caller (package runner) owns the clock, the retries and
+// the output.
 package checks
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 )
-
-// ErrDraining is returned while the shutdown marker exists: the app is leaving
-// and load balancers should stop routing to it.
-var ErrDraining = errors.New("draining")
 
 // Phase names, in the order an attempt passes through them.
 const (
@@ -43,7 +40,6 @@ type Trace struct {
 	start   time.Time
 	phase   string
 	marks   []Mark
-	seen    string
 	reply   string
 	partial string
 	notes   []Note
@@ -122,26 +118,6 @@ func (t *Trace) Marks() []Mark {
 	return append([]Mark(nil), t.marks...)
 }
 
-// See records what the check observed, for example "HTTP 200 OK".
-func (t *Trace) See(seen string) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	t.seen = seen
-	t.mu.Unlock()
-}
-
-// Seen returns what See recorded last.
-func (t *Trace) Seen() string {
-	if t == nil {
-		return ""
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seen
-}
-
 // Reply records a short, printable excerpt of the response, shown by -v.
 func (t *Trace) Reply(reply string) {
 	if t == nil {
@@ -208,19 +184,6 @@ func (t *Trace) Replied() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.reply
-}
-
-type traceKey struct{}
-
-// WithTrace returns a context that carries t to the checks run with it.
-func WithTrace(ctx context.Context, t *Trace) context.Context {
-	return context.WithValue(ctx, traceKey{}, t)
-}
-
-// TraceFrom returns the trace carried by ctx, or nil.
-func TraceFrom(ctx context.Context) *Trace {
-	t, _ := ctx.Value(traceKey{}).(*Trace)
-	return t
 }
 
 // deadline returns the deadline of ctx, or a bound far enough away that a

@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -27,27 +26,27 @@ var resolver = net.DefaultResolver
 // Resolve returns the addresses of host. localhost resolves to 127.0.0.1 and
 // ::1 without DNS and without /etc/hosts, which a scratch image run outside
 // Docker does not have.
-func Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+func Resolve(ctx context.Context, tr *Trace, host string) ([]netip.Addr, error) {
 	if isLocalhost(host) {
 		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{addr}, nil
 	}
-	TraceFrom(ctx).Enter(PhaseDNS)
+	tr.Enter(PhaseDNS)
 	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return nil, fmt.Errorf("dns: no such host %q", host)
+			return nil, &DNSError{Host: host, NotFound: true}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("dns: cannot resolve %q: %s", host, dnsCause(err))
+		return nil, &DNSError{Host: host, Cause: dnsCause(err)}
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("dns: no addresses for %q", host)
+		return nil, &DNSError{Host: host, Cause: "no addresses"}
 	}
 	// Prefer IPv4 first, as most container apps listen there, then race.
 	v4, v6 := []netip.Addr{}, []netip.Addr{}
@@ -82,12 +81,11 @@ func dnsCause(err error) string {
 // the manner of Happy Eyeballs: the next address starts when the previous
 // one fails or after fallbackDelay, and the first to connect wins. So an
 // IPv4-only and an IPv6-only server both pass through "localhost".
-func Dial(ctx context.Context, host, port string) (net.Conn, error) {
-	addrs, err := Resolve(ctx, host)
+func Dial(ctx context.Context, tr *Trace, host, port string) (net.Conn, error) {
+	addrs, err := Resolve(ctx, tr, host)
 	if err != nil {
 		return nil, err
 	}
-	tr := TraceFrom(ctx)
 	tr.Enter(PhaseConnect)
 	conn, err := dialRace(ctx, addrs, port)
 	if err == nil {
@@ -154,11 +152,11 @@ func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, e
 	return nil, dialError(errs)
 }
 
-// dialError folds the errors of every address into one line:
+// dialError folds the errors of every address into one:
 // "connect: connection refused (127.0.0.1:8080, [::1]:8080)".
 func dialError(errs []error) error {
-	var causes []string
-	byCause := map[string][]string{}
+	var out DialError
+	index := map[string]int{}
 	for _, err := range errs {
 		if IsTimeout(err) {
 			return context.DeadlineExceeded
@@ -171,16 +169,15 @@ func dialError(errs []error) error {
 			}
 			cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
 		}
-		if _, ok := byCause[cause]; !ok {
-			causes = append(causes, cause)
+		i, ok := index[cause]
+		if !ok {
+			i = len(out.Causes)
+			index[cause] = i
+			out.Causes = append(out.Causes, DialCause{Cause: cause})
 		}
-		byCause[cause] = append(byCause[cause], addr)
+		out.Causes[i].Addrs = append(out.Causes[i].Addrs, addr)
 	}
-	parts := make([]string, 0, len(causes))
-	for _, c := range causes {
-		parts = append(parts, fmt.Sprintf("%s (%s)", c, strings.Join(byCause[c], ", ")))
-	}
-	return fmt.Errorf("connect: %s", strings.Join(parts, "; "))
+	return &out
 }
 
 // IsTimeout reports whether err means the deadline ran out, whichever layer

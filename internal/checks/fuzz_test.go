@@ -103,7 +103,10 @@ func FuzzHTTPResponse(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		done := make(chan error, 1)
-		go func() { done <- (&checks.HTTP{URL: u, MaxBody: 4096}).Run(ctx) }()
+		go func() {
+			_, err := (&checks.HTTP{URL: u, MaxBody: 4096}).Run(ctx, checks.NewTrace())
+			done <- err
+		}()
 		var err error
 		select {
 		case err = <-done:

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -21,9 +22,6 @@ import (
 // rather than grow the probe's memory.
 const maxHeaderBytes = 16 << 10
 
-// UserAgent is sent with every HTTP request unless -H sets another.
-var UserAgent = "probe"
-
 // Header is one request header, sent as given.
 type Header struct {
 	Name, Value string
@@ -42,6 +40,7 @@ type HTTP struct {
 	MaxBody      int         // larger bodies fail the check; 1 MiB when zero
 	MaxRedirects int         // 0: a 3xx is judged by Status, not followed
 	TLS          *tls.Config // verified system roots when nil
+	UserAgent    string      // sent unless Header sets another; "probe" when empty
 }
 
 // reply is what one request returned, copied out of fasthttp's pooled objects.
@@ -53,7 +52,7 @@ type reply struct {
 
 // Run performs the request, follows up to MaxRedirects redirects, and judges
 // the final response.
-func (h *HTTP) Run(ctx context.Context) error {
+func (h *HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 	u, method, body, header := h.URL, h.Method, h.Body, h.Header
 	if method == "" {
 		method = fasthttp.MethodGet
@@ -61,22 +60,22 @@ func (h *HTTP) Run(ctx context.Context) error {
 	visited := map[string]bool{}
 	for hop := 0; ; hop++ {
 		visited[u.String()] = true
-		r, err := h.do(ctx, u, method, body, header)
+		r, err := h.do(ctx, tr, u, method, body, header)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
 			return h.judge(r)
 		}
 		if hop == h.MaxRedirects {
-			return fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
+			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
 		}
 		next, err := u.Parse(r.location)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
-			return fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+			return "", fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
 		}
 		if visited[next.String()] {
-			return fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), plural(hop+1, "redirect"))
+			return "", fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), plural(hop+1, "redirect"))
 		}
 		if next.Host != u.Host {
 			// Credentials are for the host they were given for, as curl does.
@@ -86,7 +85,7 @@ func (h *HTTP) Run(ctx context.Context) error {
 		if r.status == 303 || (r.status <= 302 && method == fasthttp.MethodPost) {
 			method, body = fasthttp.MethodGet, ""
 		}
-		TraceFrom(ctx).Enter(PhaseRedirect)
+		tr.Enter(PhaseRedirect)
 		u = next
 	}
 }
@@ -107,29 +106,29 @@ func isRedirect(status int) bool {
 	return false
 }
 
-func (h *HTTP) judge(r *reply) error {
+// judge passes the final response, or says why not.
+func (h *HTTP) judge(r *reply) (string, error) {
 	want := h.Status
 	if len(want) == 0 {
 		want = DefaultStatus
 	}
 	if !want.Contains(r.status) {
-		return fmt.Errorf("HTTP %d %s, want %s (--status)", r.status, fasthttp.StatusMessage(r.status), want)
+		return "", &StatusError{Status: r.status, Want: want}
 	}
 	for _, re := range h.ExpectBody {
 		if !re.Match(r.body) {
-			return fmt.Errorf("HTTP %d, but the body does not match --expect-body %q: %s", r.status, re, sanitize.Excerpt(r.body, 60))
+			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(r.body, 60)}
 		}
 	}
 	for _, re := range h.RejectBody {
 		if loc := re.FindIndex(r.body); loc != nil {
-			return fmt.Errorf("HTTP %d, but the body matches --reject-body %q: %s", r.status, re, sanitize.Excerpt(r.body[loc[0]:], 60))
+			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(r.body[loc[0]:], 60)}
 		}
 	}
-	return nil
+	return fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status)), nil
 }
 
-func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header []Header) (*reply, error) {
-	tr := TraceFrom(ctx)
+func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header) (*reply, error) {
 	host, port := u.Hostname(), u.Port()
 	isTLS := u.Scheme == "https"
 	if port == "" {
@@ -153,7 +152,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 		// handshake (for SNI from -H Host and clear certificate errors), and
 		// the phase timings that -v shows.
 		DialTimeout: func(string, time.Duration) (net.Conn, error) {
-			conn, err := Dial(ctx, host, port)
+			conn, err := Dial(ctx, tr, host, port)
 			if err != nil {
 				return nil, err
 			}
@@ -162,7 +161,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 				if cfg == nil {
 					cfg = &tls.Config{}
 				}
-				tc, err := handshake(ctx, conn, cfg, serverName)
+				tc, err := handshake(ctx, tr, conn, cfg, serverName)
 				if err != nil {
 					conn.Close()
 					return nil, err
@@ -192,7 +191,7 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 		req.UseHostHeader = true
 	}
 	req.Header.SetMethod(method)
-	req.Header.Set(fasthttp.HeaderUserAgent, UserAgent)
+	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
 	for _, hd := range header {
 		if strings.EqualFold(hd.Name, "Host") {
 			req.Header.SetHost(hd.Value)
@@ -221,7 +220,6 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 	}
 	tr.Finish()
 	status := resp.StatusCode()
-	tr.See(fmt.Sprintf("HTTP %d %s", status, fasthttp.StatusMessage(status)))
 	tr.Reply(fmt.Sprintf("%s %d bytes: %s", resp.Header.Protocol(), len(resp.Body()), sanitize.Excerpt(resp.Body(), 200)))
 	return &reply{
 		status:   status,
@@ -231,36 +229,44 @@ func (h *HTTP) do(ctx context.Context, u *url.URL, method, body string, header [
 }
 
 // explain turns a fasthttp error into one line that says what went wrong.
+// It goes by the error's type and by what the connection saw (the phase,
+// the reply's first bytes), never by an error's text; fasthttp's own text
+// is shown, not read, for a reply it could not parse.
 func (h *HTTP) explain(ctx context.Context, err error, phase string, head []byte) error {
-	var small *fasthttp.ErrSmallBuffer
-	msg := err.Error()
+	var (
+		small  *fasthttp.ErrSmallBuffer
+		dns    *DNSError
+		dial   *DialError
+		tlsErr *TLSError
+		remote *net.OpError
+	)
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
-	case strings.HasPrefix(msg, "dns:") || strings.HasPrefix(msg, "connect:") || strings.HasPrefix(msg, "tls:"):
-		return err // already ours, from the dial
-	case strings.HasPrefix(msg, "remote error: tls:"):
-		return fmt.Errorf("tls: the server refused the connection: %s (does it want a client certificate? see --cert and --key)", strings.TrimPrefix(msg, "remote error: tls: "))
+	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
+		return err // ours, from the dial
+	case errors.As(err, &remote) && remote.Op == "remote error":
+		return &TLSError{Msg: fmt.Sprintf("the server refused the connection: %s (does it want a client certificate? see --cert and --key)",
+			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
-	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer) || strings.Contains(msg, "small read buffer"):
+	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer):
 		return fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
-	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "connection reset"):
+	case errors.Is(err, syscall.ECONNRESET):
 		if phase == PhaseResponse {
 			return errors.New("connection reset by peer in the middle of the response")
 		}
 		return errors.New("connection reset by peer before any response")
 	case errors.Is(err, fasthttp.ErrConnectionClosed) || (errors.Is(err, io.EOF) && phase == PhaseFirstByte):
 		return errors.New("empty reply: the server closed the connection without answering")
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "unexpected EOF"):
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("connection closed in the middle of the response")
-	case strings.Contains(msg, "reading response headers") || strings.Contains(msg, "response body") || strings.Contains(msg, "unexpected char"):
-		if len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/") {
-			return fmt.Errorf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40))
-		}
-		return fmt.Errorf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(msg, "error when reading response headers: "), 160))
+	case len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/"):
+		return fmt.Errorf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40))
+	case len(head) > 0:
+		return fmt.Errorf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(err.Error(), "error when reading response headers: "), 160))
 	}
-	return fmt.Errorf("http: %s", sanitize.Clip(msg, 200))
+	return fmt.Errorf("http: %s", sanitize.Clip(err.Error(), 200))
 }
 
 // tracedConn marks the first byte of the reply. Its Handshake method tells

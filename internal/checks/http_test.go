@@ -47,12 +47,14 @@ type want struct {
 }
 
 // expect runs c and checks the outcome against w.
-func expect(t *testing.T, c interface{ Run(context.Context) error }, w want) {
+func expect(t *testing.T, c interface {
+	Run(context.Context, *checks.Trace) (string, error)
+}, w want) {
 	t.Helper()
 	if w.timeout == 0 {
 		w.timeout = 5 * time.Second
 	}
-	err, tr := runCheck(t, c, w.timeout)
+	seen, err, tr := runCheck(t, c, w.timeout)
 	t.Logf("error: %v", err)
 	switch {
 	case w.timeoutIn != "":
@@ -66,12 +68,12 @@ func expect(t *testing.T, c interface{ Run(context.Context) error }, w want) {
 		if err != nil {
 			t.Fatalf("want healthy, got %v", err)
 		}
-		if w.seen != "" && tr.Seen() != w.seen {
-			t.Errorf("seen %q, want %q", tr.Seen(), w.seen)
+		if w.seen != "" && seen != w.seen {
+			t.Errorf("seen %q, want %q", seen, w.seen)
 		}
 	default:
 		if err == nil {
-			t.Fatalf("want an error containing %q, got healthy (%s)", w.err, tr.Seen())
+			t.Fatalf("want an error containing %q, got healthy (%s)", w.err, seen)
 		}
 		if !strings.Contains(err.Error(), w.err) {
 			t.Fatalf("error %q does not contain %q", err, w.err)
@@ -83,18 +85,20 @@ func expect(t *testing.T, c interface{ Run(context.Context) error }, w want) {
 }
 
 // runCheck runs c under a deadline and fails the test if c overstays it.
-func runCheck(t *testing.T, c interface{ Run(context.Context) error }, timeout time.Duration) (error, *checks.Trace) {
+func runCheck(t *testing.T, c interface {
+	Run(context.Context, *checks.Trace) (string, error)
+}, timeout time.Duration) (string, error, *checks.Trace) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	tr := checks.NewTrace()
 	start := time.Now()
-	err := c.Run(checks.WithTrace(ctx, tr))
+	seen, err := c.Run(ctx, tr)
 	// A correctness bound, not a speed measurement: a check must not hang past its deadline.
 	if el := time.Since(start); el > timeout+time.Second {
 		t.Errorf("check returned %s after its %s deadline", el-timeout, timeout)
 	}
-	return err, tr
+	return seen, err, tr
 }
 
 func TestHTTP(t *testing.T) {
@@ -166,7 +170,7 @@ func TestHTTPPhases(t *testing.T) {
 	t.Parallel()
 	addr := serve(t, "https", "tcp4", "127.0.0.1:0")
 	_, port, _ := strings.Cut(addr, ":")
-	err, tr := runCheck(t, &checks.HTTP{URL: mustURL(t, "https://localhost:"+port+"/healthz"), TLS: caConfig()}, 5*time.Second)
+	_, err, tr := runCheck(t, &checks.HTTP{URL: mustURL(t, "https://localhost:"+port+"/healthz"), TLS: caConfig()}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +182,7 @@ func TestHTTPPhases(t *testing.T) {
 		t.Errorf("phases %q, want %q", got, want)
 	}
 	// A name that needs DNS adds the dns phase; localhost above did not.
-	err, tr = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
+	_, err, tr = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

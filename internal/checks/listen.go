@@ -99,12 +99,11 @@ func serves(bound, want netip.Addr) bool {
 }
 
 // Run passes when a matching socket listens.
-func (l Listen) Run(ctx context.Context) error {
-	tr := TraceFrom(ctx)
+func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	tr.Enter(PhaseProc)
 	socks, err := Sockets(l.FS)
 	if err != nil {
-		return err
+		return "", err
 	}
 	tr.Finish()
 	var others []int
@@ -113,8 +112,7 @@ func (l Listen) Run(ctx context.Context) error {
 	for _, s := range socks {
 		switch {
 		case s.Addr.Port() == l.Port && s.Listen && serves(s.Addr.Addr(), l.Addr):
-			tr.See("listening on " + s.Addr.String())
-			return nil
+			return "listening on " + s.Addr.String(), nil
 		case s.Addr.Port() == l.Port && s.Listen:
 			elsewhere = append(elsewhere, s.Addr.String())
 		case s.Addr.Port() == l.Port:
@@ -131,7 +129,7 @@ func (l Listen) Run(ctx context.Context) error {
 	if len(elsewhere) > 0 {
 		// Bound to loopback, say, while the check wants every address.
 		slices.Sort(elsewhere)
-		return fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, strings.Join(slices.Compact(elsewhere), " and "))
+		return "", fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, strings.Join(slices.Compact(elsewhere), " and "))
 	}
 	if connected > 0 {
 		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
@@ -139,7 +137,7 @@ func (l Listen) Run(ctx context.Context) error {
 	slices.Sort(others)
 	others = slices.Compact(others)
 	if len(others) == 0 {
-		return errors.New(msg + "; no TCP port is listening at all")
+		return "", errors.New(msg + "; no TCP port is listening at all")
 	}
 	var ports []string
 	for _, p := range others[:min(len(others), 8)] {
@@ -149,5 +147,5 @@ func (l Listen) Run(ctx context.Context) error {
 	if len(others) > 8 {
 		msg += fmt.Sprintf(" and %d more", len(others)-8)
 	}
-	return errors.New(msg)
+	return "", errors.New(msg)
 }

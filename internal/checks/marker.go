@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,8 +15,10 @@ import (
 // filesystem, and every probe in the container agrees on the path.
 const DefaultMarker = "/dev/shm/probe.draining"
 
-// Marker checks the shutdown marker: a file whose presence means the app is
-// draining, so every readiness check reports draining.
+// Marker is the shutdown marker: a file whose presence means the app is
+// draining, so every readiness check reports draining. The runner reads it
+// before any check (Draining); probe exec and probe drain create and remove
+// it.
 type Marker struct {
 	Path string
 }
@@ -37,14 +38,15 @@ func (m Marker) Since() (bool, time.Time, error) {
 	return true, fi.ModTime(), nil
 }
 
-// Run returns ErrDraining while the marker exists.
-func (m Marker) Run(context.Context) error {
+// Draining returns a *DrainingError while the marker exists, nil while it
+// does not, and another error when that cannot be told.
+func (m Marker) Draining() error {
 	present, since, err := m.Since()
 	if err != nil {
 		return err
 	}
 	if present {
-		return fmt.Errorf("%w: shutdown marker %s %s", ErrDraining, m.Path, m.Age(since))
+		return &DrainingError{Path: m.Path, Since: since}
 	}
 	return nil
 }

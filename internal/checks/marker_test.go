@@ -15,20 +15,20 @@ func TestMarker(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	m := checks.Marker{Path: filepath.Join(dir, "draining")}
-	if err := m.Run(t.Context()); err != nil {
+	if err := m.Draining(); err != nil {
 		t.Fatalf("absent marker: %v", err)
 	}
 	if err := os.WriteFile(m.Path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := m.Run(t.Context())
+	err := m.Draining()
 	if !errors.Is(err, checks.ErrDraining) || !strings.Contains(err.Error(), m.Path) {
 		t.Fatalf("present marker: got %v, want ErrDraining naming the path", err)
 	}
 	// A marker path whose parent is a file cannot be checked: that is an
 	// error, not "absent", so a misconfiguration never passes silently.
 	bad := checks.Marker{Path: filepath.Join(m.Path, "x")}
-	if err := bad.Run(t.Context()); err == nil || errors.Is(err, checks.ErrDraining) {
+	if err := bad.Draining(); err == nil || errors.Is(err, checks.ErrDraining) {
 		t.Fatalf("unreadable marker: got %v, want an error", err)
 	}
 }
@@ -42,7 +42,7 @@ func TestMarkerSymlinks(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), m.Path); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Run(t.Context()); !errors.Is(err, checks.ErrDraining) {
+	if err := m.Draining(); !errors.Is(err, checks.ErrDraining) {
 		t.Fatalf("a dangling symlink: Run = %v, want draining", err)
 	}
 	if existed, err := m.Create("x"); !existed || err != nil {
@@ -54,7 +54,7 @@ func TestMarkerSymlinks(t *testing.T) {
 	if existed, err := m.Remove(); !existed || err != nil {
 		t.Fatalf("Remove = %v, %v", existed, err)
 	}
-	if err := m.Run(t.Context()); err != nil {
+	if err := m.Draining(); err != nil {
 		t.Fatalf("after Remove: %v", err)
 	}
 	// A symlink to a file elsewhere is not followed either: the target
@@ -77,7 +77,7 @@ func TestMarkerInTheFuture(t *testing.T) {
 	}
 	future := time.Now().Add(time.Hour)
 	os.Chtimes(m.Path, future, future)
-	err := m.Run(t.Context())
+	err := m.Draining()
 	if err == nil || !strings.Contains(err.Error(), "in the future (is the clock right?)") || strings.Contains(err.Error(), "-1h") {
 		t.Fatalf("a marker from the future: %v", err)
 	}

@@ -50,26 +50,24 @@ func (s *Share) UnmarshalText(text []byte) error {
 func (s Share) String() string { return strconv.FormatFloat(float64(s)*100, 'f', -1, 64) + "%" }
 
 // Run finds the process and checks it.
-func (p Process) Run(ctx context.Context) error {
-	tr := TraceFrom(ctx)
+func (p Process) Run(_ context.Context, tr *Trace) (string, error) {
 	tr.Enter(PhaseProc)
 	pids, err := p.find()
 	if err != nil {
-		return err
+		return "", err
 	}
 	var firstErr error
 	for _, pid := range pids {
 		seen, err := p.check(pid)
 		if err == nil {
 			tr.Finish()
-			tr.See(seen)
-			return nil
+			return seen, nil
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	return firstErr
+	return "", firstErr
 }
 
 // find returns the processes to check: one, or every one named Name.

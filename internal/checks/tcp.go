@@ -28,11 +28,10 @@ type TCP struct {
 }
 
 // Run connects and, when asked, talks.
-func (t *TCP) Run(ctx context.Context) error {
-	tr := TraceFrom(ctx)
-	conn, err := Dial(ctx, t.Host, t.Port)
+func (t *TCP) Run(ctx context.Context, tr *Trace) (string, error) {
+	conn, err := Dial(ctx, tr, t.Host, t.Port)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	// Deadlines on the socket, and a close when ctx ends early, so no read
@@ -42,9 +41,9 @@ func (t *TCP) Run(ctx context.Context) error {
 	defer stop()
 
 	if t.TLS != nil {
-		tc, err := handshake(ctx, conn, t.TLS, t.Host)
+		tc, err := handshake(ctx, tr, conn, t.TLS, t.Host)
 		if err != nil {
-			return err
+			return "", err
 		}
 		conn = tc
 		defer tc.Close()
@@ -52,13 +51,12 @@ func (t *TCP) Run(ctx context.Context) error {
 	if len(t.Send) > 0 {
 		tr.Enter(PhaseFirstByte)
 		if _, err := conn.Write(t.Send); err != nil {
-			return t.ioError(ctx, "send", err)
+			return "", t.ioError(ctx, "send", err)
 		}
 	}
 	if len(t.Expect) == 0 {
 		tr.Finish()
-		tr.See("connected")
-		return nil
+		return "connected", nil
 	}
 	tr.Enter(PhaseExpect)
 	max := t.MaxRead
@@ -80,26 +78,25 @@ func (t *TCP) Run(ctx context.Context) error {
 		}
 		for _, re := range t.Reject {
 			if loc := re.FindIndex(buf); loc != nil {
-				return fmt.Errorf("the reply matches --reject %q: %s", re, sanitize.Excerpt(buf[loc[0]:], 60))
+				return "", &ReplyError{Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(buf[loc[0]:], 60)}
 			}
 		}
 		missing := t.unmatched(buf)
 		if missing == nil {
 			tr.Finish()
-			tr.See("reply matched --expect")
-			return nil
+			return "reply matched --expect", nil
 		}
 		if len(buf) >= max {
-			return fmt.Errorf("read %s without matching --expect %q: %s", Size(len(buf)), missing, sanitize.Excerpt(buf, 60))
+			return "", &ReplyError{Pattern: missing, Read: Size(len(buf)), Excerpt: sanitize.Excerpt(buf, 60)}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("connection closed before --expect %q matched; got %s", missing, sanitize.Excerpt(buf, 60))
+				return "", &ReplyError{Pattern: missing, Closed: true, Excerpt: sanitize.Excerpt(buf, 60)}
 			}
 			if IsTimeout(err) || ctx.Err() != nil {
-				return context.DeadlineExceeded
+				return "", context.DeadlineExceeded
 			}
-			return t.ioError(ctx, "read", err)
+			return "", t.ioError(ctx, "read", err)
 		}
 	}
 }

@@ -88,7 +88,7 @@ func TestUnescape(t *testing.T) {
 func TestResolveLocalhostWithoutDNS(t *testing.T) {
 	t.Parallel()
 	for _, host := range []string{"localhost", "LOCALHOST.", "app.localhost"} {
-		addrs, err := checks.Resolve(t.Context(), host)
+		addrs, err := checks.Resolve(t.Context(), nil, host)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,8 +72,8 @@ func unwrapPath(err error) error {
 
 // handshake runs the TLS client handshake on conn for serverName and returns
 // an error that says what was wrong with the certificate and how to fix it.
-func handshake(ctx context.Context, conn net.Conn, base *tls.Config, serverName string) (*tls.Conn, error) {
-	TraceFrom(ctx).Enter(PhaseTLS)
+func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, serverName string) (*tls.Conn, error) {
+	tr.Enter(PhaseTLS)
 	cfg := base.Clone()
 	if cfg.ServerName == "" {
 		cfg.ServerName = serverName
@@ -82,7 +82,7 @@ func handshake(ctx context.Context, conn net.Conn, base *tls.Config, serverName 
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, tlsError(err, cfg)
 	}
-	TraceFrom(ctx).Note("tls", describeTLS(tc.ConnectionState()))
+	tr.Note("tls", describeTLS(tc.ConnectionState()))
 	return tc, nil
 }
 
@@ -121,24 +121,23 @@ func tlsError(err error, cfg *tls.Config) error {
 		if cfg.RootCAs == nil && !systemRoots() {
 			hint = "no CA bundle on this system; " + hint
 		}
-		return fmt.Errorf("tls: certificate signed by unknown authority (%s)", hint)
+		return &TLSError{Msg: fmt.Sprintf("certificate signed by unknown authority (%s)", hint)}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		if time.Now().Before(invalid.Cert.NotBefore) {
-			return fmt.Errorf("tls: certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339))
+			return &TLSError{Msg: fmt.Sprintf("certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339))}
 		}
-		return fmt.Errorf("tls: certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339))
+		return &TLSError{Msg: fmt.Sprintf("certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339))}
 	case errors.As(err, &notTLS):
-		return fmt.Errorf("tls: the server did not answer with TLS: it sent %s%s", sanitize.Excerpt(notTLS.RecordHeader[:], 5), notTLSHint(notTLS.RecordHeader[:]))
+		return &TLSError{Msg: fmt.Sprintf("the server did not answer with TLS: it sent %s%s", sanitize.Excerpt(notTLS.RecordHeader[:], 5), notTLSHint(notTLS.RecordHeader[:]))}
 	case errors.As(err, &remote) && remote.Op == "remote error" && net.ParseIP(cfg.ServerName) != nil:
 		// Go sends no server name (SNI) for an IP address, and servers
 		// with one certificate per name (Caddy, Traefik) refuse that.
-		return fmt.Errorf("tls: the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with -H 'Host: NAME'",
-			strings.TrimPrefix(remote.Err.Error(), "tls: "))
+		return &TLSError{Msg: fmt.Sprintf("the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with -H 'Host: NAME'",
+			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
 	case errors.As(err, &host):
-		return fmt.Errorf("tls: certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)
+		return &TLSError{Msg: fmt.Sprintf("certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)}
 	}
-	msg := strings.TrimPrefix(err.Error(), "tls: ")
-	return fmt.Errorf("tls: %s", msg)
+	return &TLSError{Msg: strings.TrimPrefix(err.Error(), "tls: ")}
 }
 
 // notTLSHint guesses, from a reply's first bytes, what answered instead of

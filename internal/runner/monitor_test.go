@@ -9,17 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/runner"
 )
 
 // switchable is a check whose outcome the test sets.
 type switchable struct{ up atomic.Bool }
 
-func (s *switchable) Run(context.Context) error {
+func (s *switchable) Run(context.Context, *checks.Trace) (string, error) {
 	if s.up.Load() {
-		return nil
+		return "on", nil
 	}
-	return errors.New("switched off")
+	return "", errors.New("switched off")
 }
 
 // eventually polls cond until it holds or 5s pass: a hang bound, not a

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,7 +17,9 @@ import (
 
 // Check is what every kind in package checks implements: nil means healthy.
 type Check interface {
-	Run(ctx context.Context) error
+	// Run checks the target by the deadline of ctx, recording its phases
+	// in tr, and returns what it saw ("HTTP 200 OK") or why it failed.
+	Run(ctx context.Context, tr *checks.Trace) (seen string, err error)
 }
 
 // Target is one check and the name it is reported under.
@@ -104,13 +105,14 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	defer func() { report.Duration = time.Since(start) }()
 
 	if opt.Marker != "" {
-		if err := (checks.Marker{Path: opt.Marker}).Run(ctx); err != nil {
-			state := Unhealthy
-			if errors.Is(err, checks.ErrDraining) {
-				state = Draining
+		if err := (checks.Marker{Path: opt.Marker}).Draining(); err != nil {
+			state, detail := Unhealthy, err.Error()
+			var draining *checks.DrainingError
+			if errors.As(err, &draining) {
+				state, detail = Draining, draining.Reason()
 			}
 			for i, t := range targets {
-				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: strings.TrimPrefix(err.Error(), "draining: ")}
+				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: detail}
 			}
 			report.State = state
 			return report
@@ -170,10 +172,10 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		res.Attempts++
 		tr := checks.NewTrace()
 		current.Store(tr)
-		err := runSafely(checks.WithTrace(ctx, tr), t.Check)
+		seen, err := runSafely(ctx, tr, t.Check)
 		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), tr.Marks(), tr.Replied(), tr.Notes()
 		if err == nil {
-			res.State, res.Detail, res.Phase = Healthy, tr.Seen(), ""
+			res.State, res.Detail, res.Phase = Healthy, seen, ""
 			return res
 		}
 		res.State, res.Phase = Unhealthy, tr.Current()
@@ -196,13 +198,13 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 
 // runSafely turns a panic in a check into a failure of that check, so the
 // probe still prints one line and exits 1.
-func runSafely(ctx context.Context, c Check) (err error) {
+func runSafely(ctx context.Context, tr *checks.Trace, c Check) (seen string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
-	return c.Run(ctx)
+	return c.Run(ctx, tr)
 }
 
 var phaseWords = map[string]string{

@@ -20,7 +20,18 @@ import (
 // runner's clock and bookkeeping; the network is tested in package checks.
 type checkFunc func(ctx context.Context) error
 
-func (f checkFunc) Run(ctx context.Context) error { return f(ctx) }
+// Run passes the trace on in the context, for the few tests that enter a
+// phase.
+func (f checkFunc) Run(ctx context.Context, tr *checks.Trace) (string, error) {
+	return "", f(context.WithValue(ctx, traceKey{}, tr))
+}
+
+type traceKey struct{}
+
+func traceFrom(ctx context.Context) *checks.Trace {
+	tr, _ := ctx.Value(traceKey{}).(*checks.Trace)
+	return tr
+}
 
 func target(name string, f checkFunc) runner.Target {
 	return runner.Target{Name: name, Kind: "test", Check: f}
@@ -98,13 +109,13 @@ func TestRunIsConcurrent(t *testing.T) {
 func TestRunNamesThePhaseThatTimedOut(t *testing.T) {
 	t.Parallel()
 	obeys := func(ctx context.Context) error {
-		checks.TraceFrom(ctx).Enter(checks.PhaseFirstByte)
+		traceFrom(ctx).Enter(checks.PhaseFirstByte)
 		<-ctx.Done()
 		return context.DeadlineExceeded
 	}
 	// A check that ignores its context entirely: the runner must still return.
 	ignores := func(ctx context.Context) error {
-		checks.TraceFrom(ctx).Enter(checks.PhaseConnect)
+		traceFrom(ctx).Enter(checks.PhaseConnect)
 		select {}
 	}
 	r := runBounded(t, []runner.Target{target("obeys", obeys), target("ignores", ignores)}, runner.Options{Timeout: 200 * time.Millisecond})

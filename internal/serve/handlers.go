@@ -30,10 +30,10 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 	case "/readyz", "/healthz":
 		v := s.readiness()
 		code := fasthttp.StatusOK
-		if !v.ok {
+		if !v.Ready {
 			code = fasthttp.StatusServiceUnavailable
 		}
-		text(c, code, v.body)
+		text(c, code, v.Reason+"\n")
 	case "/status":
 		c.SetContentType("application/json")
 		body, _ := json.Marshal(s.status(time.Now()))
@@ -80,8 +80,8 @@ type TargetStatus struct {
 
 func (s *Server) status(now time.Time) Status {
 	snap := s.Monitor.Snapshot()
-	ready, why := s.Verdict(snap)
-	out := Status{Ready: ready, Reason: why, Draining: strings.HasPrefix(why, "draining"), Time: now.UTC(), Targets: make([]TargetStatus, len(snap))}
+	v := s.Verdict(snap)
+	out := Status{Ready: v.Ready, Reason: v.Reason, Draining: v.Draining, Time: now.UTC(), Targets: make([]TargetStatus, len(snap))}
 	for i, st := range snap {
 		t := TargetStatus{Target: st.Target, Kind: st.Kind, Up: st.Up,
 			ConsecutiveSuccesses: st.ConsecutiveSuccesses, ConsecutiveFailures: st.ConsecutiveFailures,
@@ -99,7 +99,7 @@ func (s *Server) status(now time.Time) Status {
 // metrics renders the Prometheus text exposition format.
 func (s *Server) metrics() string {
 	snap := s.Monitor.Snapshot()
-	ready, why := s.Verdict(snap)
+	v := s.Verdict(snap)
 	var b strings.Builder
 	family := func(name, kind, help string) {
 		b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " " + kind + "\n")
@@ -108,9 +108,9 @@ func (s *Server) metrics() string {
 		b.WriteString(name + labels + " " + strconv.FormatFloat(v, 'f', -1, 64) + "\n")
 	}
 	family("probe_ready", "gauge", "Whether /readyz answers 200: every target up and not draining.")
-	sample("probe_ready", "", bool01(ready))
+	sample("probe_ready", "", bool01(v.Ready))
 	family("probe_draining", "gauge", "Whether the shutdown marker exists or probe serve received a stop signal.")
-	sample("probe_draining", "", bool01(strings.HasPrefix(why, "draining")))
+	sample("probe_draining", "", bool01(v.Draining))
 
 	if s.conns != nil {
 		family("probe_serve_connections", "gauge", "Connections open to probe serve.")

@@ -48,7 +48,7 @@ type Server struct {
 	MaxConnsPerAddr int
 
 	draining atomic.Pointer[string] // why, once a signal has come
-	ready    atomic.Pointer[verdict]
+	ready    atomic.Pointer[cached]
 	http     fasthttp.Server
 	conns    *limitListener
 }
@@ -58,28 +58,34 @@ type Server struct {
 // less often than this.
 const markerRecheck = 50 * time.Millisecond
 
-// verdict is /readyz's cached answer.
-type verdict struct {
-	ok      bool
-	body    string
+// Verdict is /readyz's answer: ready or not, draining or not, and why, in
+// one line that names the state ("draining: ...", "not ready: ...").
+type Verdict struct {
+	Ready    bool
+	Draining bool
+	Reason   string
+}
+
+// cached is a Verdict made at a time, for the Monitor's version then.
+type cached struct {
+	Verdict
 	at      time.Time
-	version uint64 // the Monitor's, when it was made
+	version uint64
 }
 
 // readiness returns /readyz's answer, made afresh when a result has come in
 // since, or when markerRecheck has passed.
-func (s *Server) readiness() *verdict {
+func (s *Server) readiness() Verdict {
 	if why := s.draining.Load(); why != nil {
-		return &verdict{body: "draining: " + *why + "\n"}
+		return Verdict{Draining: true, Reason: "draining: " + *why}
 	}
 	now, version := time.Now(), s.Monitor.Version()
 	if v := s.ready.Load(); v != nil && v.version == version && now.Sub(v.at) < markerRecheck {
-		return v
+		return v.Verdict
 	}
-	ok, why := s.Verdict(s.Monitor.Snapshot())
-	v := &verdict{ok: ok, body: why + "\n", at: now, version: version}
+	v := &cached{Verdict: s.Verdict(s.Monitor.Snapshot()), at: now, version: version}
 	s.ready.Store(v)
-	return v
+	return v.Verdict
 }
 
 // Run serves on ln and monitors the targets until ctx ends (stop at once) or
@@ -170,21 +176,22 @@ func (s *Server) Drain(why string) {
 	s.draining.Store(&why)
 }
 
-// Verdict is /readyz's answer: whether the app is ready, and why, in one line.
-func (s *Server) Verdict(statuses []runner.Status) (bool, string) {
+// Verdict decides /readyz's answer from the targets' statuses, the drain
+// and the shutdown marker.
+func (s *Server) Verdict(statuses []runner.Status) Verdict {
 	if why := s.draining.Load(); why != nil {
-		return false, "draining: " + *why
+		return Verdict{Draining: true, Reason: "draining: " + *why}
 	}
 	if s.Marker != "" {
-		// A stat per request: the marker must count the moment it appears.
-		if err := (checks.Marker{Path: s.Marker}).Run(context.Background()); err != nil {
-			return false, err.Error()
+		if err := (checks.Marker{Path: s.Marker}).Draining(); err != nil {
+			var draining *checks.DrainingError
+			return Verdict{Draining: errors.As(err, &draining), Reason: err.Error()}
 		}
 	}
 	if ok, why := s.Monitor.Ready(statuses); !ok {
-		return false, "not ready: " + why
+		return Verdict{Reason: "not ready: " + why}
 	}
-	return true, "ready: every target passes"
+	return Verdict{Ready: true, Reason: "ready: every target passes"}
 }
 
 func (s *Server) logChange(st runner.Status) {
