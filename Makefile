@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS   = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build demo test unit fuzz size e2e k8s bench release notices
+.PHONY: build demo test lint unit fuzz size e2e k8s bench release notices
 
 # The static, stripped binary that goes into images.
 build:
@@ -28,21 +28,32 @@ notices: build
 demo:
 	$(GO) run ./examples/demo
 
-test: unit fuzz size k8s e2e
+test: lint unit fuzz size k8s e2e
 
+# Every test but the end-to-end ones, with the race detector: what go test
+# ./... runs, in about a minute on 2 cores.
 unit:
-	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on: $$(gofmt -l .)"; exit 1; }
-	$(GO) vet ./...
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+	$(GO) test -race -count=1 ./...
 
-# The end-to-end tests with real parts, on their own: they load the
-# machine, and timing tests beside them would suffer. HAProxy and wrk for
-# the rolling restart; a dockerd of their own for the Dockerfiles and the
-# examples (Compose v2, Swarm, the arm64 image); make release built twice
-# and run under qemu; go install from a module proxy in a directory.
-# Outside CI a missing tool skips them, loudly.
+# gofmt, go vet and staticcheck, over every file, the end-to-end tests
+# included (-tags e2e). The patched copies of kong and fasthttp are upstream's
+# code and are left out of staticcheck; internal/patched/patched_test.go
+# keeps them exactly upstream's.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on: $$(gofmt -l .)"; exit 1; }
+	$(GO) vet -tags e2e ./...
+	GOFLAGS= $(GO) run $(STATICCHECK) -tags e2e $$($(GO) list -tags e2e ./... | grep -v '/internal/patched/')
+	@echo "lint: clean"
+
+# The end-to-end tests with real parts, on their own (go test -tags e2e):
+# they load the machine, and timing tests beside them would suffer. HAProxy
+# and wrk for the rolling restart; a dockerd of their own for the
+# Dockerfiles and the examples (Compose v2, Swarm, the arm64 image); make
+# release built twice and run under qemu; go install from a module proxy in
+# a directory; the demo. Outside CI a missing tool skips them, loudly.
 e2e:
-	$(GO) test -tags e2e -count=1 -v -timeout 45m ./e2e ./internal/release
+	$(GO) test -tags e2e -count=1 -v -timeout 45m ./e2e ./internal/release ./examples/demo
 
 # The Kubernetes manifests against the API's own types, in a module of their
 # own so that k8s.io/api stays out of probe's go.mod.

@@ -94,11 +94,14 @@ func TestExecNeverLosesSIGTERMInAStorm(t *testing.T) {
 		storm = append(storm, n)
 		trap += fmt.Sprint(" ", int(n))
 	}
-	const rounds = 20
+	rounds := 10
+	if testing.Short() {
+		rounds = 3
+	}
 	for round := range rounds {
 		// One P: the goroutine that hands signals out and the one that
 		// takes them in do not run at once, as on a busy machine.
-		p := startExec(t, "env", "GOMAXPROCS=1", bin, "exec", "--drain-delay", "300ms", "--",
+		p := startExec(t, "env", "GOMAXPROCS=1", bin, "exec", "--drain-delay", "100ms", "--",
 			"sh", "-c", `trap '' `+trap+`; trap 'exit 0' TERM; echo ready; while :; do sleep 0.02; done`)
 		p.waitLine("ready", false)
 		// Stopped, probe exec keeps every signal pending; continued, it
@@ -115,7 +118,7 @@ func TestExecNeverLosesSIGTERMInAStorm(t *testing.T) {
 		if code := p.exit(10 * time.Second); code != 0 {
 			t.Fatalf("round %d: probe exec exited %d; stderr:\n%s", round, code, p.output(true))
 		}
-		if !strings.Contains(p.output(true), "received SIGTERM: draining for 300ms") {
+		if !strings.Contains(p.output(true), "received SIGTERM: draining for 100ms") {
 			t.Fatalf("round %d of %d: SIGTERM was lost in the storm; stderr:\n%s", round, rounds, p.output(true))
 		}
 	}

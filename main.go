@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return code
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "probe: error: %s (see probe --help)\n", sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))))
+		fmt.Fprint(stderr, errorLine(err, " (see probe --help)"))
 		return 1
 	}
 	err = kctx.Run(&cli.Globals, &Env{Stdout: stdout, Stderr: stderr})
@@ -140,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, errFailed):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "probe: error: %s\n", sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))))
+		fmt.Fprint(stderr, errorLine(err, ""))
 		return 1
 	}
 }
@@ -334,6 +334,12 @@ func ignoreEmptyEnvars() kong.Option {
 		walk(k.Model.Node)
 		return nil
 	})
+}
+
+// errorLine is how every error leaves probe: one line on stderr, secrets
+// masked, nothing a terminal would act on.
+func errorLine(err error, hint string) string {
+	return "probe: error: " + sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))) + hint + "\n"
 }
 
 func oneLine(s string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -26,8 +27,13 @@ func TestMain(m *testing.M) {
 // binary against real loopback servers, one script per feature.
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// scriptParams runs the scripts in dir with the commands they share.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			// Never touch the machine's real /dev/shm marker from a test.
@@ -41,7 +47,45 @@ func TestScripts(t *testing.T) {
 			"freeport": cmdFreeport,
 			"setenv":   cmdSetenv,
 		},
-	})
+	}
+}
+
+// TestOneLiners runs the README's one-liners as written, on the ports they
+// name (8080, 5432, 6379, 9090...), in a network namespace of their own,
+// where those ports are always free: the test re-runs itself under
+// unshare --net, with loopback up, and runs testdata/oneliners there.
+func TestOneLiners(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("PROBE_TEST_NETNS") == "1" {
+		testscript.Run(t, scriptParams("testdata/oneliners"))
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--net"}
+	if os.Geteuid() != 0 {
+		args = append(args, "--map-root-user") // a user namespace gives the right to make one
+	}
+	script := `ip link set lo up && exec "$0" -test.run '^TestOneLiners$' -test.count=1`
+	if testing.Verbose() {
+		script += " -test.v"
+	}
+	cmd := exec.Command("unshare", append(args, "sh", "-c", script, self)...)
+	cmd.Env = append(os.Environ(), "PROBE_TEST_NETNS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil && (errors.Is(err, exec.ErrNotFound) || strings.Contains(string(out), "unshare failed") || strings.Contains(string(out), "ip: not found")) {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the one-liners need unshare and ip (util-linux, iproute2) and the right to make a network namespace: %v\n%s", err, out)
+		}
+		fmt.Fprintln(os.Stderr, "SKIPPED: TestOneLiners: cannot make a network namespace here (unshare --net):", strings.TrimSpace(string(out)))
+		t.Skip("SKIPPED: cannot make a network namespace here: the README's one-liners are not run")
+	}
+	t.Logf("in a network namespace of their own:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "\nPASS") && !strings.HasPrefix(string(out), "PASS") {
+		t.Fatalf("the one-liners failed: %v", err)
+	}
 }
 
 // cmdServe starts a test server for the rest of the script:

@@ -20,8 +20,7 @@ type ListenCmd struct {
 // Run checks that every port listens.
 func (c *ListenCmd) Run(g *Globals, env *Env) error {
 	return g.run(env, func() ([]runner.Target, []string, error) {
-		pfs, err := openProc(g.ProcRoot)
-		if err != nil {
+		if _, err := openProc(g.ProcRoot); err != nil {
 			return nil, nil, err
 		}
 		targets := make([]runner.Target, len(c.Ports))
@@ -29,7 +28,8 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 			if !strings.Contains(p, ":") {
 				p = ":" + p
 			}
-			if targets[i], err = listenTarget(pfs, p); err != nil {
+			var err error
+			if targets[i], err = listenTarget(g.ProcRoot, p); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -157,9 +157,9 @@ func (f *TargetFlags) compile() (*compiled, error) {
 // procRoot.
 func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []string, error) {
 	var secretValues []string
+	procOpened := false // checked once, for the first listen:// target
 	done := map[*TargetFlags]*compiled{}
 	targets := make([]runner.Target, 0, len(raw))
-	var pfs *procfs.FS // opened for the first listen:// target
 	for i, r := range raw {
 		flags := f.flagsFor(i)
 		c, ok := done[flags]
@@ -186,14 +186,13 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 				Status: flags.Status, ExpectBody: regexps(flags.ExpectBody), RejectBody: regexps(flags.RejectBody),
 				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls, UserAgent: userAgent()}
 		case "listen":
-			if pfs == nil {
-				opened, err := openProc(procRoot)
-				if err != nil {
+			if !procOpened {
+				if _, err := openProc(procRoot); err != nil {
 					return nil, nil, err
 				}
-				pfs = &opened
+				procOpened = true
 			}
-			if t, err = listenTarget(*pfs, u.Host); err != nil {
+			if t, err = listenTarget(procRoot, u.Host); err != nil {
 				return nil, nil, err
 			}
 		case "tcp", "tls":
@@ -324,12 +323,12 @@ func isToken(s string) bool {
 }
 
 // listenTarget is the listen:// target for [ADDR]:PORT.
-func listenTarget(pfs procfs.FS, hostport string) (runner.Target, error) {
+func listenTarget(procRoot, hostport string) (runner.Target, error) {
 	addr, port, err := checks.ParseListen(hostport)
 	if err != nil {
 		return runner.Target{}, err
 	}
-	return runner.Target{Name: "listen://" + hostport, Kind: "listen", Check: checks.Listen{FS: pfs, Addr: addr, Port: port}}, nil
+	return runner.Target{Name: "listen://" + hostport, Kind: "listen", Check: checks.Listen{Proc: procRoot, Addr: addr, Port: port}}, nil
 }
 
 // pathCause drops the operation and path that an *fs.PathError repeats,

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -25,11 +27,80 @@ import (
 // build arguments.
 
 func TestMain(m *testing.M) {
+	cleanLeftovers()
 	code := m.Run()
 	if shared.e != nil {
 		shared.e.stop()
 	}
 	os.Exit(code)
+}
+
+// cleanLeftovers removes what an interrupted run left: each run's dockerd
+// lives in a directory of its own, /tmp/pe2e*, and every process it started
+// (containerd, the containerd-shims) names that directory on its command
+// line. Those processes are ended, its mounts undone, the directory
+// removed. Nothing else is touched: only processes these tests started
+// have such a directory in their command line.
+func cleanLeftovers() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pe2e*"))
+	if len(dirs) == 0 {
+		return
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, dir := range dirs {
+		// Another run on this machine may own it: leave it alone while
+		// its go test lives (or, from before there were owner files,
+		// while it is younger than two hours).
+		if owner, err := os.ReadFile(filepath.Join(dir, "owner")); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(owner))); err == nil && syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		} else if fi, err := os.Stat(dir); err != nil || time.Since(fi.ModTime()) < 2*time.Hour {
+			continue
+		}
+		var pids []int
+		for _, p := range procs {
+			cmdline, err := os.ReadFile(p)
+			if err != nil || !strings.Contains(string(cmdline), dir+"/") {
+				continue
+			}
+			if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil && pid != os.Getpid() {
+				pids = append(pids, pid)
+			}
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			alive := 0
+			for _, pid := range pids {
+				if syscall.Kill(pid, 0) == nil {
+					alive++
+				}
+			}
+			if alive == 0 {
+				break
+			}
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		unmountUnder(dir)
+		if err := os.RemoveAll(dir); err == nil {
+			fmt.Fprintf(os.Stderr, "e2e: removed what an interrupted run left in %s (%d processes)\n", dir, len(pids))
+		}
+	}
+}
+
+// unmountUnder undoes every mount below dir, deepest first.
+func unmountUnder(dir string) {
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	lines := strings.Split(string(mounts), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if f := strings.Fields(lines[i]); len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
+			syscall.Unmount(f[1], syscall.MNT_DETACH)
+		}
+	}
 }
 
 // engine is the test's dockerd.
@@ -72,6 +143,11 @@ func dockerEngine(t *testing.T) *engine {
 func startEngine() (*engine, error) {
 	dir, err := os.MkdirTemp("", "pe2e")
 	if err != nil {
+		return nil, err
+	}
+	// The owner: a later run cleans this directory up only once this
+	// process is gone (cleanLeftovers).
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
 	e := &engine{dir: dir, host: "unix://" + filepath.Join(dir, "docker.sock"), log: filepath.Join(dir, "dockerd.log"), done: make(chan struct{})}
@@ -138,12 +214,7 @@ func (e *engine) stop() {
 	// dockerd can leave network namespaces mounted under its exec root (a
 	// Swarm overlay's, with its VXLAN device): unmounted, they go, and the
 	// next dockerd on this machine can make its own.
-	mounts, _ := os.ReadFile("/proc/self/mounts")
-	for _, line := range strings.Split(string(mounts), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], e.dir+"/") {
-			syscall.Unmount(f[1], syscall.MNT_DETACH)
-		}
-	}
+	unmountUnder(e.dir)
 	os.RemoveAll(e.dir)
 }
 

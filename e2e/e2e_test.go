@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package e2e holds the end-to-end tests that need real components beside
 // probe: HAProxy and wrk for the rolling restart. They run on their own
 // (make e2e), after the unit tests, because they load the machine.

@@ -54,7 +54,7 @@ func expect(t *testing.T, c interface {
 	if w.timeout == 0 {
 		w.timeout = 5 * time.Second
 	}
-	seen, err, tr := runCheck(t, c, w.timeout)
+	seen, tr, err := runCheck(t, c, w.timeout)
 	t.Logf("error: %v", err)
 	switch {
 	case w.timeoutIn != "":
@@ -87,7 +87,7 @@ func expect(t *testing.T, c interface {
 // runCheck runs c under a deadline and fails the test if c overstays it.
 func runCheck(t *testing.T, c interface {
 	Run(context.Context, *checks.Trace) (string, error)
-}, timeout time.Duration) (string, error, *checks.Trace) {
+}, timeout time.Duration) (string, *checks.Trace, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -98,7 +98,7 @@ func runCheck(t *testing.T, c interface {
 	if el := time.Since(start); el > timeout+time.Second {
 		t.Errorf("check returned %s after its %s deadline", el-timeout, timeout)
 	}
-	return seen, err, tr
+	return seen, tr, err
 }
 
 func TestHTTP(t *testing.T) {
@@ -170,7 +170,7 @@ func TestHTTPPhases(t *testing.T) {
 	t.Parallel()
 	addr := serve(t, "https", "tcp4", "127.0.0.1:0")
 	_, port, _ := strings.Cut(addr, ":")
-	_, err, tr := runCheck(t, &checks.HTTP{URL: mustURL(t, "https://localhost:"+port+"/healthz"), TLS: caConfig()}, 5*time.Second)
+	_, tr, err := runCheck(t, &checks.HTTP{URL: mustURL(t, "https://localhost:"+port+"/healthz"), TLS: caConfig()}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestHTTPPhases(t *testing.T) {
 		t.Errorf("phases %q, want %q", got, want)
 	}
 	// A name that needs DNS adds the dns phase; localhost above did not.
-	_, err, tr = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
+	_, tr, err = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

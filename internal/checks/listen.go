@@ -1,17 +1,21 @@
 package checks
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/prometheus/procfs"
 )
 
 // tcpListen is the LISTEN state in /proc/net/tcp (include/net/tcp_states.h).
@@ -24,24 +28,78 @@ type Socket struct {
 	Inode  uint64
 }
 
-// Sockets reads the TCP sockets of the network namespace that fs belongs
-// to. A missing tcp6 file means IPv6 is off, so no sockets there.
-func Sockets(pfs procfs.FS) ([]Socket, error) {
+// Sockets reads the TCP sockets of the network namespace whose proc
+// filesystem is mounted at procRoot, from net/tcp and net/tcp6, as the
+// kernel writes them (net/ipv4/tcp_ipv4.c). A missing tcp6 file means IPv6
+// is off, so no sockets there. (procfs's NetTCP reads the same files, but
+// is deprecated in favour of netlink, which a scratch image cannot count
+// on.)
+func Sockets(procRoot string) ([]Socket, error) {
 	var out []Socket
-	for i, read := range []func() (procfs.NetTCP, error){pfs.NetTCP, pfs.NetTCP6} {
-		lines, err := read()
+	for i, name := range []string{"tcp", "tcp6"} {
+		f, err := os.Open(filepath.Join(procRoot, "net", name))
 		if i == 1 && errors.Is(err, fs.ErrNotExist) {
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the sockets: %w", procError(err))
 		}
-		for _, l := range lines {
-			ip, _ := netip.AddrFromSlice(l.LocalAddr)
-			out = append(out, Socket{Addr: netip.AddrPortFrom(ip.Unmap(), uint16(l.LocalPort)), Listen: l.St == tcpListen, Inode: l.Inode})
+		out, err = parseSockets(f, out)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the sockets in %s: %w", f.Name(), err)
 		}
 	}
 	return out, nil
+}
+
+// parseSockets appends the sockets of one /proc/net/tcp{,6} file. Each line
+// after the header is "sl local rem st tx:rx tr:when retrnsmt uid timeout
+// inode ...", addresses as hex words in the kernel's byte order, ports as
+// big-endian hex.
+func parseSockets(r io.Reader, out []Socket) ([]Socket, error) {
+	sc := bufio.NewScanner(r)
+	sc.Scan() // the header
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 10 {
+			return nil, fmt.Errorf("a line with %d fields", len(f))
+		}
+		addr, err := parseSocketAddr(f[1])
+		if err != nil {
+			return nil, err
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("state %q: %w", f[3], err)
+		}
+		inode, err := strconv.ParseUint(f[9], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("inode %q: %w", f[9], err)
+		}
+		out = append(out, Socket{Addr: addr, Listen: st == tcpListen, Inode: inode})
+	}
+	return out, sc.Err()
+}
+
+// parseSocketAddr reads "0100007F:1F90" (127.0.0.1:8080) or its 32-digit
+// IPv6 form: the address is 32-bit words, each in host byte order.
+func parseSocketAddr(s string) (netip.AddrPort, error) {
+	hexIP, hexPort, ok := strings.Cut(s, ":")
+	port, err := strconv.ParseUint(hexPort, 16, 16)
+	if !ok || err != nil || (len(hexIP) != 8 && len(hexIP) != 32) {
+		return netip.AddrPort{}, fmt.Errorf("address %q", s)
+	}
+	raw, err := hex.DecodeString(hexIP)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("address %q: %w", s, err)
+	}
+	for w := 0; w < len(raw); w += 4 {
+		word := binary.NativeEndian.Uint32(raw[w:])
+		binary.BigEndian.PutUint32(raw[w:], word)
+	}
+	ip, _ := netip.AddrFromSlice(raw)
+	return netip.AddrPortFrom(ip.Unmap(), uint16(port)), nil
 }
 
 // procError says what to do when /proc cannot be read.
@@ -56,7 +114,7 @@ func procError(err error) error {
 // /proc/net/tcp and /proc/net/tcp6: no packet is sent, so nothing shows in
 // the app's logs and a slow handler cannot fail it.
 type Listen struct {
-	FS   procfs.FS
+	Proc string     // where the proc filesystem is mounted: /proc
 	Addr netip.Addr // the zero Addr matches any address
 	Port uint16
 }
@@ -101,7 +159,7 @@ func serves(bound, want netip.Addr) bool {
 // Run passes when a matching socket listens.
 func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	tr.Enter(PhaseProc)
-	socks, err := Sockets(l.FS)
+	socks, err := Sockets(l.Proc)
 	if err != nil {
 		return "", err
 	}

@@ -40,7 +40,7 @@ func runListen(l checks.Listen) (string, error) {
 // Against this machine's real /proc.
 func TestListenRealProc(t *testing.T) {
 	t.Parallel()
-	pfs := realProc(t)
+	realProc(t)
 	_, v4 := listenOn(t, "tcp4", "127.0.0.1:0")
 	_, any := listenOn(t, "tcp", ":0") // Go's ":0" is a dual-stack [::] socket, in tcp6
 	free := func() uint16 {
@@ -81,7 +81,7 @@ func TestListenRealProc(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			seen, err := runListen(checks.Listen{FS: pfs, Addr: tc.addr, Port: tc.port})
+			seen, err := runListen(checks.Listen{Proc: "/proc", Addr: tc.addr, Port: tc.port})
 			if tc.err == "" {
 				if err != nil || seen != tc.seen {
 					t.Fatalf("got %q, %v; want %q", seen, err, tc.seen)
@@ -122,11 +122,7 @@ func TestListenFixtures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			procfixture.Write(t, root, nil, tc.sockets, tc.tcp6)
-			pfs, err := procfs.NewFS(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			seen, err := runListen(checks.Listen{FS: pfs, Addr: tc.addr, Port: tc.port})
+			seen, err := runListen(checks.Listen{Proc: root, Addr: tc.addr, Port: tc.port})
 			got := seen
 			if err != nil {
 				got = err.Error()
@@ -137,11 +133,7 @@ func TestListenFixtures(t *testing.T) {
 		})
 	}
 	t.Run("no /proc/net/tcp", func(t *testing.T) {
-		pfs, err := procfs.NewFS(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = runListen(checks.Listen{FS: pfs, Port: 80})
+		_, err := runListen(checks.Listen{Proc: t.TempDir(), Port: 80})
 		if err == nil || !strings.HasPrefix(err.Error(), "cannot read the sockets: ") || !strings.HasSuffix(err.Error(), "no such file or directory (is /proc mounted?)") {
 			t.Fatalf("got %v", err)
 		}

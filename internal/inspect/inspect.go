@@ -154,7 +154,7 @@ func Gather(opt Options) (*Report, error) {
 		}
 	}
 
-	if socks, err := checks.Sockets(opt.FS); err == nil {
+	if socks, err := checks.Sockets(opt.ProcRoot); err == nil {
 		for _, s := range socks {
 			if !s.Listen {
 				continue

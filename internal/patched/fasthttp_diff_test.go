@@ -113,7 +113,9 @@ func copyClient(c clientCase, addr string) string {
 	req.SetConnectionClose()
 	err := hc.DoTimeout(req, resp, c.wait())
 	var headers []string
-	resp.Header.VisitAll(func(k, v []byte) { headers = append(headers, string(k)+": "+string(v)) })
+	for k, v := range resp.Header.All() {
+		headers = append(headers, string(k)+": "+string(v))
+	}
 	return outcome(err, resp.StatusCode(), headers, resp.Body())
 }
 
@@ -135,7 +137,9 @@ func upstreamClient(c clientCase, addr string) string {
 	req.SetConnectionClose()
 	err := hc.DoTimeout(req, resp, c.wait())
 	var headers []string
-	resp.Header.VisitAll(func(k, v []byte) { headers = append(headers, string(k)+": "+string(v)) })
+	for k, v := range resp.Header.All() {
+		headers = append(headers, string(k)+": "+string(v))
+	}
 	return outcome(err, resp.StatusCode(), headers, resp.Body())
 }
 

@@ -165,9 +165,8 @@ func classify(files []file) (string, error) {
 		}
 		t := strings.Join(strings.Fields(f.Text), " ")
 		type mark struct {
-			id  string
-			at  int
-			hit bool
+			id string
+			at int
 		}
 		marks := []mark{
 			{id: "BSD-3-Clause", at: strings.Index(t, "Redistribution and use in source and binary forms")},

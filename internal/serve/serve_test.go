@@ -396,7 +396,6 @@ func TestServeOneAddressCannotStarveTheRest(t *testing.T) {
 	}
 	// Idle keep-alive connections count the same.
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}
-	var idle []net.Conn
 	for range 40 {
 		c, err := d.Dial("tcp4", addr)
 		if err != nil {
@@ -404,7 +403,6 @@ func TestServeOneAddressCannotStarveTheRest(t *testing.T) {
 		}
 		defer c.Close()
 		io.WriteString(c, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
-		idle = append(idle, c)
 	}
 	time.Sleep(100 * time.Millisecond)
 	if code, _ := get(t, r.base+"/readyz"); code != 200 {
