@@ -182,3 +182,44 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s took %s, more than %s", args[0], took.Round(time.Millisecond), within)
 	}
 }
+
+// TestREADMEOneLinersAreTested: every probe command line in the README's
+// one-liners, and its flag-binding example, is run as written by
+// testdata/oneliners (app and db become 127.0.0.1 there, and the command
+// after "--" a harmless one).
+func TestREADMEOneLinersAreTested(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile("testdata/oneliners/oneliners.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	inBlock := false
+	for _, l := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(l, "```"):
+			inBlock = !inBlock
+		case inBlock && strings.HasPrefix(l, "probe "):
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 14 {
+		t.Fatalf("found %d probe lines in the README's code blocks", len(lines))
+	}
+	for _, l := range lines {
+		cmd, _, _ := strings.Cut(l, "  #")
+		cmd = strings.TrimSpace(cmd)
+		cmd = strings.NewReplacer("app:8080", "127.0.0.1:8080", "db:5432", "127.0.0.1:5432").Replace(cmd)
+		if before, _, ok := strings.Cut(cmd, " -- "); ok {
+			cmd = before + " --" // the command after it differs by design
+		}
+		for _, part := range strings.Split(cmd, " | ") {
+			if !strings.Contains(string(script), part) {
+				t.Errorf("the README's %q is not run as written by testdata/oneliners/oneliners.txtar", part)
+			}
+		}
+	}
+}

@@ -153,7 +153,7 @@ func TestScratchChroot(t *testing.T) {
 	}
 }
 
-// TestExecReadOnlyScratch: the default marker works where DESIGN.md says it
+// TestExecReadOnlyScratch: the default marker works where ARCHITECTURE.md says it
 // must, in a scratch-like root that is read-only, with a world-writable
 // tmpfs at /dev/shm as Docker mounts one, run as nobody. probe exec wraps a
 // probe serve that checks itself, and that sidecar's /readyz reflects the

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// The rolling restart: the seed problem of DESIGN.md, reproduced with real
+// The rolling restart: the problem probe solves (README), reproduced with real
 // parts. HAProxy balances wrk's load over three replicas of the demo app,
 // each with a probe serve sidecar whose /readyz HAProxy checks every
 // second. Each replica is replaced in turn, start-first as Swarm's
