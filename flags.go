@@ -23,10 +23,10 @@ import (
 // when a condition is false. -H adds a header each time.
 
 // targetFlagsHelp says the rule in --help, beside each command's targets.
-const targetFlagsHelp = "HTTP, TLS and TCP flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect and --reject add up."
+const targetFlagsHelp = "HTTP, TLS, TCP and FILE flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect and --reject add up."
 
 // targetGroups are the flag groups that bind to targets.
-var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true}
+var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "FILE": true}
 
 // boundArgs is a command line split by where its flags bind. kong reads a
 // list of targets only while no flag interrupts it, so the flags go first.
@@ -210,8 +210,12 @@ func fits(f *kong.Flag, target string) error {
 	kinds := map[string][]string{
 		"HTTP": {"http", "https"},
 		"TLS":  {"https", "tls", "http"}, // http: a redirect may lead to https
-		"TCP":  {"tcp", "tls"},
+		"TCP":  {"tcp", "tls", "file"},   // --expect and --reject match a file's content too
+		"FILE": {"file"},
 	}[f.Group.Key]
+	if f.Name == "send" {
+		kinds = []string{"tcp", "tls"}
+	}
 	if slices.Contains(kinds, strings.ToLower(scheme)) {
 		return nil
 	}

@@ -160,6 +160,12 @@ func parse(args []string, stdout, stderr io.Writer) (cli *CLI, kctx *kong.Contex
 		}
 	}()
 	cli = &CLI{}
+	if args, err = expandArgs(args); err != nil {
+		return cli, nil, code, err
+	}
+	if err = expandEnvars(); err != nil {
+		return cli, nil, code, err
+	}
 	opts := append(commandOptions(cli, args),
 		kong.Name("probe"),
 		kong.Description(description),
@@ -301,7 +307,7 @@ func (g *Globals) write(env *Env, text, json func(io.Writer) error) error {
 
 // CheckCmd is the default command: probe TARGET...
 type CheckCmd struct {
-	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp:// or tls:// (TCP with TLS) URLs. All must pass; they run concurrently. ${target_flags}"`
+	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp://, tls:// (TCP with TLS), file:// and listen:// URLs. All must pass; they run concurrently. ${target_flags}"`
 	TargetFlags
 }
 

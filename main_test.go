@@ -52,8 +52,9 @@ func scriptParams(dir string) testscript.Params {
 
 // TestOneLiners runs the README's one-liners as written, on the ports they
 // name (8080, 5432, 6379, 9090...), in a network namespace of their own,
-// where those ports are always free: the test re-runs itself under
-// unshare --net, with loopback up, and runs testdata/oneliners there.
+// where those ports are always free, and a mount namespace with a /dev/shm
+// of its own: the test re-runs itself under unshare, with loopback up, and
+// runs testdata/oneliners there.
 func TestOneLiners(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("PROBE_TEST_NETNS") == "1" {
@@ -64,11 +65,12 @@ func TestOneLiners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--net"}
+	args := []string{"--net", "--mount"}
 	if os.Geteuid() != 0 {
 		args = append(args, "--map-root-user") // a user namespace gives the right to make one
 	}
-	script := `ip link set lo up && exec "$0" -test.run '^TestOneLiners$' -test.count=1`
+	// A /dev/shm of their own too: the heartbeat one-liner writes there.
+	script := `ip link set lo up && mount -t tmpfs tmpfs /dev/shm && exec "$0" -test.run '^TestOneLiners$' -test.count=1`
 	if testing.Verbose() {
 		script += " -test.v"
 	}

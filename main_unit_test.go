@@ -142,3 +142,34 @@ func TestBuildVersion(t *testing.T) {
 		t.Errorf("versionText without -v is not one line: %q", short)
 	}
 }
+
+func TestExpand(t *testing.T) {
+	env := map[string]string{"PORT": "9000", "EMPTY": "", "TOKEN": "s3cr3t"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for in, want := range map[string]string{
+		"http://127.0.0.1:${PORT}/healthz":       "http://127.0.0.1:9000/healthz",
+		"http://127.0.0.1:${NOPE:-8080}/healthz": "http://127.0.0.1:8080/healthz",
+		"${EMPTY:-fallback}":                     "fallback",
+		"[${EMPTY}]":                             "[]",
+		"Authorization: Bearer ${TOKEN}":         "Authorization: Bearer s3cr3t",
+		"UP$":                                    "UP$",
+		"a$$b $$${PORT}":                         "a$b $9000",
+		"$PORT stays":                            "$PORT stays",
+		"${PORT:-}":                              "9000",
+		"${NOPE:-a:-b}":                          "a:-b",
+	} {
+		if got, err := expand(in, lookup); err != nil || got != want {
+			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"http://h:${NOPE}/":      "${NOPE} is not set: set it, or give a default, as in ${NOPE:-value}",
+		"${PORT":                 `"${PORT" has no closing }`,
+		"${1ABC}":                "${1ABC} is not a variable",
+		"${TOKEN-s3cr3t-oops}x}": "is not a variable",
+	} {
+		if _, err := expand(in, lookup); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("expand(%q): %v, want an error with %q", in, err, want)
+		}
+	}
+}

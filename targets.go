@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/procfs"
@@ -31,15 +32,21 @@ type TargetFlags struct {
 	RejectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression; repeatable."`
 	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
 	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
+	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
+	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
 
-	Insecure bool   `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
-	CA       string `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
-	Cert     string `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
-	Key      string `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
+	Insecure   bool        `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
+	CA         string      `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
+	Cert       string      `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
+	Key        string      `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
+	CertExpiry checks.Days `placeholder:"DURATION" group:"TLS" help:"Fail when a certificate the server presents, the leaf or any in its chain, expires within this, such as 14d."`
 
 	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
 	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
 	Reject []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"With --expect: fail at once when the reply matches this, such as -NOAUTH or ERROR; repeatable."`
+
+	MaxAge checks.Days `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
 
 	// perTarget are the flags of the targets that have their own, by
 	// index; see flags.go.
@@ -116,9 +123,12 @@ func secrets(u *url.URL, headers []checks.Header) []string {
 
 // compiled is what a set of target flags turns into, once.
 type compiled struct {
-	headers []checks.Header
-	send    []byte
-	tls     *tls.Config
+	headers      []checks.Header
+	send         []byte
+	tls          *tls.Config
+	json         []checks.JSONAssertion
+	expectHeader []checks.HeaderMatch
+	rejectHeader []checks.HeaderMatch
 }
 
 // compile checks the flags and turns them into what the checks take.
@@ -136,9 +146,6 @@ func (f *TargetFlags) compile() (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Reject) > 0 && len(f.Expect) == 0 {
-		return nil, errors.New("--reject needs --expect: without it, probe cannot tell when the reply is complete")
-	}
 	send, err := checks.Unescape(f.Send)
 	if err != nil {
 		return nil, fmt.Errorf("--send: %w", err)
@@ -148,7 +155,44 @@ func (f *TargetFlags) compile() (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compiled{headers: headers, send: send, tls: tlsCfg}, nil
+	c := &compiled{headers: headers, send: send, tls: tlsCfg}
+	for _, s := range f.ExpectJSON {
+		a, err := checks.ParseJSONAssertion(s)
+		if err != nil {
+			return nil, err
+		}
+		c.json = append(c.json, a)
+	}
+	if c.expectHeader, err = headerMatches("--expect-header", f.ExpectHeader); err != nil {
+		return nil, err
+	}
+	if c.rejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// headerMatches reads --expect-header and --reject-header: NAME, or
+// NAME: REGEXP (text that is not a regular expression matches literally).
+func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
+	var out []checks.HeaderMatch
+	for _, h := range raw {
+		name, pattern, hasPattern := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !isToken(name) {
+			return nil, fmt.Errorf("%s %q: want NAME or 'NAME: REGEXP', with a header name", flag, sanitize.Clip(h, 40))
+		}
+		m := checks.HeaderMatch{Name: name}
+		if pattern = strings.TrimSpace(pattern); hasPattern && pattern != "" {
+			var p Pattern
+			if err := p.UnmarshalText([]byte(pattern)); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", flag, name, err)
+			}
+			m.Pattern = p.Regexp
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // Build turns target URLs into checks, with the secrets output must mask,
@@ -184,7 +228,8 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 			t.Kind = "http"
 			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(flags.Method), Body: flags.Body, Header: c.headers,
 				Status: flags.Status, ExpectBody: regexps(flags.ExpectBody), RejectBody: regexps(flags.RejectBody),
-				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls, UserAgent: userAgent()}
+				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls, UserAgent: userAgent(),
+				ExpectJSON: c.json, ExpectHeader: c.expectHeader, RejectHeader: c.rejectHeader, CertExpiry: time.Duration(flags.CertExpiry)}
 		case "listen":
 			if !procOpened {
 				if _, err := openProc(procRoot); err != nil {
@@ -195,8 +240,15 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 			if t, err = listenTarget(procRoot, u.Host); err != nil {
 				return nil, nil, err
 			}
+		case "file":
+			t.Name = "file://" + u.Path
+			t.Check = checks.File{Path: u.Path, MaxAge: time.Duration(flags.MaxAge), Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
 		case "tcp", "tls":
-			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
+			if len(flags.Reject) > 0 && len(flags.Expect) == 0 {
+				return nil, nil, errors.New("--reject needs --expect on a tcp:// or tls:// target: without it, probe cannot tell when the reply is complete")
+			}
+			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject),
+				CertExpiry: time.Duration(flags.CertExpiry)}
 			if u.Scheme == "tls" {
 				tc.TLS = c.tls
 			}
@@ -225,6 +277,11 @@ func ParseTarget(raw string) (*url.URL, error) {
 	}
 	switch u.Scheme {
 	case "http", "https", "tcp", "tls":
+	case "file":
+		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("target %q: a file target is file:///ABSOLUTE/PATH", shown)
+		}
+		return u, nil
 	case "listen":
 		if _, _, err := checks.ParseListen(u.Host); err != nil {
 			return nil, fmt.Errorf("target %q: %w", shown, err)
@@ -234,7 +291,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		}
 		return u, nil
 	default:
-		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls or listen", shown, u.Scheme)
+		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls, file or listen", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("target %q has no host", shown)

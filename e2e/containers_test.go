@@ -166,6 +166,33 @@ func imageFiles(t *testing.T, e *engine, image string) []*tar.Header {
 	return files
 }
 
+// TestPortFromTheEnvironment: the exec-form HEALTHCHECK of a scratch image
+// takes its port from the container's environment, ${PORT:-8080}, expanded
+// by probe (issue 15): with -e PORT=9000 it is healthy; without, it checks
+// 8080, where nothing listens, and says so.
+func TestPortFromTheEnvironment(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	const image = "probe-e2e/port"
+	e.build(t, image, "e2e/testdata/port.Dockerfile", "EXAMPLE_IMAGE="+exampleImage)
+	for _, tc := range []struct {
+		env, want, output string
+	}{
+		{"PORT=9000", "healthy", "healthy http://127.0.0.1:9000/healthz in "},
+		{"OTHER=1", "unhealthy", "unhealthy http://127.0.0.1:8080/healthz in "},
+	} {
+		name := "probe-e2e-port-" + tc.want
+		e.removeAtEnd(t, name)
+		e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL",
+			"-e", tc.env, "--health-interval", healthInterval.String(), image)
+		_, s := e.waitHealth(t, name, tc.want, 15*time.Second)
+		if out := s.lastOutput(); !strings.HasPrefix(out, tc.output) {
+			t.Errorf("-e %s: the health check said %q, want %q...", tc.env, out, tc.output)
+		}
+		checkHealthLog(t, s)
+	}
+}
+
 // TestScratchContainer runs the scratch example as a user would, read-only,
 // as nobody, with no capabilities, and follows its health through Docker:
 // starting, healthy, drained and undrained by hand, a hung app, docker stop

@@ -43,6 +43,7 @@ type Trace struct {
 	reply   string
 	partial string
 	notes   []Note
+	expiry  time.Time
 }
 
 // Note is one fact about an attempt that -v shows, such as the address that
@@ -147,6 +148,29 @@ func (t *Trace) PartialReply() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.partial
+}
+
+// CertExpires records when the first certificate a server presented
+// expires; the earliest of several connections (redirects) is kept.
+func (t *Trace) CertExpires(at time.Time) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.expiry.IsZero() || at.Before(t.expiry) {
+		t.expiry = at
+	}
+	t.mu.Unlock()
+}
+
+// CertExpiry returns what CertExpires recorded: zero without TLS.
+func (t *Trace) CertExpiry() time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.expiry
 }
 
 // Note records a fact for -v, replacing an earlier one with the same key

@@ -121,3 +121,11 @@ func (e *ReplyError) Error() string {
 	}
 	return fmt.Sprintf("read %s without matching --expect %q: %s", e.Read, e.Pattern, e.Excerpt)
 }
+
+// HeaderError: a response header is missing, does not match, or should not
+// be there.
+type HeaderError struct {
+	Msg string
+}
+
+func (e *HeaderError) Error() string { return e.Msg }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,17 @@ type HTTP struct {
 	MaxRedirects int         // 0: a 3xx is judged by Status, not followed
 	TLS          *tls.Config // verified system roots when nil
 	UserAgent    string      // sent unless Header sets another; "probe" when empty
+	ExpectJSON   []JSONAssertion
+	ExpectHeader []HeaderMatch // each must be present and match
+	RejectHeader []HeaderMatch // none may be present (and match, when it has a pattern)
+	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
+}
+
+// HeaderMatch is a response header to look for: its name, and a pattern
+// its value must match (nil: any value).
+type HeaderMatch struct {
+	Name    string
+	Pattern *regexp.Regexp
 }
 
 // reply is what one request returned, copied out of fasthttp's pooled objects.
@@ -48,6 +60,7 @@ type reply struct {
 	status   int
 	location string
 	body     []byte
+	headers  []Header
 }
 
 // Run performs the request, follows up to MaxRedirects redirects, and judges
@@ -125,7 +138,58 @@ func (h *HTTP) judge(r *reply) (string, error) {
 			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(r.body[loc[0]:], 60)}
 		}
 	}
+	if err := judgeHeaders(r, h.ExpectHeader, h.RejectHeader); err != nil {
+		return "", err
+	}
+	if len(h.ExpectJSON) > 0 {
+		doc, err := DecodeJSON(r.body)
+		if err != nil {
+			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body is not JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
+		}
+		for _, a := range h.ExpectJSON {
+			if err := a.Check(doc); err != nil {
+				return "", err
+			}
+		}
+	}
 	return fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status)), nil
+}
+
+// judgeHeaders checks --expect-header and --reject-header. A header whose
+// value is a credential (Set-Cookie, Authorization) is named, never shown.
+func judgeHeaders(r *reply, expect, reject []HeaderMatch) error {
+	values := func(name string) []string {
+		var out []string
+		for _, hd := range r.headers {
+			if strings.EqualFold(hd.Name, name) {
+				out = append(out, hd.Value)
+			}
+		}
+		return out
+	}
+	shown := func(name, v string) string {
+		if sanitize.IsSecretHeader(name) {
+			return "(a value not shown)"
+		}
+		return sanitize.Excerpt([]byte(v), 60)
+	}
+	for _, m := range expect {
+		vs := values(m.Name)
+		if len(vs) == 0 {
+			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header (--expect-header)", r.status, m.Name)}
+		}
+		if m.Pattern != nil && !slices.ContainsFunc(vs, m.Pattern.MatchString) {
+			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but %s is %s, which does not match %q (--expect-header)", r.status, m.Name, shown(m.Name, vs[0]), m.Pattern)}
+		}
+	}
+	for _, m := range reject {
+		for _, v := range values(m.Name) {
+			if m.Pattern == nil || m.Pattern.MatchString(v) {
+				return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has %s: %s (--reject-header)", r.status, m.Name, shown(m.Name, v))}
+			}
+		}
+	}
+	return nil
 }
 
 func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header) (*reply, error) {
@@ -161,7 +225,7 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 				if cfg == nil {
 					cfg = &tls.Config{}
 				}
-				tc, err := handshake(ctx, tr, conn, cfg, serverName)
+				tc, err := handshake(ctx, tr, conn, cfg, serverName, h.CertExpiry)
 				if err != nil {
 					conn.Close()
 					return nil, err
@@ -221,11 +285,17 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 	tr.Finish()
 	status := resp.StatusCode()
 	tr.Reply(fmt.Sprintf("%s %d bytes: %s", resp.Header.Protocol(), len(resp.Body()), sanitize.Excerpt(resp.Body(), 200)))
-	return &reply{
+	r := &reply{
 		status:   status,
 		location: string(resp.Header.Peek(fasthttp.HeaderLocation)),
 		body:     append([]byte(nil), resp.Body()...), // resp goes back to the pool
-	}, nil
+	}
+	if len(h.ExpectHeader)+len(h.RejectHeader) > 0 {
+		for k, v := range resp.Header.All() {
+			r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
+		}
+	}
+	return r, nil
 }
 
 // explain turns a fasthttp error into one line that says what went wrong.

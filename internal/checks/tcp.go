@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
 )
@@ -24,7 +25,8 @@ type TCP struct {
 	Send       []byte
 	Expect     []*regexp.Regexp
 	Reject     []*regexp.Regexp
-	MaxRead    int // bytes read while waiting for Expect; 64 KiB when zero
+	MaxRead    int           // bytes read while waiting for Expect; 64 KiB when zero
+	CertExpiry time.Duration // with TLS: fail when a certificate expires within it
 }
 
 // Run connects and, when asked, talks.
@@ -41,7 +43,7 @@ func (t *TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 	defer stop()
 
 	if t.TLS != nil {
-		tc, err := handshake(ctx, tr, conn, t.TLS, t.Host)
+		tc, err := handshake(ctx, tr, conn, t.TLS, t.Host, t.CertExpiry)
 		if err != nil {
 			return "", err
 		}

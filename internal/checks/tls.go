@@ -72,7 +72,9 @@ func unwrapPath(err error) error {
 
 // handshake runs the TLS client handshake on conn for serverName and returns
 // an error that says what was wrong with the certificate and how to fix it.
-func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, serverName string) (*tls.Conn, error) {
+// With expiry above zero, it also fails when a certificate the server
+// presented, the leaf or any in its chain, expires within expiry.
+func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, serverName string, expiry time.Duration) (*tls.Conn, error) {
 	tr.Enter(PhaseTLS)
 	cfg := base.Clone()
 	if cfg.ServerName == "" {
@@ -82,8 +84,43 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, tlsError(err, cfg)
 	}
-	tr.Note("tls", describeTLS(tc.ConnectionState()))
+	cs := tc.ConnectionState()
+	tr.Note("tls", describeTLS(cs))
+	if first := firstExpiry(cs.PeerCertificates); first != nil {
+		tr.CertExpires(first.NotAfter)
+		if left := time.Until(first.NotAfter); expiry > 0 && left < expiry {
+			tc.Close()
+			return nil, &TLSError{Msg: fmt.Sprintf("certificate %s expires %s (%s), within --cert-expiry %s",
+				certName(first), first.NotAfter.UTC().Format(time.RFC3339), inDays(left), Days(expiry))}
+		}
+	}
 	return tc, nil
+}
+
+// firstExpiry is the certificate of the chain presented that expires first.
+func firstExpiry(chain []*x509.Certificate) *x509.Certificate {
+	var first *x509.Certificate
+	for _, c := range chain {
+		if first == nil || c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
+}
+
+// certName names a certificate: for "api.example.com", or its subject.
+func certName(c *x509.Certificate) string {
+	if len(c.DNSNames) > 0 {
+		return fmt.Sprintf("for %q", c.DNSNames[0])
+	}
+	return fmt.Sprintf("%q", c.Subject.CommonName)
+}
+
+func inDays(left time.Duration) string {
+	if left < 48*time.Hour {
+		return fmt.Sprintf("in %dh", int(left.Hours()))
+	}
+	return fmt.Sprintf("in %d days", int(left.Hours()/24))
 }
 
 // describeTLS says what an incident needs to know of a TLS session: the
@@ -96,12 +133,7 @@ func describeTLS(cs tls.ConnectionState) string {
 		if len(leaf.DNSNames) > 0 {
 			name = leaf.DNSNames[0]
 		}
-		left := time.Until(leaf.NotAfter)
-		in := fmt.Sprintf("in %d days", int(left.Hours()/24))
-		if left < 48*time.Hour {
-			in = fmt.Sprintf("in %dh", int(left.Hours()))
-		}
-		s += fmt.Sprintf(", certificate for %q expires %s (%s)", name, leaf.NotAfter.UTC().Format("2006-01-02"), in)
+		s += fmt.Sprintf(", certificate for %q expires %s (%s)", name, leaf.NotAfter.UTC().Format("2006-01-02"), inDays(time.Until(leaf.NotAfter)))
 	}
 	return s
 }

@@ -126,6 +126,7 @@ type jsonResult struct {
 	Address    string       `json:"address,omitempty"`
 	TLS        string       `json:"tls,omitempty"`
 	Reply      string       `json:"reply,omitempty"`
+	CertExpiry string       `json:"cert_expiry,omitempty"` // RFC 3339: when the first certificate presented expires
 }
 
 type jsonPhase struct {
@@ -211,6 +212,9 @@ func jsonResultOf(res runner.Result, verbose bool) jsonResult {
 		Attempts: res.Attempts, DurationMS: ms(res.Duration)}
 	for _, m := range res.Marks {
 		jr.Phases = append(jr.Phases, jsonPhase{m.Phase, ms(m.At)})
+	}
+	if !res.CertExpiry.IsZero() {
+		jr.CertExpiry = res.CertExpiry.UTC().Format(time.RFC3339)
 	}
 	if verbose {
 		jr.Reply = res.Reply

@@ -72,6 +72,9 @@ type Result struct {
 	Marks    []checks.Mark
 	Reply    string        // excerpt of the response, shown by -v
 	Notes    []checks.Note // facts shown by -v: the address that answered, the TLS session
+	// CertExpiry is when the first certificate the server presented
+	// expires; zero without TLS.
+	CertExpiry time.Time
 }
 
 // Report is the outcome of a run.
@@ -174,6 +177,7 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		current.Store(tr)
 		seen, err := runSafely(ctx, tr, t.Check)
 		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), tr.Marks(), tr.Replied(), tr.Notes()
+		res.CertExpiry = tr.CertExpiry()
 		if err == nil {
 			res.State, res.Detail, res.Phase = Healthy, seen, ""
 			return res
@@ -216,6 +220,7 @@ var phaseWords = map[string]string{
 	checks.PhaseExpect:    "waiting for --expect to match",
 	checks.PhaseRedirect:  "following a redirect",
 	checks.PhaseProc:      "reading /proc",
+	checks.PhaseFile:      "reading the file",
 }
 
 // timeoutDetail says which limit ran out, in which phase, and what part of

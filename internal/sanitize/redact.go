@@ -14,10 +14,11 @@ import (
 // cut or quoted (package probe, scrub).
 
 // IsSecretHeader reports whether the value of header name must never be
-// printed: Authorization, Proxy-Authorization and Cookie.
+// printed: Authorization, Proxy-Authorization, Cookie, and a reply's
+// Set-Cookie.
 func IsSecretHeader(name string) bool {
 	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "cookie":
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
 		return true
 	}
 	return false

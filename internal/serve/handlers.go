@@ -141,6 +141,13 @@ func (s *Server) metrics() string {
 			func(st runner.Status) (float64, bool) { return unix(st.CheckedAt), st.Last != nil }},
 		{"probe_last_change_timestamp_seconds", "gauge", "When the target last went up or down (or monitoring began), in Unix time.",
 			func(st runner.Status) (float64, bool) { return unix(st.LastChange), true }},
+		{"probe_tls_cert_expiry_timestamp_seconds", "gauge", "When the first certificate the target presented expires, in Unix time, as of the latest check that reached TLS.",
+			func(st runner.Status) (float64, bool) {
+				if st.Last == nil || st.Last.CertExpiry.IsZero() {
+					return 0, false
+				}
+				return float64(st.Last.CertExpiry.Unix()), true
+			}},
 		{"probe_consecutive_failures", "gauge", "Failed checks of the target in a row.",
 			func(st runner.Status) (float64, bool) { return float64(st.ConsecutiveFailures), true }},
 		{"probe_checks_total", "counter", "Checks of the target so far.",

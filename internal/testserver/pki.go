@@ -32,6 +32,9 @@ type PKI struct {
 	Client     tls.Certificate
 	ClientPEM  []byte
 	ClientKey  []byte
+	// Chained is a leaf valid for 90 days, presented with the intermediate
+	// CA that signed it, valid for 10: the chain expires before the leaf.
+	Chained tls.Certificate
 }
 
 var (
@@ -97,6 +100,17 @@ func newPKI() *PKI {
 	p.WrongHost, _, _ = leaf(4, []string{"other.example.com"}, now.Add(-time.Hour), now.Add(24*time.Hour), false, ca, caKey)
 	p.SelfSigned, _, _ = leaf(5, hosts, now.Add(-time.Hour), now.Add(24*time.Hour), false, nil, nil)
 	p.Client, p.ClientPEM, p.ClientKey = leaf(6, []string{"probe client"}, now.Add(-time.Hour), now.Add(24*time.Hour), true, ca, caKey)
+
+	interKey := mustKey()
+	interTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "probe test intermediate"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	interDER := must(x509.CreateCertificate(rand.Reader, interTmpl, ca, &interKey.PublicKey, caKey))
+	inter := must(x509.ParseCertificate(interDER))
+	chainLeaf, _, _ := leaf(8, hosts, now.Add(-time.Hour), now.Add(90*24*time.Hour), false, inter, interKey)
+	p.Chained = tls.Certificate{Certificate: [][]byte{chainLeaf.Certificate[0], interDER}, PrivateKey: chainLeaf.PrivateKey}
 	return p
 }
 

@@ -18,7 +18,7 @@ import (
 
 // Kinds lists every server Start knows, for error messages and docs.
 var Kinds = []string{
-	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni",
+	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"redis", "redis-noauth", "memcached", "banner", "ssh", "slow200",
 }
@@ -55,6 +55,8 @@ func Start(kind, network, addr string) (*Server, error) {
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.SelfSigned}}
 	case "https-mtls":
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
+	case "https-chain":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Chained}}
 	case "https-sni":
 		// As Caddy: a certificate per name, and none without a name.
 		tlsCfg = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -285,6 +287,11 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 //	/post-only        200 for POST, 405 otherwise
 //	/big              200 with a 2 MiB body
 //	/echo-query       200, the raw query as the body and in X-Echo
+//	/actuator/health  Spring Boot Actuator's health JSON: db DOWN, 503
+//	/actuator/health/up  the same, all UP, 200
+//	/aspnet/health    ASP.NET Core's health checks JSON (HealthChecks.UI's writer), redis Unhealthy
+//	/headers          200 with X-App-Version: 1.2.3, a Set-Cookie and JSON
+//	/html             200 with an HTML page
 func App() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -340,6 +347,30 @@ func App() http.Handler {
 	mux.HandleFunc("/echo-query", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Echo", r.URL.RawQuery)
 		io.WriteString(w, r.URL.RawQuery) //nolint:errcheck
+	})
+	mux.HandleFunc("/actuator/health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.spring-boot.actuator.v3+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"status":"DOWN","components":{"db":{"status":"DOWN","details":{"database":"PostgreSQL","error":"org.springframework.jdbc.CannotGetJdbcConnectionException: Failed to obtain JDBC Connection"}},"diskSpace":{"status":"UP","details":{"total":499963174912,"free":91420016640,"threshold":10485760,"path":"/app/.","exists":true}},"livenessState":{"status":"UP"},"ping":{"status":"UP"},"readinessState":{"status":"UP"}},"groups":["liveness","readiness"]}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/actuator/health/up", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.spring-boot.actuator.v3+json")
+		io.WriteString(w, `{"status":"UP","components":{"db":{"status":"UP","details":{"database":"PostgreSQL","validationQuery":"isValid()"}},"diskSpace":{"status":"UP","details":{"total":499963174912,"free":91420016640,"threshold":10485760,"path":"/app/.","exists":true}},"ping":{"status":"UP"}},"groups":["liveness","readiness"]}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/aspnet/health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"status":"Unhealthy","totalDuration":"00:00:00.0223315","entries":{"npgsql":{"data":{},"duration":"00:00:00.0145067","status":"Healthy","tags":["db","ready"]},"redis":{"data":{},"description":"It was not possible to connect to the redis server(s).","duration":"00:00:00.0078152","exception":"It was not possible to connect to the redis server(s).","status":"Unhealthy","tags":["cache"]}}}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-App-Version", "1.2.3")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Set-Cookie", "session=C00KIE-SECRET; HttpOnly")
+		io.WriteString(w, `{"checks":[{"name":"db","status":"pass"},{"name":"cache","status":"warn"}],"version":"1.2.3","count":2,"ok":true,"nothing":null}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/html", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!doctype html><html><body>OK</body></html>") //nolint:errcheck
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write(make([]byte, 2<<20)) //nolint:errcheck
