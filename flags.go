@@ -209,8 +209,8 @@ func fits(f *kong.Flag, target string) error {
 	}
 	kinds := map[string][]string{
 		"HTTP": {"http", "https"},
-		"TLS":  {"https", "tls", "http"}, // http: a redirect may lead to https
-		"TCP":  {"tcp", "tls", "file"},   // --expect and --reject match a file's content too
+		"TLS":  {"https", "tls", "http", "rediss", "amqps"}, // http: a redirect may lead to https
+		"TCP":  {"tcp", "tls", "file"},                      // --expect and --reject match a file's content too
 		"FILE": {"file"},
 	}[f.Group.Key]
 	if f.Name == "send" {

@@ -240,6 +240,29 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 			if t, err = listenTarget(procRoot, u.Host); err != nil {
 				return nil, nil, err
 			}
+		case "postgres", "postgresql":
+			t.Kind = "postgres"
+			t.Check = &checks.Postgres{Host: u.Hostname(), Port: portOr(u, "5432"), User: u.User.Username(), Database: strings.TrimPrefix(u.Path, "/")}
+		case "redis", "rediss":
+			t.Kind = "redis"
+			pass, _ := u.User.Password()
+			rc := &checks.Redis{Host: u.Hostname(), Port: portOr(u, "6379"), User: u.User.Username(), Password: pass, CertExpiry: time.Duration(flags.CertExpiry)}
+			if u.Scheme == "rediss" {
+				rc.TLS = c.tls
+			}
+			t.Check = rc
+		case "mysql", "mariadb":
+			t.Kind = "mysql"
+			t.Check = &checks.MySQL{Host: u.Hostname(), Port: portOr(u, "3306")}
+		case "memcached":
+			t.Check = &checks.Memcached{Host: u.Hostname(), Port: portOr(u, "11211")}
+		case "amqp", "amqps":
+			t.Kind = "amqp"
+			ac := &checks.AMQP{Host: u.Hostname(), Port: portOr(u, "5672"), CertExpiry: time.Duration(flags.CertExpiry)}
+			if u.Scheme == "amqps" {
+				ac.TLS, ac.Port = c.tls, portOr(u, "5671")
+			}
+			t.Check = ac
 		case "file":
 			t.Name = "file://" + u.Path
 			t.Check = checks.File{Path: u.Path, MaxAge: time.Duration(flags.MaxAge), Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
@@ -276,7 +299,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid target %q: %v", shown, err)
 	}
 	switch u.Scheme {
-	case "http", "https", "tcp", "tls":
+	case "http", "https", "tcp", "tls", "postgres", "postgresql", "redis", "rediss", "mysql", "mariadb", "memcached", "amqp", "amqps":
 	case "file":
 		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.User != nil {
 			return nil, fmt.Errorf("target %q: a file target is file:///ABSOLUTE/PATH", shown)
@@ -291,7 +314,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		}
 		return u, nil
 	default:
-		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls, file or listen", shown, u.Scheme)
+		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls, postgres, redis, rediss, mysql, memcached, amqp, amqps, file or listen", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("target %q has no host", shown)
@@ -307,6 +330,9 @@ func ParseTarget(raw string) (*url.URL, error) {
 		if err != nil || n < 1 || n > 65535 {
 			return nil, fmt.Errorf("target %q: port %s is out of range 1-65535", shown, port)
 		}
+	}
+	if databaseSchemes[u.Scheme] && (u.RawQuery != "" || u.Fragment != "" || strings.Count(u.Path, "/") > 1) {
+		return nil, fmt.Errorf("target %q: a %s target is only %s://[USER[:PASSWORD]@]HOST[:PORT][/NAME]", shown, u.Scheme, u.Scheme)
 	}
 	if u.Scheme == "tcp" || u.Scheme == "tls" {
 		if port == "" {
@@ -377,6 +403,18 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// databaseSchemes are the targets that speak a server's own protocol.
+var databaseSchemes = map[string]bool{"postgres": true, "postgresql": true, "redis": true, "rediss": true,
+	"mysql": true, "mariadb": true, "memcached": true, "amqp": true, "amqps": true}
+
+// portOr is the URL's port, or the scheme's own.
+func portOr(u *url.URL, def string) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return def
 }
 
 // listenTarget is the listen:// target for [ADDR]:PORT.

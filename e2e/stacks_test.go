@@ -26,6 +26,25 @@ func requireCompose(t *testing.T, e *engine) {
 // the app turns healthy by probe's check, the frontend starts only after,
 // and the sidecar's /readyz follows the app's shutdown marker through the
 // shared IPC namespace.
+// TestPostgresExample: the compose file of examples/postgres is valid, and
+// says what the README says: the app depends on the database's probe health
+// check, and its entrypoint is probe wait, then probe exec. (Its Postgres
+// image cannot be pulled here; TestPostgres runs a real Postgres under
+// probe, and probe wait through its start-up window.)
+func TestPostgresExample(t *testing.T) {
+	e := dockerEngine(t)
+	requireCompose(t, e)
+	out, err := e.run("", "compose", "-f", "../examples/postgres/compose.yaml", "config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"condition: service_healthy", "postgres://app:$${DB_PASSWORD}@db:5432/postgres", "- /probe\n      - exec"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("docker compose config lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestCompose(t *testing.T) {
 	e := dockerEngine(t)
 	requireCompose(t, e)

@@ -221,6 +221,7 @@ var phaseWords = map[string]string{
 	checks.PhaseRedirect:  "following a redirect",
 	checks.PhaseProc:      "reading /proc",
 	checks.PhaseFile:      "reading the file",
+	checks.PhaseReply:     "waiting for the server's reply",
 }
 
 // timeoutDetail says which limit ran out, in which phase, and what part of

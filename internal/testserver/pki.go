@@ -32,6 +32,8 @@ type PKI struct {
 	Client     tls.Certificate
 	ClientPEM  []byte
 	ClientKey  []byte
+	ServerPEM  []byte // Good's certificate and key, for real servers (redis-server --tls-cert-file)
+	ServerKey  []byte
 	// Chained is a leaf valid for 90 days, presented with the intermediate
 	// CA that signed it, valid for 10: the chain expires before the leaf.
 	Chained tls.Certificate
@@ -95,7 +97,7 @@ func newPKI() *PKI {
 		return must(tls.X509KeyPair(certPEM, keyPEM)), certPEM, keyPEM
 	}
 	hosts := []string{"localhost", "127.0.0.1", "::1", "api.example.com"}
-	p.Good, _, _ = leaf(2, hosts, now.Add(-time.Hour), now.Add(24*time.Hour), false, ca, caKey)
+	p.Good, p.ServerPEM, p.ServerKey = leaf(2, hosts, now.Add(-time.Hour), now.Add(24*time.Hour), false, ca, caKey)
 	p.Expired, _, _ = leaf(3, hosts, now.Add(-48*time.Hour), now.Add(-24*time.Hour), false, ca, caKey)
 	p.WrongHost, _, _ = leaf(4, []string{"other.example.com"}, now.Add(-time.Hour), now.Add(24*time.Hour), false, ca, caKey)
 	p.SelfSigned, _, _ = leaf(5, hosts, now.Add(-time.Hour), now.Add(24*time.Hour), false, nil, nil)
@@ -116,7 +118,8 @@ func newPKI() *PKI {
 
 // WriteFiles writes ca.pem, client.pem and client-key.pem into dir.
 func (p *PKI) WriteFiles(dir string) error {
-	for name, data := range map[string][]byte{"ca.pem": p.CAPEM, "client.pem": p.ClientPEM, "client-key.pem": p.ClientKey} {
+	for name, data := range map[string][]byte{"ca.pem": p.CAPEM, "client.pem": p.ClientPEM, "client-key.pem": p.ClientKey,
+		"server.pem": p.ServerPEM, "server-key.pem": p.ServerKey} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return err
 		}

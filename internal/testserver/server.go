@@ -20,7 +20,7 @@ import (
 var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
-	"redis", "redis-noauth", "memcached", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -208,16 +208,16 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 	"empty": func(c net.Conn, _ <-chan struct{}) {
 		readRequest(c)
 	},
-	// redis answers PING with +PONG.
+	// redis answers PING with +PONG, inline or as a RESP array.
 	"redis": func(c net.Conn, _ <-chan struct{}) {
 		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		br := bufio.NewReader(c)
 		for {
-			line, err := br.ReadString('\n')
+			cmd, err := readRedisCommand(br)
 			if err != nil {
 				return
 			}
-			if strings.TrimSpace(line) == "PING" {
+			if strings.EqualFold(cmd, "PING") {
 				io.WriteString(c, "+PONG\r\n") //nolint:errcheck
 			} else {
 				io.WriteString(c, "-ERR unknown command\r\n") //nolint:errcheck
@@ -255,6 +255,42 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 				io.WriteString(c, "ERROR\r\n") //nolint:errcheck
 			}
 		}
+	},
+	// postgres answers a StartupMessage as a server with SCRAM passwords
+	// does: it asks for one.
+	"postgres": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		head := make([]byte, 4)
+		if _, err := io.ReadFull(c, head); err != nil {
+			return
+		}
+		n := int(head[0])<<24 | int(head[1])<<16 | int(head[2])<<8 | int(head[3])
+		if n < 8 || n > 10000 {
+			return
+		}
+		if _, err := io.ReadFull(c, make([]byte, n-4)); err != nil {
+			return
+		}
+		body := "\x00\x00\x00\x0aSCRAM-SHA-256\x00\x00"
+		io.WriteString(c, "R"+string([]byte{0, 0, 0, byte(len(body) + 4)})+body) //nolint:errcheck
+		time.Sleep(100 * time.Millisecond)
+	},
+	// mysql greets as MariaDB 10.11 does, with protocol 10.
+	"mysql": func(c net.Conn, _ <-chan struct{}) {
+		payload := "\x0a5.5.5-10.11.19-MariaDB\x00" + strings.Repeat("\x00", 40)
+		io.WriteString(c, string([]byte{byte(len(payload)), 0, 0, 0})+payload) //nolint:errcheck
+		time.Sleep(100 * time.Millisecond)
+	},
+	// amqp answers the AMQP 0-9-1 header with a Connection.Start.
+	"amqp": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, make([]byte, 8)); err != nil {
+			return
+		}
+		table := "\x07productS\x00\x00\x00\x08RabbitMQ\x07versionS\x00\x00\x00\x063.10.8"
+		payload := "\x00\x0a\x00\x0a\x00\x09" + string([]byte{0, 0, 0, byte(len(table))}) + table
+		io.WriteString(c, "\x01\x00\x00"+string([]byte{0, 0, 0, byte(len(payload))})+payload+"\xce") //nolint:errcheck
+		time.Sleep(100 * time.Millisecond)
 	},
 	// ssh greets as OpenSSH does.
 	"ssh": func(c net.Conn, _ <-chan struct{}) {
@@ -376,4 +412,32 @@ func App() http.Handler {
 		w.Write(make([]byte, 2<<20)) //nolint:errcheck
 	})
 	return mux
+}
+
+// readRedisCommand reads an inline command or a RESP array, and returns its
+// first word.
+func readRedisCommand(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSpace(line)
+	if !strings.HasPrefix(line, "*") {
+		return strings.Fields(line + " x")[0], nil
+	}
+	n, _ := strconv.Atoi(line[1:])
+	var first string
+	for i := range n {
+		if _, err := br.ReadString('\n'); err != nil { // $LEN
+			return "", err
+		}
+		arg, err := br.ReadString('\n')
+		if err != nil {
+			return "", err
+		}
+		if i == 0 {
+			first = strings.TrimSpace(arg)
+		}
+	}
+	return first, nil
 }

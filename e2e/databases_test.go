@@ -1,0 +1,597 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/internal/testserver"
+)
+
+// The database and queue targets against the real servers, from Debian,
+// each started privately by the test on a free loopback port and stopped by
+// its PID, side by side with the tools their users already run:
+// pg_isready, redis-cli ping, mysqladmin ping. Each case logs one row of
+// the README's table (docs/databases.md): the state, probe's verdict and
+// line, and the anchor's.
+
+// verdicts collects the rows, printed at the end of each test.
+type verdicts struct {
+	mu   sync.Mutex
+	rows []string
+}
+
+func (v *verdicts) add(t *testing.T, server, state, probeOut string, probeCode int, anchor string, anchorCode int, anchorOut string) {
+	t.Helper()
+	line := strings.TrimSpace(probeOut)
+	if i := strings.Index(line, ": "); i >= 0 {
+		line = line[i+2:]
+	}
+	row := fmt.Sprintf("| %s | %s | exit %d: %s | `%s`: exit %d, %s |", server, state, probeCode, line, anchor, anchorCode, strings.TrimSpace(anchorOut))
+	v.mu.Lock()
+	v.rows = append(v.rows, row)
+	v.mu.Unlock()
+	t.Log(row)
+}
+
+// server is a database process of the test's.
+type server struct {
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	port string
+	dir  string
+	done chan struct{}
+}
+
+// startAs runs a server as the system user name (the packages make one;
+// postgres and mariadbd refuse to run as root), in the background.
+func startAs(t *testing.T, name string, dir string, argv ...string) *server {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	if name != "" {
+		u, err := user.Lookup(name)
+		if err != nil {
+			t.Fatalf("user %s: %v (the Debian package makes it)", name, err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	} else {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	}
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", argv[0], err)
+	}
+	s := &server{cmd: cmd, log: &log, dir: dir, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop ends the server by its PID (the process group it leads), and waits.
+func (s *server) stop(t *testing.T) {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+}
+
+// ownedDir is a directory the system user name owns, under a path every
+// user may traverse.
+func ownedDir(t *testing.T, name string) string {
+	t.Helper()
+	base, err := os.MkdirTemp("", "probe-db-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	os.Chmod(base, 0o755)
+	dir := filepath.Join(base, "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	return port
+}
+
+// probeRun runs probe and returns its stdout and exit code.
+func probeRun(t *testing.T, bin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out.String()), code
+}
+
+// anchorRun runs one of the tools users already have.
+func anchorRun(args ...string) (string, int) {
+	cmd := exec.Command(args[0], args[1:]...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	return strings.Join(strings.Fields(string(out)), " "), code
+}
+
+// eventuallySays polls probe until its output holds want, within d.
+func eventuallySays(t *testing.T, bin, want string, d time.Duration, args ...string) (string, int) {
+	t.Helper()
+	start := time.Now()
+	for {
+		out, code := probeRun(t, bin, args...)
+		if strings.Contains(out, want) {
+			return out, code
+		}
+		if time.Since(start) > d {
+			t.Fatalf("probe %s does not say %q after %s: %s", strings.Join(args, " "), want, d, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// eventuallyExit polls probe until it exits with code, within d.
+func eventuallyExit(t *testing.T, bin string, code int, d time.Duration, args ...string) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		out, got := probeRun(t, bin, args...)
+		if got == code {
+			return out, time.Since(start)
+		}
+		if time.Since(start) > d {
+			t.Fatalf("probe %s still exits %d after %s (want %d): %s", strings.Join(args, " "), got, d, code, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func need(t *testing.T, tool, pkg string) {
+	t.Helper()
+	requireTool(t, tool, pkg, "the database tests")
+	if os.Geteuid() != 0 {
+		unavailable(t, "the database tests run the servers as their own users, which needs root; CI runs as root",
+			"SKIPPED: the database tests need root, to run each server as its own user")
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	need(t, "pg_isready", "postgresql")
+	bin := build(t, t.TempDir(), "probe", ".")
+	pgbin, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(pgbin) == 0 {
+		t.Fatal("no /usr/lib/postgresql/*/bin: install postgresql")
+	}
+	bindir := pgbin[len(pgbin)-1]
+	dir := ownedDir(t, "postgres")
+	pwfile := filepath.Join(dir, "pw")
+	os.WriteFile(pwfile, []byte("s3cret-pg\n"), 0o600)
+	u, _ := user.Lookup("postgres")
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	os.Chown(pwfile, uid, gid)
+	initdb := startAs(t, "postgres", dir, filepath.Join(bindir, "initdb"), "-D", filepath.Join(dir, "db"), "-U", "postgres",
+		"--auth=scram-sha-256", "--pwfile="+pwfile, "--no-sync")
+	<-initdb.done
+	if initdb.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("initdb: %s", initdb.log)
+	}
+	port := freePort(t)
+	target := "postgres://127.0.0.1:" + port
+	isready := []string{"pg_isready", "-h", "127.0.0.1", "-p", port}
+	var v verdicts
+	defer func() { t.Logf("Postgres verdicts:\n%s", strings.Join(v.rows, "\n")) }()
+
+	// A standby that takes no connections until it is promoted: the
+	// start-up window.
+	os.WriteFile(filepath.Join(dir, "db", "standby.signal"), nil, 0o600)
+	os.Chown(filepath.Join(dir, "db", "standby.signal"), uid, gid)
+	start := func(extra ...string) *server {
+		s := startAs(t, "postgres", dir, append([]string{filepath.Join(bindir, "postgres"), "-D", filepath.Join(dir, "db"), "-p", port,
+			"-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"}, extra...)...)
+		s.port = port
+		return s
+	}
+	pg := start("-c", "hot_standby=off")
+	out, took := eventuallyExit(t, bin, 1, 30*time.Second, "--timeout", "2s", target)
+	for !strings.Contains(out, "57P03") && took < 30*time.Second {
+		time.Sleep(200 * time.Millisecond)
+		out, _ = probeRun(t, bin, "--timeout", "2s", target)
+	}
+	if !strings.Contains(out, "not accepting connections") || !strings.Contains(out, "SQLSTATE 57P03") {
+		t.Fatalf("a standby with hot_standby=off: %s", out)
+	}
+	ao, ac := anchorRun(isready...)
+	v.add(t, "PostgreSQL 15", "standby, hot_standby=off (start-up, recovery)", out, 1, "pg_isready", ac, ao)
+	// probe wait, as an app's entrypoint would run it, through the window.
+	wait := exec.Command(bin, "wait", "--timeout", "60s", target, "--", "echo", "the app starts")
+	var waitOut bytes.Buffer
+	wait.Stdout, wait.Stderr = &waitOut, &waitOut
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	windowStart := time.Now()
+	promote := startAs(t, "postgres", dir, filepath.Join(bindir, "pg_ctl"), "promote", "-D", filepath.Join(dir, "db"), "-W")
+	<-promote.done
+	if err := wait.Wait(); err != nil || !strings.Contains(waitOut.String(), "the app starts") ||
+		!strings.Contains(waitOut.String(), "probe: waiting for postgres://127.0.0.1:"+port+": not accepting connections") {
+		t.Errorf("probe wait through the start-up window: %v\n%s", err, waitOut.String())
+	}
+	t.Logf("probe wait postgres://... -- the app, through the window:\n%s", waitOut.String())
+	out, took = eventuallyExit(t, bin, 0, 30*time.Second, "--timeout", "2s", target)
+	t.Logf("the window: pg_ctl promote, then probe healthy %s later (%s since promote began)", took.Round(time.Millisecond), time.Since(windowStart).Round(time.Millisecond))
+	ao, ac = anchorRun(isready...)
+	v.add(t, "PostgreSQL 15", "ready (SCRAM password)", out, 0, "pg_isready", ac, ao)
+	if !strings.Contains(out, "accepting connections: it asks for a password (SASL, SCRAM-SHA-256)") || ac != 0 {
+		t.Errorf("ready: probe %q, pg_isready %d %q", out, ac, ao)
+	}
+
+	out, code := probeRun(t, bin, "--timeout", "2s", "postgres://postgres:wrong-password@127.0.0.1:"+port+"/postgres")
+	v.add(t, "PostgreSQL 15", "ready, a wrong password in the URL", out, code, "pg_isready", ac, ao)
+	if code != 0 || strings.Contains(out, "wrong-password") {
+		t.Errorf("a wrong password: the server accepts connections, and the password never shows: %d %s", code, out)
+	}
+	pg.stop(t)
+
+	// Too many connections: three slots, held by three logins that never
+	// answer their password challenge.
+	pg = start("-c", "max_connections=3", "-c", "superuser_reserved_connections=0")
+	eventuallyExit(t, bin, 0, 30*time.Second, "--timeout", "2s", target)
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write(startupMessage("postgres"))
+		c.Read(make([]byte, 64)) // the SASL challenge, left unanswered
+		held = append(held, c)
+	}
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = anchorRun(isready...)
+	v.add(t, "PostgreSQL 15", "too many connections", out, code, "pg_isready", ac, ao)
+	if code != 1 || !strings.Contains(out, "too many") {
+		t.Errorf("too many connections: %d %s", code, out)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	pg.stop(t)
+
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = anchorRun(isready...)
+	v.add(t, "PostgreSQL 15", "stopped", out, code, "pg_isready", ac, ao)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+}
+
+// startupMessage is a protocol 3.0 StartupMessage for user.
+func startupMessage(user string) []byte {
+	body := []byte{0, 3, 0, 0}
+	body = append(body, "user\x00"+user+"\x00\x00"...)
+	n := len(body) + 4
+	return append([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, body...)
+}
+
+func TestRedis(t *testing.T) {
+	need(t, "redis-server", "redis-server")
+	need(t, "redis-cli", "redis-tools")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := ownedDir(t, "redis")
+	port := freePort(t)
+	target := "redis://127.0.0.1:" + port
+	var v verdicts
+	defer func() { t.Logf("Redis verdicts:\n%s", strings.Join(v.rows, "\n")) }()
+	cli := func(args ...string) (string, int) {
+		return anchorRun(append([]string{"redis-cli", "-h", "127.0.0.1", "-p", port}, args...)...)
+	}
+	start := func(extra ...string) *server {
+		return startAs(t, "redis", dir, append([]string{"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir,
+			"--save", "", "--appendonly", "no", "--enable-debug-command", "yes"}, extra...)...)
+	}
+	rs := start()
+	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", target)
+	ao, ac := cli("ping")
+	v.add(t, "Redis 7.0", "ready", out, 0, "redis-cli ping", ac, ao)
+
+	// A dataset to load, then a restart that loads it slowly: the -LOADING
+	// window.
+	if o, c := cli("debug", "populate", "100000"); c != 0 {
+		t.Fatalf("debug populate: %s", o)
+	}
+	if o, c := cli("save"); c != 0 {
+		t.Fatalf("save: %s", o)
+	}
+	rs.stop(t)
+	rs = start("--dbfilename", "dump.rdb", "--key-load-delay", "50", "--loading-process-events-interval-bytes", "1024")
+	out, _ = eventuallySays(t, bin, "LOADING", 20*time.Second, "--timeout", "2s", target)
+	ao, ac = cli("ping")
+	v.add(t, "Redis 7.0", "loading its dataset", out, 1, "redis-cli ping", ac, ao)
+	if !strings.Contains(out, "loading: Redis is loading its dataset into memory") {
+		t.Errorf("loading: %s", out)
+	}
+	_, took := eventuallyExit(t, bin, 0, 120*time.Second, "--timeout", "2s", target)
+	t.Logf("the -LOADING window (100,000 keys, key-load-delay 50 µs a key): healthy %s after probe first saw LOADING", took.Round(100*time.Millisecond))
+	rs.stop(t)
+
+	// A password.
+	rs = start("--requirepass", "s3cret-redis")
+	out, code := eventuallySays(t, bin, "NOAUTH", 20*time.Second, "--timeout", "2s", target)
+	ao, ac = cli("ping")
+	v.add(t, "Redis 7.0", "a password, none given", out, code, "redis-cli ping", ac, ao)
+	if code != 1 || !strings.Contains(out, "it wants a password") || strings.Contains(out, "***") {
+		t.Errorf("no password: %d %s", code, out)
+	}
+	out, code = probeRun(t, bin, "--timeout", "2s", "redis://:wrong-password@127.0.0.1:"+port)
+	ao, ac = cli("-a", "wrong-password", "--no-auth-warning", "ping")
+	v.add(t, "Redis 7.0", "a wrong password", out, code, "redis-cli -a wrong ping", ac, ao)
+	if code != 1 || !strings.Contains(out, "wrong password") || strings.Contains(out, "wrong-password") {
+		t.Errorf("a wrong password: %d %s", code, out)
+	}
+	os.Setenv("REDIS_PASSWORD", "s3cret-redis")
+	defer os.Unsetenv("REDIS_PASSWORD")
+	out, code = probeRun(t, bin, "--timeout", "2s", "redis://:${REDIS_PASSWORD}@127.0.0.1:"+port)
+	ao, ac = cli("-a", "s3cret-redis", "--no-auth-warning", "ping")
+	v.add(t, "Redis 7.0", "the right password, from ${REDIS_PASSWORD}", out, code, "redis-cli -a ... ping", ac, ao)
+	if code != 0 || strings.Contains(out, "s3cret") {
+		t.Errorf("the right password: %d %s", code, out)
+	}
+	// Too many connections: maxclients 1, held.
+	rs.stop(t)
+	rs = start("--maxclients", "1")
+	eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", target)
+	c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("PING\r\n"))
+	c.Read(make([]byte, 16))
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = cli("ping")
+	v.add(t, "Redis 7.0", "too many connections (maxclients 1)", out, code, "redis-cli ping", ac, ao)
+	if code != 1 || !strings.Contains(out, "max number of clients") {
+		t.Errorf("too many connections: %d %s", code, out)
+	}
+	c.Close()
+	rs.stop(t)
+
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = cli("ping")
+	v.add(t, "Redis 7.0", "stopped", out, code, "redis-cli ping", ac, ao)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+
+	// TLS only: rediss://, verified with the tests' CA.
+	certs, err := os.MkdirTemp("", "probe-redis-certs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(certs)
+	os.Chmod(certs, 0o755)
+	if err := testserver.Certs().WriteFiles(certs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"server.pem", "server-key.pem", "ca.pem"} {
+		os.Chmod(filepath.Join(certs, f), 0o644)
+	}
+	rs = startAs(t, "redis", dir, "redis-server", "--port", "0", "--tls-port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+		"--tls-cert-file", filepath.Join(certs, "server.pem"), "--tls-key-file", filepath.Join(certs, "server-key.pem"),
+		"--tls-ca-cert-file", filepath.Join(certs, "ca.pem"), "--tls-auth-clients", "no")
+	out, _ = eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", "--ca", filepath.Join(certs, "ca.pem"), "rediss://localhost:"+port)
+	ao, ac = cli("--tls", "--cacert", filepath.Join(certs, "ca.pem"), "ping")
+	v.add(t, "Redis 7.0", "TLS only, rediss://", out, 0, "redis-cli --tls ping", ac, ao)
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	v.add(t, "Redis 7.0", "TLS only, plain redis://", out, code, "redis-cli ping", ac, ao)
+	if code != 1 {
+		t.Errorf("plain redis:// to a TLS port: %d %s", code, out)
+	}
+	rs.stop(t)
+}
+
+func TestMariaDB(t *testing.T) {
+	need(t, "mariadbd", "mariadb-server")
+	need(t, "mysqladmin", "mariadb-client")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := ownedDir(t, "mysql")
+	port := freePort(t)
+	target := "mysql://127.0.0.1:" + port
+	var v verdicts
+	defer func() { t.Logf("MariaDB verdicts:\n%s", strings.Join(v.rows, "\n")) }()
+	install := startAs(t, "", dir, "mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "db"),
+		"--auth-root-authentication-method=normal", "--skip-test-db")
+	<-install.done
+	if install.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("mariadb-install-db: %s", install.log)
+	}
+	admin := func() (string, int) {
+		return anchorRun("mysqladmin", "--no-defaults", "-h", "127.0.0.1", "-P", port, "--protocol=TCP", "--connect-timeout=2", "ping")
+	}
+	initFile := filepath.Join(dir, "init.sql")
+	os.WriteFile(initFile, []byte("DO SLEEP(6);\n"), 0o644)
+	start := func(extra ...string) *server {
+		return startAs(t, "", dir, append([]string{"mariadbd", "--no-defaults", "--user=mysql", "--datadir=" + filepath.Join(dir, "db"),
+			"--port=" + port, "--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "sock"), "--skip-log-bin",
+			"--pid-file=" + filepath.Join(dir, "pid")}, extra...)...)
+	}
+	// The window: an init file that sleeps; the port answers no greeting.
+	db := start("--init-file=" + initFile)
+	var out string
+	var code int
+	sawWindow := false
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		out, code = probeRun(t, bin, "--timeout", "1s", target)
+		if code == 0 {
+			break
+		}
+		if strings.Contains(out, "timeout after") && !sawWindow {
+			sawWindow = true
+			ao, ac := admin()
+			v.add(t, "MariaDB 10.11", "starting (init file running)", out, code, "mysqladmin ping", ac, ao)
+		}
+	}
+	if code != 0 {
+		t.Fatalf("MariaDB never greeted: %s\n%s", out, db.log)
+	}
+	if !sawWindow {
+		t.Logf("the start-up window passed before probe saw it")
+	}
+	ao, ac := admin()
+	v.add(t, "MariaDB 10.11", "ready", out, code, "mysqladmin ping", ac, ao)
+	if !strings.HasPrefix(strings.SplitN(out, ": ", 2)[1], "greeting from ") {
+		t.Errorf("ready: %s", out)
+	}
+	db.stop(t)
+
+	// Too many connections: ten slots (MariaDB's least), held by connections
+	// that never log in.
+	db = start("--max-connections=10")
+	eventuallyExit(t, bin, 0, 30*time.Second, "--timeout", "2s", target)
+	// Ten slots, and one more for a SUPER user: eleven connections fill them.
+	var held []net.Conn
+	for range 11 {
+		c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Read(make([]byte, 128))
+		held = append(held, c)
+	}
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = admin()
+	v.add(t, "MariaDB 10.11", "too many connections", out, code, "mysqladmin ping", ac, ao)
+	if code != 1 || !strings.Contains(out, "Too many connections (error 1040)") {
+		t.Errorf("too many connections: %d %s", code, out)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	db.stop(t)
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	ao, ac = admin()
+	v.add(t, "MariaDB 10.11", "stopped", out, code, "mysqladmin ping", ac, ao)
+	if code != 1 {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+}
+
+func TestMemcached(t *testing.T) {
+	need(t, "memcached", "memcached")
+	bin := build(t, t.TempDir(), "probe", ".")
+	port := freePort(t)
+	target := "memcached://127.0.0.1:" + port
+	mc := startAs(t, "", t.TempDir(), "memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", port, "-U", "0")
+	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", target)
+	if !strings.Contains(out, ": memcached 1.") {
+		t.Errorf("ready: %s", out)
+	}
+	t.Logf("| memcached | ready | %s |", out)
+	mc.stop(t)
+	out, code := probeRun(t, bin, "--timeout", "2s", target)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| memcached | stopped | %s |", out)
+}
+
+func TestRabbitMQ(t *testing.T) {
+	server := "/usr/lib/rabbitmq/bin/rabbitmq-server"
+	if _, err := os.Stat(server); err != nil {
+		unavailable(t, "rabbitmq-server is not installed: .ci/run installs it",
+			"SKIPPED: the RabbitMQ test: rabbitmq-server is not installed (apt-get install rabbitmq-server)")
+	}
+	need(t, "erl", "erlang-base")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := ownedDir(t, "rabbitmq")
+	port, dist, epmd := freePort(t), freePort(t), freePort(t)
+	target := "amqp://127.0.0.1:" + port
+	cmd := []string{"env", "HOME=" + dir, "RABBITMQ_NODENAME=probe-e2e@localhost", "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
+		"RABBITMQ_NODE_PORT=" + port, "RABBITMQ_DIST_PORT=" + dist, "ERL_EPMD_PORT=" + epmd, "ERL_EPMD_ADDRESS=127.0.0.1",
+		"RABBITMQ_MNESIA_BASE=" + filepath.Join(dir, "mnesia"), "RABBITMQ_LOG_BASE=" + filepath.Join(dir, "log"),
+		"RABBITMQ_CONFIG_FILE=" + filepath.Join(dir, "rabbitmq"), "RABBITMQ_ENABLED_PLUGINS_FILE=" + filepath.Join(dir, "plugins"),
+		"RABBITMQ_PID_FILE=" + filepath.Join(dir, "pid"), server}
+	started := time.Now()
+	rq := startAs(t, "rabbitmq", dir, cmd...)
+	// The node starts an epmd that outlives it, daemonized: ours is the one
+	// whose environment names our port.
+	t.Cleanup(func() { stopByEnviron(t, "ERL_EPMD_PORT="+epmd) })
+	out, code := probeRun(t, bin, "--timeout", "2s", target)
+	t.Logf("| RabbitMQ | starting | exit %d: %s |", code, out)
+	out, took := eventuallyExit(t, bin, 0, 60*time.Second, "--timeout", "2s", target)
+	t.Logf("| RabbitMQ | ready, %s after start | %s |", time.Since(started).Round(100*time.Millisecond), out)
+	_ = took
+	if !strings.Contains(out, "Connection.Start, AMQP 0-9, RabbitMQ ") {
+		t.Errorf("ready: %s\n%s", out, rq.log)
+	}
+	rq.stop(t)
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| RabbitMQ | stopped | %s |", out)
+}
+
+// stopByEnviron ends, by PID, the processes whose environment holds
+// entry: a daemon a test's server started, which left the process group.
+func stopByEnviron(t *testing.T, entry string) {
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range procs {
+		env, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), []byte("\x00"+entry+"\x00")) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil && pid != os.Getpid() {
+			t.Logf("stopping PID %d, which has %s", pid, entry)
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
+	}
+}
