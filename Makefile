@@ -73,6 +73,7 @@ fuzz:
 	$(call fuzz,FuzzParseStatusRanges,300000,./internal/checks)
 	$(call fuzz,FuzzUnescape,300000,./internal/checks)
 	$(call fuzz,FuzzParseSize,300000,./internal/checks)
+	$(call fuzz,FuzzGRPCReply,30000,./internal/checks) -fuzzminimizetime 50x
 	$(call fuzz,FuzzHTTPResponse,100000,./internal/checks)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 

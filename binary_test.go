@@ -120,6 +120,12 @@ func TestServeOnSIGTERM(t *testing.T) {
 			t.Fatalf("/readyz still %d %q after SIGTERM", code, body)
 		}
 	}
+	// Every line first, to the end of the pipe: Wait closes it, and a line
+	// not yet read would be lost.
+	var all []string
+	for l := range logs {
+		all = append(all, l)
+	}
 	err := cmd.Wait()
 	took := time.Since(sent)
 	if err != nil {
@@ -127,10 +133,6 @@ func TestServeOnSIGTERM(t *testing.T) {
 	}
 	if took < time.Second {
 		t.Fatalf("probe serve stopped %s after SIGTERM, before its 1s drain delay", took)
-	}
-	var all []string
-	for l := range logs {
-		all = append(all, l)
 	}
 	text := strings.Join(all, "\n")
 	for _, want := range []string{"probe: serving /livez", "is up: HTTP 200 OK", "probe: received SIGTERM: /readyz reports draining; serving for 1s more, then stopping", "probe: stopped"} {

@@ -23,10 +23,10 @@ import (
 // when a condition is false. -H adds a header each time.
 
 // targetFlagsHelp says the rule in --help, beside each command's targets.
-const targetFlagsHelp = "HTTP, TLS, TCP and FILE flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect and --reject add up."
+const targetFlagsHelp = "HTTP, TLS, TCP, SOCKET and FILE flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect and --reject add up."
 
 // targetGroups are the flag groups that bind to targets.
-var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "FILE": true}
+var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "SOCKET": true, "FILE": true}
 
 // boundArgs is a command line split by where its flags bind. kong reads a
 // list of targets only while no flag interrupts it, so the flags go first.
@@ -204,17 +204,24 @@ func oneValue(f *kong.Flag, v string) string {
 // as --expect-body after a tcp:// target: the user meant another target.
 func fits(f *kong.Flag, target string) error {
 	scheme, _, ok := strings.Cut(target, "://")
+	if strings.HasPrefix(target, "unix:") || strings.HasPrefix(target, "unix-abstract:") {
+		scheme, ok = "unix", true
+	}
 	if !ok {
 		return nil // not a URL: Build says so
 	}
 	kinds := map[string][]string{
-		"HTTP": {"http", "https"},
-		"TLS":  {"https", "tls", "http", "rediss", "amqps"}, // http: a redirect may lead to https
-		"TCP":  {"tcp", "tls", "file"},                      // --expect and --reject match a file's content too
-		"FILE": {"file"},
+		"HTTP":   {"http", "https"},
+		"TLS":    {"https", "tls", "http", "grpcs", "rediss", "amqps"}, // http: a redirect may lead to https
+		"TCP":    {"tcp", "tls", "unix", "file"},                       // --expect and --reject match a file's content too
+		"SOCKET": {"http", "https", "grpc", "grpcs", "tcp", "tls", "postgres", "postgresql", "redis", "rediss", "mysql", "mariadb", "memcached", "amqp", "amqps"},
+		"FILE":   {"file"},
 	}[f.Group.Key]
-	if f.Name == "send" {
-		kinds = []string{"tcp", "tls"}
+	switch f.Name {
+	case "send":
+		kinds = []string{"tcp", "tls", "unix"}
+	case "header":
+		kinds = append(kinds, "grpc", "grpcs") // gRPC metadata
 	}
 	if slices.Contains(kinds, strings.ToLower(scheme)) {
 		return nil

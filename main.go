@@ -307,7 +307,7 @@ func (g *Globals) write(env *Env, text, json func(io.Writer) error) error {
 
 // CheckCmd is the default command: probe TARGET...
 type CheckCmd struct {
-	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, tcp://, tls:// (TCP with TLS), postgres://, redis://, rediss://, mysql://, memcached://, amqp://, amqps://, file:// and listen:// URLs. All must pass; they run concurrently. ${target_flags}"`
+	Targets []string `arg:"" optional:"" name:"target" help:"What to check: http://, https://, grpc://, grpcs:// (gRPC health), tcp://, tls:// (TCP with TLS), unix: (a Unix socket), postgres://, redis://, rediss://, mysql://, memcached://, amqp://, amqps://, file:// and listen:// URLs. All must pass; they run concurrently. ${target_flags}"`
 	TargetFlags
 }
 

@@ -70,7 +70,8 @@ func TestOneLiners(t *testing.T) {
 		args = append(args, "--map-root-user") // a user namespace gives the right to make one
 	}
 	// A /dev/shm of their own too: the heartbeat one-liner writes there.
-	script := `ip link set lo up && mount -t tmpfs tmpfs /dev/shm && exec "$0" -test.run '^TestOneLiners$' -test.count=1`
+	// And a /run: the Unix socket one-liners listen there.
+	script := `ip link set lo up && mount -t tmpfs tmpfs /dev/shm && mount -t tmpfs tmpfs /run && exec "$0" -test.run '^TestOneLiners$' -test.count=1`
 	if testing.Verbose() {
 		script += " -test.v"
 	}
@@ -95,16 +96,26 @@ func TestOneLiners(t *testing.T) {
 //	serve KIND ADDR [VAR]
 //
 // ADDR is 127.0.0.1:0, [::1]:0 or a fixed port; VAR receives the address
-// and VAR_PORT its port.
+// and VAR_PORT its port. unix:NAME listens on a Unix socket NAME in a
+// directory of short name (a socket's address holds 108 bytes, which
+// $WORK can pass), and @NAME on an abstract socket; VAR receives its path.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 || len(args) > 3 {
 		ts.Fatalf("usage: serve KIND ADDR [VAR]")
 	}
-	network := "tcp4"
-	if args[1][0] == '[' {
+	network, addr := "tcp4", args[1]
+	switch {
+	case addr[0] == '[':
 		network = "tcp6"
+	case addr[0] == '@' || addr[0] == '/':
+		network = "unix"
+	case strings.HasPrefix(addr, "unix:"):
+		dir, err := os.MkdirTemp("", "ps")
+		ts.Check(err)
+		ts.Defer(func() { os.RemoveAll(dir) })
+		network, addr = "unix", filepath.Join(dir, strings.TrimPrefix(addr, "unix:"))
 	}
-	s, err := testserver.Start(args[0], network, args[1])
+	s, err := testserver.Start(args[0], network, addr)
 	ts.Check(err)
 	ts.Defer(s.Close)
 	if len(args) == 3 {

@@ -35,6 +35,7 @@ type TargetFlags struct {
 	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
 	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
 	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
+	HTTP2        bool                `name:"http2" env:"PROBE_HTTP2" group:"HTTP" help:"Speak HTTP/2: with prior knowledge (h2c) to http://, by ALPN h2 to https://. For servers that speak only HTTP/2; without it, probe speaks HTTP/1.1."`
 
 	Insecure   bool        `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
 	CA         string      `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
@@ -45,6 +46,8 @@ type TargetFlags struct {
 	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
 	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
 	Reject []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"With --expect: fail at once when the reply matches this, such as -NOAUTH or ERROR; repeatable."`
+
+	UnixSocket string `name:"unix-socket" placeholder:"PATH" group:"SOCKET" help:"Connect to this Unix socket in place of the target's host and port, as curl does; @NAME is a Linux abstract socket. For http(s)://, grpc(s)://, tcp://, tls:// and the database targets; the target's host still names the server (Host, :authority, TLS)."`
 
 	MaxAge checks.Days `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
 
@@ -155,6 +158,12 @@ func (f *TargetFlags) compile() (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSocketPath(f.UnixSocket); err != nil {
+		return nil, err
+	}
+	if f.HTTP2 && len(f.Body) > 65535 {
+		return nil, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(f.Body))
+	}
 	c := &compiled{headers: headers, send: send, tls: tlsCfg}
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
@@ -223,13 +232,38 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 		}
 		secretValues = append(secretValues, secrets(u, c.headers)...)
 		t := runner.Target{Name: sanitize.Redact(u), Kind: u.Scheme}
+		socket := flags.UnixSocket
+		if socket != "" && (u.Scheme == "listen" || u.Scheme == "file" || u.Scheme == "unix") {
+			return nil, nil, fmt.Errorf("--unix-socket does not apply to %s: it replaces the host and port of a network target", sanitize.RedactText(r))
+		}
+		if example := needsPort[u.Scheme]; example != "" && u.Port() == "" && socket == "" {
+			return nil, nil, fmt.Errorf("target %q needs a port, as in %s://%s:%s", sanitize.RedactText(r), u.Scheme, u.Hostname(), example)
+		}
+		if (u.Scheme == "tcp" || u.Scheme == "tls" || u.Scheme == "unix") && len(flags.Reject) > 0 && len(flags.Expect) == 0 {
+			return nil, nil, errors.New("--reject needs --expect on a tcp://, tls:// or unix: target: without it, probe cannot tell when the reply is complete")
+		}
 		switch u.Scheme {
 		case "http", "https":
 			t.Kind = "http"
 			t.Check = &checks.HTTP{URL: u, Method: strings.ToUpper(flags.Method), Body: flags.Body, Header: c.headers,
 				Status: flags.Status, ExpectBody: regexps(flags.ExpectBody), RejectBody: regexps(flags.RejectBody),
 				MaxBody: int(flags.MaxBody), MaxRedirects: flags.MaxRedirects, TLS: c.tls, UserAgent: userAgent(),
-				ExpectJSON: c.json, ExpectHeader: c.expectHeader, RejectHeader: c.rejectHeader, CertExpiry: time.Duration(flags.CertExpiry)}
+				ExpectJSON: c.json, ExpectHeader: c.expectHeader, RejectHeader: c.rejectHeader, CertExpiry: time.Duration(flags.CertExpiry),
+				Socket: socket, HTTP2: flags.HTTP2}
+		case "grpc", "grpcs":
+			t.Kind = "grpc"
+			g, err := grpcTarget(u, c, flags, socket)
+			if err != nil {
+				return nil, nil, err
+			}
+			t.Check = g
+		case "unix":
+			t.Kind = "unix"
+			t.Name = "unix:" + sanitize.Printable(u.Opaque) // the socket's path
+			if name, abstract := strings.CutPrefix(u.Opaque, "@"); abstract {
+				t.Name = "unix-abstract:" + sanitize.Printable(name)
+			}
+			t.Check = &checks.TCP{Socket: u.Opaque, Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
 		case "listen":
 			if !procOpened {
 				if _, err := openProc(procRoot); err != nil {
@@ -242,23 +276,23 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 			}
 		case "postgres", "postgresql":
 			t.Kind = "postgres"
-			t.Check = &checks.Postgres{Host: u.Hostname(), Port: portOr(u, "5432"), User: u.User.Username(), Database: strings.TrimPrefix(u.Path, "/")}
+			t.Check = &checks.Postgres{Socket: socket, Host: u.Hostname(), Port: portOr(u, "5432"), User: u.User.Username(), Database: strings.TrimPrefix(u.Path, "/")}
 		case "redis", "rediss":
 			t.Kind = "redis"
 			pass, _ := u.User.Password()
-			rc := &checks.Redis{Host: u.Hostname(), Port: portOr(u, "6379"), User: u.User.Username(), Password: pass, CertExpiry: time.Duration(flags.CertExpiry)}
+			rc := &checks.Redis{Socket: socket, Host: u.Hostname(), Port: portOr(u, "6379"), User: u.User.Username(), Password: pass, CertExpiry: time.Duration(flags.CertExpiry)}
 			if u.Scheme == "rediss" {
 				rc.TLS = c.tls
 			}
 			t.Check = rc
 		case "mysql", "mariadb":
 			t.Kind = "mysql"
-			t.Check = &checks.MySQL{Host: u.Hostname(), Port: portOr(u, "3306")}
+			t.Check = &checks.MySQL{Socket: socket, Host: u.Hostname(), Port: portOr(u, "3306")}
 		case "memcached":
-			t.Check = &checks.Memcached{Host: u.Hostname(), Port: portOr(u, "11211")}
+			t.Check = &checks.Memcached{Socket: socket, Host: u.Hostname(), Port: portOr(u, "11211")}
 		case "amqp", "amqps":
 			t.Kind = "amqp"
-			ac := &checks.AMQP{Host: u.Hostname(), Port: portOr(u, "5672"), CertExpiry: time.Duration(flags.CertExpiry)}
+			ac := &checks.AMQP{Socket: socket, Host: u.Hostname(), Port: portOr(u, "5672"), CertExpiry: time.Duration(flags.CertExpiry)}
 			if u.Scheme == "amqps" {
 				ac.TLS, ac.Port = c.tls, portOr(u, "5671")
 			}
@@ -267,10 +301,7 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 			t.Name = "file://" + u.Path
 			t.Check = checks.File{Path: u.Path, MaxAge: time.Duration(flags.MaxAge), Expect: regexps(flags.Expect), Reject: regexps(flags.Reject)}
 		case "tcp", "tls":
-			if len(flags.Reject) > 0 && len(flags.Expect) == 0 {
-				return nil, nil, errors.New("--reject needs --expect on a tcp:// or tls:// target: without it, probe cannot tell when the reply is complete")
-			}
-			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject),
+			tc := &checks.TCP{Host: u.Hostname(), Port: u.Port(), Socket: socket, Send: c.send, Expect: regexps(flags.Expect), Reject: regexps(flags.Reject),
 				CertExpiry: time.Duration(flags.CertExpiry)}
 			if u.Scheme == "tls" {
 				tc.TLS = c.tls
@@ -286,6 +317,9 @@ func (f *TargetFlags) Build(raw []string, procRoot string) ([]runner.Target, []s
 // the URL's userinfo.
 func ParseTarget(raw string) (*url.URL, error) {
 	shown := sanitize.RedactText(raw)
+	if strings.HasPrefix(raw, "unix:") || strings.HasPrefix(raw, "unix-abstract:") {
+		return parseUnixTarget(raw, shown)
+	}
 	if !strings.Contains(raw, "://") {
 		// "localhost:8080" would parse as scheme "localhost"; say what is meant.
 		return nil, fmt.Errorf("target %q has no scheme: write %q or %q", shown, "http://"+shown, "tcp://"+shown)
@@ -299,7 +333,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid target %q: %v", shown, err)
 	}
 	switch u.Scheme {
-	case "http", "https", "tcp", "tls", "postgres", "postgresql", "redis", "rediss", "mysql", "mariadb", "memcached", "amqp", "amqps":
+	case "http", "https", "tcp", "tls", "grpc", "grpcs", "postgres", "postgresql", "redis", "rediss", "mysql", "mariadb", "memcached", "amqp", "amqps":
 	case "file":
 		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.User != nil {
 			return nil, fmt.Errorf("target %q: a file target is file:///ABSOLUTE/PATH", shown)
@@ -314,7 +348,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		}
 		return u, nil
 	default:
-		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, tcp, tls, postgres, redis, rediss, mysql, memcached, amqp, amqps, file or listen", shown, u.Scheme)
+		return nil, fmt.Errorf("target %q has an unknown scheme %q: use http, https, grpc, grpcs, tcp, tls, unix, postgres, redis, rediss, mysql, memcached, amqp, amqps, file or listen", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("target %q has no host", shown)
@@ -335,15 +369,85 @@ func ParseTarget(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("target %q: a %s target is only %s://[USER[:PASSWORD]@]HOST[:PORT][/NAME]", shown, u.Scheme, u.Scheme)
 	}
 	if u.Scheme == "tcp" || u.Scheme == "tls" {
-		if port == "" {
-			return nil, fmt.Errorf("target %q needs a port, as in %s://%s:6379", shown, u.Scheme, u.Hostname())
-		}
 		if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
 			return nil, fmt.Errorf("target %q: a %s target is only %s://HOST:PORT", shown, u.Scheme, u.Scheme)
 		}
 	}
+	if u.Scheme == "grpc" || u.Scheme == "grpcs" {
+		if strings.Count(u.Path, "/") > 1 || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, fmt.Errorf("target %q: a %s target is only %s://HOST:PORT[/SERVICE], such as %s://localhost:50051/my.package.Service", shown, u.Scheme, u.Scheme, u.Scheme)
+		}
+	}
 	return u, nil
 }
+
+// needsPort holds the schemes with no port of their own, and a port to show
+// in the message that asks for one.
+var needsPort = map[string]string{"tcp": "6379", "tls": "6379", "grpc": "50051"}
+
+// parseUnixTarget reads the forms gRPC names a Unix socket by:
+// unix:///ABSOLUTE/PATH, unix:PATH, unix:@NAME and unix-abstract:NAME (a
+// Linux abstract socket).
+func parseUnixTarget(raw, shown string) (*url.URL, error) {
+	scheme, rest, _ := strings.Cut(raw, ":")
+	path := rest
+	if scheme == "unix" && strings.HasPrefix(rest, "//") {
+		if !strings.HasPrefix(rest, "///") {
+			return nil, fmt.Errorf("target %q: write unix:///ABSOLUTE/PATH (three slashes), unix:RELATIVE/PATH or unix-abstract:NAME", shown)
+		}
+		path = rest[2:]
+	}
+	if scheme == "unix-abstract" {
+		path = "@" + rest
+	}
+	if err := checkSocketPath(path); err != nil || path == "" || path == "@" {
+		if err == nil {
+			err = errors.New("the socket path is empty")
+		}
+		return nil, fmt.Errorf("target %q: %w", shown, err)
+	}
+	return &url.URL{Scheme: "unix", Opaque: path}, nil
+}
+
+// checkSocketPath refuses a --unix-socket path that no socket can have.
+func checkSocketPath(path string) error {
+	switch {
+	case strings.IndexByte(path, 0) >= 0:
+		return errors.New("--unix-socket: the path holds a NUL byte")
+	case len(path) > 108:
+		// sun_path is 108 bytes on Linux; Go would say "invalid argument".
+		return fmt.Errorf("--unix-socket: the path is %d bytes, longer than the 108 a Unix socket address holds: use a shorter path, or a symbolic link's directory", len(path))
+	}
+	return nil
+}
+
+// grpcTarget is the gRPC health check of a grpc:// or grpcs:// target.
+func grpcTarget(u *url.URL, c *compiled, flags *TargetFlags, socket string) (*checks.GRPC, error) {
+	port := u.Port()
+	if port == "" && u.Scheme == "grpcs" {
+		port = "443"
+	}
+	g := &checks.GRPC{Host: u.Hostname(), Port: port, Socket: socket, Service: strings.TrimPrefix(u.Path, "/"),
+		UserAgent: userAgent(), CertExpiry: time.Duration(flags.CertExpiry)}
+	if u.Scheme == "grpcs" {
+		g.TLS = c.tls
+	}
+	for _, h := range c.headers {
+		name := strings.ToLower(h.Name)
+		switch {
+		case name == "host":
+			g.Authority = h.Value
+		case grpcReserved[name] || strings.HasPrefix(name, "grpc-"):
+			return nil, fmt.Errorf("-H %s: gRPC reserves this header; probe sets what it needs", h.Name)
+		default:
+			g.Metadata = append(g.Metadata, checks.Header{Name: name, Value: h.Value})
+		}
+	}
+	return g, nil
+}
+
+// grpcReserved are request headers the gRPC protocol sets itself.
+var grpcReserved = map[string]bool{"content-type": true, "te": true}
 
 // parseHeaders splits each -H "Name: value". Its errors never echo a value.
 func parseHeaders(raw []string) ([]checks.Header, error) {

@@ -17,6 +17,7 @@ import (
 // header.
 type AMQP struct {
 	Host, Port string
+	Socket     string      // a Unix socket to connect to, in place of Host:Port
 	TLS        *tls.Config // amqps://
 	CertExpiry time.Duration
 }
@@ -25,7 +26,7 @@ var amqpHeader = []byte("AMQP\x00\x00\x09\x01")
 
 // Run opens the conversation and reads the broker's first frame.
 func (a *AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
-	c, err := dialConversation(ctx, tr, a.Host, a.Port, a.TLS, a.CertExpiry)
+	c, err := dialConversation(ctx, tr, a.Socket, a.Host, a.Port, a.TLS, a.CertExpiry)
 	if err != nil {
 		return "", err
 	}

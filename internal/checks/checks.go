@@ -25,6 +25,11 @@ const (
 	PhaseProc      = "proc" // reading /proc
 )
 
+// Phases lists every phase, wherever it is declared, for those who name
+// them (the runner's timeout messages); TestPhasesAreListed keeps it whole.
+var Phases = []string{PhaseDNS, PhaseConnect, PhaseTLS, PhaseHTTP2, PhaseFirstByte, PhaseResponse,
+	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply}
+
 // Mark records when a phase ended, measured from the start of the attempt,
 // as curl's -w timings are.
 type Mark struct {

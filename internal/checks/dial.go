@@ -3,10 +3,16 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // fallbackDelay is how long a dial waits on one address before it starts the
@@ -189,4 +195,102 @@ func IsTimeout(err error) bool {
 	// fasthttp's ErrTimeout has Timeout but not Temporary, so it is no net.Error.
 	var te interface{ Timeout() bool }
 	return errors.As(err, &te) && te.Timeout()
+}
+
+// authorityOf is host:port, or host alone when the port is not known (a
+// Unix socket), for the Host header or :authority.
+func authorityOf(host, port string) string {
+	if port == "" {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// DialTo connects to the Unix socket when one is given (--unix-socket), and
+// to host:port otherwise.
+func DialTo(ctx context.Context, tr *Trace, socket, host, port string) (net.Conn, error) {
+	if socket == "" {
+		return Dial(ctx, tr, host, port)
+	}
+	return DialUnix(ctx, tr, socket)
+}
+
+// DialUnix connects to the Unix stream socket at path; a path that starts
+// with @ names a Linux abstract socket.
+func DialUnix(ctx context.Context, tr *Trace, path string) (net.Conn, error) {
+	tr.Enter(PhaseConnect)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, unixDialError(ctx, path, err)
+	}
+	tr.Note("address", "unix:"+path)
+	return conn, nil
+}
+
+// unixDialError says why connecting to a Unix socket failed, in terms of
+// the file: missing, closed to this user, not a socket, or a socket file
+// that no server holds.
+func unixDialError(ctx context.Context, path string, err error) error {
+	if IsTimeout(err) || ctx.Err() != nil {
+		return context.DeadlineExceeded
+	}
+	cause := err.Error()
+	var op *net.OpError
+	if errors.As(err, &op) {
+		cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
+	}
+	abstract := strings.HasPrefix(path, "@")
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		cause = "no such socket"
+	case errors.Is(err, syscall.ENOTDIR):
+		cause = "no such socket: a part of the path is not a directory"
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
+		cause = "permission denied: " + socketAccess(path)
+	case errors.Is(err, syscall.ECONNREFUSED) && abstract:
+		cause = "connection refused: no server listens on this abstract socket"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode()&fs.ModeSocket == 0 {
+			cause = "not a socket: the path is a " + fileKind(fi.Mode())
+		} else {
+			cause = "connection refused: a socket file that no server listens on (left over from a server that stopped?)"
+		}
+	case errors.Is(err, syscall.EAGAIN):
+		cause = "the server's queue of connections to accept is full"
+	case errors.Is(err, syscall.EPROTOTYPE):
+		cause = "not a stream socket (a datagram socket?)"
+	}
+	return &DialError{Causes: []DialCause{{Cause: cause, Addrs: []string{sanitize.Printable(path)}}}}
+}
+
+// socketAccess says who may use the socket, and who probe runs as.
+func socketAccess(path string) string {
+	me := fmt.Sprintf("probe runs as uid %d gid %d", os.Getuid(), os.Getgid())
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "a directory on the path is closed to this user; " + me
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("the socket's mode is %04o, owner uid %d gid %d; %s", fi.Mode().Perm(), st.Uid, st.Gid, me)
+	}
+	return fmt.Sprintf("the socket's mode is %04o; %s", fi.Mode().Perm(), me)
+}
+
+// fileKind names a file's type, for "not a socket" messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m.IsRegular():
+		return "regular file"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "file of another kind"
 }

@@ -46,6 +46,8 @@ type HTTP struct {
 	ExpectHeader []HeaderMatch // each must be present and match
 	RejectHeader []HeaderMatch // none may be present (and match, when it has a pattern)
 	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
+	Socket       string        // a Unix socket to connect to, in place of the URL's host and port
+	HTTP2        bool          // speak HTTP/2: prior knowledge (h2c) for http://, ALPN h2 for https://
 }
 
 // HeaderMatch is a response header to look for: its name, and a pattern
@@ -207,6 +209,9 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 			serverName = hostOnly(hd.Value)
 		}
 	}
+	if h.HTTP2 {
+		return h.doH2(ctx, tr, u, method, body, header, serverName)
+	}
 	maxBody := h.maxBody()
 	var traced *tracedConn
 	hc := &fasthttp.HostClient{
@@ -216,7 +221,7 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 		// handshake (for SNI from -H Host and clear certificate errors), and
 		// the phase timings that -v shows.
 		DialTimeout: func(string, time.Duration) (net.Conn, error) {
-			conn, err := Dial(ctx, tr, host, port)
+			conn, err := DialTo(ctx, tr, h.Socket, host, port)
 			if err != nil {
 				return nil, err
 			}
@@ -280,7 +285,13 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 		if traced != nil {
 			head = traced.head
 		}
-		return nil, h.explain(ctx, err, tr.Phase(), head)
+		err = h.explain(ctx, err, tr.Phase(), head)
+		if traced != nil && len(head) == 0 && !IsTimeout(err) && !isTLS && speaksH2C(ctx, h.Socket, host, port) {
+			// Accepted, then dropped without a byte: HTTP/2-only servers
+			// do that to an HTTP/1.1 request.
+			return nil, &ProtocolError{Msg: "the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it with --http2"}
+		}
+		return nil, err
 	}
 	tr.Finish()
 	status := resp.StatusCode()
@@ -298,6 +309,54 @@ func (h *HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body strin
 	return r, nil
 }
 
+// doH2 is do over HTTP/2 (h2.go): one connection, one stream.
+func (h *HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header, serverName string) (*reply, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	conn, err := DialTo(ctx, tr, h.Socket, u.Hostname(), port)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if u.Scheme == "https" {
+		cfg := h.TLS
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		tc, err := handshakeH2(ctx, tr, conn, cfg, serverName, h.CertExpiry)
+		if err != nil {
+			return nil, err
+		}
+		defer tc.Close()
+		conn = tc
+	}
+	req := h2Request{method: method, scheme: u.Scheme, authority: withoutZone(u.Host), path: u.RequestURI(),
+		body: []byte(body), maxBody: h.maxBody()}
+	if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "User-Agent") }) {
+		req.header = append(req.header, Header{"user-agent", cmp.Or(h.UserAgent, "probe")})
+	}
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			req.authority = hd.Value
+			continue
+		}
+		req.header = append(req.header, hd)
+	}
+	r, err := h2RoundTrip(ctx, tr, conn, req)
+	var pe *ProtocolError
+	if errors.As(err, &pe) && pe.Dropped && u.Scheme == "http" {
+		pe.Msg += " (is it a TLS port? then use https://)"
+	}
+	if err != nil {
+		return nil, err
+	}
+	tr.Reply(fmt.Sprintf("%s %d bytes: %s", r.protocol, len(r.body), sanitize.Excerpt(r.body, 200)))
+	location, _ := r.get("location")
+	return &reply{status: r.status, location: location, body: r.body, headers: r.header}, nil
+}
+
 // explain turns a fasthttp error into one line that says what went wrong.
 // It goes by the error's type and by what the connection saw (the phase,
 // the reply's first bytes), never by an error's text; fasthttp's own text
@@ -313,11 +372,13 @@ func (h *HTTP) explain(ctx context.Context, err error, phase string, head []byte
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
+	case isH2Settings(head):
+		// grpc-go answers with its SETTINGS, then hangs up.
+		return &ProtocolError{Msg: "the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it with --http2, or grpc://"}
 	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
 		return err // ours, from the dial
 	case errors.As(err, &remote) && remote.Op == "remote error":
-		return &TLSError{Msg: fmt.Sprintf("the server refused the connection: %s (does it want a client certificate? see --cert and --key)",
-			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
+		return refusedAfterHandshake(remote)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
 	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer):

@@ -11,11 +11,12 @@ import (
 // Memcached checks that a memcached server answers "version".
 type Memcached struct {
 	Host, Port string
+	Socket     string // a Unix socket to connect to, in place of Host:Port
 }
 
 // Run asks for the version.
 func (m *Memcached) Run(ctx context.Context, tr *Trace) (string, error) {
-	c, err := dialConversation(ctx, tr, m.Host, m.Port, nil, 0)
+	c, err := dialConversation(ctx, tr, m.Socket, m.Host, m.Port, nil, 0)
 	if err != nil {
 		return "", err
 	}

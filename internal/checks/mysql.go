@@ -16,11 +16,12 @@ import (
 // connections, a host it blocks). No login is made.
 type MySQL struct {
 	Host, Port string
+	Socket     string // a Unix socket to connect to, in place of Host:Port
 }
 
 // Run reads the greeting.
 func (m *MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
-	c, err := dialConversation(ctx, tr, m.Host, m.Port, nil, 0)
+	c, err := dialConversation(ctx, tr, m.Socket, m.Host, m.Port, nil, 0)
 	if err != nil {
 		return "", err
 	}

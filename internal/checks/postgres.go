@@ -18,13 +18,14 @@ import (
 // that is starting, recovering, shutting down or full says so, and is not.
 type Postgres struct {
 	Host, Port string
+	Socket     string // a Unix socket to connect to, in place of Host:Port
 	User       string // "postgres" when empty
 	Database   string // the user's name when empty
 }
 
 // Run checks the server.
 func (p *Postgres) Run(ctx context.Context, tr *Trace) (string, error) {
-	c, err := dialConversation(ctx, tr, p.Host, p.Port, nil, 0)
+	c, err := dialConversation(ctx, tr, p.Socket, p.Host, p.Port, nil, 0)
 	if err != nil {
 		return "", err
 	}

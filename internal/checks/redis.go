@@ -17,6 +17,7 @@ import (
 // (-NOAUTH) is not ready, and says why.
 type Redis struct {
 	Host, Port string
+	Socket     string // a Unix socket to connect to, in place of Host:Port
 	User       string // for AUTH with a user (Redis 6 ACLs); "" for the default user
 	Password   string // "" for none
 	TLS        *tls.Config
@@ -25,7 +26,7 @@ type Redis struct {
 
 // Run checks the server.
 func (r *Redis) Run(ctx context.Context, tr *Trace) (string, error) {
-	c, err := dialConversation(ctx, tr, r.Host, r.Port, r.TLS, r.CertExpiry)
+	c, err := dialConversation(ctx, tr, r.Socket, r.Host, r.Port, r.TLS, r.CertExpiry)
 	if err != nil {
 		return "", err
 	}

@@ -21,6 +21,7 @@ import (
 // Reject pattern (a server's error reply, on a connection it keeps open).
 type TCP struct {
 	Host, Port string
+	Socket     string      // a Unix socket to connect to, in place of Host:Port
 	TLS        *tls.Config // tls:// targets; nil for plain TCP
 	Send       []byte
 	Expect     []*regexp.Regexp
@@ -31,7 +32,7 @@ type TCP struct {
 
 // Run connects and, when asked, talks.
 func (t *TCP) Run(ctx context.Context, tr *Trace) (string, error) {
-	conn, err := Dial(ctx, tr, t.Host, t.Port)
+	conn, err := DialTo(ctx, tr, t.Socket, t.Host, t.Port)
 	if err != nil {
 		return "", err
 	}

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -168,8 +170,19 @@ func tlsError(err error, cfg *tls.Config) error {
 			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
 	case errors.As(err, &host):
 		return &TLSError{Msg: fmt.Sprintf("certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)}
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
+		// A cleartext server that reads a ClientHello as garbage hangs up.
+		return &TLSError{Msg: "the server hung up during the handshake (is the port cleartext, such as plain HTTP/2?)"}
 	}
 	return &TLSError{Msg: strings.TrimPrefix(err.Error(), "tls: ")}
+}
+
+// refusedAfterHandshake is a TLS alert that came after the handshake, at the
+// first read: in TLS 1.3, a server that wants a client certificate says so
+// only then.
+func refusedAfterHandshake(remote *net.OpError) error {
+	return &TLSError{Msg: fmt.Sprintf("the server refused the connection: %s (does it want a client certificate? see --cert and --key)",
+		strings.TrimPrefix(remote.Err.Error(), "tls: "))}
 }
 
 // notTLSHint guesses, from a reply's first bytes, what answered instead of
@@ -178,6 +191,8 @@ func notTLSHint(head []byte) string {
 	switch h := string(head); {
 	case strings.HasPrefix(h, "HTTP"):
 		return " (plain HTTP: use http://)"
+	case len(head) >= 4 && head[0] == 0 && head[3] == 4:
+		return " (an HTTP/2 SETTINGS frame: cleartext HTTP/2, use grpc:// or http:// with --http2)"
 	case strings.HasPrefix(h, "SSH-"):
 		return " (an SSH server)"
 	case strings.HasPrefix(h, "220"):

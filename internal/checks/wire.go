@@ -35,9 +35,10 @@ type conversation struct {
 	stop func() bool
 }
 
-// dialConversation connects to host:port, with TLS when cfg is not nil.
-func dialConversation(ctx context.Context, tr *Trace, host, port string, cfg *tls.Config, expiry time.Duration) (*conversation, error) {
-	conn, err := Dial(ctx, tr, host, port)
+// dialConversation connects to the Unix socket, or else to host:port, with
+// TLS when cfg is not nil.
+func dialConversation(ctx context.Context, tr *Trace, socket, host, port string, cfg *tls.Config, expiry time.Duration) (*conversation, error) {
+	conn, err := DialTo(ctx, tr, socket, host, port)
 	if err != nil {
 		return nil, err
 	}

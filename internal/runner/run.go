@@ -215,6 +215,7 @@ var phaseWords = map[string]string{
 	checks.PhaseDNS:       "resolving the host name",
 	checks.PhaseConnect:   "connecting",
 	checks.PhaseTLS:       "in the TLS handshake",
+	checks.PhaseHTTP2:     "in the HTTP/2 handshake",
 	checks.PhaseFirstByte: "waiting for the first byte of the response",
 	checks.PhaseResponse:  "reading the response",
 	checks.PhaseExpect:    "waiting for --expect to match",

@@ -240,3 +240,24 @@ func TestRunMasksCutSecrets(t *testing.T) {
 		}
 	}
 }
+
+// stuckIn enters a phase and waits there for the deadline.
+type stuckIn string
+
+func (s stuckIn) Run(ctx context.Context, tr *checks.Trace) (string, error) {
+	tr.Enter(string(s))
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// TestEveryPhaseHasWords: a timeout names the phase it hit, whichever.
+func TestEveryPhaseHasWords(t *testing.T) {
+	t.Parallel()
+	for _, phase := range checks.Phases {
+		r := runner.Run(context.Background(), []runner.Target{{Name: "x", Check: stuckIn(phase)}}, runner.Options{Timeout: 20 * time.Millisecond})
+		d := r.Results[0].Detail
+		if !strings.HasPrefix(d, "timeout after ") || strings.Contains(d, "before the check finished") {
+			t.Errorf("phase %q: the timeout says %q, which does not name the phase", phase, d)
+		}
+	}
+}

@@ -118,7 +118,9 @@ func redactWord(w string) string {
 				start++
 			}
 		}
-		w = w[:start] + "***" + w[at:]
+		if start < at { // an empty userinfo, such as @NAME, hides nothing
+			w = w[:start] + "***" + w[at:]
+		}
 	}
 	// Secret query values: NAME=VALUE after "?" or "&", up to "&", "#", a
 	// quote or the end.

@@ -20,6 +20,7 @@ import (
 var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
+	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
 	"redis", "redis-noauth", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
 }
 
@@ -55,6 +56,10 @@ func Start(kind, network, addr string) (*Server, error) {
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.SelfSigned}}
 	case "https-mtls":
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
+	case "grpcs":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}}
+	case "grpcs-mtls":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
 	case "https-chain":
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Chained}}
 	case "https-sni":
@@ -67,6 +72,23 @@ func Start(kind, network, addr string) (*Server, error) {
 		}}
 	}
 	switch {
+	case strings.HasPrefix(kind, "grpc") || kind == "h2c":
+		// HTTP/2 only, as gRPC servers are.
+		handler := GRPCHealth(kind != "grpc-nohealth")
+		if kind == "h2c" {
+			handler = App()
+		}
+		s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), TLSConfig: tlsCfg}
+		h2Only(s.http)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if tlsCfg != nil {
+				_ = s.http.ServeTLS(ln, "", "")
+				return
+			}
+			_ = s.http.Serve(ln)
+		}()
 	case kind == "http" || tlsCfg != nil:
 		if tlsCfg != nil {
 			ln = tls.NewListener(ln, tlsCfg)
@@ -148,6 +170,9 @@ func sleep(d time.Duration, stop <-chan struct{}) bool {
 }
 
 var rawKinds = map[string]func(net.Conn, <-chan struct{}){
+	"h2-goaway":  goAway,
+	"h2-flood":   h2Flood,
+	"h2-endless": h2Endless,
 	// silent accepts and never answers.
 	"silent": func(c net.Conn, stop <-chan struct{}) {
 		go io.Copy(io.Discard, c) //nolint:errcheck
@@ -371,7 +396,7 @@ func App() http.Handler {
 			fmt.Fprintf(w, "%s=%s\n", n, strings.Join(r.Header[n], ","))
 		}
 		body, _ := io.ReadAll(r.Body)
-		fmt.Fprintf(w, "body=%s\n", body)
+		fmt.Fprintf(w, "body=%s\nproto=%s\n", body, r.Proto)
 	})
 	mux.HandleFunc("/post-only", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
