@@ -44,6 +44,7 @@ lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on: $$(gofmt -l .)"; exit 1; }
 	$(GO) vet -tags e2e ./...
 	GOFLAGS= $(GO) run $(STATICCHECK) -tags e2e $$($(GO) list -tags e2e ./... | grep -v '/internal/patched/')
+	cd e2e/grpcserver && $(GO) vet ./...
 	@echo "lint: clean"
 
 # The end-to-end tests with real parts, on their own (go test -tags e2e):
@@ -51,7 +52,9 @@ lint:
 # and wrk for the rolling restart; a dockerd of their own for the
 # Dockerfiles and the examples (Compose v2, Swarm, the arm64 image); make
 # release built twice and run under qemu; go install from a module proxy in
-# a directory; the demo. Outside CI a missing tool skips them, loudly.
+# a directory; the databases; grpc-go servers beside grpc-health-probe;
+# nginx on Unix sockets; the demo. Outside CI a missing tool skips them,
+# loudly.
 e2e:
 	$(GO) test -tags e2e -count=1 -v -timeout 45m ./e2e ./internal/release ./examples/demo
 
