@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/procfs"
+	"github.com/probe-sh/probe/internal/patched/procfs"
 
 	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/runner"

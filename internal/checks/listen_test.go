@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/procfs"
+	"github.com/probe-sh/probe/internal/patched/procfs"
 
 	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/procfixture"

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/procfs"
+	"github.com/probe-sh/probe/internal/patched/procfs"
 
 	"github.com/probe-sh/probe/internal/sanitize"
 )

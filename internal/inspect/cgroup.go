@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/procfs"
+	"github.com/probe-sh/probe/internal/patched/procfs"
 
 	"github.com/probe-sh/probe/internal/checks"
 )

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/procfs"
+	"github.com/probe-sh/probe/internal/patched/procfs"
 
 	"github.com/probe-sh/probe/internal/checks"
 )

@@ -7,4 +7,5 @@ package patched
 var Copies = []Copy{
 	{Name: "kong", Module: "github.com/alecthomas/kong", Version: "v1.17.0"},
 	{Name: "fasthttp", Module: "github.com/valyala/fasthttp", Version: "v1.78.0"},
+	{Name: "procfs", Module: "github.com/prometheus/procfs", Version: "v0.23.0"},
 }

@@ -1,6 +1,6 @@
-// Package patched holds probe's copies of kong and fasthttp, each upstream's
-// exact release plus the patches in patches/, under probe's own import path,
-// the way Go's standard library carries golang.org/x/net. go.mod still
+// Package patched holds probe's copies of kong, fasthttp and procfs, each
+// upstream's exact release plus the patches in patches/, under probe's own
+// import path, the way Go's standard library carries golang.org/x/net. go.mod still
 // requires the upstream modules at the versions the copies come from, so that
 // they stay visible to readers, vulnerability scanners and update bots; only
 // the tests import them, to check the copies against them.
