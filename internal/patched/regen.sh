@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# regen.sh rebuilds the patched copies of kong and fasthttp from the exact
-# upstream versions that go.mod requires, plus the patches in patches/.
+# regen.sh rebuilds the patched copies of kong, fasthttp and procfs from the
+# exact upstream versions that go.mod requires, plus the patches in patches/.
 #
 #   internal/patched/regen.sh          rewrite the copies in place
 #   internal/patched/regen.sh DIR      write them under DIR instead (the copy
