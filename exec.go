@@ -20,10 +20,17 @@ import (
 type ExecCmd struct {
 	DrainDelay time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep the app running this long, with the shutdown marker in place, before passing the signal on; a second signal cuts it short. Make it at least the health interval times retries plus the load balancer's poll period."`
 	StopSignal string        `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
+	Group      bool          `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
 	Misplaced  []string      `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
 
 	command []string // after "--"
 }
+
+// groupGrace is how long the rest of the group gets after SIGTERM when the
+// command exited by itself: Docker's default stop timeout. After a stop
+// signal there is no bound of probe's own; the orchestrator's grace period
+// is it.
+const groupGrace = 10 * time.Second
 
 // exitStatus is the app's exit code, which probe exec exits with: the one
 // exception to probe's 0-or-1 rule.
@@ -70,6 +77,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	s := &supervise.Supervisor{
 		Path: path, Args: c.command, Env: os.Environ(),
 		DrainDelay: c.DrainDelay, Log: env.Stderr,
+		Group: c.Group, GroupGrace: groupGrace,
 	}
 	s.Marker = g.marker()
 	if g.Quiet {

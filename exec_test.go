@@ -441,3 +441,62 @@ func childrenInState(pid int, state string) []int {
 	}
 	return found
 }
+
+// TestExecGroup runs a shell entrypoint as PID 1 of a new PID namespace,
+// as in a container: the shell starts a worker in the background and
+// waits. SIGTERM kills the shell at once; the worker must hear SIGTERM too
+// and finish its work before PID 1 exits, which kills whatever is left.
+// Without --group, it never hears it and is killed mid-work.
+func TestExecGroup(t *testing.T) {
+	t.Parallel()
+	requireRoot(t, "running probe exec --group as PID 1 of a new PID namespace (unshare)")
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatalf("unshare is not installed: %v", err)
+	}
+	bin := buildProbe(t, t.TempDir())
+	entrypoint := []string{"sh", "-c", `sh -c 'trap "echo worker got TERM; sleep 0.5; echo worker finished; exit 0" TERM; echo worker ready; while :; do sleep 0.05; done' & wait`}
+	run := func(t *testing.T, flags ...string) *execProcess {
+		args := append([]string{"--pid", "--fork", "--mount-proc", bin, "exec", "--drain-delay", "200ms"}, flags...)
+		p := startExec(t, "unshare", append(append(args, "--"), entrypoint...)...)
+		p.waitLine("worker ready", false)
+		kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid1, err := strconv.Atoi(strings.TrimSpace(string(kids)))
+		if err != nil {
+			t.Fatalf("unshare's children: %q", kids)
+		}
+		p.sent = time.Now()
+		if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.exit(10 * time.Second); code != 128+15 {
+			t.Fatalf("exit %d, want 143: the shell was killed by SIGTERM; stderr:\n%s", code, p.output(true))
+		}
+		return p
+	}
+
+	t.Run("--group: the worker gets SIGTERM and finishes", func(t *testing.T) {
+		t.Parallel()
+		p := run(t, "--group")
+		wantLines(t, p.output(false), "worker got TERM", "worker finished")
+		wantLines(t, p.output(true),
+			"probe: drain delay of 200ms over: passing SIGTERM on to sh and its process group",
+			"probe: sh was killed by SIGTERM (exit code 143)",
+			"probe: waiting for the rest of its process group to exit",
+			"probe: the rest of the process group of sh has exited")
+		if p.took < 700*time.Millisecond {
+			t.Errorf("exited %s after SIGTERM: before the 200ms drain and the worker's 500ms of work", p.took)
+		}
+	})
+
+	t.Run("without --group: the worker never hears it", func(t *testing.T) {
+		t.Parallel()
+		p := run(t)
+		if out := p.output(false); strings.Contains(out, "worker got TERM") || strings.Contains(out, "worker finished") {
+			t.Fatalf("the worker heard SIGTERM without --group:\n%s", out)
+		}
+		wantLines(t, p.output(true), "probe: drain delay of 200ms over: passing SIGTERM on to sh", "probe: sh was killed by SIGTERM (exit code 143)")
+	})
+}

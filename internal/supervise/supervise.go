@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -34,6 +35,17 @@ type Supervisor struct {
 	// drain is only a delay.
 	Marker     string
 	DrainDelay time.Duration
+
+	// Group runs the command in a process group of its own and sends
+	// every signal to the whole group, as tini -g does: for a shell
+	// entrypoint whose children must hear SIGTERM too. When the command
+	// exits while others of its group still run, the supervisor waits for
+	// them: after a stop signal, as long as they take (the orchestrator's
+	// grace period bounds it); when the command exited by itself, they
+	// get SIGTERM and GroupGrace to exit, then SIGKILL, so that the
+	// restart policy can act.
+	Group      bool
+	GroupGrace time.Duration
 
 	// Log gets one line per event of the command's life, each starting
 	// with "probe: "; nil keeps quiet.
@@ -92,14 +104,26 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 	setSubreaper()
 	s.checkMarker()
 
-	pid, err := syscall.ForkExec(s.Path, s.Args, &syscall.ProcAttr{
+	attr := &syscall.ProcAttr{
 		Env: s.Env,
 		// The command writes straight to probe's stdout and stderr:
 		// nothing is copied, buffered or swallowed.
 		Files: []uintptr{0, 1, 2},
-	})
+	}
+	if s.Group {
+		// A group of its own; on a terminal (docker run -it) it becomes
+		// the terminal's foreground group, or a shell reading its input
+		// would be stopped by SIGTTIN.
+		attr.Sys = &syscall.SysProcAttr{Setpgid: true, Foreground: foreground(0), Ctty: 0}
+	}
+	pid, err := syscall.ForkExec(s.Path, s.Args, attr)
 	if err != nil {
 		return 1, fmt.Errorf("cannot run %q: %w", s.Args[0], err)
+	}
+	// Who gets the signals: the command, or its whole group.
+	target := pid
+	if s.Group {
+		target = -pid
 	}
 
 	var (
@@ -108,36 +132,81 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		drainStart time.Time
 		passedOn   bool // the stop signal has gone to the command
 		marked     bool
+		leftovers  bool             // the command has exited, the rest of its group runs
+		grace      <-chan time.Time // set while the rest of the group has GroupGrace to exit
+		poll       <-chan time.Time // while the rest of the group runs: its last process may not be a child of probe's
 	)
 	name := filepath.Base(s.Args[0])
+	to := name
+	if s.Group {
+		to = name + " and its process group"
+	}
 	pass := func(sig os.Signal, why string) {
-		s.logf("%s: passing %s on to %s", why, signals.Name(sig), name)
+		s.logf("%s: passing %s on to %s", why, signals.Name(sig), to)
 		passedOn, delay = true, nil
-		_ = syscall.Kill(pid, sig.(syscall.Signal))
+		_ = syscall.Kill(target, sig.(syscall.Signal))
+	}
+	finish := func() (int, error) {
+		if marked {
+			if _, err := (checks.Marker{Path: s.Marker}).Remove(); err != nil {
+				s.logf("%v", err)
+			}
+		}
+		return code, nil
 	}
 	for {
 		select {
 		case <-children:
 			status, done := reap(pid)
+			if leftovers {
+				if !groupRuns(pid) {
+					s.logf("the rest of the process group of %s has exited", name)
+					return finish()
+				}
+				continue
+			}
 			if !done {
 				continue
 			}
-			if marked {
-				if _, err := (checks.Marker{Path: s.Marker}).Remove(); err != nil {
-					s.logf("%v", err)
-				}
-			}
 			code = exitCode(status)
 			s.logf("%s %s", name, describe(status, code))
-			return code, nil
+			if !s.Group || !groupRuns(pid) {
+				return finish()
+			}
+			// The shell is gone, but what it started still runs: as PID
+			// 1, exiting now would kill it mid-work.
+			leftovers, poll = true, time.Tick(200*time.Millisecond)
+			if passedOn {
+				s.logf("waiting for the rest of its process group to exit")
+				continue
+			}
+			sig := os.Signal(syscall.SIGTERM)
+			if stopSig != nil {
+				sig = stopSig
+			}
+			s.logf("passing %s on to the rest of its process group, and waiting up to %s for it to exit", signals.Name(sig), s.GroupGrace)
+			passedOn, delay, grace = true, nil, time.After(s.GroupGrace)
+			_ = syscall.Kill(target, sig.(syscall.Signal))
+
+		case <-poll:
+			reap(pid)
+			if !groupRuns(pid) {
+				s.logf("the rest of the process group of %s has exited", name)
+				return finish()
+			}
+
+		case <-grace:
+			s.logf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", name, s.GroupGrace)
+			_ = syscall.Kill(target, syscall.SIGKILL)
+			grace = nil
 
 		case sig := <-forwarded:
-			_ = syscall.Kill(pid, sig.(syscall.Signal))
+			_ = syscall.Kill(target, sig.(syscall.Signal))
 
 		case sig := <-stops:
 			switch {
 			case passedOn:
-				_ = syscall.Kill(pid, sig.(syscall.Signal))
+				_ = syscall.Kill(target, sig.(syscall.Signal))
 			case stopSig == nil:
 				stopSig, drainStart = sig, time.Now()
 				marked = s.mark(sig)
@@ -222,6 +291,20 @@ func reap(pid int) (status syscall.WaitStatus, done bool) {
 			status, done = ws, true
 		}
 	}
+}
+
+// groupRuns reports whether any process of the group pgid is left. A
+// process of probe's own that has exited is reaped before this is asked.
+func groupRuns(pgid int) bool {
+	return syscall.Kill(-pgid, 0) != syscall.ESRCH
+}
+
+// foreground reports whether fd is a terminal whose foreground process
+// group is probe's own: only then can the command's group take it over.
+func foreground(fd int) bool {
+	var pgrp int32
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&pgrp)))
+	return errno == 0 && int(pgrp) == syscall.Getpgrp()
 }
 
 // exitCode is the command's code as a shell gives it: 128+N for signal N.

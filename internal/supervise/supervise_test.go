@@ -1,10 +1,15 @@
 package supervise
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestForwarded(t *testing.T) {
@@ -42,5 +47,46 @@ func TestExitCode(t *testing.T) {
 		if got := describe(tc.ws, tc.want); got != tc.says {
 			t.Errorf("describe(%#x) = %q, want %q", int(tc.ws), got, tc.says)
 		}
+	}
+}
+
+// TestGroupLeftovers: with Group, a command that exits by itself while a
+// process it started ignores SIGTERM. The rest of the group gets SIGTERM,
+// then SIGKILL after GroupGrace, and the supervisor returns the command's
+// own code: the restart policy must be able to act.
+func TestGroupLeftovers(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "worker.pid")
+	var log bytes.Buffer
+	s := &Supervisor{
+		Path: "/bin/sh",
+		Args: []string{"sh", "-c", `sh -c 'trap "" TERM; echo $$ >` + pidfile + `; while :; do sleep 0.05; done' & sleep 0.3; exit 3`},
+		Group: true, GroupGrace: 300 * time.Millisecond, Log: &log,
+	}
+	start := time.Now()
+	code, err := s.Run(make(chan os.Signal), make(chan os.Signal))
+	took := time.Since(start)
+	if err != nil || code != 3 {
+		t.Fatalf("Run = %d, %v; want the command's 3\n%s", code, err, log.String())
+	}
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if worker <= 0 || syscall.Kill(worker, 0) != syscall.ESRCH {
+		t.Fatalf("the worker %q is still there", b)
+	}
+	for _, want := range []string{
+		"probe: sh exited with code 3\n",
+		"probe: passing SIGTERM on to the rest of its process group, and waiting up to 300ms for it to exit\n",
+		"probe: the rest of the process group of sh still runs 300ms after SIGTERM: sending SIGKILL\n",
+		"probe: the rest of the process group of sh has exited\n",
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log.String())
+		}
+	}
+	if took < 600*time.Millisecond {
+		t.Errorf("returned %s after start: before the command's 300ms and the 300ms grace", took)
 	}
 }
