@@ -41,6 +41,14 @@ const (
 // shortDrain breaks the arithmetic: HAProxy needs up to 2s to let go.
 const shortDrain = 500 * time.Millisecond
 
+// With HAProxy's agent-check on probe serve's --agent port, HAProxy hears
+// "drain" within agentEvery of SIGTERM, instead of after checkFall failed
+// checks: agentDrain covers agentEvery and the marker's 50ms with a margin.
+const (
+	agentEvery = 250 * time.Millisecond
+	agentDrain = time.Second
+)
+
 // TestRollingRestart runs the rolling restart under load three times: with
 // every replica under probe exec, which must fail no request; with a drain
 // delay shorter than the arithmetic asks for, and with SIGTERM sent
@@ -54,7 +62,7 @@ func TestRollingRestart(t *testing.T) {
 	app := build(t, dir, "app", "./examples/app")
 	base := setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app}
 
-	var with, short, without result
+	var with, short, without, agent result
 	t.Run("with probe exec", func(t *testing.T) {
 		s := base
 		s.drain = drainDelay
@@ -83,14 +91,50 @@ func TestRollingRestart(t *testing.T) {
 			t.Errorf("no request failed with SIGTERM sent straight to the app: the test cannot tell draining from not draining")
 		}
 	})
+	t.Run("with the agent-check", func(t *testing.T) {
+		s := base
+		s.drain, s.agent = agentDrain, true
+		agent = rollingRestart(t, s)
+		if agent.failed() != 0 || agent.haproxyErrors != 0 {
+			t.Errorf("%d of %d requests failed with the agent-check (HAProxy logged %d), want 0", agent.failed(), agent.requests, agent.haproxyErrors)
+		}
+		for i, first := range agent.drainFirst {
+			if !first {
+				t.Errorf("replica %d: HAProxy set it DRAIN %s after SIGTERM, after the app got the signal (%s)", i+1, agent.drainAfter[i], agent.signalAfter[i])
+			}
+		}
+		// The part of the rollout the drain decides: from each old
+		// replica's SIGTERM to its exit. The rest (new replicas turning UP,
+		// rise x inter) is the same in every mode, and noisier.
+		if with.requests > 0 && agent.gone() >= with.gone() {
+			t.Errorf("the old replicas took %s in all to go with the agent-check and a %s drain, not less than %s with the %s drain", agent.gone(), agentDrain, with.gone(), drainDelay)
+		}
+	})
 	t.Logf("with probe exec --drain-delay %s: %s", drainDelay, with)
 	t.Logf("with probe exec --drain-delay %s: %s", shortDrain, short)
 	t.Logf("without (SIGTERM straight to the app): %s", without)
+	t.Logf("with probe exec --drain-delay %s and HAProxy's agent-check on probe serve --agent: %s", agentDrain, agent)
+	var table strings.Builder
+	fmt.Fprintf(&table, "\n| mode | requests | failed | old replicas gone after SIGTERM (sum of %d) | rollout |\n|---|---|---|---|---|\n", replicas)
+	for _, row := range []struct {
+		mode string
+		r    result
+	}{
+		{"probe exec --drain-delay " + drainDelay.String() + ", HTTP check", with},
+		{"probe exec --drain-delay " + shortDrain.String() + ", HTTP check", short},
+		{"SIGTERM straight to the app, HTTP check", without},
+		{"probe exec --drain-delay " + agentDrain.String() + ", HTTP check + agent-check (probe serve --agent)", agent},
+	} {
+		fmt.Fprintf(&table, "| %s | %d | %d | %s | %s |\n", row.mode, row.r.requests, row.r.failed(),
+			row.r.gone().Round(10*time.Millisecond), row.r.rollout.Round(10*time.Millisecond))
+	}
+	t.Logf("%s", table.String())
 }
 
 type setup struct {
 	haproxy, wrk, probe, app string
 	drain                    time.Duration // run each app under probe exec with this drain delay; 0 for none
+	agent                    bool          // HAProxy also runs an agent-check on each sidecar's --agent port
 }
 
 type result struct {
@@ -102,6 +146,9 @@ type result struct {
 	haproxyErrors                     int             // requests HAProxy logged as failed
 	downAfter, signalAfter, exitAfter []time.Duration // per replica, from its SIGTERM
 	downFirst                         []bool          // per replica: DOWN before the app got SIGTERM
+	drainAfter                        []time.Duration // per replica, with the agent-check: HAProxy set it DRAIN
+	drainFirst                        []bool          // per replica: DRAIN before the app got SIGTERM
+	rollout                           time.Duration   // from starting the first new replica to the last old one gone
 }
 
 func (r result) failed() int {
@@ -110,9 +157,26 @@ func (r result) failed() int {
 
 func (r result) String() string {
 	return fmt.Sprintf("%d requests in %.1fs (slowest %s), %d failed (non-2xx %d; socket errors: connect %d, read %d, write %d, timeout %d; HAProxy logged %d); "+
-		"per replica, from its SIGTERM: HAProxy marked it DOWN after %s, the app got SIGTERM after %s, it exited after %s",
+		"per replica, from its SIGTERM: HAProxy marked it DOWN after %s, the app got SIGTERM after %s, it exited after %s%s; the rollout took %s",
 		r.requests, r.seconds, r.maxLatency, r.failed(), r.non2xx, r.connect, r.read, r.write, r.timeout, r.haproxyErrors,
-		durations(r.downAfter), durations(r.signalAfter), durations(r.exitAfter))
+		durations(r.downAfter), durations(r.signalAfter), durations(r.exitAfter), r.drained(), r.rollout.Round(10*time.Millisecond))
+}
+
+// gone is the time the old replicas took to exit after their SIGTERM, in
+// all.
+func (r result) gone() time.Duration {
+	var sum time.Duration
+	for _, d := range r.exitAfter {
+		sum += d
+	}
+	return sum
+}
+
+func (r result) drained() string {
+	if len(r.drainAfter) == 0 {
+		return ""
+	}
+	return ", HAProxy set it DRAIN (agent-check) after " + durations(r.drainAfter)
 }
 
 func durations(ds []time.Duration) string {
@@ -128,6 +192,7 @@ func durations(ds []time.Duration) string {
 type replica struct {
 	name          string // the HAProxy server: blue1 is replaced by green1
 	app, sidecar  string // addresses
+	agent         string // probe serve's --agent address
 	main, monitor *process
 }
 
@@ -136,13 +201,13 @@ func rollingRestart(t *testing.T, s setup) result {
 	log := newTimedLog()
 	var blue, green []*replica
 	for i := 1; i <= replicas; i++ {
-		blue = append(blue, &replica{name: fmt.Sprint("blue", i), app: freeAddr(t), sidecar: freeAddr(t)})
-		green = append(green, &replica{name: fmt.Sprint("green", i), app: freeAddr(t), sidecar: freeAddr(t)})
+		blue = append(blue, &replica{name: fmt.Sprint("blue", i), app: freeAddr(t), sidecar: freeAddr(t), agent: freeAddr(t)})
+		green = append(green, &replica{name: fmt.Sprint("green", i), app: freeAddr(t), sidecar: freeAddr(t), agent: freeAddr(t)})
 	}
 	front := freeAddr(t)
 	sock := filepath.Join(dir, "admin.sock")
 	cfg := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(haproxyConfig(front, sock, append(blue, green...))), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(haproxyConfig(front, sock, s.agent, append(blue, green...))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	hap := start(t, log, "haproxy", nil, s.haproxy, "-db", "-f", cfg)
@@ -160,8 +225,11 @@ func rollingRestart(t *testing.T, s setup) result {
 			cmd = append([]string{s.probe, "exec", "--drain-delay", s.drain.String(), "--"}, cmd...)
 		}
 		r.main = start(t, log, r.name, env, cmd...)
-		r.monitor = start(t, log, r.name+"-side", env, s.probe, "serve", "--listen", r.sidecar,
-			"--interval", "1s", "--drain-delay", "0s", "http://"+r.app+"/healthz")
+		side := []string{s.probe, "serve", "--listen", r.sidecar, "--interval", "1s", "--drain-delay", "0s"}
+		if s.agent {
+			side = append(side, "--agent", r.agent)
+		}
+		r.monitor = start(t, log, r.name+"-side", env, append(side, "http://"+r.app+"/healthz")...)
 	}
 	for _, r := range blue {
 		startReplica(r)
@@ -173,6 +241,7 @@ func rollingRestart(t *testing.T, s setup) result {
 
 	var res result
 	long := make(chan string, 1)
+	rolloutStart := time.Now()
 	for i := range blue {
 		old, next := blue[i], green[i]
 		startReplica(next)
@@ -209,7 +278,16 @@ func rollingRestart(t *testing.T, s setup) result {
 		}
 		res.downFirst = append(res.downFirst, down < signalled)
 		res.signalAfter = append(res.signalAfter, signalled-sent)
+		if s.agent {
+			drained, ok := log.find("haproxy", "Server app/"+old.name+" enters drain state", sent)
+			if !ok {
+				t.Errorf("HAProxy never set %s DRAIN", old.name)
+			}
+			res.drainAfter = append(res.drainAfter, drained-sent)
+			res.drainFirst = append(res.drainFirst, ok && drained < signalled)
+		}
 	}
+	res.rollout = time.Since(rolloutStart)
 	time.Sleep(2 * time.Second) // steady load on the new replicas
 	load.signal(t, syscall.SIGINT)
 	load.wait(t, 10*time.Second)
@@ -230,7 +308,7 @@ func rollingRestart(t *testing.T, s setup) result {
 	return res
 }
 
-func haproxyConfig(front, sock string, servers []*replica) string {
+func haproxyConfig(front, sock string, agent bool, servers []*replica) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
 	log stdout format raw local0
@@ -260,7 +338,11 @@ backend app
 `, sock, front, checkEvery.Milliseconds(), checkFall)
 	for _, r := range servers {
 		host, p, _ := net.SplitHostPort(r.app)
-		fmt.Fprintf(&b, "\tserver %s %s:%s check port %s\n", r.name, host, p, port(r.sidecar))
+		fmt.Fprintf(&b, "\tserver %s %s:%s check port %s", r.name, host, p, port(r.sidecar))
+		if agent {
+			fmt.Fprintf(&b, " agent-check agent-addr 127.0.0.1 agent-port %s agent-inter %dms", port(r.agent), agentEvery.Milliseconds())
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

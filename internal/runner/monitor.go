@@ -28,6 +28,7 @@ type Monitor struct {
 
 	once    sync.Once
 	status  []atomic.Pointer[Status]
+	wake    []chan struct{}
 	version atomic.Uint64
 }
 
@@ -48,9 +49,11 @@ type Status struct {
 func (m *Monitor) init() {
 	m.once.Do(func() {
 		m.status = make([]atomic.Pointer[Status], len(m.Targets))
+		m.wake = make([]chan struct{}, len(m.Targets))
 		now := time.Now()
 		for i, t := range m.Targets {
 			m.status[i].Store(&Status{Target: t.Name, Kind: t.Kind, LastChange: now})
+			m.wake[i] = make(chan struct{}, 1)
 		}
 	})
 }
@@ -76,6 +79,8 @@ func (m *Monitor) watch(ctx context.Context, i int) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-m.wake[i]:
+			timer.Stop()
 		}
 		start := time.Now()
 		report := Run(ctx, m.Targets[i:i+1], opt)
@@ -111,6 +116,19 @@ func (m *Monitor) record(i int, r Result) {
 	m.version.Add(1)
 	if m.OnChange != nil && (old.Last == nil || old.Up != s.Up) {
 		m.OnChange(s)
+	}
+}
+
+// CheckNow starts a check of every target now, without waiting for the
+// interval; a target whose check is in flight is checked again as soon as
+// it ends. It never blocks.
+func (m *Monitor) CheckNow() {
+	m.init()
+	for _, w := range m.wake {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -46,11 +46,21 @@ type Server struct {
 	// to make room: a newcomer is always served (limit.go).
 	MaxConns        int
 	MaxConnsPerAddr int
+	// Agent, when set, answers HAProxy's agent-check with the same verdict
+	// as /readyz (agent.go); Run closes it when it stops.
+	Agent net.Listener
 
 	draining atomic.Pointer[string] // why, once a signal has come
-	ready    atomic.Pointer[cached]
-	http     fasthttp.Server
-	conns    *limitListener
+	// marked is set while the marker is seen; recheckFrom, once it has
+	// gone, is when. The results from before are stale (probe exec removes
+	// the marker when the app has exited, and the failure threshold keeps
+	// a target up for a few failures more), so until every target has
+	// passed a check started since, the verdict is not ready.
+	marked      atomic.Bool
+	recheckFrom atomic.Int64
+	ready       atomic.Pointer[cached]
+	http        fasthttp.Server
+	conns       *limitListener
 }
 
 // markerRecheck bounds how stale /readyz's view of the marker can be. A stat
@@ -138,6 +148,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(s.conns) }()
 	s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
+	if s.Agent != nil {
+		agentDone := make(chan struct{})
+		go func() { defer close(agentDone); s.serveAgent(s.Agent) }()
+		defer func() { s.Agent.Close(); <-agentDone }()
+		s.logf("answering HAProxy's agent-check on %s", s.Agent.Addr())
+	}
 
 	select {
 	case err := <-served:
@@ -185,8 +201,24 @@ func (s *Server) Verdict(statuses []runner.Status) Verdict {
 	if s.Marker != "" {
 		if err := (checks.Marker{Path: s.Marker}).Draining(); err != nil {
 			var draining *checks.DrainingError
+			s.marked.Store(true)
 			return Verdict{Draining: errors.As(err, &draining), Reason: err.Error()}
 		}
+		if s.marked.Swap(false) {
+			s.recheckFrom.Store(time.Now().UnixNano())
+			s.Monitor.CheckNow()
+		}
+	}
+	if from := s.recheckFrom.Load(); from != 0 {
+		for _, st := range statuses {
+			if st.Last == nil || st.CheckedAt.Add(-st.Last.Duration).UnixNano() < from {
+				return Verdict{Reason: "not ready: the shutdown marker is gone; waiting for a fresh check of " + st.Target}
+			}
+			if st.Last.State != runner.Healthy {
+				return Verdict{Reason: "not ready: the shutdown marker is gone, and " + st.Target + " failed its check since: " + st.Last.Detail}
+			}
+		}
+		s.recheckFrom.CompareAndSwap(from, 0)
 	}
 	if ok, why := s.Monitor.Ready(statuses); !ok {
 		return Verdict{Reason: "not ready: " + why}

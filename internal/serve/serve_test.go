@@ -545,3 +545,155 @@ func TestServeLeavesNoGoroutines(t *testing.T) {
 }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// agentLine connects to an agent-check port as HAProxy does, sends what
+// agent-send would, and reads the line.
+func agentLine(t *testing.T, addr, send string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatalf("agent-check: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if send != "" {
+		io.WriteString(conn, send)
+	}
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("agent-check: reading: %v (got %q)", err, b)
+	}
+	return string(b)
+}
+
+func TestServeAgentCheck(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	s := newServer(a.target())
+	s.Marker = filepath.Join(t.TempDir(), "draining")
+	agent, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Agent = agent
+	r := start(t, s)
+	addr := agent.Addr().String()
+	waitLine := func(want string) string {
+		t.Helper()
+		var got string
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			if got = agentLine(t, addr, ""); strings.HasPrefix(got, want) {
+				return got
+			}
+		}
+		t.Fatalf("the agent-check answers %q, want %q", got, want)
+		return ""
+	}
+	eventually(t, r.base+"/readyz", 200)
+	if got := waitLine("up ready\n"); got != "up ready\n" {
+		t.Fatalf("ready: %q", got)
+	}
+	// HAProxy's agent-send: what the peer sends is read and dropped.
+	if got := agentLine(t, addr, "backend app\n"); got != "up ready\n" {
+		t.Fatalf("with agent-send: %q", got)
+	}
+	a.up.Store(false)
+	got := waitLine("down #")
+	if want := "down #not ready: " + a.URL + "/healthz is unhealthy: HTTP 500"; !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") {
+		t.Fatalf("down: %q, want one line starting %q", got, want)
+	}
+	a.up.Store(true)
+	waitLine("up ready\n")
+	if err := os.WriteFile(s.Marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitLine("drain"); got != "drain\n" {
+		t.Fatalf("draining: %q, want drain alone: an up would reset HAProxy's count of failed checks", got)
+	}
+	os.Remove(s.Marker)
+	waitLine("up ready\n")
+	// After a signal: drain, while the drain delay runs.
+	s.DrainDelay = time.Hour
+	r.signals <- syscall.SIGTERM
+	waitLine("drain\n")
+}
+
+// A hostile reason cannot end the line early, add words or grow it.
+func TestAgentReplyIsOneBoundedLine(t *testing.T) {
+	t.Parallel()
+	for _, reason := range []string{
+		"not ready: x\r\nup ready",
+		"not ready: x\n\x1b[31mready\x00",
+		"not ready: " + strings.Repeat("é", 5000),
+	} {
+		got := serve.AgentReply(serve.Verdict{Reason: reason})
+		if !strings.HasPrefix(got, "down #") || strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") || strings.Contains(got, "\r") || len(got) > 220 {
+			t.Errorf("reason %q: reply %q", reason, got)
+		}
+		for _, c := range got[:len(got)-1] {
+			if c < 0x20 || c > 0x7e {
+				t.Errorf("reason %q: reply %q holds %q", reason, got, c)
+			}
+		}
+	}
+	if got := serve.AgentReply(serve.Verdict{Ready: true}); got != "up ready\n" {
+		t.Errorf("ready: %q", got)
+	}
+	if got := serve.AgentReply(serve.Verdict{Draining: true, Reason: "draining: x"}); got != "drain\n" {
+		t.Errorf("draining: %q", got)
+	}
+}
+
+// When the marker goes, the results from before it may be stale: probe exec
+// removes it when the app has exited, and a target checked an interval ago
+// still counts as up. Until every target has been checked again, /readyz
+// and the agent-check say not ready, never ready.
+func TestServeRechecksWhenTheMarkerGoes(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	s := newServer(a.target())
+	s.Monitor.Interval = time.Hour
+	s.Monitor.FailureThreshold = 3 // as probe serve's default: up for three failures more
+	s.Marker = filepath.Join(t.TempDir(), "draining")
+	agent, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Agent = agent
+	r := start(t, s)
+	eventually(t, r.base+"/readyz", 200)
+	if err := os.WriteFile(s.Marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, r.base+"/readyz", 503)
+	a.up.Store(false) // the app exits while draining
+	os.Remove(s.Marker)
+	for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); {
+		code, body := get(t, r.base+"/readyz")
+		// Draining still, for up to 50ms (markerRecheck), then not ready.
+		if code != 503 || strings.HasPrefix(body, "ready") {
+			t.Fatalf("after the marker went, with the app down: /readyz = %d %q", code, body)
+		}
+		if line := agentLine(t, agent.Addr().String(), ""); strings.HasPrefix(line, "up") {
+			t.Fatalf("after the marker went, with the app down: the agent-check says %q", line)
+		}
+	}
+	// A fresh check ran at once, not an hour later: probe undrain by hand
+	// brings a healthy app back without waiting for the interval.
+	a.up.Store(true)
+	if err := os.WriteFile(s.Marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, body := get(t, r.base+"/readyz"); strings.HasPrefix(body, "draining: ") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the marker is not seen")
+		}
+	}
+	os.Remove(s.Marker)
+	if body := eventually(t, r.base+"/readyz", 200); body != "ready: every target passes\n" {
+		t.Fatalf("after probe undrain: %q", body)
+	}
+}

@@ -58,8 +58,8 @@ func TestGroupLeftovers(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "worker.pid")
 	var log bytes.Buffer
 	s := &Supervisor{
-		Path: "/bin/sh",
-		Args: []string{"sh", "-c", `sh -c 'trap "" TERM; echo $$ >` + pidfile + `; while :; do sleep 0.05; done' & sleep 0.3; exit 3`},
+		Path:  "/bin/sh",
+		Args:  []string{"sh", "-c", `sh -c 'trap "" TERM; echo $$ >` + pidfile + `; while :; do sleep 0.05; done' & sleep 0.3; exit 3`},
 		Group: true, GroupGrace: 300 * time.Millisecond, Log: &log,
 	}
 	start := time.Now()

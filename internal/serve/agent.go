@@ -1,0 +1,112 @@
+package serve
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// HAProxy's agent-check: HAProxy connects to the agent's port every
+// agent-inter, reads one line and closes. The line is made of words:
+// a health state ("up", "down") and an administrative state ("ready",
+// "drain", "maint"), and, after '#', a description shown on the stats page.
+// HAProxy's agent parser is tcpcheck_agent_expect_reply (src/tcpcheck.c).
+
+// agentDescription bounds the description: HAProxy keeps the line in a
+// check buffer, and the stats page shows it.
+const agentDescription = 200
+
+// agentConns bounds the connections answered at once; above it, a newcomer
+// is closed unanswered, which HAProxy does not count as a failure.
+const agentConns = 64
+
+// AgentReply is the agent-check line for a Verdict:
+//
+//   - ready: "up ready". up sets the server's health back to UP at once;
+//     ready ends a drain, including one the agent set before the process
+//     restarted at the same address.
+//   - draining: "drain" alone: no new connections or requests, those in
+//     flight and persistent ones kept. No health word: an "up" would reset
+//     the regular health check's count of failures, and the server would
+//     never go DOWN.
+//   - not ready: "down #why".
+func AgentReply(v Verdict) string {
+	switch {
+	case v.Draining:
+		return "drain\n"
+	case v.Ready:
+		return "up ready\n"
+	}
+	return "down #" + agentText(v.Reason) + "\n"
+}
+
+// agentText makes a reason safe for the line: printable ASCII, no '\r' or
+// '\n' (either ends the line), at most agentDescription bytes.
+func agentText(s string) string {
+	s = sanitize.Printable(s)
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= agentDescription {
+			break
+		}
+		if r < 0x20 || r > 0x7e {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// serveAgent answers every connection on ln with the current verdict's
+// agent line until ln is closed.
+func (s *Server) serveAgent(ln net.Listener) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, agentConns)
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			conn.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			answerAgent(conn, AgentReply(s.readiness()))
+		}()
+	}
+}
+
+// answerAgent writes the line, then reads and drops whatever the peer sent
+// (HAProxy's agent-send) until it closes, for at most a second: closing
+// with unread bytes would send a reset, which can discard the line before
+// HAProxy reads it.
+func answerAgent(conn net.Conn, line string) {
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte(line)); err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	var buf [512]byte
+	for {
+		if _, err := conn.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}
