@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/internal/supervise"
 )
@@ -22,6 +27,16 @@ type ExecCmd struct {
 	StopSignal string        `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
 	Group      bool          `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
 	Misplaced  []string      `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
+
+	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
+	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
+	Check            []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET and FILE flags apply to every --check target."`
+	Interval         time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
+	SuccessThreshold int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
+	FailureThreshold int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
+	StartPeriod      time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
+	RestartUnhealthy bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	TargetFlags
 
 	command []string // after "--"
 }
@@ -49,8 +64,12 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	if c.DrainDelay < 0 {
 		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
 	}
+	if err := c.validServe(); err != nil {
+		return err
+	}
 	forwarded := supervise.Forwarded()
 	stop := []os.Signal{syscall.SIGTERM, syscall.SIGINT}
+	healSignal := syscall.SIGTERM
 	if c.StopSignal != "" {
 		sig, err := signals.Parse(c.StopSignal)
 		if err != nil {
@@ -63,6 +82,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 			return fmt.Errorf("--stop-signal %s cannot be caught or passed on", signals.Name(sig))
 		}
 		stop = append(stop, sig)
+		healSignal = sig
 	}
 	forwarded = slices.DeleteFunc(forwarded, func(sig os.Signal) bool { return slices.Contains(stop, sig) })
 	path, err := exec.LookPath(c.command[0])
@@ -83,7 +103,13 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	if g.Quiet {
 		s.Log = nil
 	}
+	s.HealSignal = healSignal
+	stopServing, err := c.startServing(g, s)
+	if err != nil {
+		return err
+	}
 	code, err := s.Run(signals, stops)
+	stopServing()
 	if err != nil {
 		return err
 	}
@@ -91,6 +117,101 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		return exitStatus(code)
 	}
 	return nil
+}
+
+func (c *ExecCmd) validServe() error {
+	switch {
+	case len(c.Check) > 0 && c.Listen == "" && c.Agent == "" && !c.RestartUnhealthy:
+		return errors.New("--check needs --listen, --agent or --restart-unhealthy, which use its results")
+	case c.RestartUnhealthy && len(c.Check) == 0:
+		return errors.New("--restart-unhealthy needs a --check target to decide on: try --check http://127.0.0.1:8080/healthz")
+	case c.Interval <= 0:
+		return fmt.Errorf("--interval must be above zero, got %s", c.Interval)
+	case c.SuccessThreshold < 1 || c.FailureThreshold < 1:
+		return errors.New("--success-threshold and --failure-threshold must be at least 1")
+	case c.StartPeriod < 0:
+		return fmt.Errorf("--start-period cannot be negative, got %s", c.StartPeriod)
+	}
+	return nil
+}
+
+// startServing starts what --listen, --agent, --check and --restart-unhealthy ask
+// for, around the supervisor s: the monitor of the --check targets, the
+// endpoints, and the watch that stops the app when a target is down. stop
+// ends them; it is safe to call when nothing was started.
+func (c *ExecCmd) startServing(g *Globals, s *supervise.Supervisor) (stop func(), err error) {
+	if c.Listen == "" && c.Agent == "" && len(c.Check) == 0 {
+		return func() {}, nil
+	}
+	opt, targets, err := g.prepare(c.builder(c.Check, g.ProcRoot))
+	if err != nil {
+		return nil, err
+	}
+	monitor := &runner.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
+		SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold}
+	server := &serve.Server{Monitor: monitor, Marker: opt.Marker, Log: s.Log}
+	var ln net.Listener
+	if c.Listen != "" {
+		if ln, err = net.Listen("tcp", c.Listen); err != nil {
+			return nil, fmt.Errorf("cannot serve on --listen %s: %w", c.Listen, unwrapOp(err))
+		}
+	}
+	if c.Agent != "" {
+		if server.Agent, err = net.Listen("tcp", c.Agent); err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return nil, fmt.Errorf("cannot answer the agent-check on --agent %s: %w", c.Agent, unwrapOp(err))
+		}
+	}
+	s.OnDrain = server.Drain
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := server.Run(ctx, ln, nil); err != nil && s.Log != nil {
+			fmt.Fprintf(s.Log, "probe: %v\n", err)
+		}
+	})
+	if c.RestartUnhealthy {
+		unhealthy := make(chan string, 1)
+		s.Unhealthy = unhealthy
+		wg.Go(func() { c.watch(ctx, monitor, unhealthy) })
+	}
+	return func() { cancel(); wg.Wait() }, nil
+}
+
+// watch sends why on unhealthy once a target has failed FailureThreshold
+// checks in a row, none of them within StartPeriod of the start.
+func (c *ExecCmd) watch(ctx context.Context, m *runner.Monitor, unhealthy chan<- string) {
+	start := time.Now()
+	var before []uint64 // each target's failures when the start period ended
+	tick := time.NewTicker(min(c.Interval/4, 250*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		statuses := m.Snapshot()
+		if before == nil {
+			if time.Since(start) < c.StartPeriod {
+				continue
+			}
+			before = make([]uint64, len(statuses))
+			for i, st := range statuses {
+				before[i] = st.Failures
+			}
+		}
+		for i, st := range statuses {
+			// The last FailureThreshold results failed, and all came after
+			// the start period: the latest failures are the newest ones.
+			if st.ConsecutiveFailures >= c.FailureThreshold && st.Failures-before[i] >= uint64(c.FailureThreshold) && st.Last != nil {
+				unhealthy <- fmt.Sprintf("%s failed %d checks in a row (--restart-unhealthy): %s", st.Target, st.ConsecutiveFailures, st.Last.Detail)
+				return
+			}
+		}
+	}
 }
 
 // notifySignals starts catching signals: the stop signals on a channel of

@@ -500,3 +500,181 @@ func TestExecGroup(t *testing.T) {
 		wantLines(t, p.output(true), "probe: drain delay of 200ms over: passing SIGTERM on to sh", "probe: sh was killed by SIGTERM (exit code 143)")
 	})
 }
+
+// TestExecServes: probe exec --listen answers the endpoints for the app it
+// runs, with no sidecar, and /readyz turns 503 the moment SIGTERM arrives,
+// while the app still serves; --agent answers HAProxy's agent-check the
+// same way.
+func TestExecServes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildProbe(t, dir)
+	app := buildApp(t, dir)
+	addr, listen, agent := freeAddr(t), freeAddr(t), freeAddr(t)
+	p := startExec(t, bin, "exec", "--drain-delay", "1s", "--listen", listen, "--agent", agent,
+		"--interval", "100ms", "--check", "http://"+addr+"/healthz", "--", app, "-listen", addr)
+	base := "http://" + listen
+	agentSays := func() string {
+		conn, err := net.DialTimeout("tcp", agent, time.Second)
+		if err != nil {
+			return err.Error()
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(2 * time.Second))
+		b, _ := io.ReadAll(conn)
+		return string(b)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s: not after 10s; stderr:\n%s", what, p.output(true))
+			}
+		}
+	}
+	waitFor("/readyz 200", func() bool { code, _ := httpGet(base + "/readyz"); return code == 200 })
+	if code, body := httpGet(base + "/livez"); code != 200 || body != "alive\n" {
+		t.Fatalf("/livez = %d %q", code, body)
+	}
+	if got := agentSays(); got != "up ready\n" {
+		t.Fatalf("the agent-check says %q while ready", got)
+	}
+	// The app turns unhealthy: /readyz follows its check.
+	if code, _ := httpPost("http://" + addr + "/admin/health?up=false"); code != 200 {
+		t.Fatal("cannot make the app unhealthy")
+	}
+	waitFor("/readyz 503 for the app's check", func() bool {
+		_, body := httpGet(base + "/readyz")
+		return strings.HasPrefix(body, "not ready: http://"+addr+"/healthz is unhealthy: HTTP 503")
+	})
+	httpPost("http://" + addr + "/admin/health?up=true")
+	waitFor("/readyz 200 again", func() bool { code, _ := httpGet(base + "/readyz"); return code == 200 })
+
+	p.signal(syscall.SIGTERM)
+	code, body := httpGet(base + "/readyz")
+	for code == 200 && time.Since(p.sent) < time.Second {
+		code, body = httpGet(base + "/readyz")
+	}
+	if code != 503 || !strings.HasPrefix(body, "draining: received SIGTERM") {
+		t.Fatalf("/readyz after SIGTERM = %d %q", code, body)
+	}
+	if since := time.Since(p.sent); since > 500*time.Millisecond {
+		t.Fatalf("/readyz turned 503 only %s after SIGTERM", since)
+	}
+	if got := agentSays(); got != "drain\n" {
+		t.Fatalf("the agent-check says %q while draining", got)
+	}
+	if code, _ := httpGet("http://" + addr + "/healthz"); code != 200 {
+		t.Fatalf("the app stopped serving during the drain: %d", code)
+	}
+	if code := p.exit(10 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want the app's 0; stderr:\n%s", code, p.output(true))
+	}
+	if p.took < time.Second {
+		t.Fatalf("exited %s after SIGTERM, before the 1s drain", p.took)
+	}
+	if conn, err := net.DialTimeout("tcp", listen, 200*time.Millisecond); err == nil {
+		conn.Close()
+		t.Fatal("--listen still answers after probe exec exited")
+	}
+}
+
+// TestExecRestartUnhealthy: the app hangs (SIGSTOP); probe exec's own checks
+// fail --failure-threshold times in a row, and it stops the app with the
+// drain, wakes it (SIGCONT) so it can finish, and exits 1 although the app
+// exits 0, so that the restart policy acts. Failures within --start-period
+// do not count.
+func TestExecRestartUnhealthy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildProbe(t, dir)
+	app := buildApp(t, dir)
+
+	t.Run("a hung app is stopped, and probe exec exits 1", func(t *testing.T) {
+		t.Parallel()
+		addr := freeAddr(t)
+		p := startExec(t, bin, "exec", "--drain-delay", "300ms", "--restart-unhealthy", "--timeout", "300ms",
+			"--interval", "200ms", "--failure-threshold", "2", "--check", "http://"+addr+"/healthz", "--", app, "-listen", addr)
+		p.waitLine("app: serving on", true)
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if code, _ := httpGet("http://" + addr + "/healthz"); code == 200 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatal("the app never answered")
+			}
+		}
+		time.Sleep(500 * time.Millisecond) // passing checks do not stop it
+		if strings.Contains(p.output(true), "restart-unhealthy") {
+			t.Fatalf("stopped a healthy app:\n%s", p.output(true))
+		}
+		appPID := childPID(t, p.cmd.Process.Pid)
+		p.sent = time.Now()
+		if err := syscall.Kill(appPID, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		code := p.exit(15 * time.Second)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1; stderr:\n%s", code, p.output(true))
+		}
+		wantLines(t, p.output(true),
+			"probe: http://"+addr+"/healthz failed 2 checks in a row (--restart-unhealthy): ",
+			": draining for 300ms before sending SIGTERM to app",
+			"app: terminated: finishing requests in flight, then exiting",
+			"probe: app exited with code 0",
+			"probe: exiting with code 1 all the same, so that the restart policy starts it again")
+		// Two failed checks 200ms apart, each up to 300ms, and the drain.
+		if p.took > 3*time.Second {
+			t.Errorf("exited %s after the app hung", p.took)
+		}
+		t.Logf("exited %s after SIGSTOP", p.took)
+	})
+
+	t.Run("failures within --start-period do not count", func(t *testing.T) {
+		t.Parallel()
+		addr := freeAddr(t)
+		// Nothing listens for the first second: a slow starter.
+		p := startExec(t, bin, "exec", "--drain-delay", "0s", "--restart-unhealthy", "--start-period", "2s", "--timeout", "300ms",
+			"--interval", "100ms", "--failure-threshold", "2", "--check", "http://"+addr+"/healthz", "--",
+			"sh", "-c", "sleep 1; exec "+app+" -listen "+addr)
+		time.Sleep(2500 * time.Millisecond)
+		if out := p.output(true); strings.Contains(out, "restart-unhealthy") {
+			t.Fatalf("the failures of the start period counted:\n%s", out)
+		}
+		p.waitLine("is up: HTTP 200", true)
+	})
+}
+
+// childPID is the only child of pid. (/proc/PID/task/TID/children lists
+// the children of one thread only, and Go may fork from any.)
+func childPID(t *testing.T, pid int) int {
+	t.Helper()
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs, err := fs.AllProcs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []int
+	for _, p := range procs {
+		if st, err := p.Stat(); err == nil && st.PPID == pid {
+			kids = append(kids, p.PID)
+		}
+	}
+	if len(kids) != 1 {
+		t.Fatalf("the children of %d: %v, want one", pid, kids)
+	}
+	return kids[0]
+}
+
+func httpPost(u string) (int, string) {
+	resp, err := http.Post(u, "text/plain", nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

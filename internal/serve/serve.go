@@ -101,7 +101,9 @@ func (s *Server) readiness() Verdict {
 // Run serves on ln and monitors the targets until ctx ends (stop at once) or
 // a signal arrives on stop. After a signal, /readyz turns 503 at once, the
 // server keeps answering for DrainDelay (a second signal cuts it short), and
-// then it shuts down without cutting any request in flight.
+// then it shuts down without cutting any request in flight. With a nil ln
+// it only monitors, and answers the agent-check if Agent is set (probe exec
+// --agent or --restart-unhealthy without --listen).
 func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal) error {
 	s.http = fasthttp.Server{
 		Handler: s.handle,
@@ -144,10 +146,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 		<-monitored
 	}()
 
-	s.conns = newLimitListener(ln, cmp.Or(s.MaxConns, defaultMaxConns), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
-	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(s.conns) }()
-	s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
+	var served chan error
+	if ln != nil {
+		s.conns = newLimitListener(ln, cmp.Or(s.MaxConns, defaultMaxConns), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
+		served = make(chan error, 1)
+		go func() { served <- s.http.Serve(s.conns) }()
+		s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
+	}
 	if s.Agent != nil {
 		agentDone := make(chan struct{})
 		go func() { defer close(agentDone); s.serveAgent(s.Agent) }()
@@ -170,6 +175,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 		case <-ctx.Done():
 		}
 		t.Stop()
+	}
+	if ln == nil {
+		return nil
 	}
 	shut := make(chan error, 1)
 	go func() { shut <- s.http.Shutdown() }()
@@ -222,6 +230,9 @@ func (s *Server) Verdict(statuses []runner.Status) Verdict {
 	}
 	if ok, why := s.Monitor.Ready(statuses); !ok {
 		return Verdict{Reason: "not ready: " + why}
+	}
+	if len(statuses) == 0 {
+		return Verdict{Ready: true, Reason: "ready: not draining, and no target to check"}
 	}
 	return Verdict{Ready: true, Reason: "ready: every target passes"}
 }

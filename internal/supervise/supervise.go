@@ -47,6 +47,17 @@ type Supervisor struct {
 	Group      bool
 	GroupGrace time.Duration
 
+	// Unhealthy, when it delivers a reason, stops the command as a stop
+	// signal would, with the drain, by HealSignal (SIGTERM when zero); the
+	// command gets GroupGrace to exit after it, then SIGKILL (a stopped or
+	// hung app ignores SIGTERM), and the code is never 0, so that the
+	// restart policy starts the container again.
+	Unhealthy  <-chan string
+	HealSignal syscall.Signal
+
+	// OnDrain, when set, is called when the drain begins, with why.
+	OnDrain func(why string)
+
 	// Log gets one line per event of the command's life, each starting
 	// with "probe: "; nil keeps quiet.
 	Log io.Writer
@@ -132,6 +143,8 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		drainStart time.Time
 		passedOn   bool // the stop signal has gone to the command
 		marked     bool
+		healing    bool             // stopped for Unhealthy
+		kill       <-chan time.Time // set once a healing stop has been passed on
 		leftovers  bool             // the command has exited, the rest of its group runs
 		grace      <-chan time.Time // set while the rest of the group has GroupGrace to exit
 		poll       <-chan time.Time // while the rest of the group runs: its last process may not be a child of probe's
@@ -145,6 +158,26 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		s.logf("%s: passing %s on to %s", why, signals.Name(sig), to)
 		passedOn, delay = true, nil
 		_ = syscall.Kill(target, sig.(syscall.Signal))
+		if healing {
+			// A stopped app (SIGSTOP, a debugger) would never act on
+			// it: wake it, as systemd does after SIGTERM.
+			_ = syscall.Kill(target, syscall.SIGCONT)
+			kill = time.After(s.GroupGrace)
+		}
+	}
+	// drain begins the drain for sig; why says what started it.
+	drain := func(sig os.Signal, why, passing string) {
+		stopSig, drainStart = sig, time.Now()
+		marked = s.mark(why)
+		if s.OnDrain != nil {
+			s.OnDrain(why)
+		}
+		if s.DrainDelay <= 0 {
+			pass(sig, why)
+			return
+		}
+		s.logf("%s: draining for %s before %s %s%s", why, s.DrainDelay, passing, name, s.markerNote(marked))
+		delay = time.After(s.DrainDelay)
 	}
 	finish := func() (int, error) {
 		if marked {
@@ -170,6 +203,10 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 			}
 			code = exitCode(status)
 			s.logf("%s %s", name, describe(status, code))
+			if healing && code == 0 {
+				code = 1
+				s.logf("exiting with code 1 all the same, so that the restart policy starts it again")
+			}
 			if !s.Group || !groupRuns(pid) {
 				return finish()
 			}
@@ -195,6 +232,22 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 				return finish()
 			}
 
+		case why := <-s.Unhealthy:
+			if stopSig != nil || passedOn {
+				continue // already stopping
+			}
+			healing = true
+			sig := s.HealSignal
+			if sig == 0 {
+				sig = syscall.SIGTERM
+			}
+			drain(sig, why, "sending "+signals.Name(sig)+" to")
+
+		case <-kill:
+			s.logf("%s still runs %s after %s: sending SIGKILL", name, s.GroupGrace, signals.Name(stopSig))
+			_ = syscall.Kill(target, syscall.SIGKILL)
+			kill = nil
+
 		case <-grace:
 			s.logf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", name, s.GroupGrace)
 			_ = syscall.Kill(target, syscall.SIGKILL)
@@ -208,14 +261,7 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 			case passedOn:
 				_ = syscall.Kill(target, sig.(syscall.Signal))
 			case stopSig == nil:
-				stopSig, drainStart = sig, time.Now()
-				marked = s.mark(sig)
-				if s.DrainDelay <= 0 {
-					pass(sig, "received "+signals.Name(sig))
-					continue
-				}
-				s.logf("received %s: draining for %s before passing it on to %s%s", signals.Name(sig), s.DrainDelay, name, s.markerNote(marked))
-				delay = time.After(s.DrainDelay)
+				drain(sig, "received "+signals.Name(sig), "passing it on to")
 			default:
 				pass(sig, fmt.Sprintf("received %s after %s of the drain", signals.Name(sig), time.Since(drainStart).Round(time.Millisecond)))
 			}
@@ -251,12 +297,12 @@ func (s *Supervisor) checkMarker() {
 }
 
 // mark creates the marker; it reports whether the marker is there.
-func (s *Supervisor) mark(sig os.Signal) bool {
+func (s *Supervisor) mark(why string) bool {
 	if s.Marker == "" {
 		return false
 	}
 	m := checks.Marker{Path: s.Marker}
-	if _, err := m.Create("probe exec received " + signals.Name(sig) + " at " + time.Now().UTC().Format(time.RFC3339)); err != nil {
+	if _, err := m.Create("probe exec: " + why + " at " + time.Now().UTC().Format(time.RFC3339)); err != nil {
 		s.logf("%v; health checks will not report draining", err)
 		return false
 	}
