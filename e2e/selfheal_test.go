@@ -89,7 +89,10 @@ func TestSelfHealing(t *testing.T) {
 		}
 	}
 
-	// The control, by then, is unhealthy, still running, never restarted.
+	// The control turns unhealthy (each of its checks waits out the
+	// image's 2s probe deadline), and stays so: running, never restarted.
+	e.waitHealth(t, control, "unhealthy", 20*time.Second)
+	time.Sleep(3 * time.Second)
 	s := e.state(t, control)
 	if s.health() != "unhealthy" || !s.Running || restarts(t, e, control) != 0 {
 		t.Errorf("without --restart-unhealthy, %s after the app hung: health %q, running %v, RestartCount %d; want unhealthy, running, 0 (Docker does not restart it)",
