@@ -125,14 +125,10 @@ func (c *ExecCmd) validServe() error {
 		return errors.New("--check needs --listen, --agent or --restart-unhealthy, which use its results")
 	case c.RestartUnhealthy && len(c.Check) == 0:
 		return errors.New("--restart-unhealthy needs a --check target to decide on: try --check http://127.0.0.1:8080/healthz")
-	case c.Interval <= 0:
-		return fmt.Errorf("--interval must be above zero, got %s", c.Interval)
-	case c.SuccessThreshold < 1 || c.FailureThreshold < 1:
-		return errors.New("--success-threshold and --failure-threshold must be at least 1")
 	case c.StartPeriod < 0:
 		return fmt.Errorf("--start-period cannot be negative, got %s", c.StartPeriod)
 	}
-	return nil
+	return validSchedule(c.Interval, c.SuccessThreshold, c.FailureThreshold)
 }
 
 // startServing starts what --listen, --agent, --check and --restart-unhealthy ask

@@ -398,14 +398,7 @@ func TestExecAsPID1(t *testing.T) {
 		t.Fatalf("the app's parent is not PID 1:\n%s", out)
 	}
 	// unshare forks probe exec: its only child, seen from here.
-	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid1, err := strconv.Atoi(strings.TrimSpace(string(kids)))
-	if err != nil {
-		t.Fatalf("unshare's children: %q", kids)
-	}
+	pid1 := childPID(t, p.cmd.Process.Pid)
 	time.Sleep(500 * time.Millisecond) // the orphan has exited
 	if zombies := childrenInState(pid1, "Z"); len(zombies) > 0 {
 		t.Fatalf("PID 1 left zombies: %v", zombies)
@@ -459,14 +452,7 @@ func TestExecGroup(t *testing.T) {
 		args := append([]string{"--pid", "--fork", "--mount-proc", bin, "exec", "--drain-delay", "200ms"}, flags...)
 		p := startExec(t, "unshare", append(append(args, "--"), entrypoint...)...)
 		p.waitLine("worker ready", false)
-		kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid1, err := strconv.Atoi(strings.TrimSpace(string(kids)))
-		if err != nil {
-			t.Fatalf("unshare's children: %q", kids)
-		}
+		pid1 := childPID(t, p.cmd.Process.Pid) // unshare forks probe exec
 		p.sent = time.Now()
 		if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
 			t.Fatal(err)

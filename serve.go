@@ -29,12 +29,10 @@ type ServeCmd struct {
 
 // Run serves until a signal, then drains and stops.
 func (c *ServeCmd) Run(g *Globals, env *Env) error {
-	switch {
-	case c.Interval <= 0:
-		return fmt.Errorf("--interval must be above zero, got %s", c.Interval)
-	case c.SuccessThreshold < 1 || c.FailureThreshold < 1:
-		return errors.New("--success-threshold and --failure-threshold must be at least 1")
-	case c.DrainDelay < 0:
+	if err := validSchedule(c.Interval, c.SuccessThreshold, c.FailureThreshold); err != nil {
+		return err
+	}
+	if c.DrainDelay < 0 {
 		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
 	}
 	opt, targets, err := g.prepare(c.builder(c.Targets, g.ProcRoot))
@@ -67,6 +65,18 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 		s.Log = nil
 	}
 	return s.Run(context.Background(), ln, signals)
+}
+
+// validSchedule checks the flags that schedule a Monitor, for probe serve
+// and probe exec --check.
+func validSchedule(interval time.Duration, success, failure int) error {
+	switch {
+	case interval <= 0:
+		return fmt.Errorf("--interval must be above zero, got %s", interval)
+	case success < 1 || failure < 1:
+		return errors.New("--success-threshold and --failure-threshold must be at least 1")
+	}
+	return nil
 }
 
 // unwrapOp drops the "listen tcp ADDR:" prefix that repeats the address.

@@ -546,6 +546,17 @@ func TestServeLeavesNoGoroutines(t *testing.T) {
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
+// withAgent gives s an agent-check listener on loopback.
+func withAgent(t *testing.T, s *serve.Server) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Agent = ln
+	return ln
+}
+
 // agentLine connects to an agent-check port as HAProxy does, sends what
 // agent-send would, and reads the line.
 func agentLine(t *testing.T, addr, send string) string {
@@ -571,11 +582,7 @@ func TestServeAgentCheck(t *testing.T) {
 	a := startApp(t)
 	s := newServer(a.target())
 	s.Marker = filepath.Join(t.TempDir(), "draining")
-	agent, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Agent = agent
+	agent := withAgent(t, s)
 	r := start(t, s)
 	addr := agent.Addr().String()
 	waitLine := func(want string) string {
@@ -655,11 +662,7 @@ func TestServeRechecksWhenTheMarkerGoes(t *testing.T) {
 	s.Monitor.Interval = time.Hour
 	s.Monitor.FailureThreshold = 3 // as probe serve's default: up for three failures more
 	s.Marker = filepath.Join(t.TempDir(), "draining")
-	agent, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Agent = agent
+	agent := withAgent(t, s)
 	r := start(t, s)
 	eventually(t, r.base+"/readyz", 200)
 	if err := os.WriteFile(s.Marker, nil, 0o644); err != nil {
