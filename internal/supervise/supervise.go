@@ -302,7 +302,7 @@ func (s *Supervisor) mark(why string) bool {
 		return false
 	}
 	m := checks.Marker{Path: s.Marker}
-	if _, err := m.Create("probe exec: " + why + " at " + time.Now().UTC().Format(time.RFC3339)); err != nil {
+	if _, err := m.Create(sanitize.Printable("probe exec: " + why + " at " + time.Now().UTC().Format(time.RFC3339))); err != nil {
 		s.logf("%v; health checks will not report draining", err)
 		return false
 	}
