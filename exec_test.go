@@ -538,14 +538,17 @@ func TestExecServes(t *testing.T) {
 
 	p.signal(syscall.SIGTERM)
 	code, body := httpGet(base + "/readyz")
-	for code == 200 && time.Since(p.sent) < time.Second {
+	for code == 200 && time.Since(p.sent) < 3*time.Second {
 		code, body = httpGet(base + "/readyz")
 	}
+	// Within the 1s drain, with room for a loaded machine: the marker alone
+	// would also do it within 50ms; "received SIGTERM" says the wrapper
+	// told the server itself.
 	if code != 503 || !strings.HasPrefix(body, "draining: received SIGTERM") {
 		t.Fatalf("/readyz after SIGTERM = %d %q", code, body)
 	}
-	if since := time.Since(p.sent); since > 500*time.Millisecond {
-		t.Fatalf("/readyz turned 503 only %s after SIGTERM", since)
+	if since := time.Since(p.sent); since > time.Second {
+		t.Fatalf("/readyz turned 503 only %s after SIGTERM, after the 1s drain", since)
 	}
 	if got := agentSays(); got != "drain\n" {
 		t.Fatalf("the agent-check says %q while draining", got)
@@ -609,8 +612,9 @@ func TestExecRestartUnhealthy(t *testing.T) {
 			"app: terminated: finishing requests in flight, then exiting",
 			"probe: app exited with code 0",
 			"probe: exiting with code 1 all the same, so that the restart policy starts it again")
-		// Two failed checks 200ms apart, each up to 300ms, and the drain.
-		if p.took > 3*time.Second {
+		// Two failed checks 200ms apart, each up to 300ms, and the drain:
+		// about 1s; the bound leaves room for a loaded machine.
+		if p.took > 6*time.Second {
 			t.Errorf("exited %s after the app hung", p.took)
 		}
 		t.Logf("exited %s after SIGSTOP", p.took)

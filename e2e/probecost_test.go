@@ -84,9 +84,15 @@ func TestProbeCost(t *testing.T) {
 	}
 	after, took := read(), time.Since(start)
 
+	// Both kinds of probe ran all along: Docker's last health check ended
+	// within the last few seconds, and the GETs were answered (a loaded
+	// machine may miss one or two).
 	s := e.state(t, execName)
-	if s.health() != "healthy" || failed > 0 {
-		t.Fatalf("during the window: the exec container is %q, and %d of %d GETs of /readyz failed", s.health(), failed, gets)
+	if s.Health == nil || len(s.Health.Log) == 0 || time.Since(s.Health.Log[len(s.Health.Log)-1].End) > 5*time.Second {
+		t.Fatalf("Docker's exec health checks stopped during the window: %+v", s.Health)
+	}
+	if failed > gets/10 {
+		t.Fatalf("%d of %d GETs of /readyz failed", failed, gets)
 	}
 	execCost := after.execCg - before.execCg + after.execShim - before.execShim
 	daemons := after.daemons - before.daemons
@@ -95,12 +101,12 @@ func TestProbeCost(t *testing.T) {
 		t.Errorf("exec probes cost %s (+ %s in dockerd and containerd), not more than httpGet's %s", execCost, daemons, httpCost)
 	}
 	// Docker keeps the last five results; it ran about one a second.
-	t.Logf("probes every second for %s, side by side (%d GETs of /readyz; Docker kept %d health results at the start):\n"+
+	t.Logf("probes every second for %s, side by side (%d GETs of /readyz, %d failed; Docker kept %d health results at the start):\n"+
 		"| | container cgroup | its shim | dockerd + containerd | total | per probe |\n|---|---|---|---|---|---|\n"+
 		"| exec probe (HEALTHCHECK /probe ..., 1s) | %s | %s | %s | %s | %s |\n"+
 		"| httpGet /readyz of probe exec --listen (1s) | %s | %s | 0 | %s | %s |\n"+
 		"exec costs at least %.1fx the CPU of httpGet; not added: the exec shim's reaped children (runc, and the exec'd probes counted in the cgroup), %s",
-		took.Round(time.Second), gets, execHealthBefore,
+		took.Round(time.Second), gets, failed, execHealthBefore,
 		(after.execCg - before.execCg).Round(time.Millisecond), (after.execShim - before.execShim).Round(time.Millisecond), daemons.Round(time.Millisecond),
 		(execCost + daemons).Round(time.Millisecond), ((execCost + daemons) / time.Duration(gets)).Round(10*time.Microsecond),
 		(after.httpCg - before.httpCg).Round(time.Millisecond), (after.httpShim - before.httpShim).Round(time.Millisecond),
