@@ -64,7 +64,9 @@ func startExec(t *testing.T, bin string, args ...string) *execProcess {
 	go func() {
 		wg.Wait()
 		err := p.cmd.Wait()
+		p.mu.Lock()
 		p.took = time.Since(p.sent)
+		p.mu.Unlock()
 		p.code = 0
 		if ee, ok := err.(*exec.ExitError); ok {
 			p.code = ee.ExitCode()
@@ -83,11 +85,20 @@ func startExec(t *testing.T, bin string, args ...string) *execProcess {
 func (p *execProcess) signal(sig syscall.Signal) {
 	p.t.Helper()
 	if p.sent.IsZero() {
-		p.sent = time.Now()
+		p.markSent()
 	}
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		p.t.Fatalf("kill -%d: %v", sig, err)
 	}
+}
+
+// markSent records now as the moment the first signal was sent, from which
+// took counts: under the lock, as the goroutine that waits for the exit
+// reads it.
+func (p *execProcess) markSent() {
+	p.mu.Lock()
+	p.sent = time.Now()
+	p.mu.Unlock()
 }
 
 // waitLine waits for a line on stdout (or stderr) that contains want.
@@ -403,7 +414,7 @@ func TestExecAsPID1(t *testing.T) {
 	if zombies := childrenInState(pid1, "Z"); len(zombies) > 0 {
 		t.Fatalf("PID 1 left zombies: %v", zombies)
 	}
-	p.sent = time.Now()
+	p.markSent()
 	if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +464,7 @@ func TestExecGroup(t *testing.T) {
 		p := startExec(t, "unshare", append(append(args, "--"), entrypoint...)...)
 		p.waitLine("worker ready", false)
 		pid1 := childPID(t, p.cmd.Process.Pid) // unshare forks probe exec
-		p.sent = time.Now()
+		p.markSent()
 		if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
@@ -598,7 +609,7 @@ func TestExecRestartUnhealthy(t *testing.T) {
 			t.Fatalf("stopped a healthy app:\n%s", p.output(true))
 		}
 		appPID := childPID(t, p.cmd.Process.Pid)
-		p.sent = time.Now()
+		p.markSent()
 		if err := syscall.Kill(appPID, syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
