@@ -181,7 +181,9 @@ func (c *ExecCmd) startServing(g *Globals, s *supervise.Supervisor) (stop func()
 func (c *ExecCmd) watch(ctx context.Context, m *runner.Monitor, unhealthy chan<- string) {
 	start := time.Now()
 	var before []uint64 // each target's failures when the start period ended
-	tick := time.NewTicker(min(c.Interval/4, 250*time.Millisecond))
+	// A quarter of the interval, within 10ms and 250ms: --interval 1ns
+	// must not make a ticker of zero, which panics.
+	tick := time.NewTicker(min(max(c.Interval/4, 10*time.Millisecond), 250*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
