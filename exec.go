@@ -18,15 +18,19 @@ import (
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/internal/supervise"
+	"github.com/probe-sh/probe/internal/traffic"
 )
 
 // ExecCmd is probe exec: the entrypoint that runs the app as PID 1's child,
 // and drains on SIGTERM before passing it on.
 type ExecCmd struct {
-	DrainDelay time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep the app running this long, with the shutdown marker in place, before passing the signal on; a second signal cuts it short. Make it at least the health interval times retries plus the load balancer's poll period."`
-	StopSignal string        `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
-	Group      bool          `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
-	Misplaced  []string      `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
+	DrainDelay *time.Duration `placeholder:"DURATION" help:"A fixed drain: after SIGTERM or SIGINT, keep the app running this long, with the shutdown marker in place, before passing the signal on. Without it, the drain is adaptive (--drain-min, --drain-max, --drain-quiet). A second signal cuts either short."`
+	DrainMin   *time.Duration `placeholder:"DURATION" help:"Adaptive drain: never pass the signal on before this, however quiet the app: the load balancers' time to stop sending (health interval x retries, plus their poll period). Default 2s."`
+	DrainMax   *time.Duration `placeholder:"DURATION" help:"Adaptive drain: pass the signal on after this, even with requests in flight. Keep it within the stop grace period (Docker's default is 10s) minus the app's shutdown time. Default 8s."`
+	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 1s."`
+	StopSignal string         `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
+	Group      bool           `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
+	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
 
 	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
 	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
@@ -61,8 +65,9 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	if len(c.command) == 0 {
 		return errors.New(`no command given: try probe exec --drain-delay 10s -- /app`)
 	}
-	if c.DrainDelay < 0 {
-		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
+	adaptive, err := c.adaptive(g.ProcRoot)
+	if err != nil {
+		return err
 	}
 	if err := c.validServe(); err != nil {
 		return err
@@ -96,8 +101,11 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	signals, stops := notifySignals(forwarded, stop)
 	s := &supervise.Supervisor{
 		Path: path, Args: c.command, Env: os.Environ(),
-		DrainDelay: c.DrainDelay, Log: env.Stderr,
+		Adaptive: adaptive, Log: env.Stderr,
 		Group: c.Group, GroupGrace: groupGrace,
+	}
+	if c.DrainDelay != nil {
+		s.DrainDelay = *c.DrainDelay
 	}
 	s.Marker = g.marker()
 	if g.Quiet {
@@ -117,6 +125,54 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		return exitStatus(code)
 	}
 	return nil
+}
+
+// The adaptive drain's defaults. The minimum covers a balancer that checks
+// every second and lets go after two failures (HAProxy's inter 1s fall 2,
+// the rolling-restart test), for an app idle at SIGTERM; under load the
+// drain sees the traffic itself. The maximum leaves 2s of Docker's default
+// 10s stop timeout for the app's own shutdown.
+const (
+	defaultDrainMin   = 2 * time.Second
+	defaultDrainMax   = 8 * time.Second
+	defaultDrainQuiet = time.Second
+	drainSampleEvery  = 100 * time.Millisecond
+)
+
+// adaptive returns the adaptive drain the flags ask for, or nil for a
+// fixed --drain-delay.
+func (c *ExecCmd) adaptive(procRoot string) (*supervise.Adaptive, error) {
+	for _, f := range []struct {
+		name string
+		d    *time.Duration
+	}{{"--drain-delay", c.DrainDelay}, {"--drain-min", c.DrainMin}, {"--drain-max", c.DrainMax}, {"--drain-quiet", c.DrainQuiet}} {
+		if f.d != nil && *f.d < 0 {
+			return nil, fmt.Errorf("%s cannot be negative, got %s", f.name, *f.d)
+		}
+	}
+	if c.DrainDelay != nil {
+		if c.DrainMin != nil || c.DrainMax != nil || c.DrainQuiet != nil {
+			return nil, errors.New("--drain-delay is a fixed drain, --drain-min, --drain-max and --drain-quiet tune the adaptive one: give one or the other")
+		}
+		return nil, nil
+	}
+	a := &supervise.Adaptive{Min: defaultDrainMin, Max: defaultDrainMax, Quiet: defaultDrainQuiet, Every: drainSampleEvery,
+		Ports: func() (map[uint16]bool, error) { return traffic.Ports(procRoot, os.Getpid()) },
+		Conns: traffic.Conns,
+	}
+	if c.DrainMin != nil {
+		a.Min = *c.DrainMin
+	}
+	if c.DrainMax != nil {
+		a.Max = *c.DrainMax
+	}
+	if c.DrainQuiet != nil {
+		a.Quiet = *c.DrainQuiet
+	}
+	if a.Min > a.Max {
+		return nil, fmt.Errorf("--drain-min %s is above --drain-max %s", a.Min, a.Max)
+	}
+	return a, nil
 }
 
 func (c *ExecCmd) validServe() error {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -678,4 +679,90 @@ func httpPost(u string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestExecAdaptiveDrain drains the demo app adaptively, with real
+// connections: keep-alive load that goes on for a while after SIGTERM, as
+// a balancer's does until it notices, and a long request in flight. The
+// drain must outlast both, then end on its own, well before its maximum,
+// saying why; and with a maximum shorter than the request, end there,
+// saying a request is still in flight.
+func TestExecAdaptiveDrain(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildProbe(t, dir)
+	app := buildApp(t, dir)
+
+	run := func(t *testing.T, max string, long time.Duration) *execProcess {
+		addr := freeAddr(t)
+		p := startExec(t, bin, "exec", "--drain-min", "500ms", "--drain-quiet", "500ms", "--drain-max", max, "--", app, "-listen", addr)
+		base := "http://" + addr
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+		get := func(path string) error {
+			resp, err := client.Get(base + path)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("%d %s", resp.StatusCode, body)
+			}
+			return nil
+		}
+		for end := time.Now().Add(10 * time.Second); get("/healthz") != nil; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatal("the app never answered")
+			}
+		}
+		longDone := make(chan error, 1)
+		go func() { longDone <- get(fmt.Sprintf("/work?ms=%d", long.Milliseconds())) }()
+		time.Sleep(200 * time.Millisecond)
+		p.signal(syscall.SIGTERM)
+		// The balancer has not noticed yet: load for 1.5s more.
+		for served := 0; ; served++ {
+			if err := get("/work?ms=5"); err != nil {
+				t.Fatalf("a request %s into the drain failed: %v", time.Since(p.sent), err)
+			}
+			if time.Since(p.sent) > 1500*time.Millisecond {
+				t.Logf("%d requests during the drain", served+1)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if code := p.exit(30 * time.Second); code != 0 {
+			t.Fatalf("exit %d, want the app's 0; stderr:\n%s", code, p.output(true))
+		}
+		if err := <-longDone; err != nil {
+			t.Errorf("the %s request in flight at SIGTERM: %v", long, err)
+		}
+		return p
+	}
+
+	t.Run("traffic stops", func(t *testing.T) {
+		p := run(t, "20s", 4*time.Second)
+		wantLines(t, p.output(true),
+			"probe: received SIGTERM: draining until the app's traffic stops (at least 500ms, at most 20s) before passing it on to app",
+			"probe: the app's traffic stopped after",
+			"app: terminated: finishing requests in flight",
+			"probe: app exited with code 0")
+		if !regexp.MustCompile(`none in flight, [12] idle connections? open: passing SIGTERM on to app`).MatchString(p.output(true)) {
+			t.Errorf("the drain did not end on an idle keep-alive connection:\n%s", p.output(true))
+		}
+		// The long request ends 3.8s after SIGTERM was sent; the load
+		// 1.5s after. The drain waits for both, and ends long before 20s.
+		if p.took < 3700*time.Millisecond {
+			t.Errorf("probe exec exited %s after SIGTERM, before the request in flight ended", p.took)
+		}
+		if p.took > 10*time.Second {
+			t.Errorf("probe exec exited %s after SIGTERM: the drain did not see the traffic stop", p.took)
+		}
+	})
+	t.Run("maximum", func(t *testing.T) {
+		p := run(t, "2s", 4*time.Second)
+		wantLines(t, p.output(true),
+			"probe: drain maximum of 2s reached with 1 request in flight",
+			"app: terminated: finishing requests in flight",
+			"probe: app exited with code 0")
+	})
 }

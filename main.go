@@ -65,7 +65,7 @@ var commands = []struct {
 	{"wait", "Wait until every target passes, then exec the command after --, if any.", func(c *CLI) any { return &c.Wait }},
 	{"listen", "Check that ports have a listening socket, from /proc: no packet is sent.", func(c *CLI) any { return &c.Listen }},
 	{"process", "Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc.", func(c *CLI) any { return &c.Process }},
-	{"exec", "Entrypoint: run the command after --, forwarding signals and reaping zombies as PID 1; on SIGTERM, create the shutdown marker and keep the app serving for --drain-delay before passing the signal on.", func(c *CLI) any { return &c.Exec }},
+	{"exec", "Entrypoint: run the command after --, forwarding signals and reaping zombies as PID 1; on SIGTERM, create the shutdown marker and keep the app serving until its traffic stops (or for --drain-delay) before passing the signal on.", func(c *CLI) any { return &c.Exec }},
 	{"drain", "Create the shutdown marker: health checks report draining, so this replica leaves the rotation while it keeps running.", func(c *CLI) any { return &c.Drain }},
 	{"undrain", "Remove the shutdown marker: health checks report the app's own state again.", func(c *CLI) any { return &c.Undrain }},
 	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},

@@ -77,8 +77,11 @@ func TestListenRealProc(t *testing.T) {
 		{"[::] listener, 127.0.0.1", loop4, any, "listening on [::]:" + itoa(any), ""},
 		{"[::] listener, ::1", loop6, any, "listening on [::]:" + itoa(any), ""},
 		{"nobody listens", netip.Addr{}, free, "", "nothing listens on port " + itoa(free) + ";"},
-		{"established, no listener", netip.Addr{}, established, "", "nothing listens on port " + itoa(established) + " (it has 1 socket(s) that are not listening)"},
+		{"established, no listener", netip.Addr{}, established, "", "nothing listens on port " + itoa(established) + " (it has "},
 	}
+	// The established socket is one of those on its port, not always the
+	// only one: on a shared machine another connection may use the same
+	// number as its ephemeral port.
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			seen, err := runListen(checks.Listen{Proc: "/proc", Addr: tc.addr, Port: tc.port})

@@ -36,6 +36,10 @@ type Supervisor struct {
 	Marker     string
 	DrainDelay time.Duration
 
+	// Adaptive, when set, ends the drain once the app's traffic has
+	// stopped, within its bounds, instead of after DrainDelay.
+	Adaptive *Adaptive
+
 	// Group runs the command in a process group of its own and sends
 	// every signal to the whole group, as tini -g does: for a shell
 	// entrypoint whose children must hear SIGTERM too. When the command
@@ -148,6 +152,9 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		leftovers  bool             // the command has exited, the rest of its group runs
 		grace      <-chan time.Time // set while the rest of the group has GroupGrace to exit
 		poll       <-chan time.Time // while the rest of the group runs: its last process may not be a child of probe's
+		sample     *time.Ticker     // set while an adaptive drain watches the traffic
+		watching   *drainState
+		samples    <-chan time.Time
 	)
 	name := filepath.Base(s.Args[0])
 	to := name
@@ -157,6 +164,10 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 	pass := func(sig os.Signal, why string) {
 		s.logf("%s: passing %s on to %s", why, signals.Name(sig), to)
 		passedOn, delay = true, nil
+		if sample != nil {
+			sample.Stop()
+			sample, samples, watching = nil, nil, nil
+		}
 		_ = syscall.Kill(target, sig.(syscall.Signal))
 		if healing {
 			// A stopped app (SIGSTOP, a debugger) would never act on
@@ -172,6 +183,13 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		if s.OnDrain != nil {
 			s.OnDrain(why)
 		}
+		if a := s.Adaptive; a != nil {
+			s.logf("%s: draining until the app's traffic stops (at least %s, at most %s) before %s %s%s", why, a.Min, a.Max, passing, name, s.markerNote(marked))
+			watching = &drainState{a: a, start: drainStart}
+			sample = time.NewTicker(max(a.Every, time.Millisecond))
+			samples = sample.C
+			return
+		}
 		if s.DrainDelay <= 0 {
 			pass(sig, why)
 			return
@@ -179,6 +197,11 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		s.logf("%s: draining for %s before %s %s%s", why, s.DrainDelay, passing, name, s.markerNote(marked))
 		delay = time.After(s.DrainDelay)
 	}
+	defer func() {
+		if sample != nil {
+			sample.Stop()
+		}
+	}()
 	finish := func() (int, error) {
 		if marked {
 			if _, err := (checks.Marker{Path: s.Marker}).Remove(); err != nil {
@@ -268,6 +291,14 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 
 		case <-delay:
 			pass(stopSig, "drain delay of "+s.DrainDelay.String()+" over")
+
+		case now := <-samples:
+			if done, why := watching.step(now); done {
+				pass(stopSig, why)
+			} else if watching.failed != nil && !watching.warned {
+				watching.warned = true
+				s.logf("cannot see the app's traffic, so the drain lasts its maximum of %s: %v", watching.a.Max, watching.failed)
+			}
 		}
 	}
 }

@@ -1,0 +1,130 @@
+package supervise
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/probe-sh/probe/internal/traffic"
+)
+
+// Adaptive ends the drain as soon as it is safe, rather than after a fixed
+// delay: once the load balancers have stopped sending (no data has come in
+// on the app's connections for Quiet) and no request is in flight, but
+// never before Min (the balancers' detection time, for an app that is idle
+// when the drain begins) and never after Max (within the grace period).
+//
+// Traffic is sampled every Every. Quiet grows to twice the longest pause
+// between requests seen during the drain, within Max: an app that gets a
+// request every 2 s is not quiet after 1 s without one.
+type Adaptive struct {
+	Min, Max, Quiet time.Duration
+	Every           time.Duration
+
+	// Ports returns the ports the app listens on; Conns the established
+	// connections to them. The supervisor's defaults read /proc and
+	// netlink (package traffic); tests replace them.
+	Ports func() (map[uint16]bool, error)
+	Conns func(ports map[uint16]bool) ([]traffic.Conn, error)
+}
+
+// drainState follows one adaptive drain, sample by sample.
+type drainState struct {
+	a          *Adaptive
+	start      time.Time
+	ports      map[uint16]bool
+	portsAt    time.Time // when ports were read: they are read again every second
+	lastData   time.Time // the newest data seen coming in on the app's connections; zero if none
+	longestGap time.Duration
+	failed     error // the last error reading the traffic
+	warned     bool  // the supervisor has logged failed
+}
+
+// jiffies is more than the resolution of the kernel's times (1 to 10 ms),
+// and of their drift between two samples.
+const jiffies = 20 * time.Millisecond
+
+// portsEvery is how often the app's listening ports are read again during
+// a drain: listing every process costs more than a netlink dump.
+const portsEvery = time.Second
+
+// step samples the traffic at now and decides whether the drain is over;
+// why says why, in the words of the log line.
+func (d *drainState) step(now time.Time) (done bool, why string) {
+	elapsed := now.Sub(d.start)
+	if d.ports == nil || now.Sub(d.portsAt) >= portsEvery {
+		ports, err := d.a.Ports()
+		d.portsAt = now
+		if err != nil {
+			d.failed = err
+		} else {
+			d.ports = ports
+		}
+	}
+	var conns []traffic.Conn
+	if len(d.ports) > 0 {
+		var err error
+		if conns, err = d.a.Conns(d.ports); err != nil {
+			d.failed = err
+			conns = nil
+		} else {
+			d.failed = nil
+		}
+	}
+	if d.failed != nil || d.ports == nil {
+		// Blind: only the maximum is safe.
+		if elapsed >= d.a.Max {
+			return true, fmt.Sprintf("drain maximum of %s reached, without seeing the app's traffic (%v)", d.a.Max, d.failed)
+		}
+		return false, ""
+	}
+	if len(d.ports) == 0 {
+		if elapsed >= d.a.Min {
+			return true, fmt.Sprintf("drain minimum of %s over, and the app listens on no TCP port whose traffic could be watched", d.a.Min)
+		}
+		return false, ""
+	}
+
+	busy := 0
+	newest := time.Duration(-1)
+	for _, c := range conns {
+		if c.InFlight() {
+			busy++
+		}
+		if newest < 0 || c.LastRecv < newest {
+			newest = c.LastRecv
+		}
+	}
+	if newest >= 0 {
+		if at := now.Add(-newest); at.Sub(d.lastData) > jiffies {
+			// New data since the last sample (beyond the clock's jiffies):
+			// the pause before it counts if it began during the drain, or
+			// shortly before (an idle pool's last request a minute ago
+			// says nothing of the rate).
+			if !d.lastData.IsZero() && d.lastData.After(d.start.Add(-d.a.Max)) {
+				d.longestGap = max(d.longestGap, at.Sub(d.lastData))
+			}
+			d.lastData = at
+		}
+	}
+	quiet := max(d.a.Quiet, min(2*d.longestGap, d.a.Max))
+	since := elapsed // no data seen at all: quiet since the drain began, at least
+	if !d.lastData.IsZero() {
+		since = now.Sub(d.lastData)
+	}
+	switch {
+	case elapsed >= d.a.Max:
+		return true, fmt.Sprintf("drain maximum of %s reached with %s in flight and %s open (the last data came in %s ago)",
+			d.a.Max, plural(busy, "request"), plural(len(conns), "connection"), since.Round(time.Millisecond))
+	case elapsed < d.a.Min || busy > 0 || since < quiet:
+		return false, ""
+	}
+	return true, fmt.Sprintf("the app's traffic stopped after %s of the drain: no request for %s, none in flight, %s open",
+		elapsed.Round(time.Millisecond), since.Round(time.Millisecond), plural(len(conns), "idle connection"))
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
