@@ -27,7 +27,7 @@ type ExecCmd struct {
 	DrainDelay *time.Duration `placeholder:"DURATION" help:"A fixed drain: after SIGTERM or SIGINT, keep the app running this long, with the shutdown marker in place, before passing the signal on. Without it, the drain is adaptive (--drain-min, --drain-max, --drain-quiet). A second signal cuts either short."`
 	DrainMin   *time.Duration `placeholder:"DURATION" help:"Adaptive drain: never pass the signal on before this, however quiet the app: the load balancers' time to stop sending (health interval x retries, plus their poll period). Default 2s."`
 	DrainMax   *time.Duration `placeholder:"DURATION" help:"Adaptive drain: pass the signal on after this, even with requests in flight. Keep it within the stop grace period (Docker's default is 10s) minus the app's shutdown time. Default 8s."`
-	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 1s."`
+	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 500ms."`
 	StopSignal string         `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
 	Group      bool           `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
 	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
@@ -135,7 +135,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 const (
 	defaultDrainMin   = 2 * time.Second
 	defaultDrainMax   = 8 * time.Second
-	defaultDrainQuiet = time.Second
+	defaultDrainQuiet = 500 * time.Millisecond
 	drainSampleEvery  = 100 * time.Millisecond
 )
 

@@ -26,6 +26,12 @@ type Monitor struct {
 	// each change of Up, from that target's goroutine.
 	OnChange func(Status)
 
+	// Paused, when set and true, skips the checks that fall due: while
+	// the app drains, a check would only add to the traffic the adaptive
+	// drain waits to see stop, and the verdict is "draining" whatever it
+	// finds.
+	Paused func() bool
+
 	once    sync.Once
 	status  []atomic.Pointer[Status]
 	wake    []chan struct{}
@@ -83,6 +89,10 @@ func (m *Monitor) watch(ctx context.Context, i int) {
 			timer.Stop()
 		}
 		start := time.Now()
+		if m.Paused != nil && m.Paused() {
+			timer.Reset(m.Interval)
+			continue
+		}
 		report := Run(ctx, m.Targets[i:i+1], opt)
 		if ctx.Err() != nil {
 			return // cut short by shutdown: not a verdict on the target

@@ -122,3 +122,37 @@ func TestMonitorHangingTargetBlocksNothing(t *testing.T) {
 		t.Fatalf("Ready = %v, %q", ok, why)
 	}
 }
+
+// counted counts its runs.
+type counted struct{ runs atomic.Int64 }
+
+func (c *counted) Run(context.Context, *checks.Trace) (string, error) {
+	c.runs.Add(1)
+	return "on", nil
+}
+
+func TestMonitorPaused(t *testing.T) {
+	t.Parallel()
+	c := &counted{}
+	var paused atomic.Bool
+	paused.Store(true)
+	m := &runner.Monitor{
+		Targets:  []runner.Target{{Name: "app", Kind: "test", Check: c}},
+		Interval: 5 * time.Millisecond,
+		Paused:   paused.Load,
+	}
+	startMonitor(t, m)
+	time.Sleep(100 * time.Millisecond) // twenty intervals
+	if n := c.runs.Load(); n != 0 {
+		t.Fatalf("%d checks ran while paused", n)
+	}
+	paused.Store(false)
+	eventually(t, "checks resume", func() bool { return c.runs.Load() >= 3 })
+	paused.Store(true)
+	time.Sleep(20 * time.Millisecond) // a check in flight ends
+	n := c.runs.Load()
+	time.Sleep(100 * time.Millisecond)
+	if got := c.runs.Load(); got != n {
+		t.Fatalf("%d checks ran after the pause began", got-n)
+	}
+}

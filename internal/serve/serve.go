@@ -135,6 +135,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 	if s.Monitor.OnChange == nil && s.Log != nil {
 		s.Monitor.OnChange = s.logChange
 	}
+	if s.Monitor.Paused == nil {
+		s.Monitor.Paused = s.paused
+	}
 	monitorCtx, stopMonitor := context.WithCancel(context.Background())
 	monitored := make(chan struct{})
 	go func() {
@@ -198,6 +201,22 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 // Drain makes /readyz report draining from now on, for the reason given.
 func (s *Server) Drain(why string) {
 	s.draining.Store(&why)
+}
+
+// paused reports whether the target checks should wait: while draining,
+// from a signal or the marker, /readyz says draining whatever they find,
+// and each check of the app is traffic its adaptive drain waits to see
+// stop. The checks resume when the marker goes, and the verdict then waits
+// for a fresh one of each target.
+func (s *Server) paused() bool {
+	if s.draining.Load() != nil {
+		return true
+	}
+	if s.Marker == "" {
+		return false
+	}
+	present, _, _ := (checks.Marker{Path: s.Marker}).Since()
+	return present
 }
 
 // Verdict decides /readyz's answer from the targets' statuses, the drain

@@ -30,7 +30,8 @@ import (
 // app is a real HTTP server whose health the test switches.
 type app struct {
 	*httptest.Server
-	up atomic.Bool
+	up   atomic.Bool
+	hits atomic.Int64 // requests served
 }
 
 func startApp(t *testing.T) *app {
@@ -38,6 +39,7 @@ func startApp(t *testing.T) *app {
 	a := &app{}
 	a.up.Store(true)
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.hits.Add(1)
 		if !a.up.Load() {
 			http.Error(w, "down", http.StatusInternalServerError)
 			return
@@ -698,5 +700,34 @@ func TestServeRechecksWhenTheMarkerGoes(t *testing.T) {
 	os.Remove(s.Marker)
 	if body := eventually(t, r.base+"/readyz", 200); body != "ready: every target passes\n" {
 		t.Fatalf("after probe undrain: %q", body)
+	}
+}
+
+// While the app drains, the sidecar leaves it alone: its checks would be
+// traffic that the adaptive drain of probe exec waits to see stop.
+func TestServeChecksPauseWhileDraining(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	s := newServer(a.target())
+	s.Monitor.Interval = 10 * time.Millisecond
+	s.Marker = filepath.Join(t.TempDir(), "draining")
+	r := start(t, s)
+	eventually(t, r.base+"/readyz", 200)
+	if err := os.WriteFile(s.Marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, r.base+"/readyz", 503)
+	time.Sleep(30 * time.Millisecond) // a check in flight ends
+	before := a.hits.Load()
+	time.Sleep(200 * time.Millisecond) // twenty intervals
+	if n := a.hits.Load() - before; n != 0 {
+		t.Fatalf("the app was checked %d times while the marker was there", n)
+	}
+	os.Remove(s.Marker)
+	if body := eventually(t, r.base+"/readyz", 200); body != "ready: every target passes\n" {
+		t.Fatalf("after the marker went: %q", body)
+	}
+	if a.hits.Load() == before {
+		t.Fatal("the checks did not resume")
 	}
 }
