@@ -41,19 +41,36 @@ const (
 // shortDrain breaks the arithmetic: HAProxy needs up to 2s to let go.
 const shortDrain = 500 * time.Millisecond
 
+// The adaptive drain runs with probe exec's defaults (no drain flag), and
+// once more with a request of veryLong in flight, which only a drain that
+// waits for it lets finish: the app's own shutdown gives it 10s after
+// SIGTERM. adaptiveMax is the maximum for that run, as a grace period of
+// 30s would allow.
+const (
+	veryLong    = 20 * time.Second
+	adaptiveMax = 30 * time.Second
+)
+
 // With HAProxy's agent-check on probe serve's --agent port, HAProxy hears
 // "drain" within agentEvery of SIGTERM, instead of after checkFall failed
 // checks: agentDrain covers agentEvery and the marker's 50ms with a margin.
+// With the adaptive drain, the minimum need only cover agentEvery and a
+// margin: agentMin.
 const (
 	agentEvery = 250 * time.Millisecond
 	agentDrain = time.Second
+	agentMin   = 500 * time.Millisecond
 )
 
-// TestRollingRestart runs the rolling restart under load three times: with
-// every replica under probe exec, which must fail no request; with a drain
-// delay shorter than the arithmetic asks for, and with SIGTERM sent
-// straight to the app, which must both fail some. That shows what probe
-// exec buys, that the arithmetic matters, and that this test can fail.
+// TestRollingRestart runs the rolling restart under load: with every
+// replica under probe exec's fixed drain, and under its adaptive drain
+// (with no flag; once more with a 20s request in flight, which it must let
+// finish), which must fail no request, the adaptive one in less time; with
+// a drain delay shorter than the arithmetic asks for, and with SIGTERM
+// sent straight to the app, which must both fail some; and with HAProxy's
+// agent-check, after a fixed drain and an adaptive one. That shows what
+// probe exec buys, that the arithmetic matters, and that this test can
+// fail.
 func TestRollingRestart(t *testing.T) {
 	haproxy := requireTool(t, "haproxy", "haproxy", "the rolling-restart test")
 	wrk := requireTool(t, "wrk", "wrk", "the rolling-restart test")
@@ -62,7 +79,7 @@ func TestRollingRestart(t *testing.T) {
 	app := build(t, dir, "app", "./examples/app")
 	base := setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app}
 
-	var with, short, without, agent result
+	var with, short, without, agent, adaptive, adaptiveLong, adaptiveAgent result
 	t.Run("with probe exec", func(t *testing.T) {
 		s := base
 		s.drain = drainDelay
@@ -75,6 +92,39 @@ func TestRollingRestart(t *testing.T) {
 				t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the drain delay is too short",
 					i+1, with.downAfter[i], with.signalAfter[i])
 			}
+		}
+	})
+	t.Run("with the adaptive drain", func(t *testing.T) {
+		s := base
+		s.adaptive = []string{}
+		adaptive = rollingRestart(t, s)
+		if adaptive.failed() != 0 || adaptive.haproxyErrors != 0 {
+			t.Errorf("%d of %d requests failed with the adaptive drain (HAProxy logged %d), want 0", adaptive.failed(), adaptive.requests, adaptive.haproxyErrors)
+		}
+		for i, first := range adaptive.downFirst {
+			if !first {
+				t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the adaptive drain ended too soon",
+					i+1, adaptive.downAfter[i], adaptive.signalAfter[i])
+			}
+		}
+		if with.requests > 0 && adaptive.gone() >= with.gone() {
+			t.Errorf("the old replicas took %s in all to go with the adaptive drain, not less than %s with the fixed %s drain", adaptive.gone(), with.gone(), drainDelay)
+		}
+		if with.requests > 0 && adaptive.rollout >= with.rollout {
+			t.Errorf("the rollout took %s with the adaptive drain, not less than %s with the fixed %s drain", adaptive.rollout, with.rollout, drainDelay)
+		}
+	})
+	t.Run("with the adaptive drain and a 20s request", func(t *testing.T) {
+		s := base
+		s.adaptive = []string{"--drain-max", adaptiveMax.String()}
+		s.long = veryLong
+		adaptiveLong = rollingRestart(t, s)
+		if adaptiveLong.failed() != 0 || adaptiveLong.haproxyErrors != 0 {
+			t.Errorf("%d of %d requests failed with the adaptive drain (HAProxy logged %d), want 0", adaptiveLong.failed(), adaptiveLong.requests, adaptiveLong.haproxyErrors)
+		}
+		// The drain of the first replica waited for the request.
+		if len(adaptiveLong.signalAfter) > 0 && adaptiveLong.signalAfter[0] < veryLong-time.Second {
+			t.Errorf("the first replica got SIGTERM %s after probe exec did, while the %s request was in flight", adaptiveLong.signalAfter[0], veryLong)
 		}
 	})
 	t.Run("with too short a drain delay", func(t *testing.T) {
@@ -110,10 +160,26 @@ func TestRollingRestart(t *testing.T) {
 			t.Errorf("the old replicas took %s in all to go with the agent-check and a %s drain, not less than %s with the %s drain", agent.gone(), agentDrain, with.gone(), drainDelay)
 		}
 	})
+	t.Run("with the adaptive drain and the agent-check", func(t *testing.T) {
+		s := base
+		s.adaptive, s.agent = []string{"--drain-min", agentMin.String()}, true
+		adaptiveAgent = rollingRestart(t, s)
+		if adaptiveAgent.failed() != 0 || adaptiveAgent.haproxyErrors != 0 {
+			t.Errorf("%d of %d requests failed with the adaptive drain and the agent-check (HAProxy logged %d), want 0", adaptiveAgent.failed(), adaptiveAgent.requests, adaptiveAgent.haproxyErrors)
+		}
+		for i, first := range adaptiveAgent.drainFirst {
+			if !first {
+				t.Errorf("replica %d: HAProxy set it DRAIN %s after SIGTERM, after the app got the signal (%s)", i+1, adaptiveAgent.drainAfter[i], adaptiveAgent.signalAfter[i])
+			}
+		}
+	})
 	t.Logf("with probe exec --drain-delay %s: %s", drainDelay, with)
 	t.Logf("with probe exec --drain-delay %s: %s", shortDrain, short)
 	t.Logf("without (SIGTERM straight to the app): %s", without)
 	t.Logf("with probe exec --drain-delay %s and HAProxy's agent-check on probe serve --agent: %s", agentDrain, agent)
+	t.Logf("with probe exec's adaptive drain: %s", adaptive)
+	t.Logf("with probe exec --drain-max %s and a %s request in flight: %s", adaptiveMax, veryLong, adaptiveLong)
+	t.Logf("with probe exec --drain-min %s and HAProxy's agent-check on probe serve --agent: %s", agentMin, adaptiveAgent)
 	var table strings.Builder
 	fmt.Fprintf(&table, "\n| mode | requests | failed | old replicas gone after SIGTERM (sum of %d) | rollout |\n|---|---|---|---|---|\n", replicas)
 	for _, row := range []struct {
@@ -121,9 +187,12 @@ func TestRollingRestart(t *testing.T) {
 		r    result
 	}{
 		{"probe exec --drain-delay " + drainDelay.String() + ", HTTP check", with},
+		{"probe exec (adaptive drain, no flag), HTTP check", adaptive},
+		{"probe exec --drain-max " + adaptiveMax.String() + " (adaptive), HTTP check, a " + veryLong.String() + " request in flight", adaptiveLong},
 		{"probe exec --drain-delay " + shortDrain.String() + ", HTTP check", short},
 		{"SIGTERM straight to the app, HTTP check", without},
 		{"probe exec --drain-delay " + agentDrain.String() + ", HTTP check + agent-check (probe serve --agent)", agent},
+		{"probe exec --drain-min " + agentMin.String() + " (adaptive), HTTP check + agent-check (probe serve --agent)", adaptiveAgent},
 	} {
 		fmt.Fprintf(&table, "| %s | %d | %d | %s | %s |\n", row.mode, row.r.requests, row.r.failed(),
 			row.r.gone().Round(10*time.Millisecond), row.r.rollout.Round(10*time.Millisecond))
@@ -134,6 +203,8 @@ func TestRollingRestart(t *testing.T) {
 type setup struct {
 	haproxy, wrk, probe, app string
 	drain                    time.Duration // run each app under probe exec with this drain delay; 0 for none
+	adaptive                 []string      // when not nil, run each app under probe exec with the adaptive drain and these flags
+	long                     time.Duration // the request in flight at the first SIGTERM; longRequest when 0
 	agent                    bool          // HAProxy also runs an agent-check on each sidecar's --agent port
 }
 
@@ -221,8 +292,11 @@ func rollingRestart(t *testing.T, s setup) result {
 		// /dev/shm.
 		env := []string{"PROBE_MARKER=" + filepath.Join(dir, r.name+".draining")}
 		cmd := []string{s.app, "-listen", r.app}
-		if s.drain > 0 {
+		switch {
+		case s.drain > 0:
 			cmd = append([]string{s.probe, "exec", "--drain-delay", s.drain.String(), "--"}, cmd...)
+		case s.adaptive != nil:
+			cmd = append(append(append([]string{s.probe, "exec"}, s.adaptive...), "--"), cmd...)
 		}
 		r.main = start(t, log, r.name, env, cmd...)
 		side := []string{s.probe, "serve", "--listen", r.sidecar, "--interval", "1s", "--drain-delay", "0s"}
@@ -241,6 +315,10 @@ func rollingRestart(t *testing.T, s setup) result {
 
 	var res result
 	long := make(chan string, 1)
+	longFor := longRequest
+	if s.long > 0 {
+		longFor = s.long
+	}
 	rolloutStart := time.Now()
 	for i := range blue {
 		old, next := blue[i], green[i]
@@ -248,12 +326,12 @@ func rollingRestart(t *testing.T, s setup) result {
 		waitStates(t, hap, sock, map[string]string{next.name: "UP"})
 		if i == 0 {
 			// A request that outlives the drain delay is in flight at SIGTERM.
-			go func() { long <- get("http://" + old.app + "/work?ms=" + strconv.Itoa(int(longRequest.Milliseconds()))) }()
+			go func() { long <- get("http://" + old.app + "/work?ms=" + strconv.Itoa(int(longFor.Milliseconds()))) }()
 			time.Sleep(200 * time.Millisecond)
 		}
 		sent := time.Since(log.start)
 		old.main.signal(t, syscall.SIGTERM)
-		if code := old.main.wait(t, 30*time.Second); code != 0 {
+		if code := old.main.wait(t, 45*time.Second); code != 0 {
 			t.Errorf("%s exited with %d after SIGTERM, want the app's 0", old.name, code)
 		}
 		exited := time.Since(log.start)
@@ -269,10 +347,19 @@ func rollingRestart(t *testing.T, s setup) result {
 		res.downAfter = append(res.downAfter, down-sent)
 		res.exitAfter = append(res.exitAfter, exited-sent)
 		signalled := sent
-		if s.drain > 0 {
+		switch {
+		case s.drain > 0:
 			at, ok := log.find(old.name, "drain delay of "+s.drain.String()+" over: passing SIGTERM on to app", sent)
 			if !ok {
 				t.Errorf("%s: probe exec never passed SIGTERM on", old.name)
+			}
+			signalled = at
+		case s.adaptive != nil:
+			// One line says why the drain ended: here, always because the
+			// traffic stopped, never the maximum.
+			at, ok := log.find(old.name, "the app's traffic stopped after", sent)
+			if !ok {
+				t.Errorf("%s: the adaptive drain did not end on the traffic stopping:\n%s", old.name, log.of(old.name))
 			}
 			signalled = at
 		}
@@ -294,8 +381,8 @@ func rollingRestart(t *testing.T, s setup) result {
 	hap.signal(t, syscall.SIGTERM)
 	hap.wait(t, 10*time.Second)
 
-	if got := <-long; got != "200 done after "+strconv.Itoa(int(longRequest.Milliseconds()))+"ms\n" {
-		t.Errorf("the %s request in flight at SIGTERM got %q", longRequest, got)
+	if got := <-long; got != "200 done after "+strconv.Itoa(int(longFor.Milliseconds()))+"ms\n" {
+		t.Errorf("the %s request in flight at SIGTERM got %q", longFor, got)
 	}
 	parseWrk(t, log, &res)
 	// With option dontlog-normal, HAProxy logs only the requests that went
