@@ -304,6 +304,8 @@ var oneLiners = [][]string{
 	{"drain"},
 	{"undrain"},
 	{"exec", "--drain-delay", "10s", "--", "/app", "--flag"},
+	{"exec", "--", "/app", "--flag"},
+	{"exec", "--drain-min", "6s", "--drain-max", "15s", "--", "/app"},
 	{"serve", "--listen", ":9090", "http://app:8080/healthz", "tcp://db:5432"},
 	{"wait", "--timeout", "60s", "tcp://db:5432", "--", "/app"},
 	{"inspect"},
