@@ -206,6 +206,48 @@ func TestExecSignals(t *testing.T) {
 		wantLines(t, p.output(true), `probe: received SIGINT after `, `of the drain: passing SIGINT on to sh`)
 	})
 
+	t.Run("a second signal cuts the adaptive drain short", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-min", "1h", "--drain-max", "1h", "--"},
+			trapScript(`trap 'echo got TERM; exit 6' TERM`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGTERM)
+		p.waitLine("draining until the app's traffic stops (at least 1h0m0s, at most 1h0m0s)", true)
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		if code := p.exit(5 * time.Second); code != 6 {
+			t.Fatalf("exit %d, want 6: the second SIGTERM goes to the app; stderr:\n%s", code, p.output(true))
+		}
+		wantLines(t, p.output(true), `probe: received SIGTERM after `, `of the drain: passing SIGTERM on to sh`)
+	})
+
+	t.Run("an adaptive drain that cannot see the traffic lasts its maximum", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"--proc-root", t.TempDir(), "exec", "--drain-min", "100ms", "--drain-max", "700ms", "--"},
+			trapScript(`trap 'echo got TERM; exit 6' TERM`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGTERM)
+		if code := p.exit(5 * time.Second); code != 6 {
+			t.Fatalf("exit %d, want 6; stderr:\n%s", code, p.output(true))
+		}
+		wantLines(t, p.output(true), "probe: cannot see the app's traffic, so the drain lasts its maximum of 700ms: ",
+			"probe: drain maximum of 700ms reached, without seeing the app's traffic (", "): passing SIGTERM on to sh")
+		if p.took < 600*time.Millisecond {
+			t.Errorf("the blind drain ended %s after SIGTERM, before its maximum", p.took)
+		}
+	})
+
+	t.Run("an app on no TCP port drains for the minimum", func(t *testing.T) {
+		t.Parallel()
+		p := startExec(t, bin, append([]string{"exec", "--drain-min", "300ms", "--drain-max", "1h", "--"},
+			trapScript(`trap 'echo got TERM; exit 6' TERM`)...)...)
+		p.waitLine("ready", false)
+		p.signal(syscall.SIGTERM)
+		if code := p.exit(5 * time.Second); code != 6 {
+			t.Fatalf("exit %d, want 6; stderr:\n%s", code, p.output(true))
+		}
+		wantLines(t, p.output(true), "probe: drain minimum of 300ms over, and the app listens on no TCP port whose traffic could be watched: passing SIGTERM on to sh")
+	})
+
 	t.Run("the app exiting during the drain ends it at once", func(t *testing.T) {
 		t.Parallel()
 		p := startExec(t, bin, append([]string{"exec", "--drain-delay", "1h", "--"},

@@ -593,3 +593,85 @@ func debianMirror() string {
 	}
 	return "http://deb.debian.org/debian"
 }
+
+// TestAdaptiveDrainInContainer runs the example image with probe exec's
+// adaptive drain, as the image would run it: read-only, as nobody, with
+// every capability dropped. The drain must see the app's connections from
+// inside the container (/proc and sock_diag need no privilege), keep the
+// app serving while keep-alive load goes on after docker stop, wait for a
+// request in flight longer than that, then end on its own, saying why.
+func TestAdaptiveDrainInContainer(t *testing.T) {
+	e := dockerEngine(t)
+	e.images(t)
+	name := "probe-e2e-adaptive"
+	e.removeAtEnd(t, name)
+	e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL",
+		"--entrypoint", "/probe", exampleImage, "exec", "--drain-max", "20s", "--", "/app", "-listen", ":8080")
+	base := "http://" + e.ip(t, name) + ":8080"
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if code, _, _ := fetch(client, base+"/healthz"); code == 200 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the app never answered:\n%s", e.logs(name))
+		}
+	}
+	const long = 6 * time.Second
+	done := make(chan string, 1)
+	go func() {
+		code, body, err := fetch(client, base+"/work?ms="+strconv.Itoa(int(long.Milliseconds())))
+		done <- fmt.Sprint(code, " ", strings.TrimSpace(body), " ", err)
+	}()
+	time.Sleep(200 * time.Millisecond)
+
+	stopAt := time.Now()
+	stopped := make(chan error, 1)
+	var took time.Duration
+	go func() {
+		_, err := e.run("", "stop", "-t", "30", name)
+		took = time.Since(stopAt)
+		stopped <- err
+	}()
+	// A balancer that has not noticed yet: keep-alive load for 1.5s.
+	served := 0
+	for time.Since(stopAt) < 1500*time.Millisecond {
+		if code, body, err := fetch(client, base+"/work?ms=5"); code != 200 {
+			t.Fatalf("%s after docker stop, a request got %d %q %v", time.Since(stopAt).Round(time.Millisecond), code, body, err)
+		}
+		served++
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; !strings.HasPrefix(got, "200 done after 6000ms") {
+		t.Errorf("the %s request in flight at docker stop got %s; want 200", long, got)
+	}
+	logs := e.logs(name)
+	for _, want := range []string{"probe: received SIGTERM: draining until the app's traffic stops (at least 2s, at most 20s)",
+		"probe: the app's traffic stopped after", "app: terminated: finishing requests in flight", "probe: app exited with code 0"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the container's log lacks %q:\n%s", want, logs)
+		}
+	}
+	// The request ends 5.8s after docker stop; the drain then ends within
+	// a second or so, long before its maximum.
+	if took < long-time.Second || took > long+5*time.Second {
+		t.Errorf("docker stop took %s; want the %s request, then the app's shutdown", took, long)
+	}
+	if s := e.state(t, name); s.ExitCode != 0 {
+		t.Errorf("exit code %d; want the app's, 0", s.ExitCode)
+	}
+	t.Logf("%d requests served during the drain; docker stop took %s; the drain: %s", served, took.Round(time.Millisecond), lineWith(logs, "traffic stopped"))
+}
+
+// lineWith returns the first line of text that contains s.
+func lineWith(text, s string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
