@@ -149,28 +149,35 @@ func TestProbes(t *testing.T) {
 	}
 }
 
-// TestDrainArithmetic: the drain delay covers the readiness probe's
-// failure and the endpoints' propagation; the grace period covers the
-// drain and the app's shutdown.
+// TestDrainArithmetic: the adaptive drain's minimum covers the readiness
+// probe's failure and the endpoints' propagation, for a pod idle at
+// SIGTERM; the grace period covers its maximum and the app's shutdown.
 func TestDrainArithmetic(t *testing.T) {
 	d := load(t).deployment
 	c := d.Spec.Template.Spec.Containers[0]
 	if len(c.Command) < 4 || c.Command[0] != "/probe" || c.Command[1] != "exec" {
 		t.Fatalf("the container's command %q: want /probe exec", c.Command)
 	}
-	drain, err := time.ParseDuration(flag(c.Command, "--drain-delay"))
-	if err != nil {
-		t.Fatalf("--drain-delay: %v", err)
+	if flag(c.Command, "--drain-delay") != "" {
+		t.Fatalf("the container's command %q: want the adaptive drain, not --drain-delay", c.Command)
 	}
-	const propagation = 10 * time.Second // kube-proxy and an ingress controller, generously
+	least, err := time.ParseDuration(flag(c.Command, "--drain-min"))
+	if err != nil {
+		t.Fatalf("--drain-min: %v", err)
+	}
+	most, err := time.ParseDuration(flag(c.Command, "--drain-max"))
+	if err != nil {
+		t.Fatalf("--drain-max: %v", err)
+	}
+	const propagation = 5 * time.Second  // kube-proxy and an ingress controller, for an idle pod
 	const appShutdown = 10 * time.Second // the demo app's -shutdown-timeout default
 	r := c.ReadinessProbe
-	if need := time.Duration(r.PeriodSeconds*r.FailureThreshold)*time.Second + propagation; drain < need {
-		t.Errorf("--drain-delay %s < readiness %ds x %d + %s = %s", drain, r.PeriodSeconds, r.FailureThreshold, propagation, need)
+	if need := time.Duration(r.PeriodSeconds*r.FailureThreshold)*time.Second + propagation; least < need {
+		t.Errorf("--drain-min %s < readiness %ds x %d + %s = %s", least, r.PeriodSeconds, r.FailureThreshold, propagation, need)
 	}
 	grace := time.Duration(*d.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second
-	if grace < drain+appShutdown {
-		t.Errorf("terminationGracePeriodSeconds %s < drain %s + app shutdown %s", grace, drain, appShutdown)
+	if grace < most+appShutdown {
+		t.Errorf("terminationGracePeriodSeconds %s < --drain-max %s + app shutdown %s", grace, most, appShutdown)
 	}
 	if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
 		t.Error("rollingUpdate.maxUnavailable should be 0: a new pod is ready before an old one drains")
