@@ -293,13 +293,7 @@ func stopWhileServing(t *testing.T, e *engine, name, base string) {
 	time.Sleep(200 * time.Millisecond)
 
 	stopAt := time.Now()
-	stopped := make(chan error, 1)
-	var took time.Duration
-	go func() {
-		_, err := e.run("", "stop", "-t", "30", name)
-		took = time.Since(stopAt)
-		stopped <- err
-	}()
+	stopped := e.stopInBackground(name)
 	unhealthyAt, s := e.waitHealth(t, name, "unhealthy", 3*healthInterval)
 	out := s.lastOutput()
 	if !strings.HasPrefix(out, "draining ") {
@@ -335,11 +329,13 @@ func stopWhileServing(t *testing.T, e *engine, name, base string) {
 	} else {
 		t.Logf("during the drain: %d requests served from the host, 0 failed", ok)
 	}
+	var took time.Duration
 	select {
-	case err := <-stopped:
-		if err != nil {
-			t.Fatal(err)
+	case r := <-stopped:
+		if r.err != nil {
+			t.Fatal(r.err)
 		}
+		took = r.took
 	case <-time.After(40 * time.Second):
 		t.Fatal("docker stop did not return within 40s")
 	}
@@ -366,6 +362,24 @@ func stopWhileServing(t *testing.T, e *engine, name, base string) {
 		at += i
 	}
 	t.Logf("docker stop took %s; exit code %d", took.Round(time.Millisecond), final.ExitCode)
+}
+
+// stopped is how a docker stop ended, and how long it took.
+type stopped struct {
+	err  error
+	took time.Duration
+}
+
+// stopInBackground runs docker stop -t 30 on name, and says on the channel
+// how it ended.
+func (e *engine) stopInBackground(name string) <-chan stopped {
+	c := make(chan stopped, 1)
+	start := time.Now()
+	go func() {
+		_, err := e.run("", "stop", "-t", "30", name)
+		c <- stopped{err, time.Since(start)}
+	}()
+	return c
 }
 
 // appPID is the one child of a container's PID 1 (probe exec), seen from
@@ -626,13 +640,7 @@ func TestAdaptiveDrainInContainer(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 
 	stopAt := time.Now()
-	stopped := make(chan error, 1)
-	var took time.Duration
-	go func() {
-		_, err := e.run("", "stop", "-t", "30", name)
-		took = time.Since(stopAt)
-		stopped <- err
-	}()
+	stopped := e.stopInBackground(name)
 	// A balancer that has not noticed yet: keep-alive load for 1.5s.
 	served := 0
 	for time.Since(stopAt) < 1500*time.Millisecond {
@@ -642,9 +650,11 @@ func TestAdaptiveDrainInContainer(t *testing.T) {
 		served++
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
+	r := <-stopped
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
+	took := r.took
 	if got := <-done; !strings.HasPrefix(got, "200 done after 6000ms") {
 		t.Errorf("the %s request in flight at docker stop got %s; want 200", long, got)
 	}

@@ -84,29 +84,15 @@ func TestRollingRestart(t *testing.T) {
 		s := base
 		s.drain = drainDelay
 		with = rollingRestart(t, s)
-		if with.failed() != 0 || with.haproxyErrors != 0 {
-			t.Errorf("%d of %d requests failed with probe exec (HAProxy logged %d), want 0", with.failed(), with.requests, with.haproxyErrors)
-		}
-		for i, first := range with.downFirst {
-			if !first {
-				t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the drain delay is too short",
-					i+1, with.downAfter[i], with.signalAfter[i])
-			}
-		}
+		with.wantNoFailures(t, "probe exec")
+		with.wantDownFirst(t, "the drain delay is too short")
 	})
 	t.Run("with the adaptive drain", func(t *testing.T) {
 		s := base
 		s.adaptive = []string{}
 		adaptive = rollingRestart(t, s)
-		if adaptive.failed() != 0 || adaptive.haproxyErrors != 0 {
-			t.Errorf("%d of %d requests failed with the adaptive drain (HAProxy logged %d), want 0", adaptive.failed(), adaptive.requests, adaptive.haproxyErrors)
-		}
-		for i, first := range adaptive.downFirst {
-			if !first {
-				t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): the adaptive drain ended too soon",
-					i+1, adaptive.downAfter[i], adaptive.signalAfter[i])
-			}
-		}
+		adaptive.wantNoFailures(t, "the adaptive drain")
+		adaptive.wantDownFirst(t, "the adaptive drain ended too soon")
 		if with.requests > 0 && adaptive.gone() >= with.gone() {
 			t.Errorf("the old replicas took %s in all to go with the adaptive drain, not less than %s with the fixed %s drain", adaptive.gone(), with.gone(), drainDelay)
 		}
@@ -119,9 +105,7 @@ func TestRollingRestart(t *testing.T) {
 		s.adaptive = []string{"--drain-max", adaptiveMax.String()}
 		s.long = veryLong
 		adaptiveLong = rollingRestart(t, s)
-		if adaptiveLong.failed() != 0 || adaptiveLong.haproxyErrors != 0 {
-			t.Errorf("%d of %d requests failed with the adaptive drain (HAProxy logged %d), want 0", adaptiveLong.failed(), adaptiveLong.requests, adaptiveLong.haproxyErrors)
-		}
+		adaptiveLong.wantNoFailures(t, "the adaptive drain")
 		// The drain of the first replica waited for the request.
 		if len(adaptiveLong.signalAfter) > 0 && adaptiveLong.signalAfter[0] < veryLong-time.Second {
 			t.Errorf("the first replica got SIGTERM %s after probe exec did, while the %s request was in flight", adaptiveLong.signalAfter[0], veryLong)
@@ -145,14 +129,8 @@ func TestRollingRestart(t *testing.T) {
 		s := base
 		s.drain, s.agent = agentDrain, true
 		agent = rollingRestart(t, s)
-		if agent.failed() != 0 || agent.haproxyErrors != 0 {
-			t.Errorf("%d of %d requests failed with the agent-check (HAProxy logged %d), want 0", agent.failed(), agent.requests, agent.haproxyErrors)
-		}
-		for i, first := range agent.drainFirst {
-			if !first {
-				t.Errorf("replica %d: HAProxy set it DRAIN %s after SIGTERM, after the app got the signal (%s)", i+1, agent.drainAfter[i], agent.signalAfter[i])
-			}
-		}
+		agent.wantNoFailures(t, "the agent-check")
+		agent.wantDrainFirst(t)
 		// The part of the rollout the drain decides: from each old
 		// replica's SIGTERM to its exit. The rest (new replicas turning UP,
 		// rise x inter) is the same in every mode, and noisier.
@@ -164,14 +142,8 @@ func TestRollingRestart(t *testing.T) {
 		s := base
 		s.adaptive, s.agent = []string{"--drain-min", agentMin.String()}, true
 		adaptiveAgent = rollingRestart(t, s)
-		if adaptiveAgent.failed() != 0 || adaptiveAgent.haproxyErrors != 0 {
-			t.Errorf("%d of %d requests failed with the adaptive drain and the agent-check (HAProxy logged %d), want 0", adaptiveAgent.failed(), adaptiveAgent.requests, adaptiveAgent.haproxyErrors)
-		}
-		for i, first := range adaptiveAgent.drainFirst {
-			if !first {
-				t.Errorf("replica %d: HAProxy set it DRAIN %s after SIGTERM, after the app got the signal (%s)", i+1, adaptiveAgent.drainAfter[i], adaptiveAgent.signalAfter[i])
-			}
-		}
+		adaptiveAgent.wantNoFailures(t, "the adaptive drain and the agent-check")
+		adaptiveAgent.wantDrainFirst(t)
 	})
 	t.Logf("with probe exec --drain-delay %s: %s", drainDelay, with)
 	t.Logf("with probe exec --drain-delay %s: %s", shortDrain, short)
@@ -220,6 +192,37 @@ type result struct {
 	drainAfter                        []time.Duration // per replica, with the agent-check: HAProxy set it DRAIN
 	drainFirst                        []bool          // per replica: DRAIN before the app got SIGTERM
 	rollout                           time.Duration   // from starting the first new replica to the last old one gone
+}
+
+// wantNoFailures fails the test if a request failed, as wrk or HAProxy saw
+// it, in the mode named.
+func (r result) wantNoFailures(t *testing.T, mode string) {
+	t.Helper()
+	if r.failed() != 0 || r.haproxyErrors != 0 {
+		t.Errorf("%d of %d requests failed with %s (HAProxy logged %d), want 0", r.failed(), r.requests, mode, r.haproxyErrors)
+	}
+}
+
+// wantDownFirst fails the test if HAProxy marked a replica DOWN only after
+// its app got SIGTERM; why says what that means.
+func (r result) wantDownFirst(t *testing.T, why string) {
+	t.Helper()
+	for i, first := range r.downFirst {
+		if !first {
+			t.Errorf("replica %d: HAProxy marked it DOWN %s after SIGTERM, after the app got the signal (%s): %s", i+1, r.downAfter[i], r.signalAfter[i], why)
+		}
+	}
+}
+
+// wantDrainFirst fails the test if HAProxy set a replica DRAIN (the
+// agent-check) only after its app got SIGTERM.
+func (r result) wantDrainFirst(t *testing.T) {
+	t.Helper()
+	for i, first := range r.drainFirst {
+		if !first {
+			t.Errorf("replica %d: HAProxy set it DRAIN %s after SIGTERM, after the app got the signal (%s)", i+1, r.drainAfter[i], r.signalAfter[i])
+		}
+	}
 }
 
 func (r result) failed() int {

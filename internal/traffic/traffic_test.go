@@ -42,23 +42,34 @@ func conn(t *testing.T, p uint16) Conn {
 	return conns[0]
 }
 
-func TestConnsFollowARequest(t *testing.T) {
+// connected returns both ends of a loopback connection, and the port the
+// server side listens on; first, when set, is sent by the client before
+// the server accepts.
+func connected(t *testing.T, first string) (client, server net.Conn, p uint16) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
+	t.Cleanup(func() { ln.Close() })
+	if client, err = net.Dial("tcp", ln.Addr().String()); err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
+	t.Cleanup(func() { client.Close() })
+	if first != "" {
+		if _, err := client.Write([]byte(first)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if server, err = ln.Accept(); err != nil {
 		t.Fatal(err)
 	}
-	defer server.Close()
-	p := port(ln)
+	t.Cleanup(func() { server.Close() })
+	return client, server, port(ln)
+}
+
+func TestConnsFollowARequest(t *testing.T) {
+	client, server, p := connected(t, "")
 
 	// The times have a resolution of a jiffy (1 to 10 ms): wait more than
 	// one between the steps.
@@ -113,30 +124,13 @@ func TestConnsFollowARequest(t *testing.T) {
 // first data arrives in the same millisecond it was accepted, so only the
 // segment counts say a request is in flight.
 func TestConnsFirstRequestAtOnce(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	if _, err := client.Write([]byte("GET / HTTP/1.1\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	_, server, p := connected(t, "GET / HTTP/1.1\r\n\r\n")
 	buf := make([]byte, 100)
 	if _, err := server.Read(buf); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond)
-	if c := conn(t, port(ln)); !c.InFlight() {
+	if c := conn(t, p); !c.InFlight() {
 		t.Errorf("a first request read, not answered: %+v, in flight %v", c, c.InFlight())
 	}
 }
