@@ -157,7 +157,7 @@ func (c *ExecCmd) adaptive(procRoot string) (*supervise.Adaptive, error) {
 		return nil, nil
 	}
 	a := &supervise.Adaptive{Min: defaultDrainMin, Max: defaultDrainMax, Quiet: defaultDrainQuiet, Every: drainSampleEvery,
-		Ports: func() (map[uint16]bool, error) { return traffic.Ports(procRoot, os.Getpid()) },
+		Ports: func() (traffic.Ports, error) { return traffic.Listening(procRoot, os.Getpid()) },
 		Conns: traffic.Conns,
 	}
 	if c.DrainMin != nil {

@@ -26,6 +26,7 @@ type Socket struct {
 	Addr   netip.AddrPort
 	Listen bool
 	Inode  uint64
+	IPv6   bool // from tcp6: an IPv6 socket, which may take IPv4 connections too
 }
 
 // Sockets reads the TCP sockets of the network namespace whose proc
@@ -44,7 +45,7 @@ func Sockets(procRoot string) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the sockets: %w", procError(err))
 		}
-		out, err = parseSockets(f, out)
+		out, err = parseSockets(f, out, i == 1)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the sockets in %s: %w", f.Name(), err)
@@ -57,7 +58,7 @@ func Sockets(procRoot string) ([]Socket, error) {
 // after the header is "sl local rem st tx:rx tr:when retrnsmt uid timeout
 // inode ...", addresses as hex words in the kernel's byte order, ports as
 // big-endian hex.
-func parseSockets(r io.Reader, out []Socket) ([]Socket, error) {
+func parseSockets(r io.Reader, out []Socket, v6 bool) ([]Socket, error) {
 	sc := bufio.NewScanner(r)
 	sc.Scan() // the header
 	for sc.Scan() {
@@ -77,7 +78,7 @@ func parseSockets(r io.Reader, out []Socket) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inode %q: %w", f[9], err)
 		}
-		out = append(out, Socket{Addr: addr, Listen: st == tcpListen, Inode: inode})
+		out = append(out, Socket{Addr: addr, Listen: st == tcpListen, Inode: inode, IPv6: v6})
 	}
 	return out, sc.Err()
 }

@@ -23,15 +23,15 @@ type Adaptive struct {
 	// Ports returns the ports the app listens on; Conns the established
 	// connections to them. The supervisor's defaults read /proc and
 	// netlink (package traffic); tests replace them.
-	Ports func() (map[uint16]bool, error)
-	Conns func(ports map[uint16]bool) ([]traffic.Conn, error)
+	Ports func() (traffic.Ports, error)
+	Conns func(traffic.Ports) ([]traffic.Conn, error)
 }
 
 // drainState follows one adaptive drain, sample by sample.
 type drainState struct {
 	a          *Adaptive
 	start      time.Time
-	ports      map[uint16]bool
+	ports      traffic.Ports // nil until read
 	portsAt    time.Time // when ports were read: they are read again every second
 	lastData   time.Time // the newest data seen coming in on the app's connections; zero if none
 	longestGap time.Duration

@@ -13,7 +13,7 @@ import (
 // connections look like at t after the drain began.
 type sim struct {
 	min, max, quiet time.Duration
-	ports           map[uint16]bool
+	ports           traffic.Ports
 	portsErr        error
 	conns           func(t time.Duration) []traffic.Conn
 }
@@ -24,8 +24,8 @@ func (s sim) run(t *testing.T) (time.Duration, string) {
 	start := time.Unix(1_700_000_000, 0)
 	var at time.Duration
 	a := &Adaptive{Min: s.min, Max: s.max, Quiet: s.quiet, Every: 100 * time.Millisecond,
-		Ports: func() (map[uint16]bool, error) { return s.ports, s.portsErr },
-		Conns: func(map[uint16]bool) ([]traffic.Conn, error) { return s.conns(at), nil },
+		Ports: func() (traffic.Ports, error) { return s.ports, s.portsErr },
+		Conns: func(traffic.Ports) ([]traffic.Conn, error) { return s.conns(at), nil },
 	}
 	d := &drainState{a: a, start: start}
 	for at = a.Every; at <= s.max+time.Second; at += a.Every {
@@ -47,7 +47,7 @@ func request(at, from, took time.Duration) traffic.Conn {
 	return c
 }
 
-var one = map[uint16]bool{8080: true}
+var one = traffic.Ports{8080: traffic.IPv6}
 
 func TestAdaptiveDrainEndsWhenTrafficStops(t *testing.T) {
 	// A keep-alive connection carrying a 10ms request every 50ms until the
@@ -130,7 +130,7 @@ func TestAdaptiveDrainBlind(t *testing.T) {
 }
 
 func TestAdaptiveDrainNoPort(t *testing.T) {
-	s := sim{min: 2 * time.Second, max: 5 * time.Second, quiet: time.Second, ports: map[uint16]bool{},
+	s := sim{min: 2 * time.Second, max: 5 * time.Second, quiet: time.Second, ports: traffic.Ports{},
 		conns: func(time.Duration) []traffic.Conn { t.Fatal("asked for connections with no port"); return nil }}
 	end, why := s.run(t)
 	if end != 2*time.Second || !strings.Contains(why, "listens on no TCP port") {

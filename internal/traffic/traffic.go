@@ -47,10 +47,22 @@ func (c Conn) InFlight() bool {
 		(c.LastRecv == c.LastSent && c.DataSegsIn > c.DataSegsOut)
 }
 
-// Ports returns the TCP ports on which the descendants of pid (not pid
+// Ports are the TCP ports the app listens on, each with the families of
+// its listening sockets: the connections to it are of those families.
+type Ports map[uint16]Family
+
+// Family is a set of address families.
+type Family uint8
+
+const (
+	IPv4 Family = 1 << iota
+	IPv6        // an IPv6 socket, which takes IPv4 connections too (as ::ffff:a.b.c.d)
+)
+
+// Listening returns the TCP ports on which the descendants of pid (not pid
 // itself: probe's own --listen and --agent ports are not the app's) listen,
 // read from the proc filesystem at procRoot.
-func Ports(procRoot string, pid int) (map[uint16]bool, error) {
+func Listening(procRoot string, pid int) (Ports, error) {
 	fs, err := procfs.NewFS(procRoot)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", procRoot, err)
@@ -93,10 +105,14 @@ func Ports(procRoot string, pid int) (map[uint16]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	ports := map[uint16]bool{}
+	ports := Ports{}
 	for _, s := range socks {
 		if s.Listen && inodes[s.Inode] {
-			ports[s.Addr.Port()] = true
+			f := IPv4
+			if s.IPv6 {
+				f = IPv6
+			}
+			ports[s.Addr.Port()] |= f
 		}
 	}
 	if len(ports) == 0 && unreadable != nil {
@@ -105,13 +121,25 @@ func Ports(procRoot string, pid int) (map[uint16]bool, error) {
 	return ports, nil
 }
 
-// Conns returns the established TCP connections, over IPv4 and IPv6, whose
-// local port is one of ports, in the network namespace of probe.
-func Conns(ports map[uint16]bool) ([]Conn, error) {
+// Conns returns the established TCP connections whose local port is one of
+// ports, in the network namespace of probe. Each dump walks the kernel's
+// whole table of established sockets (about 1 ms here), so only the
+// families the app listens on are asked for.
+func Conns(ports Ports) ([]Conn, error) {
+	var all Family
+	for _, f := range ports {
+		all |= f
+	}
 	var out []Conn
-	for _, family := range []uint8{syscall.AF_INET, syscall.AF_INET6} {
+	for _, family := range []struct {
+		f  Family
+		af uint8
+	}{{IPv4, syscall.AF_INET}, {IPv6, syscall.AF_INET6}} {
+		if all&family.f == 0 {
+			continue
+		}
 		var err error
-		if out, err = dump(family, ports, out); err != nil {
+		if out, err = dump(family.af, ports, out); err != nil {
 			return nil, err
 		}
 	}
@@ -136,7 +164,7 @@ const (
 
 // dump asks the kernel for the established TCP sockets of one family, and
 // appends those on ports to out.
-func dump(family uint8, ports map[uint16]bool, out []Conn) ([]Conn, error) {
+func dump(family uint8, ports Ports, out []Conn) ([]Conn, error) {
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, syscall.NETLINK_INET_DIAG)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open a sock_diag netlink socket: %w", err)
@@ -194,12 +222,12 @@ func dump(family uint8, ports map[uint16]bool, out []Conn) ([]Conn, error) {
 
 // parseConn reads one struct inet_diag_msg and its attributes; ok is false
 // for a socket on another port, or a message too short to be one.
-func parseConn(b []byte, ports map[uint16]bool) (Conn, bool) {
+func parseConn(b []byte, ports Ports) (Conn, bool) {
 	if len(b) < diagMsgLen {
 		return Conn{}, false
 	}
 	sport := binary.BigEndian.Uint16(b[4:])
-	if !ports[sport] {
+	if ports[sport] == 0 {
 		return Conn{}, false
 	}
 	c := Conn{

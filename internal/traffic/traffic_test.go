@@ -32,7 +32,7 @@ func port(ln net.Listener) uint16 { return uint16(ln.Addr().(*net.TCPAddr).Port)
 // exactly one.
 func conn(t *testing.T, p uint16) Conn {
 	t.Helper()
-	conns, err := Conns(map[uint16]bool{p: true})
+	conns, err := Conns(Ports{p: IPv4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +157,14 @@ func TestPortsOfDescendants(t *testing.T) {
 	}
 	child, _ := strconv.Atoi(strings.TrimSpace(line))
 
-	ports, err := Ports("/proc", os.Getpid())
+	ports, err := Listening("/proc", os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ports[uint16(child)] {
+	if ports[uint16(child)] != IPv4 {
 		t.Errorf("the ports of the test's descendants are %v, without the child's %d", ports, child)
 	}
-	if ports[port(own)] {
+	if ports[port(own)] != 0 {
 		t.Errorf("the ports of the test's descendants are %v, with the test's own %d", ports, port(own))
 	}
 }
@@ -181,9 +181,50 @@ func FuzzParseConn(f *testing.F) {
 	f.Add(msg[:diagMsgLen+3])
 	f.Add(msg[:10])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, ok := parseConn(b, map[uint16]bool{8080: true})
+		c, ok := parseConn(b, Ports{8080: IPv4})
 		if ok && c.Local.Port() != 8080 {
 			t.Errorf("a connection on port %d, not 8080", c.Local.Port())
 		}
 	})
+}
+
+// BenchmarkConns is one sample of an adaptive drain: a netlink dump of the
+// established sockets, with 100 connections on the app's port.
+func BenchmarkConns(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	for range 100 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		s, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+	}
+	ports := Ports{port(ln): IPv4}
+	b.ReportAllocs()
+	for b.Loop() {
+		conns, err := Conns(ports)
+		if err != nil || len(conns) != 100 {
+			b.Fatalf("%d connections, %v", len(conns), err)
+		}
+	}
+}
+
+// BenchmarkListening reads the listening ports of this process's descendants:
+// the whole of /proc, done once a second during a drain.
+func BenchmarkListening(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Listening("/proc", os.Getpid()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
