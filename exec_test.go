@@ -229,8 +229,8 @@ func TestExecSignals(t *testing.T) {
 		if code := p.exit(5 * time.Second); code != 6 {
 			t.Fatalf("exit %d, want 6; stderr:\n%s", code, p.output(true))
 		}
-		wantLines(t, p.output(true), "probe: cannot see the app's traffic, so the drain lasts its maximum of 700ms: ",
-			"probe: drain maximum of 700ms reached, without seeing the app's traffic (", "): passing SIGTERM on to sh")
+		wantLines(t, p.output(true), "probe: cannot see the app's traffic (", "): until it can, only the drain maximum of 700ms ends the drain",
+			"probe: drain maximum of 700ms reached, without seeing the app's traffic: passing SIGTERM on to sh")
 		if p.took < 600*time.Millisecond {
 			t.Errorf("the blind drain ended %s after SIGTERM, before its maximum", p.took)
 		}

@@ -73,7 +73,7 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 	if d.failed != nil || d.ports == nil {
 		// Blind: only the maximum is safe.
 		if elapsed >= d.a.Max {
-			return true, fmt.Sprintf("drain maximum of %s reached, without seeing the app's traffic (%v)", d.a.Max, d.failed)
+			return true, fmt.Sprintf("drain maximum of %s reached, without seeing the app's traffic", d.a.Max)
 		}
 		return false, ""
 	}

@@ -124,7 +124,7 @@ func TestAdaptiveDrainBlind(t *testing.T) {
 	s := sim{min: 2 * time.Second, max: 5 * time.Second, quiet: time.Second, ports: one,
 		portsErr: errors.New("cannot read /proc")}
 	end, why := s.run(t)
-	if end != 5*time.Second || !strings.Contains(why, "without seeing the app's traffic (cannot read /proc)") {
+	if end != 5*time.Second || !strings.Contains(why, "drain maximum of 5s reached, without seeing the app's traffic") {
 		t.Errorf("the drain ended at %s (%s), want at the maximum, saying why", end, why)
 	}
 }

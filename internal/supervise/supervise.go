@@ -297,7 +297,7 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 				pass(stopSig, why)
 			} else if watching.failed != nil && !watching.warned {
 				watching.warned = true
-				s.logf("cannot see the app's traffic, so the drain lasts its maximum of %s: %v", watching.a.Max, watching.failed)
+				s.logf("cannot see the app's traffic (%v): until it can, only the drain maximum of %s ends the drain", watching.failed, watching.a.Max)
 			}
 		}
 	}

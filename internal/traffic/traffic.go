@@ -65,7 +65,7 @@ const (
 func Listening(procRoot string, pid int) (Ports, error) {
 	fs, err := procfs.NewFS(procRoot)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", procRoot, err)
+		return nil, err
 	}
 	all, err := fs.AllProcs()
 	if err != nil {
