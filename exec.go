@@ -30,7 +30,7 @@ type ExecCmd struct {
 	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 500ms."`
 	StopSignal string         `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
 	Group      bool           `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
-	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec --drain-delay 10s -- /app --flag."`
+	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec -- /app --flag."`
 
 	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
 	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
@@ -63,7 +63,7 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 		return fmt.Errorf(`put the command after "--": probe exec -- %s`, strings.Join(c.Misplaced, " "))
 	}
 	if len(c.command) == 0 {
-		return errors.New(`no command given: try probe exec --drain-delay 10s -- /app`)
+		return errors.New(`no command given: try probe exec -- /app`)
 	}
 	adaptive, err := c.adaptive(g.ProcRoot)
 	if err != nil {

@@ -5,9 +5,10 @@
 //
 // The drain, in order: a stop signal arrives; the shutdown marker is created
 // at once, so every health check reports draining; the command keeps
-// serving for DrainDelay (a second stop signal cuts it short); the signal is
-// passed on; the command exits; the marker is removed; the supervisor
-// returns the command's exit code.
+// serving, until its traffic has stopped (Adaptive, drain.go) or for
+// DrainDelay (a second stop signal cuts either short); the signal is passed
+// on; the command exits; the marker is removed; the supervisor returns the
+// command's exit code.
 package supervise
 
 import (
