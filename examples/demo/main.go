@@ -70,8 +70,9 @@ func run(w io.Writer) error {
 	marker := filepath.Join(dir, "probe.draining")
 	// The demo's own marker, so it never touches this machine's /dev/shm.
 	env := append(os.Environ(), "PROBE_MARKER="+marker)
-	const drainDelay = 2 * time.Second
-	entry := []string{"exec", "--drain-delay", drainDelay.String(), "--", appBin, "-listen", addr}
+	// The adaptive drain, with bounds fit for a demo: at least 1s (a load
+	// balancer's time to notice), at most 5s.
+	entry := []string{"exec", "--drain-min", "1s", "--drain-max", "5s", "--", appBin, "-listen", addr}
 	fmt.Fprintf(out, "# the app starts under probe exec, as ENTRYPOINT [\"/probe\", \"exec\", ...] runs it:\n$ probe %s\n", strings.Join(entry, " "))
 	app := exec.Command(probeBin, entry...)
 	app.Env, app.Stdout, app.Stderr = env, out, out
@@ -124,8 +125,9 @@ func run(w io.Writer) error {
 	sh("-o", "json", base+"/healthz")
 	sh("undrain")
 
-	fmt.Fprintf(out, "# 5. docker stop sends SIGTERM: probe exec creates the marker at once and keeps the app\n")
-	fmt.Fprintf(out, "#    serving for the %s drain delay, so load balancers move traffic away first\n", drainDelay)
+	fmt.Fprintln(out, "# 5. docker stop sends SIGTERM: probe exec creates the marker at once and keeps the app")
+	fmt.Fprintln(out, "#    serving until its traffic has stopped and no request is in flight (at least 1s), so")
+	fmt.Fprintln(out, "#    load balancers move traffic away first, and a request in flight is answered")
 	fmt.Fprintf(out, "$ kill -TERM %d\n", app.Process.Pid)
 	sent := time.Now()
 	if err := app.Process.Signal(syscall.SIGTERM); err != nil {
@@ -141,17 +143,17 @@ func run(w io.Writer) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	sh(base + "/healthz")
-	time.Sleep(drainDelay/2 - time.Since(sent))
-	resp, err := http.Get(base + "/work?ms=100")
+	time.Sleep(500*time.Millisecond - time.Since(sent))
+	resp, err := http.Get(base + "/work?ms=1500")
 	if err != nil {
 		return fmt.Errorf("the app stopped serving during the drain: %w", err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Fprintf(out, "# %.1fs into the drain the app still serves: GET /work?ms=100 -> %s, %q\n\n", time.Since(sent).Seconds(), resp.Status, strings.TrimSpace(string(body)))
+	fmt.Fprintf(out, "# 0.5s into the drain the app still serves, and the drain waits for it: GET /work?ms=1500 -> %s, %q at %.1fs\n\n", resp.Status, strings.TrimSpace(string(body)), time.Since(sent).Seconds())
 
-	fmt.Fprintln(out, "# 6. the drain delay ends: SIGTERM reaches the app, which finishes and exits; probe exec")
-	fmt.Fprintln(out, "#    removes the marker and exits with the app's code; probe names what failed")
+	fmt.Fprintln(out, "# 6. the traffic has stopped: SIGTERM reaches the app, which exits; probe exec removes the")
+	fmt.Fprintln(out, "#    marker and exits with the app's code; probe names what failed")
 	if err := app.Wait(); err != nil {
 		return fmt.Errorf("probe exec: %w", err)
 	}
