@@ -32,8 +32,8 @@ type drainState struct {
 	a          *Adaptive
 	start      time.Time
 	ports      traffic.Ports // nil until read
-	portsAt    time.Time // when ports were read: they are read again every second
-	lastData   time.Time // the newest data seen coming in on the app's connections; zero if none
+	portsAt    time.Time     // when ports were read: they are read again every second
+	lastData   time.Time     // the newest data seen coming in on the app's connections; zero if none
 	longestGap time.Duration
 	failed     error // the last error reading the traffic
 	warned     bool  // the supervisor has logged failed
