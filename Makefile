@@ -79,6 +79,7 @@ fuzz:
 	$(call fuzz,FuzzGRPCReply,30000,./internal/checks) -fuzzminimizetime 50x
 	$(call fuzz,FuzzHTTPResponse,100000,./internal/checks)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
+	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.
 size: build
