@@ -25,7 +25,10 @@ import (
 // second. Each replica is replaced in turn, start-first as Swarm's
 // update_config order does: the new one starts, turns healthy, then the old
 // one gets SIGTERM. HAProxy, like Traefik, stops routing to a replica only
-// when its health check fails fall times in a row.
+// when its health check fails fall times in a row. A new replica, DOWN
+// until it rises, is checked every 100ms (downinter), and its sidecar starts
+// once it answers: it turns UP within a few hundred milliseconds in every
+// mode, so that the rollout's wall time measures the drains.
 const (
 	replicas   = 3
 	checkEvery = time.Second // HAProxy's inter
@@ -302,6 +305,14 @@ func rollingRestart(t *testing.T, s setup) result {
 			cmd = append(append(append([]string{s.probe, "exec"}, s.adaptive...), "--"), cmd...)
 		}
 		r.main = start(t, log, r.name, env, cmd...)
+		// The sidecar starts once the app answers, so that its first
+		// check passes: how fast a new replica turns UP is the same in
+		// every mode, and not what this test measures.
+		for end := time.Now().Add(10 * time.Second); !strings.HasPrefix(get("http://"+r.app+"/healthz"), "200 "); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s never answered:\n%s", r.name, log.of(r.name))
+			}
+		}
 		side := []string{s.probe, "serve", "--listen", r.sidecar, "--interval", "1s", "--drain-delay", "0s"}
 		if s.agent {
 			side = append(side, "--agent", r.agent)
@@ -424,7 +435,7 @@ backend app
 	balance roundrobin
 	option httpchk GET /readyz
 	http-check expect status 200
-	default-server inter %dms fall %d rise 2
+	default-server inter %dms fall %d rise 2 downinter 100ms
 `, sock, front, checkEvery.Milliseconds(), checkFall)
 	for _, r := range servers {
 		host, p, _ := net.SplitHostPort(r.app)
