@@ -51,13 +51,18 @@ const portsEvery = time.Second
 // why says why, in the words of the log line.
 func (d *drainState) step(now time.Time) (done bool, why string) {
 	elapsed := now.Sub(d.start)
-	if d.ports == nil || now.Sub(d.portsAt) >= portsEvery {
+	// failed is decided afresh each sample: ports read once keep serving
+	// when a later read fails, and a read that succeeds after failures
+	// ends the blindness.
+	d.failed = nil
+	if d.portsAt.IsZero() || now.Sub(d.portsAt) >= portsEvery {
 		ports, err := d.a.Ports()
 		d.portsAt = now
-		if err != nil {
-			d.failed = err
-		} else {
+		switch {
+		case err == nil:
 			d.ports = ports
+		case d.ports == nil:
+			d.failed = err
 		}
 	}
 	var conns []traffic.Conn
@@ -65,9 +70,6 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 		var err error
 		if conns, err = d.a.Conns(d.ports); err != nil {
 			d.failed = err
-			conns = nil
-		} else {
-			d.failed = nil
 		}
 	}
 	if d.failed != nil || d.ports == nil {

@@ -15,6 +15,7 @@ type sim struct {
 	min, max, quiet time.Duration
 	ports           traffic.Ports
 	portsErr        error
+	errUntil        time.Duration // when set, Ports fails only before then
 	conns           func(t time.Duration) []traffic.Conn
 }
 
@@ -24,7 +25,12 @@ func (s sim) run(t *testing.T) (time.Duration, string) {
 	start := time.Unix(1_700_000_000, 0)
 	var at time.Duration
 	a := &Adaptive{Min: s.min, Max: s.max, Quiet: s.quiet, Every: 100 * time.Millisecond,
-		Ports: func() (traffic.Ports, error) { return s.ports, s.portsErr },
+		Ports: func() (traffic.Ports, error) {
+			if s.portsErr != nil && (s.errUntil == 0 || at < s.errUntil) {
+				return nil, s.portsErr
+			}
+			return s.ports, nil
+		},
 		Conns: func(traffic.Ports) ([]traffic.Conn, error) { return s.conns(at), nil },
 	}
 	d := &drainState{a: a, start: start}
@@ -135,5 +141,17 @@ func TestAdaptiveDrainNoPort(t *testing.T) {
 	end, why := s.run(t)
 	if end != 2*time.Second || !strings.Contains(why, "listens on no TCP port") {
 		t.Errorf("the drain ended at %s (%s), want at the minimum, saying why", end, why)
+	}
+}
+
+// /proc unreadable for a while, then readable, with no TCP port: the drain
+// is blind only while it cannot read, then ends at the minimum as any drain
+// of an app on no port does.
+func TestAdaptiveDrainSeesAgain(t *testing.T) {
+	s := sim{min: 2 * time.Second, max: 8 * time.Second, quiet: time.Second, ports: traffic.Ports{},
+		portsErr: errors.New("cannot read /proc"), errUntil: 1500 * time.Millisecond}
+	end, why := s.run(t)
+	if end > 3*time.Second || !strings.Contains(why, "listens on no TCP port") {
+		t.Errorf("the drain ended at %s (%s), want soon after the minimum once the ports can be read", end, why)
 	}
 }
