@@ -70,14 +70,14 @@ k8s:
 FUZZ_X ?= 1
 fuzz = $(GO) test -run '^$$' -fuzz '^$(1)$$' -fuzztime $$(( $(2) * $(FUZZ_X) ))x $(3)
 fuzz:
-	$(call fuzz,FuzzParseTarget,200000,.)
-	$(call fuzz,FuzzCLI,50000,.)
-	$(call fuzz,FuzzPattern,100000,.)
-	$(call fuzz,FuzzParseStatusRanges,300000,./internal/checks)
-	$(call fuzz,FuzzUnescape,300000,./internal/checks)
-	$(call fuzz,FuzzParseSize,300000,./internal/checks)
-	$(call fuzz,FuzzGRPCReply,30000,./internal/checks) -fuzzminimizetime 50x
-	$(call fuzz,FuzzHTTPResponse,100000,./internal/checks)
+	$(call fuzz,FuzzParseTarget,200000,./probe)
+	$(call fuzz,FuzzCLI,50000,./internal/cli)
+	$(call fuzz,FuzzPattern,100000,./internal/cli)
+	$(call fuzz,FuzzParseStatusRanges,300000,./checks)
+	$(call fuzz,FuzzUnescape,300000,./checks)
+	$(call fuzz,FuzzParseSize,300000,./checks)
+	$(call fuzz,FuzzGRPCReply,30000,./checks) -fuzzminimizetime 50x
+	$(call fuzz,FuzzHTTPResponse,100000,./checks)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
 

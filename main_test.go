@@ -19,7 +19,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"probe": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"probe": main,
 	})
 }
 

@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/patched/procfs"
-
-	"github.com/probe-sh/probe/internal/checks"
 )
 
 // noLimit: cgroup v1 writes "no limit" as a number near 2^63.
@@ -70,7 +69,7 @@ func readCgroup(base, group, limitFile, usageFile string) (limit, usage int64, o
 
 // readNumber reads a cgroup file holding a number or "max" (returned as 0).
 func readNumber(file string) (int64, bool) {
-	data, err := checks.ReadSmallFile(file, 4<<10)
+	data, err := files.ReadSmall(file, 4<<10)
 	if err != nil {
 		return 0, false
 	}

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/patched/procfs"
-
-	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/procinfo"
+	"github.com/probe-sh/probe/probe"
 )
 
 // Options say where to look.
@@ -154,7 +154,7 @@ func Gather(opt Options) (*Report, error) {
 		}
 	}
 
-	if socks, err := checks.Sockets(opt.ProcRoot); err == nil {
+	if socks, err := procinfo.Sockets(opt.ProcRoot); err == nil {
 		for _, s := range socks {
 			if !s.Listen {
 				continue
@@ -198,9 +198,9 @@ func process(p procfs.Proc) (Process, bool) {
 		row.Error = "cannot read: " + rootCause(err)
 		return row, true
 	}
-	row.PPID, row.Name, row.State, row.Threads = stat.PPID, stat.Comm, checks.StateName(stat.State), stat.NumThreads
+	row.PPID, row.Name, row.State, row.Threads = stat.PPID, stat.Comm, procinfo.StateName(stat.State), stat.NumThreads
 	row.RSSBytes, row.CPUSeconds = int64(stat.ResidentMemory()), stat.CPUTime()
-	open, limit, err := checks.OpenFiles(p)
+	open, limit, err := procinfo.OpenFiles(p)
 	if err != nil {
 		row.Error = "cannot count its open files: " + rootCause(err)
 	} else {
@@ -251,7 +251,7 @@ func sigterm(procRoot string, pid int, name string) Signal {
 
 func marker(path string, now time.Time) *Marker {
 	m := &Marker{Path: path}
-	present, since, err := checks.Marker{Path: path}.Since()
+	present, since, err := probe.Marker{Path: path}.Since()
 	switch {
 	case err != nil:
 		m.Error = err.Error()

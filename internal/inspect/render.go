@@ -11,8 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/internal/procinfo"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
 )
 
 // maxRows keeps the process table on one screen. On a host with hundreds
@@ -37,10 +38,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if p.OpenFiles < 0 {
 			unreadable++
 		} else {
-			files = strconv.Itoa(p.OpenFiles) + "/" + checks.Limit(p.FileLimit)
+			files = strconv.Itoa(p.OpenFiles) + "/" + procinfo.Limit(p.FileLimit)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\t%.2fs\t%s\n", p.PID, p.PPID, p.Name, p.State, p.Threads,
-			checks.Size(p.RSSBytes).Human(), p.CPUSeconds, files)
+			text.Size(int64(p.RSSBytes)), p.CPUSeconds, files)
 	}
 	tw.Flush()
 	if n := max(unreadable, r.FDsUnreadable); n > 0 {
@@ -50,15 +51,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "... and %d more, smaller by RSS (probe inspect PID shows one)\n", hidden)
 	}
 
-	fmt.Fprintf(&b, "memory: RSS %s in %d process(es)", checks.Size(r.Memory.RSSBytes).Human(), len(r.Processes))
+	fmt.Fprintf(&b, "memory: RSS %s in %d process(es)", text.Size(int64(r.Memory.RSSBytes)), len(r.Processes))
 	switch m := r.Memory; {
 	case m.Error != "":
 		fmt.Fprintf(&b, "; no cgroup memory limit found (%s)\n", m.Error)
 	case m.LimitBytes == 0:
-		fmt.Fprintf(&b, "; cgroup %s: no memory limit, usage %s\n", m.Cgroup, checks.Size(m.UsageBytes).Human())
+		fmt.Fprintf(&b, "; cgroup %s: no memory limit, usage %s\n", m.Cgroup, text.Size(int64(m.UsageBytes)))
 	default:
 		fmt.Fprintf(&b, "; cgroup %s limit %s, usage %s (%.0f%%), RSS is %.0f%% of the limit\n", m.Cgroup,
-			checks.Size(m.LimitBytes).Human(), checks.Size(m.UsageBytes).Human(),
+			text.Size(int64(m.LimitBytes)), text.Size(int64(m.UsageBytes)),
 			pct(m.UsageBytes, m.LimitBytes), pct(m.RSSBytes, m.LimitBytes))
 	}
 

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
-	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/probe"
 )
 
 // Docker keeps only 4096 bytes of a health check's output, so a run never
@@ -25,7 +26,7 @@ const (
 // address that answered, the TLS session) and the reply. When it all would
 // not fit in Docker's 4096 bytes, the targets that are not healthy come
 // first, so that the line explaining exit 1 is never the one cut.
-func Text(w io.Writer, r *runner.Report, verbose bool) error {
+func Text(w io.Writer, r *probe.Report, verbose bool) error {
 	blocks := make([]string, len(r.Results))
 	total := 0
 	for i, res := range r.Results {
@@ -40,7 +41,7 @@ func Text(w io.Writer, r *runner.Report, verbose bool) error {
 	cutHealthy, cutOther, cutBytes := 0, 0, 0
 	for _, i := range failuresFirst(r.Results) {
 		if b.Len()+len(blocks[i]) > maxOutput-120 { // room for the last line
-			if r.Results[i].State == runner.Healthy {
+			if r.Results[i].State == probe.Healthy {
 				cutHealthy++
 			} else {
 				cutOther++
@@ -58,11 +59,11 @@ func Text(w io.Writer, r *runner.Report, verbose bool) error {
 
 // failuresFirst orders the results' indexes: those not healthy first, then
 // the healthy, each in the order given.
-func failuresFirst(results []runner.Result) []int {
+func failuresFirst(results []probe.Result) []int {
 	order := make([]int, 0, len(results))
 	for _, healthy := range []bool{false, true} {
 		for i, res := range results {
-			if (res.State == runner.Healthy) == healthy {
+			if (res.State == probe.Healthy) == healthy {
 				order = append(order, i)
 			}
 		}
@@ -71,28 +72,28 @@ func failuresFirst(results []runner.Result) []int {
 }
 
 // textBlock is one target's line, and its -v lines.
-func textBlock(res runner.Result, verbose bool) string {
+func textBlock(res probe.Result, verbose bool) string {
 	var b strings.Builder
 	line := res.State.String() + " " + res.Target
-	if res.State != runner.Draining {
-		line += " in " + runner.Round(res.Duration)
+	if res.State != probe.Draining {
+		line += " in " + text.Duration(res.Duration)
 		if res.Attempts > 1 {
 			line += fmt.Sprintf(", %d attempts", res.Attempts)
 		}
 	}
 	line += ": " + res.Detail
 	b.WriteString(sanitize.Clip(sanitize.Printable(line), maxLine) + "\n")
-	if !verbose || res.State == runner.Draining {
+	if !verbose || res.State == probe.Draining {
 		return b.String()
 	}
 	if len(res.Marks) > 0 {
 		parts := make([]string, 0, len(res.Marks)+1)
 		for _, m := range res.Marks {
 			if m.Phase != checks.PhaseResponse { // ends with the total
-				parts = append(parts, m.Phase+" "+runner.Round(m.At))
+				parts = append(parts, m.Phase+" "+text.Duration(m.At))
 			}
 		}
-		b.WriteString(sanitize.Clip("  phases: "+strings.Join(append(parts, "total "+runner.Round(res.Duration)), ", "), maxLine) + "\n")
+		b.WriteString(sanitize.Clip("  phases: "+strings.Join(append(parts, "total "+text.Duration(res.Duration)), ", "), maxLine) + "\n")
 	}
 	for _, n := range res.Notes {
 		b.WriteString(sanitize.Clip(sanitize.Printable("  "+n.Key+": "+n.Value), maxLine) + "\n")
@@ -106,7 +107,7 @@ func textBlock(res runner.Result, verbose bool) string {
 // The JSON document written by -o json. The README documents this schema;
 // change both together.
 type jsonReport struct {
-	State      runner.State      `json:"state"`
+	State      probe.State       `json:"state"`
 	DurationMS float64           `json:"duration_ms"`
 	TimeoutMS  float64           `json:"timeout_ms"`
 	Marker     string            `json:"marker"`
@@ -115,18 +116,18 @@ type jsonReport struct {
 }
 
 type jsonResult struct {
-	Target     string       `json:"target"`
-	Kind       string       `json:"kind"`
-	State      runner.State `json:"state"`
-	Detail     string       `json:"detail"`
-	Phase      string       `json:"phase,omitempty"`
-	Attempts   int          `json:"attempts"`
-	DurationMS float64      `json:"duration_ms"`
-	Phases     []jsonPhase  `json:"phases,omitempty"`
-	Address    string       `json:"address,omitempty"`
-	TLS        string       `json:"tls,omitempty"`
-	Reply      string       `json:"reply,omitempty"`
-	CertExpiry string       `json:"cert_expiry,omitempty"` // RFC 3339: when the first certificate presented expires
+	Target     string      `json:"target"`
+	Kind       string      `json:"kind"`
+	State      probe.State `json:"state"`
+	Detail     string      `json:"detail"`
+	Phase      string      `json:"phase,omitempty"`
+	Attempts   int         `json:"attempts"`
+	DurationMS float64     `json:"duration_ms"`
+	Phases     []jsonPhase `json:"phases,omitempty"`
+	Address    string      `json:"address,omitempty"`
+	TLS        string      `json:"tls,omitempty"`
+	Reply      string      `json:"reply,omitempty"`
+	CertExpiry string      `json:"cert_expiry,omitempty"` // RFC 3339: when the first certificate presented expires
 }
 
 type jsonPhase struct {
@@ -150,7 +151,7 @@ var jsonShrink = []func(*jsonResult){
 // phases, then long details are dropped until it fits, and as a last resort
 // whole checks, healthy ones first, counted in "omitted". Each check is
 // encoded once per step, so the time is linear in the number of targets.
-func JSON(w io.Writer, r *runner.Report, verbose bool) error {
+func JSON(w io.Writer, r *probe.Report, verbose bool) error {
 	checks := make([]jsonResult, len(r.Results))
 	for i, res := range r.Results {
 		checks[i] = jsonResultOf(res, verbose)
@@ -207,7 +208,7 @@ func JSON(w io.Writer, r *runner.Report, verbose bool) error {
 	return err
 }
 
-func jsonResultOf(res runner.Result, verbose bool) jsonResult {
+func jsonResultOf(res probe.Result, verbose bool) jsonResult {
 	jr := jsonResult{Target: res.Target, Kind: res.Kind, State: res.State, Detail: res.Detail, Phase: res.Phase,
 		Attempts: res.Attempts, DurationMS: ms(res.Duration)}
 	for _, m := range res.Marks {

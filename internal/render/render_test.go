@@ -10,17 +10,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/render"
-	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/probe"
 )
 
 func TestWriteText(t *testing.T) {
 	t.Parallel()
-	r := &runner.Report{State: runner.Unhealthy, Timeout: time.Second, Results: []runner.Result{
-		{Target: "http://a/", State: runner.Healthy, Detail: "HTTP 200 OK", Attempts: 1, Duration: 1500 * time.Microsecond,
+	r := &probe.Report{State: probe.Unhealthy, Timeout: time.Second, Results: []probe.Result{
+		{Target: "http://a/", State: probe.Healthy, Detail: "HTTP 200 OK", Attempts: 1, Duration: 1500 * time.Microsecond,
 			Marks: []checks.Mark{{Phase: "connect", At: time.Millisecond}, {Phase: "response", At: 1400 * time.Microsecond}}, Reply: `HTTP/1.1 2 bytes: "ok"`},
-		{Target: "tcp://b:1", State: runner.Unhealthy, Detail: "connect: connection refused", Attempts: 3, Duration: 2 * time.Second},
+		{Target: "tcp://b:1", State: probe.Unhealthy, Detail: "connect: connection refused", Attempts: 3, Duration: 2 * time.Second},
 	}}
 	var plain, verbose bytes.Buffer
 	if err := render.Text(&plain, r, false); err != nil {
@@ -43,9 +43,9 @@ func TestWriteText(t *testing.T) {
 // Docker keeps only 4096 bytes of a health check's output.
 func TestOutputStaysUnder4096Bytes(t *testing.T) {
 	t.Parallel()
-	r := &runner.Report{State: runner.Unhealthy}
+	r := &probe.Report{State: probe.Unhealthy}
 	for i := range 200 {
-		r.Results = append(r.Results, runner.Result{Target: fmt.Sprintf("http://host-%d/", i), State: runner.Unhealthy,
+		r.Results = append(r.Results, probe.Result{Target: fmt.Sprintf("http://host-%d/", i), State: probe.Unhealthy,
 			Detail: strings.Repeat("long reason ", 50), Attempts: 1, Reply: strings.Repeat("r", 300),
 			Marks: []checks.Mark{{Phase: "connect", At: time.Millisecond}}})
 	}
@@ -78,8 +78,8 @@ func TestOutputStaysUnder4096Bytes(t *testing.T) {
 
 func TestWriteJSONSchema(t *testing.T) {
 	t.Parallel()
-	r := &runner.Report{State: runner.Healthy, Duration: 2 * time.Millisecond, Timeout: 5 * time.Second, Marker: "/dev/shm/runner.draining",
-		Results: []runner.Result{{Target: "http://a/", Kind: "http", State: runner.Healthy, Detail: "HTTP 200 OK", Attempts: 1,
+	r := &probe.Report{State: probe.Healthy, Duration: 2 * time.Millisecond, Timeout: 5 * time.Second, Marker: "/dev/shm/probe.draining",
+		Results: []probe.Result{{Target: "http://a/", Kind: "http", State: probe.Healthy, Detail: "HTTP 200 OK", Attempts: 1,
 			Duration: time.Millisecond, Marks: []checks.Mark{{Phase: "connect", At: 500 * time.Microsecond}}, Reply: "x"}}}
 	var buf bytes.Buffer
 	if err := render.JSON(&buf, r, false); err != nil {
@@ -111,8 +111,8 @@ func TestWriteJSONSchema(t *testing.T) {
 func TestCutKeepsFailuresFirst(t *testing.T) {
 	t.Parallel()
 	r := manyResults(1000)
-	r.Results[999].State, r.Results[999].Detail = runner.Unhealthy, "connect: connection refused (10.0.0.99:1)"
-	r.State = runner.Unhealthy
+	r.Results[999].State, r.Results[999].Detail = probe.Unhealthy, "connect: connection refused (10.0.0.99:1)"
+	r.State = probe.Unhealthy
 	var text, js bytes.Buffer
 	if err := render.Text(&text, r, false); err != nil {
 		t.Fatal(err)
@@ -128,10 +128,10 @@ func TestCutKeepsFailuresFirst(t *testing.T) {
 	}
 }
 
-func manyResults(n int) *runner.Report {
-	r := &runner.Report{State: runner.Healthy}
+func manyResults(n int) *probe.Report {
+	r := &probe.Report{State: probe.Healthy}
 	for i := range n {
-		r.Results = append(r.Results, runner.Result{Target: fmt.Sprintf("http://host-%d/", i), Kind: "http", State: runner.Healthy,
+		r.Results = append(r.Results, probe.Result{Target: fmt.Sprintf("http://host-%d/", i), Kind: "http", State: probe.Healthy,
 			Detail: "HTTP 200 OK", Attempts: 1, Duration: time.Millisecond, Marks: []checks.Mark{{Phase: "connect", At: time.Millisecond}}})
 	}
 	return r

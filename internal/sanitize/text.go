@@ -3,6 +3,7 @@ package sanitize
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Excerpt returns at most n bytes of b as one printable, quoted line.
@@ -18,12 +19,17 @@ func Excerpt(b []byte, n int) string {
 	return s
 }
 
-// Clip cuts s to at most n bytes, ending a cut with "...".
+// Clip cuts s to at most n bytes, ending a cut with "...". It never cuts a
+// UTF-8 character in two: the cut is made before it.
 func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n-3] + "..."
+	cut := max(n-3, 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // Mask is what output shows of s: URL userinfo and secret query values

@@ -5,19 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
-	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/probe"
 )
 
 // BenchmarkReadyz measures the handler alone, for the CPU profile behind
 // bench/serve.sh's throughput figure.
 func BenchmarkReadyz(b *testing.B) {
-	var targets []runner.Target
+	var targets []probe.Target
 	for range 5 {
-		targets = append(targets, runner.Target{Name: "tcp://127.0.0.1:1", Kind: "tcp", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}})
+		targets = append(targets, probe.Target{Name: "tcp://127.0.0.1:1", Kind: "tcp", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}})
 	}
-	s := &Server{Monitor: &runner.Monitor{Targets: targets, Interval: time.Hour}, Marker: filepath.Join(b.TempDir(), "draining")}
+	s := &Server{Monitor: &probe.Monitor{Targets: targets, Interval: time.Hour}, Marker: filepath.Join(b.TempDir(), "draining")}
 	var c fasthttp.RequestCtx
 	c.Request.SetRequestURI("/readyz")
 	b.ReportAllocs()

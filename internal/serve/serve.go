@@ -15,11 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
-	"github.com/probe-sh/probe/internal/runner"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/signals"
+	"github.com/probe-sh/probe/probe"
 )
 
 // shutdownGrace is how long Run lets requests in flight finish after the
@@ -36,7 +35,7 @@ const (
 
 // Server answers health requests from a Monitor's cached results.
 type Server struct {
-	Monitor    *runner.Monitor
+	Monitor    *probe.Monitor
 	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
 	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
 	Log        io.Writer     // one line per change of state; nil for none
@@ -215,19 +214,19 @@ func (s *Server) paused() bool {
 	if s.Marker == "" {
 		return false
 	}
-	present, _, _ := (checks.Marker{Path: s.Marker}).Since()
+	present, _, _ := (probe.Marker{Path: s.Marker}).Since()
 	return present
 }
 
 // Verdict decides /readyz's answer from the targets' statuses, the drain
 // and the shutdown marker.
-func (s *Server) Verdict(statuses []runner.Status) Verdict {
+func (s *Server) Verdict(statuses []probe.Status) Verdict {
 	if why := s.draining.Load(); why != nil {
 		return Verdict{Draining: true, Reason: "draining: " + *why}
 	}
 	if s.Marker != "" {
-		if err := (checks.Marker{Path: s.Marker}).Draining(); err != nil {
-			var draining *checks.DrainingError
+		if err := (probe.Marker{Path: s.Marker}).Draining(); err != nil {
+			var draining *probe.DrainingError
 			s.marked.Store(true)
 			return Verdict{Draining: errors.As(err, &draining), Reason: err.Error()}
 		}
@@ -241,7 +240,7 @@ func (s *Server) Verdict(statuses []runner.Status) Verdict {
 			if st.Last == nil || st.CheckedAt.Add(-st.Last.Duration).UnixNano() < from {
 				return Verdict{Reason: "not ready: the shutdown marker is gone; waiting for a fresh check of " + st.Target}
 			}
-			if st.Last.State != runner.Healthy {
+			if st.Last.State != probe.Healthy {
 				return Verdict{Reason: "not ready: the shutdown marker is gone, and " + st.Target + " failed its check since: " + st.Last.Detail}
 			}
 		}
@@ -256,12 +255,12 @@ func (s *Server) Verdict(statuses []runner.Status) Verdict {
 	return Verdict{Ready: true, Reason: "ready: every target passes"}
 }
 
-func (s *Server) logChange(st runner.Status) {
+func (s *Server) logChange(st probe.Status) {
 	if st.Up {
 		s.logf("%s is up: %s", st.Target, st.Last.Detail)
 		return
 	}
-	_, why := s.Monitor.Ready([]runner.Status{st})
+	_, why := s.Monitor.Ready([]probe.Status{st})
 	s.logf("%s", why)
 }
 

@@ -22,9 +22,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/probe-sh/probe/internal/checks"
-	"github.com/probe-sh/probe/internal/runner"
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/serve"
+	"github.com/probe-sh/probe/probe"
 )
 
 // app is a real HTTP server whose health the test switches.
@@ -50,9 +50,9 @@ func startApp(t *testing.T) *app {
 	return a
 }
 
-func (a *app) target() runner.Target {
+func (a *app) target() probe.Target {
 	u, _ := url.Parse(a.URL + "/healthz")
-	return runner.Target{Name: u.String(), Kind: "http", Check: &checks.HTTP{URL: u}}
+	return probe.Target{Name: u.String(), Kind: "http", Check: &checks.HTTP{URL: u}}
 }
 
 // running is a serve.Server running on loopback.
@@ -83,9 +83,9 @@ func start(t *testing.T, s *serve.Server) *running {
 	return r
 }
 
-func newServer(targets ...runner.Target) *serve.Server {
-	return &serve.Server{Monitor: &runner.Monitor{Targets: targets, Interval: 10 * time.Millisecond,
-		Options: runner.Options{Timeout: time.Second}}}
+func newServer(targets ...probe.Target) *serve.Server {
+	return &serve.Server{Monitor: &probe.Monitor{Targets: targets, Interval: 10 * time.Millisecond,
+		Options: probe.Options{Timeout: time.Second}}}
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -168,7 +168,7 @@ func TestServeMarkerCountsWithoutACheck(t *testing.T) {
 func TestServeMetricsParse(t *testing.T) {
 	t.Parallel()
 	a := startApp(t)
-	odd := runner.Target{Name: "tcp://127.0.0.1:1 \"quoted\\\" \n", Kind: "tcp", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}}
+	odd := probe.Target{Name: "tcp://127.0.0.1:1 \"quoted\\\" \n", Kind: "tcp", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}}
 	s := newServer(a.target(), odd)
 	s.Marker = filepath.Join(t.TempDir(), "draining")
 	r := start(t, s)
@@ -515,7 +515,7 @@ func TestServeLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	a := startApp(t)
 	func() {
-		s := newServer(a.target(), runner.Target{Name: "tcp://127.0.0.1:1", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}})
+		s := newServer(a.target(), probe.Target{Name: "tcp://127.0.0.1:1", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}})
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/internal/traffic"
 )
 
@@ -39,9 +40,10 @@ type drainState struct {
 	warned     bool  // the supervisor has logged failed
 }
 
-// jiffies is more than the resolution of the kernel's times (1 to 10 ms),
-// and of their drift between two samples.
-const jiffies = 20 * time.Millisecond
+// clockTolerance is more than the resolution of the kernel's times (a
+// jiffy, 1 to 10 ms) and of their drift between two samples: data newer
+// than the last seen by less than this is the same data.
+const clockTolerance = 20 * time.Millisecond
 
 // portsEvery is how often the app's listening ports are read again during
 // a drain: listing every process costs more than a netlink dump.
@@ -97,8 +99,8 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 		}
 	}
 	if newest >= 0 {
-		if at := now.Add(-newest); at.Sub(d.lastData) > jiffies {
-			// New data since the last sample (beyond the clock's jiffies):
+		if at := now.Add(-newest); at.Sub(d.lastData) > clockTolerance {
+			// New data since the last sample (beyond the clock's tolerance):
 			// the pause before it counts if it began during the drain, or
 			// shortly before (an idle pool's last request a minute ago
 			// says nothing of the rate).
@@ -116,17 +118,10 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 	switch {
 	case elapsed >= d.a.Max:
 		return true, fmt.Sprintf("drain maximum of %s reached with %s in flight and %s open (the last data came in %s ago)",
-			d.a.Max, plural(busy, "request"), plural(len(conns), "connection"), since.Round(time.Millisecond))
+			d.a.Max, text.Plural(busy, "request"), text.Plural(len(conns), "connection"), since.Round(time.Millisecond))
 	case elapsed < d.a.Min || busy > 0 || since < quiet:
 		return false, ""
 	}
 	return true, fmt.Sprintf("the app's traffic stopped after %s of the drain: no request for %s, none in flight, %s open",
-		elapsed.Round(time.Millisecond), since.Round(time.Millisecond), plural(len(conns), "idle connection"))
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
+		elapsed.Round(time.Millisecond), since.Round(time.Millisecond), text.Plural(len(conns), "idle connection"))
 }

@@ -21,9 +21,9 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/signals"
+	"github.com/probe-sh/probe/probe"
 )
 
 // Supervisor runs one command until it exits.
@@ -205,7 +205,7 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 	}()
 	finish := func() (int, error) {
 		if marked {
-			if _, err := (checks.Marker{Path: s.Marker}).Remove(); err != nil {
+			if _, err := (probe.Marker{Path: s.Marker}).Remove(); err != nil {
 				s.logf("%v", err)
 			}
 		}
@@ -311,7 +311,7 @@ func (s *Supervisor) checkMarker() {
 	if s.Marker == "" {
 		return
 	}
-	m := checks.Marker{Path: s.Marker}
+	m := probe.Marker{Path: s.Marker}
 	// Only a marker that is there needs removing: on a read-only /dev/shm,
 	// removing one that is not there fails too, and the warning would be
 	// wrong (issue 19).
@@ -333,7 +333,7 @@ func (s *Supervisor) mark(why string) bool {
 	if s.Marker == "" {
 		return false
 	}
-	m := checks.Marker{Path: s.Marker}
+	m := probe.Marker{Path: s.Marker}
 	if _, err := m.Create(sanitize.Printable("probe exec: " + why + " at " + time.Now().UTC().Format(time.RFC3339))); err != nil {
 		s.logf("%v; health checks will not report draining", err)
 		return false

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/internal/checks"
 	"github.com/probe-sh/probe/internal/patched/procfs"
+	"github.com/probe-sh/probe/internal/procinfo"
 )
 
 // Conn is one established TCP connection to a port the app listens on.
@@ -101,7 +101,7 @@ func Listening(procRoot string, pid int) (Ports, error) {
 			}
 		}
 	}
-	socks, err := checks.Sockets(procRoot)
+	socks, err := procinfo.Sockets(procRoot)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,295 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// fallbackDelay is how long a dial waits on one address before it starts the
+// next in parallel (RFC 8305 suggests 250 ms; loopback answers far sooner).
+const fallbackDelay = 100 * time.Millisecond
+
+// isLocalhost reports whether host is localhost or a name under .localhost,
+// which RFC 6761 reserves for this machine.
+func isLocalhost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
+}
+
+// resolver resolves names other than localhost; tests replace it.
+var resolver = net.DefaultResolver
+
+// resolve returns the addresses of host. localhost resolves to 127.0.0.1 and
+// ::1 without DNS and without /etc/hosts, which a scratch image run outside
+// Docker does not have.
+func resolve(ctx context.Context, tr *Trace, host string) ([]netip.Addr, error) {
+	if isLocalhost(host) {
+		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
+	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{addr}, nil
+	}
+	tr.Enter(PhaseDNS)
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return nil, &DNSError{Host: host, NotFound: true}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &DNSError{Host: host, Cause: dnsCause(err)}
+	}
+	if len(addrs) == 0 {
+		return nil, &DNSError{Host: host, Cause: "no addresses"}
+	}
+	// Prefer IPv4 first, as most container apps listen there, then race.
+	v4, v6 := []netip.Addr{}, []netip.Addr{}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			v4 = append(v4, a.Unmap())
+		} else {
+			v6 = append(v6, a)
+		}
+	}
+	return append(v4, v6...), nil
+}
+
+// dnsCause shortens "read udp [::1]:47521->[::1]:53: read: connection
+// refused" to "connection refused (server [::1]:53)".
+func dnsCause(err error) string {
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) {
+		return err.Error()
+	}
+	cause := dnsErr.Err
+	if i := strings.LastIndex(cause, ": "); i >= 0 {
+		cause = cause[i+2:]
+	}
+	if dnsErr.Server != "" {
+		cause += " (server " + dnsErr.Server + ")"
+	}
+	return cause
+}
+
+// dial connects to host:port over TCP. It tries every address of host, in
+// the manner of Happy Eyeballs: the next address starts when the previous
+// one fails or after fallbackDelay, and the first to connect wins. So an
+// IPv4-only and an IPv6-only server both pass through "localhost".
+func dial(ctx context.Context, tr *Trace, host, port string) (net.Conn, error) {
+	addrs, err := resolve(ctx, tr, host)
+	if err != nil {
+		return nil, err
+	}
+	tr.Enter(PhaseConnect)
+	conn, err := dialRace(ctx, addrs, port)
+	if err == nil {
+		tr.SetNote("address", conn.RemoteAddr().String())
+	}
+	return conn, err
+}
+
+type dialResult struct {
+	conn net.Conn
+	err  error
+}
+
+func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan dialResult, len(addrs))
+	var d net.Dialer
+	next, pending := 0, 0
+	start := func() {
+		addr := net.JoinHostPort(addrs[next].String(), port)
+		next++
+		pending++
+		go func() {
+			c, err := d.DialContext(ctx, "tcp", addr)
+			results <- dialResult{c, err}
+		}()
+	}
+	start()
+	timer := time.NewTimer(fallbackDelay)
+	defer timer.Stop()
+	var errs []error
+	for pending > 0 {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				cancel()
+				// Close the connections that lose the race.
+				go func(n int) {
+					for range n {
+						if l := <-results; l.conn != nil {
+							l.conn.Close()
+						}
+					}
+				}(pending)
+				return r.conn, nil
+			}
+			errs = append(errs, r.err)
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		case <-timer.C:
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		}
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		return nil, context.DeadlineExceeded
+	}
+	return nil, dialError(errs)
+}
+
+// dialError folds the errors of every address into one:
+// "connect: connection refused (127.0.0.1:8080, [::1]:8080)".
+func dialError(errs []error) error {
+	var out DialError
+	index := map[string]int{}
+	for _, err := range errs {
+		if IsTimeout(err) {
+			return context.DeadlineExceeded
+		}
+		cause, addr := err.Error(), ""
+		var op *net.OpError
+		if errors.As(err, &op) {
+			if op.Addr != nil {
+				addr = op.Addr.String()
+			}
+			cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
+		}
+		i, ok := index[cause]
+		if !ok {
+			i = len(out.Causes)
+			index[cause] = i
+			out.Causes = append(out.Causes, DialCause{Cause: cause})
+		}
+		out.Causes[i].Addrs = append(out.Causes[i].Addrs, addr)
+	}
+	return &out
+}
+
+// IsTimeout reports whether err means the deadline ran out, whichever layer
+// noticed it first.
+func IsTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	// fasthttp's ErrTimeout has Timeout but not Temporary, so it is no net.Error.
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+// authorityOf is host:port, or host alone when the port is not known (a
+// Unix socket), for the Host header or :authority.
+func authorityOf(host, port string) string {
+	if port == "" {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// dialTo connects to the Unix socket when one is given (--unix-socket), and
+// to host:port otherwise.
+func dialTo(ctx context.Context, tr *Trace, socket, host, port string) (net.Conn, error) {
+	if socket == "" {
+		return dial(ctx, tr, host, port)
+	}
+	return dialUnix(ctx, tr, socket)
+}
+
+// SocketPath refuses a Unix socket path that no socket can have (the path
+// of unix: targets and --unix-socket).
+func SocketPath(path string) error {
+	switch {
+	case strings.IndexByte(path, 0) >= 0:
+		return errors.New("--unix-socket: the path holds a NUL byte")
+	case len(path) > 108:
+		// sun_path is 108 bytes on Linux; Go would say "invalid argument".
+		return fmt.Errorf("--unix-socket: the path is %d bytes, longer than the 108 a Unix socket address holds: use a shorter path, or a symbolic link's directory", len(path))
+	}
+	return nil
+}
+
+// dialUnix connects to the Unix stream socket at path; a path that starts
+// with @ names a Linux abstract socket.
+func dialUnix(ctx context.Context, tr *Trace, path string) (net.Conn, error) {
+	tr.Enter(PhaseConnect)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, unixDialError(ctx, path, err)
+	}
+	tr.SetNote("address", "unix:"+path)
+	return conn, nil
+}
+
+// unixDialError says why connecting to a Unix socket failed, in terms of
+// the file: missing, closed to this user, not a socket, or a socket file
+// that no server holds.
+func unixDialError(ctx context.Context, path string, err error) error {
+	if IsTimeout(err) || ctx.Err() != nil {
+		return context.DeadlineExceeded
+	}
+	cause := err.Error()
+	var op *net.OpError
+	if errors.As(err, &op) {
+		cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
+	}
+	abstract := strings.HasPrefix(path, "@")
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		cause = "no such socket"
+	case errors.Is(err, syscall.ENOTDIR):
+		cause = "no such socket: a part of the path is not a directory"
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
+		cause = "permission denied: " + socketAccess(path)
+	case errors.Is(err, syscall.ECONNREFUSED) && abstract:
+		cause = "connection refused: no server listens on this abstract socket"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode()&fs.ModeSocket == 0 {
+			cause = "not a socket: the path is a " + files.Kind(fi.Mode())
+		} else {
+			cause = "connection refused: a socket file that no server listens on (left over from a server that stopped?)"
+		}
+	case errors.Is(err, syscall.EAGAIN):
+		cause = "the server's queue of connections to accept is full"
+	case errors.Is(err, syscall.EPROTOTYPE):
+		cause = "not a stream socket (a datagram socket?)"
+	}
+	return &DialError{Causes: []DialCause{{Cause: cause, Addrs: []string{sanitize.Printable(path)}}}}
+}
+
+// socketAccess says who may use the socket, and who probe runs as.
+func socketAccess(path string) string {
+	me := fmt.Sprintf("probe runs as uid %d gid %d", os.Getuid(), os.Getgid())
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "a directory on the path is closed to this user; " + me
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("the socket's mode is %04o, owner uid %d gid %d; %s", fi.Mode().Perm(), st.Uid, st.Gid, me)
+	}
+	return fmt.Sprintf("the socket's mode is %04o; %s", fi.Mode().Perm(), me)
+}

@@ -1,0 +1,104 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// PhaseFile is reading a file: on a network filesystem that can hang.
+const PhaseFile = "file"
+
+// File passes when a file exists, is young enough (MaxAge: a heartbeat
+// file that a worker touches), and its content matches every Expect and
+// no Reject. It works in a scratch image, read-only, as nobody: it only
+// reads. Only the first MaxRead bytes of the content are read.
+type File struct {
+	Path    string
+	MaxAge  time.Duration // 0: any age
+	Expect  []*regexp.Regexp
+	Reject  []*regexp.Regexp
+	MaxRead int // 64 KiB when zero
+}
+
+// Run checks the file.
+func (f File) Run(ctx context.Context, tr *Trace) (string, error) {
+	tr.Enter(PhaseFile)
+	type result struct {
+		seen string
+		err  error
+	}
+	done := make(chan result, 1)
+	// A stat or read on a hung network filesystem does not obey ctx: it
+	// runs aside, and the check returns at the deadline.
+	go func() {
+		seen, err := f.check()
+		done <- result{seen, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			tr.Finish()
+		}
+		return r.seen, r.err
+	case <-ctx.Done():
+		return "", context.DeadlineExceeded
+	}
+}
+
+func (f File) check() (string, error) {
+	fi, err := os.Stat(f.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", &FileError{Msg: fmt.Sprintf("file %s does not exist", f.Path)}
+	case err != nil:
+		return "", &FileError{Msg: fmt.Sprintf("cannot read file %s: %v", f.Path, files.Cause(err))}
+	case fi.IsDir():
+		return "", &FileError{Msg: fmt.Sprintf("%s is a directory, not a file", f.Path)}
+	}
+	age := time.Since(fi.ModTime())
+	ageText := fmt.Sprintf("modified %s ago", age.Round(time.Second))
+	if age < 0 {
+		ageText = fmt.Sprintf("modified %s in the future (is the clock right?)", (-age).Round(time.Second))
+	}
+	if f.MaxAge > 0 && age > f.MaxAge {
+		return "", &FileError{Msg: fmt.Sprintf("file %s is %s old, older than --max-age %s (modified at %s)",
+			f.Path, age.Round(time.Second), Duration(f.MaxAge), fi.ModTime().UTC().Format(time.RFC3339))}
+	}
+	seen := fmt.Sprintf("file %s, %s, %s", f.Path, Size(fi.Size()).Human(), ageText)
+	if len(f.Expect)+len(f.Reject) == 0 {
+		return seen, nil
+	}
+	if !fi.Mode().IsRegular() {
+		return "", &FileError{Msg: fmt.Sprintf("%s is not a regular file: its content cannot be read", f.Path)}
+	}
+	content, err := files.ReadPrefix(f.Path, int64(f.maxRead()))
+	if err != nil {
+		return "", &FileError{Msg: fmt.Sprintf("cannot read file %s: %v", f.Path, files.Cause(err))}
+	}
+	for _, re := range f.Reject {
+		if loc := re.FindIndex(content); loc != nil {
+			return "", &FileError{Msg: fmt.Sprintf("file %s matches --reject %q: %s", f.Path, re, sanitize.Excerpt(content[loc[0]:], 60))}
+		}
+	}
+	for _, re := range f.Expect {
+		if !re.Match(content) {
+			return "", &FileError{Msg: fmt.Sprintf("file %s does not match --expect %q: %s", f.Path, re, sanitize.Excerpt(content, 60))}
+		}
+	}
+	return seen + ", content matches --expect", nil
+}
+
+func (f File) maxRead() int {
+	if f.MaxRead <= 0 {
+		return 64 << 10
+	}
+	return f.MaxRead
+}

@@ -1,0 +1,237 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// GRPC checks a gRPC server through the standard health protocol: it calls
+// grpc.health.v1.Health/Check for Service ("" is the whole server), over
+// HTTP/2 (h2.go), and passes when the answer is SERVING.
+type GRPC struct {
+	Host, Port string
+	Socket     string      // a Unix socket to connect to, in place of Host:Port
+	Service    string      // the service asked about; "" for the server
+	TLS        *tls.Config // grpcs://; nil for cleartext HTTP/2 (h2c)
+	Authority  string      // :authority and TLS name; Host:Port when empty
+	Metadata   []Header    // sent as request headers, names in lower case
+	UserAgent  string
+	CertExpiry time.Duration
+}
+
+// healthPath is the method called.
+const healthPath = "/grpc.health.v1.Health/Check"
+
+// The gRPC status codes, by number.
+var grpcCodes = [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+	"UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
+
+// The serving statuses of grpc.health.v1.HealthCheckResponse.
+var servingStatuses = [...]string{"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"}
+
+// Run calls Check and judges the answer.
+func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
+	conn, err := dialTo(ctx, tr, g.Socket, g.Host, g.Port)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	authority := g.Authority
+	if authority == "" {
+		authority = authorityOf(g.Host, g.Port)
+	}
+	scheme := "http"
+	if g.TLS != nil {
+		scheme = "https"
+		tc, err := handshakeH2(ctx, tr, conn, g.TLS, hostOnly(authority), g.CertExpiry)
+		if err != nil {
+			return "", err
+		}
+		defer tc.Close()
+		conn = tc
+	}
+	header := []Header{
+		{"content-type", "application/grpc"},
+		{"te", "trailers"},
+		{"user-agent", g.UserAgent},
+	}
+	if d, ok := ctx.Deadline(); ok {
+		// The server may drop the call when probe stops waiting; 100ms
+		// later, so that probe's own deadline, which names the phase,
+		// comes first.
+		header = append(header, Header{"grpc-timeout", grpcTimeout(time.Until(d) + 100*time.Millisecond)})
+	}
+	header = append(header, g.Metadata...)
+	reply, err := h2RoundTrip(ctx, tr, conn, h2Request{method: "POST", scheme: scheme, authority: authority,
+		path: healthPath, header: header, body: healthRequest(g.Service), maxBody: 64 << 10})
+	var pe *ProtocolError
+	if errors.As(err, &pe) && pe.Dropped && g.TLS == nil {
+		pe.Msg += " (is it a TLS port? then use grpcs://)"
+	}
+	if err != nil {
+		return "", err
+	}
+	tr.SetReply(describeGRPCReply(reply))
+	return g.judge(reply)
+}
+
+// judge reads the gRPC status and the health status from the reply.
+func (g GRPC) judge(r *h2Reply) (string, error) {
+	ctype, _ := r.get("content-type")
+	code, hasStatus := r.get("grpc-status")
+	if r.status != 200 || (!strings.HasPrefix(ctype, "application/grpc") && !hasStatus) {
+		return "", &ProtocolError{Msg: fmt.Sprintf("HTTP %d with content-type %q: not a gRPC server (is this the HTTP port?)", r.status, sanitize.Clip(ctype, 40))}
+	}
+	if !hasStatus {
+		return "", &ProtocolError{Msg: "the reply ended without a grpc-status"}
+	}
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 0 {
+		return "", &ProtocolError{Msg: fmt.Sprintf("the reply has an invalid grpc-status %q", sanitize.Clip(code, 20))}
+	}
+	if n != 0 {
+		msg, _ := r.get("grpc-message")
+		return "", &GRPCError{Code: n, Message: sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160), Service: g.Service}
+	}
+	status, err := healthStatus(r.body)
+	if err != nil {
+		return "", &ProtocolError{Msg: "the health reply is not a HealthCheckResponse: " + err.Error()}
+	}
+	name := "status " + strconv.Itoa(status)
+	if status >= 0 && status < len(servingStatuses) {
+		name = servingStatuses[status]
+	}
+	if status != 1 {
+		return "", &NotServingError{Status: name, Service: g.Service}
+	}
+	if g.Service != "" {
+		return fmt.Sprintf("SERVING (service %q)", g.Service), nil
+	}
+	return "SERVING", nil
+}
+
+// healthRequest is a framed grpc.health.v1.HealthCheckRequest.
+func healthRequest(service string) []byte {
+	var msg []byte
+	if service != "" {
+		msg = append(msg, 0x0a) // field 1, bytes
+		msg = binary.AppendUvarint(msg, uint64(len(service)))
+		msg = append(msg, service...)
+	}
+	out := make([]byte, 5, 5+len(msg))
+	binary.BigEndian.PutUint32(out[1:], uint32(len(msg)))
+	return append(out, msg...)
+}
+
+// healthStatus reads field 1 of the one framed HealthCheckResponse in body.
+func healthStatus(body []byte) (int, error) {
+	if len(body) < 5 {
+		return 0, fmt.Errorf("%d bytes, no message", len(body))
+	}
+	if body[0] != 0 {
+		return 0, fmt.Errorf("compressed, though probe asked for none")
+	}
+	n := binary.BigEndian.Uint32(body[1:5])
+	msg := body[5:]
+	if uint64(n) != uint64(len(msg)) {
+		return 0, fmt.Errorf("the frame says %d bytes, %d came", n, len(msg))
+	}
+	status := 0 // proto3: an absent field is 0, UNKNOWN
+	for len(msg) > 0 {
+		key, k := binary.Uvarint(msg)
+		if k <= 0 {
+			return 0, fmt.Errorf("bad field key")
+		}
+		msg = msg[k:]
+		switch field, wire := key>>3, key&7; wire {
+		case 0:
+			v, k := binary.Uvarint(msg)
+			if k <= 0 {
+				return 0, fmt.Errorf("bad varint")
+			}
+			msg = msg[k:]
+			if field == 1 {
+				status = int(int32(v))
+			}
+		case 1, 5:
+			size := map[uint64]int{1: 8, 5: 4}[wire]
+			if len(msg) < size {
+				return 0, fmt.Errorf("truncated field")
+			}
+			msg = msg[size:]
+		case 2:
+			l, k := binary.Uvarint(msg)
+			if k <= 0 || l > uint64(len(msg)-k) {
+				return 0, fmt.Errorf("truncated field")
+			}
+			msg = msg[k+int(l):]
+		default:
+			return 0, fmt.Errorf("field %d has wire type %d", field, wire)
+		}
+	}
+	return status, nil
+}
+
+// grpcTimeout encodes d for the grpc-timeout header: at most 8 digits and
+// a unit.
+func grpcTimeout(d time.Duration) string {
+	ms := max(d.Milliseconds(), 1)
+	if ms < 1e8 {
+		return strconv.FormatInt(ms, 10) + "m"
+	}
+	return strconv.FormatInt(min(int64(d.Seconds()), 99999999), 10) + "S"
+}
+
+// grpcMessage decodes a grpc-message, which is percent-encoded.
+func grpcMessage(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	if d, err := url.PathUnescape(s); err == nil {
+		return d
+	}
+	return s
+}
+
+// describeGRPCReply is what -v shows of a reply.
+func describeGRPCReply(r *h2Reply) string {
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%s %d", r.protocol, r.status))
+	for _, name := range []string{"content-type", "grpc-status", "grpc-message"} {
+		if v, ok := r.get(name); ok && v != "" {
+			parts = append(parts, name+": "+sanitize.Clip(sanitize.Printable(v), 80))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("%d bytes", len(r.body)))
+	return strings.Join(parts, ", ")
+}
+
+// handshakeH2 is the TLS handshake with ALPN h2, which gRPC servers
+// require.
+func handshakeH2(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, serverName string, expiry time.Duration) (*tls.Conn, error) {
+	cfg := base.Clone()
+	if !slices.Contains(cfg.NextProtos, "h2") {
+		cfg.NextProtos = []string{"h2"}
+	}
+	tc, err := handshake(ctx, tr, conn, cfg, serverName, expiry)
+	if err != nil {
+		return nil, err
+	}
+	if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "h2" {
+		tc.Close()
+		return nil, &TLSError{Msg: fmt.Sprintf("the server chose %q by ALPN, not h2", sanitize.Clip(p, 20))}
+	}
+	return tc, nil
+}

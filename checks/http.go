@@ -1,0 +1,447 @@
+package checks
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/probe-sh/probe/internal/patched/fasthttp"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
+)
+
+// maxHeaderBytes bounds the response headers; larger ones fail the check
+// rather than grow the probe's memory.
+const maxHeaderBytes = 16 << 10
+
+// HTTP checks an http:// or https:// URL. It passes when the final response's
+// status is in Status and its body matches every ExpectBody and no RejectBody.
+type HTTP struct {
+	URL          *url.URL
+	Method       string       // GET when empty
+	Body         string       // request body
+	Header       []Header     // a Host header is sent as Host and used for TLS SNI
+	Status       StatusRanges // 200-399 when empty
+	ExpectBody   []*regexp.Regexp
+	RejectBody   []*regexp.Regexp
+	MaxBody      int         // larger bodies fail the check; 1 MiB when zero
+	MaxRedirects int         // 0: a 3xx is judged by Status, not followed
+	TLS          *tls.Config // verified system roots when nil
+	UserAgent    string      // sent unless Header sets another; "probe" when empty
+	ExpectJSON   []JSONAssertion
+	ExpectHeader []HeaderMatch // each must be present and match
+	RejectHeader []HeaderMatch // none may be present (and match, when it has a pattern)
+	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
+	Socket       string        // a Unix socket to connect to, in place of the URL's host and port
+	HTTP2        bool          // speak HTTP/2: prior knowledge (h2c) for http://, ALPN h2 for https://
+}
+
+// reply is what one request returned, copied out of fasthttp's pooled objects.
+type reply struct {
+	status   int
+	location string
+	body     []byte
+	headers  []Header
+}
+
+// Run performs the request, follows up to MaxRedirects redirects, and judges
+// the final response.
+func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
+	u, method, body, header := h.URL, h.Method, h.Body, h.Header
+	if method == "" {
+		method = fasthttp.MethodGet
+	}
+	visited := map[string]bool{}
+	for hop := 0; ; hop++ {
+		visited[u.String()] = true
+		r, err := h.do(ctx, tr, u, method, body, header)
+		if err != nil {
+			return "", err
+		}
+		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
+			return h.judge(r)
+		}
+		if hop == h.MaxRedirects {
+			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
+		}
+		next, err := u.Parse(r.location)
+		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+			return "", fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+		}
+		if visited[next.String()] {
+			return "", fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), text.Plural(hop+1, "redirect"))
+		}
+		if next.Host != u.Host {
+			// Credentials are for the host they were given for, as curl does.
+			header = withoutCredentials(header)
+			next.User = nil
+		}
+		if r.status == 303 || (r.status <= 302 && method == fasthttp.MethodPost) {
+			method, body = fasthttp.MethodGet, ""
+		}
+		tr.Enter(PhaseRedirect)
+		u = next
+	}
+}
+
+// maxBody is MaxBody, or 1 MiB when it is not set.
+func (h HTTP) maxBody() int {
+	if h.MaxBody <= 0 {
+		return 1 << 20
+	}
+	return h.MaxBody
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// judge passes the final response, or says why not.
+func (h HTTP) judge(r *reply) (string, error) {
+	want := h.Status
+	if len(want) == 0 {
+		want = DefaultStatus
+	}
+	if !want.Contains(r.status) {
+		return "", &StatusError{Status: r.status, Want: want}
+	}
+	for _, re := range h.ExpectBody {
+		if !re.Match(r.body) {
+			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(r.body, 60)}
+		}
+	}
+	for _, re := range h.RejectBody {
+		if loc := re.FindIndex(r.body); loc != nil {
+			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(r.body[loc[0]:], 60)}
+		}
+	}
+	if err := judgeHeaders(r, h.ExpectHeader, h.RejectHeader); err != nil {
+		return "", err
+	}
+	if len(h.ExpectJSON) > 0 {
+		doc, err := DecodeJSON(r.body)
+		if err != nil {
+			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body is not JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
+		}
+		for _, a := range h.ExpectJSON {
+			if err := a.Check(doc); err != nil {
+				return "", err
+			}
+		}
+	}
+	return fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status)), nil
+}
+
+// judgeHeaders checks --expect-header and --reject-header. A header whose
+// value is a credential (Set-Cookie, Authorization) is named, never shown.
+func judgeHeaders(r *reply, expect, reject []HeaderMatch) error {
+	values := func(name string) []string {
+		var out []string
+		for _, hd := range r.headers {
+			if strings.EqualFold(hd.Name, name) {
+				out = append(out, hd.Value)
+			}
+		}
+		return out
+	}
+	shown := func(name, v string) string {
+		if sanitize.IsSecretHeader(name) {
+			return "(a value not shown)"
+		}
+		return sanitize.Excerpt([]byte(v), 60)
+	}
+	for _, m := range expect {
+		vs := values(m.Name)
+		if len(vs) == 0 {
+			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header (--expect-header)", r.status, m.Name)}
+		}
+		if m.Pattern != nil && !slices.ContainsFunc(vs, m.Pattern.MatchString) {
+			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but %s is %s, which does not match %q (--expect-header)", r.status, m.Name, shown(m.Name, vs[0]), m.Pattern)}
+		}
+	}
+	for _, m := range reject {
+		for _, v := range values(m.Name) {
+			if m.Pattern == nil || m.Pattern.MatchString(v) {
+				return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has %s: %s (--reject-header)", r.status, m.Name, shown(m.Name, v))}
+			}
+		}
+	}
+	return nil
+}
+
+func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header) (*reply, error) {
+	host, port := u.Hostname(), u.Port()
+	isTLS := u.Scheme == "https"
+	if port == "" {
+		port = "80"
+		if isTLS {
+			port = "443"
+		}
+	}
+	serverName := host
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			serverName = hostOnly(hd.Value)
+		}
+	}
+	if h.HTTP2 {
+		return h.doH2(ctx, tr, u, method, body, header, serverName)
+	}
+	maxBody := h.maxBody()
+	var traced *tracedConn
+	hc := &fasthttp.HostClient{
+		Addr:  net.JoinHostPort(host, port),
+		IsTLS: isTLS,
+		// The dial is ours: loopback without DNS, dual-stack racing, our TLS
+		// handshake (for SNI from -H Host and clear certificate errors), and
+		// the phase timings that -v shows.
+		DialTimeout: func(string, time.Duration) (net.Conn, error) {
+			conn, err := dialTo(ctx, tr, h.Socket, host, port)
+			if err != nil {
+				return nil, err
+			}
+			if isTLS {
+				cfg := h.TLS
+				if cfg == nil {
+					cfg = &tls.Config{}
+				}
+				tc, err := handshake(ctx, tr, conn, cfg, serverName, h.CertExpiry)
+				if err != nil {
+					conn.Close()
+					return nil, err
+				}
+				conn = tc
+			}
+			tr.Enter(PhaseFirstByte)
+			traced = &tracedConn{Conn: conn, trace: tr}
+			return traced, nil
+		},
+		MaxIdemponentCallAttempts: 1,
+		MaxResponseBodySize:       maxBody,
+		ReadBufferSize:            maxHeaderBytes,
+		NoDefaultUserAgentHeader:  true,
+		DisablePathNormalizing:    true,
+		MaxConns:                  1,
+	}
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(u.String())
+	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
+		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
+		// must not leave it in the Host header (RFC 6874, 4).
+		req.Header.SetHost(withoutZone(u.Host))
+		req.UseHostHeader = true
+	}
+	req.Header.SetMethod(method)
+	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			req.Header.SetHost(hd.Value)
+			req.UseHostHeader = true
+			continue
+		}
+		req.Header.Set(hd.Name, hd.Value)
+	}
+	if body != "" {
+		req.SetBodyString(body)
+	}
+	req.SetConnectionClose()
+
+	err := hc.DoDeadline(req, resp, deadline(ctx))
+	if err != nil {
+		if traced != nil && traced.err != nil && !errors.Is(traced.err, io.EOF) && !IsTimeout(traced.err) {
+			// fasthttp reports some read errors (a TLS alert among them) as a
+			// closed connection; the socket's own error says more.
+			err = traced.err
+		}
+		var head []byte
+		if traced != nil {
+			head = traced.head
+		}
+		err = h.explain(ctx, err, tr.phase(), head)
+		if traced != nil && len(head) == 0 && !IsTimeout(err) && !isTLS && speaksH2C(ctx, h.Socket, host, port) {
+			// Accepted, then dropped without a byte: HTTP/2-only servers
+			// do that to an HTTP/1.1 request.
+			return nil, &ProtocolError{Msg: "the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it with --http2"}
+		}
+		return nil, err
+	}
+	tr.Finish()
+	status := resp.StatusCode()
+	tr.SetReply(fmt.Sprintf("%s %d bytes: %s", resp.Header.Protocol(), len(resp.Body()), sanitize.Excerpt(resp.Body(), 200)))
+	r := &reply{
+		status:   status,
+		location: string(resp.Header.Peek(fasthttp.HeaderLocation)),
+		body:     append([]byte(nil), resp.Body()...), // resp goes back to the pool
+	}
+	if len(h.ExpectHeader)+len(h.RejectHeader) > 0 {
+		for k, v := range resp.Header.All() {
+			r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
+		}
+	}
+	return r, nil
+}
+
+// doH2 is do over HTTP/2 (h2.go): one connection, one stream.
+func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header, serverName string) (*reply, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	conn, err := dialTo(ctx, tr, h.Socket, u.Hostname(), port)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if u.Scheme == "https" {
+		cfg := h.TLS
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		tc, err := handshakeH2(ctx, tr, conn, cfg, serverName, h.CertExpiry)
+		if err != nil {
+			return nil, err
+		}
+		defer tc.Close()
+		conn = tc
+	}
+	req := h2Request{method: method, scheme: u.Scheme, authority: withoutZone(u.Host), path: u.RequestURI(),
+		body: []byte(body), maxBody: h.maxBody()}
+	if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "User-Agent") }) {
+		req.header = append(req.header, Header{"user-agent", cmp.Or(h.UserAgent, "probe")})
+	}
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			req.authority = hd.Value
+			continue
+		}
+		req.header = append(req.header, hd)
+	}
+	r, err := h2RoundTrip(ctx, tr, conn, req)
+	var pe *ProtocolError
+	if errors.As(err, &pe) && pe.Dropped && u.Scheme == "http" {
+		pe.Msg += " (is it a TLS port? then use https://)"
+	}
+	if err != nil {
+		return nil, err
+	}
+	tr.SetReply(fmt.Sprintf("%s %d bytes: %s", r.protocol, len(r.body), sanitize.Excerpt(r.body, 200)))
+	location, _ := r.get("location")
+	return &reply{status: r.status, location: location, body: r.body, headers: r.header}, nil
+}
+
+// explain turns a fasthttp error into one line that says what went wrong.
+// It goes by the error's type and by what the connection saw (the phase,
+// the reply's first bytes), never by an error's text; fasthttp's own text
+// is shown, not read, for a reply it could not parse.
+func (h HTTP) explain(ctx context.Context, err error, phase string, head []byte) error {
+	var (
+		small  *fasthttp.ErrSmallBuffer
+		dns    *DNSError
+		dial   *DialError
+		tlsErr *TLSError
+		remote *net.OpError
+	)
+	switch {
+	case IsTimeout(err) || ctx.Err() != nil:
+		return context.DeadlineExceeded
+	case isH2Settings(head):
+		// grpc-go answers with its SETTINGS, then hangs up.
+		return &ProtocolError{Msg: "the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it with --http2, or grpc://"}
+	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
+		return err // ours, from the dial
+	case errors.As(err, &remote) && remote.Op == "remote error":
+		return refusedAfterHandshake(remote)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
+	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer):
+		return fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
+	case errors.Is(err, syscall.ECONNRESET):
+		if phase == PhaseResponse {
+			return errors.New("connection reset by peer in the middle of the response")
+		}
+		return errors.New("connection reset by peer before any response")
+	case errors.Is(err, fasthttp.ErrConnectionClosed) || (errors.Is(err, io.EOF) && phase == PhaseFirstByte):
+		return errors.New("empty reply: the server closed the connection without answering")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("connection closed in the middle of the response")
+	case len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/"):
+		return fmt.Errorf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40))
+	case len(head) > 0:
+		return fmt.Errorf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(err.Error(), "error when reading response headers: "), 160))
+	}
+	return fmt.Errorf("http: %s", sanitize.Clip(err.Error(), 200))
+}
+
+// tracedConn marks the first byte of the reply. Its Handshake method tells
+// fasthttp that TLS is already done (see fasthttp's dialAddr).
+type tracedConn struct {
+	net.Conn
+	trace *Trace
+	read  bool
+	err   error  // the last read error, which fasthttp may hide
+	head  []byte // the reply's first bytes, to show what came instead of HTTP
+}
+
+// Read notes the first byte of the reply and keeps the reply's first bytes.
+func (c *tracedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.err = err
+	}
+	if n > 0 && !c.read {
+		c.read = true
+		c.trace.Enter(PhaseResponse)
+	}
+	if room := 48 - len(c.head); room > 0 && n > 0 {
+		c.head = append(c.head, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// Handshake is a no-op: the dial already did the TLS handshake.
+func (c *tracedConn) Handshake() error { return nil }
+
+// withoutZone drops the zone of an IPv6 literal: [fe80::1%eth0]:80 becomes
+// [fe80::1]:80.
+func withoutZone(hostport string) string {
+	i := strings.IndexByte(hostport, '%')
+	j := strings.IndexByte(hostport, ']')
+	if i < 0 || j < i {
+		return hostport
+	}
+	return hostport[:i] + hostport[j:]
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
+}
+
+func withoutCredentials(in []Header) []Header {
+	out := make([]Header, 0, len(in))
+	for _, hd := range in {
+		if !sanitize.IsSecretHeader(hd.Name) && !strings.EqualFold(hd.Name, "Host") {
+			out = append(out, hd)
+		}
+	}
+	return out
+}

@@ -1,0 +1,244 @@
+package checks_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/testserver"
+)
+
+// serve starts a test server of kind on loopback and stops it with the test.
+func serve(t *testing.T, kind, network, addr string) string {
+	t.Helper()
+	s, err := testserver.Start(kind, network, addr)
+	if err != nil {
+		t.Fatalf("start %s server: %v", kind, err)
+	}
+	t.Cleanup(s.Close)
+	return s.Addr
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func caConfig() *tls.Config { return &tls.Config{RootCAs: testserver.Certs().CAPool} }
+
+// want is what a table case expects of one check: healthy (the zero value,
+// optionally with what it saw), an error containing err, or a timeout in a
+// given phase.
+type want struct {
+	timeout   time.Duration // the deadline; 5s when zero
+	err       string
+	timeoutIn string
+	seen      string
+}
+
+// expect runs c and checks the outcome against w.
+func expect(t *testing.T, c interface {
+	Run(context.Context, *checks.Trace) (string, error)
+}, w want) {
+	t.Helper()
+	if w.timeout == 0 {
+		w.timeout = 5 * time.Second
+	}
+	seen, tr, err := runCheck(t, c, w.timeout)
+	t.Logf("error: %v", err)
+	switch {
+	case w.timeoutIn != "":
+		if !checks.IsTimeout(err) {
+			t.Fatalf("want a timeout, got %v", err)
+		}
+		if tr.Snapshot().Phase != w.timeoutIn {
+			t.Errorf("timed out in phase %q, want %q", tr.Snapshot().Phase, w.timeoutIn)
+		}
+	case w.err == "":
+		if err != nil {
+			t.Fatalf("want healthy, got %v", err)
+		}
+		if w.seen != "" && seen != w.seen {
+			t.Errorf("seen %q, want %q", seen, w.seen)
+		}
+	default:
+		if err == nil {
+			t.Fatalf("want an error containing %q, got healthy (%s)", w.err, seen)
+		}
+		if !strings.Contains(err.Error(), w.err) {
+			t.Fatalf("error %q does not contain %q", err, w.err)
+		}
+		if strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("error spans lines: %q", err)
+		}
+	}
+}
+
+// runCheck runs c under a deadline and fails the test if c overstays it.
+func runCheck(t *testing.T, c interface {
+	Run(context.Context, *checks.Trace) (string, error)
+}, timeout time.Duration) (string, *checks.Trace, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	tr := checks.NewTrace()
+	start := time.Now()
+	seen, err := c.Run(ctx, tr)
+	// A correctness bound, not a speed measurement: a check must not hang past its deadline.
+	if el := time.Since(start); el > timeout+time.Second {
+		t.Errorf("check returned %s after its %s deadline", el-timeout, timeout)
+	}
+	return seen, tr, err
+}
+
+func TestHTTP(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	_, appPort, _ := strings.Cut(app, ":")
+	v6 := serve(t, "http", "tcp6", "[::1]:0")
+	_, v6Port, _ := strings.Cut(strings.TrimPrefix(v6, "[::1]"), ":")
+	tlsApp := serve(t, "https", "tcp4", "127.0.0.1:0")
+	mtls := serve(t, "https-mtls", "tcp4", "127.0.0.1:0")
+	p := testserver.Certs()
+
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "healthy", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz")}, want: want{seen: "HTTP 200 OK"}},
+		{name: "localhost reaches an IPv4 server", check: checks.HTTP{URL: mustURL(t, "http://localhost:"+appPort+"/healthz")}},
+		{name: "localhost reaches an IPv6-only server", check: checks.HTTP{URL: mustURL(t, "http://localhost:"+v6Port+"/healthz")}},
+		{name: "ipv6 literal", check: checks.HTTP{URL: mustURL(t, "http://"+v6+"/healthz")}},
+		{name: "503 fails", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/status/503")}, want: want{err: "HTTP 503 Service Unavailable, want 200-399"}},
+		{name: "status list accepts 503", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/status/503"), Status: checks.StatusRanges{{200, 299}, {503, 503}}}},
+		{name: "3xx passes by default without following", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect")}, want: want{seen: "HTTP 302 Found"}},
+		{name: "3xx fails a strict status", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), Status: checks.StatusRanges{{200, 299}}}, want: want{err: "HTTP 302 Found, want 200-299"}},
+		{name: "redirect followed", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/redirect"), MaxRedirects: 3, ExpectBody: []*regexp.Regexp{regexp.MustCompile(`UP`)}}, want: want{seen: "HTTP 200 OK"}},
+		{name: "redirect loop", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 10}, want: want{err: "redirect loop"}},
+		{name: "self redirect", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/self"), MaxRedirects: 1}, want: want{err: "redirect loop"}},
+		{name: "too many redirects", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 1}, want: want{err: "too many redirects"}},
+		{name: "expect body matches", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), ExpectBody: []*regexp.Regexp{regexp.MustCompile(`"status":"UP"`)}}},
+		{name: "expect body does not match", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), ExpectBody: []*regexp.Regexp{regexp.MustCompile(`DOWN`)}}, want: want{err: `does not match --expect-body "DOWN"`}},
+		{name: "reject body matches", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), RejectBody: []*regexp.Regexp{regexp.MustCompile(`UP`)}}, want: want{err: `matches --reject-body "UP"`}},
+		{name: "method and body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/post-only"), Method: "POST", Body: "x"}},
+		{name: "wrong method", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/post-only")}, want: want{err: "HTTP 405"}},
+		{name: "host header is sent", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/echo"), Header: []checks.Header{{"Host", "api.example.com"}}, ExpectBody: []*regexp.Regexp{regexp.MustCompile(`host=api.example.com\n`)}}},
+		{name: "custom header is sent", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/echo"), Header: []checks.Header{{"X-Probe", "yes"}}, ExpectBody: []*regexp.Regexp{regexp.MustCompile(`X-Probe=yes`)}}},
+		{name: "userinfo becomes basic auth", check: checks.HTTP{URL: mustURL(t, "http://u:secret@"+app+"/echo"), ExpectBody: []*regexp.Regexp{regexp.MustCompile(`Authorization=Basic dTpzZWNyZXQ=`)}}},
+		{name: "body over --max-body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/big"), MaxBody: 1 << 20}, want: want{err: "larger than --max-body 1MiB"}},
+		{name: "https verified with CA", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/healthz"), TLS: caConfig()}},
+		{name: "https host header sets SNI", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/echo"), TLS: caConfig(), Header: []checks.Header{{"Host", "api.example.com"}}, ExpectBody: []*regexp.Regexp{regexp.MustCompile(`sni=api.example.com`)}}},
+		{name: "https unknown CA", check: checks.HTTP{URL: mustURL(t, "https://"+tlsApp+"/healthz")}, want: want{err: "certificate signed by unknown authority"}},
+		{name: "https insecure", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-selfsigned", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: &tls.Config{InsecureSkipVerify: true}}},
+		{name: "https self-signed", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-selfsigned", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: "unknown authority"}},
+		{name: "https expired", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-expired", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: "tls: certificate expired at"}},
+		{name: "https wrong host", check: checks.HTTP{URL: mustURL(t, "https://"+serve(t, "https-wronghost", "tcp4", "127.0.0.1:0")+"/healthz"), TLS: caConfig()}, want: want{err: `certificate is not valid for "127.0.0.1"`}},
+		{name: "mtls with client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: &tls.Config{RootCAs: p.CAPool, Certificates: []tls.Certificate{p.Client}}}},
+		{name: "mtls without client cert", check: checks.HTTP{URL: mustURL(t, "https://"+mtls+"/healthz"), TLS: caConfig()}, want: want{err: "tls"}},
+		{name: "refused", check: checks.HTTP{URL: mustURL(t, "http://127.0.0.1:1/")}, want: want{err: "connect: connection refused"}},
+		{name: "name resolved through DNS", check: checks.HTTP{URL: mustURL(t, "http://app.test:"+appPort+"/healthz")}, want: want{seen: "HTTP 200 OK"}},
+		{name: "unresolvable host", check: checks.HTTP{URL: mustURL(t, "http://no-such-host.invalid/")}, want: want{err: `dns: no such host "no-such-host.invalid"`}},
+		{name: "silent server", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "silent", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseFirstByte}},
+		{name: "dripping headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "drip", "tcp4", "127.0.0.1:0")+"/")}, want: want{timeout: 300 * time.Millisecond, timeoutIn: checks.PhaseResponse}},
+		{name: "endless body", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "endless", "tcp4", "127.0.0.1:0")+"/"), MaxBody: 64 << 10}, want: want{err: "larger than --max-body 64KiB"}},
+		{name: "oversized headers", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "bigheaders", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "response headers are larger than 16KiB"}},
+		{name: "garbage", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "garbage", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: `not an HTTP response: it starts with "SSH-2.0`}},
+		{name: "reset mid-response", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "reset", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "in the middle of the response"}},
+		{name: "empty reply", check: checks.HTTP{URL: mustURL(t, "http://"+serve(t, "empty", "tcp4", "127.0.0.1:0")+"/")}, want: want{err: "empty reply"}},
+		{name: "https to a plain http server", check: checks.HTTP{URL: mustURL(t, "https://"+app+"/")}, want: want{err: "did not answer with TLS"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}
+
+func TestHTTPPhases(t *testing.T) {
+	t.Parallel()
+	addr := serve(t, "https", "tcp4", "127.0.0.1:0")
+	_, port, _ := strings.Cut(addr, ":")
+	_, tr, err := runCheck(t, &checks.HTTP{URL: mustURL(t, "https://localhost:"+port+"/healthz"), TLS: caConfig()}, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range tr.Snapshot().Marks {
+		got = append(got, m.Phase)
+	}
+	if want := "connect,tls,first byte,response"; strings.Join(got, ",") != want {
+		t.Errorf("phases %q, want %q", got, want)
+	}
+	// A name that needs DNS adds the dns phase; localhost above did not.
+	_, tr, err = runCheck(t, &checks.HTTP{URL: mustURL(t, "https://app.test:"+port+"/healthz"), TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "localhost"}}, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marks := tr.Snapshot().Marks; len(marks) == 0 || marks[0].Phase != checks.PhaseDNS {
+		t.Errorf("phases %v, want dns first", marks)
+	}
+}
+
+func TestStatusRanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+		in204   bool
+	}{
+		{in: "200-299,304", want: "200-299,304", in204: true},
+		{in: "200", want: "200"},
+		{in: " 200 - 204 ", want: "200-204", in204: true},
+		{in: "299-200", wantErr: true},
+		{in: "abc", wantErr: true},
+		{in: "600", wantErr: true},
+		{in: "", wantErr: true},
+		{in: "200,", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			r, err := checks.ParseStatusRanges(tc.in)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %v", r)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.String() != tc.want {
+				t.Errorf("got %q, want %q", r, tc.want)
+			}
+			if r.Contains(204) != tc.in204 {
+				t.Errorf("Contains(204) = %v", r.Contains(204))
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"http://user:secret@127.0.0.1:8080/x": "http://***@127.0.0.1:8080/x",
+		"http://token@host/":                  "http://***@host/",
+		"http://host/":                        "http://host/",
+	} {
+		if got := sanitize.Redact(mustURL(t, in)); got != want {
+			t.Errorf("sanitize.Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

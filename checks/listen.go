@@ -1,0 +1,113 @@
+package checks
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/probe-sh/probe/internal/procinfo"
+)
+
+// Listen passes when a TCP socket is in LISTEN state on Port, read from
+// /proc/net/tcp and /proc/net/tcp6: no packet is sent, so nothing shows in
+// the app's logs and a slow handler cannot fail it.
+type Listen struct {
+	Proc string     // where the proc filesystem is mounted: /proc when empty
+	Addr netip.Addr // the zero Addr matches any address
+	Port uint16
+}
+
+// ParseListen reads a listen target's address: PORT, :PORT, ADDR:PORT or
+// [ADDR6]:PORT.
+func ParseListen(s string) (netip.Addr, uint16, error) {
+	host, port := "", s
+	if strings.Contains(s, ":") {
+		var err error
+		if host, port, err = net.SplitHostPort(s); err != nil {
+			return netip.Addr{}, 0, fmt.Errorf("%q is not PORT, :PORT or ADDR:PORT", s)
+		}
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return netip.Addr{}, 0, fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	var addr netip.Addr
+	if host != "" && host != "*" {
+		if addr, err = netip.ParseAddr(host); err != nil {
+			return netip.Addr{}, 0, fmt.Errorf("%q is not an IP address: listen reads /proc, so it takes no host names", host)
+		}
+	}
+	return addr.Unmap(), uint16(n), nil
+}
+
+// serves reports whether a listener bound to bound accepts connections to
+// want: the same address, or a wildcard of its family (an IPv6 wildcard
+// also takes IPv4, as Go's ":8080" does, unless the socket is v6-only,
+// which /proc does not tell).
+func serves(bound, want netip.Addr) bool {
+	switch {
+	case !want.IsValid() || bound == want:
+		return true
+	case bound.IsUnspecified():
+		return bound.Is6() || want.Is4()
+	}
+	return false
+}
+
+// Run passes when a matching socket listens.
+func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
+	tr.Enter(PhaseProc)
+	socks, err := procinfo.Sockets(cmp.Or(l.Proc, "/proc"))
+	if err != nil {
+		return "", err
+	}
+	tr.Finish()
+	var others []int
+	var elsewhere []string // the port listens, on other addresses
+	connected := 0
+	for _, s := range socks {
+		switch {
+		case s.Addr.Port() == l.Port && s.Listen && serves(s.Addr.Addr(), l.Addr):
+			return "listening on " + s.Addr.String(), nil
+		case s.Addr.Port() == l.Port && s.Listen:
+			elsewhere = append(elsewhere, s.Addr.String())
+		case s.Addr.Port() == l.Port:
+			connected++
+		case s.Listen:
+			others = append(others, int(s.Addr.Port()))
+		}
+	}
+	what := "port " + strconv.Itoa(int(l.Port))
+	if l.Addr.IsValid() {
+		what = netip.AddrPortFrom(l.Addr, l.Port).String()
+	}
+	msg := "nothing listens on " + what
+	if len(elsewhere) > 0 {
+		// Bound to loopback, say, while the check wants every address.
+		slices.Sort(elsewhere)
+		return "", fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, strings.Join(slices.Compact(elsewhere), " and "))
+	}
+	if connected > 0 {
+		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
+	}
+	slices.Sort(others)
+	others = slices.Compact(others)
+	if len(others) == 0 {
+		return "", errors.New(msg + "; no TCP port is listening at all")
+	}
+	var ports []string
+	for _, p := range others[:min(len(others), 8)] {
+		ports = append(ports, strconv.Itoa(p))
+	}
+	msg += "; ports listening: " + strings.Join(ports, ", ")
+	if len(others) > 8 {
+		msg += fmt.Sprintf(" and %d more", len(others)-8)
+	}
+	return "", errors.New(msg)
+}

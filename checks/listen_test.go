@@ -1,0 +1,172 @@
+package checks_test
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/procfixture"
+)
+
+func realProc(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Fatalf("this test reads the real /proc: %v", err)
+	}
+}
+
+func listenOn(t *testing.T, network, addr string) (net.Listener, uint16) {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln, uint16(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func runListen(l checks.Listen) (string, error) {
+	return l.Run(context.Background(), checks.NewTrace())
+}
+
+// Against this machine's real /proc.
+func TestListenRealProc(t *testing.T) {
+	t.Parallel()
+	realProc(t)
+	_, v4 := listenOn(t, "tcp4", "127.0.0.1:0")
+	_, any := listenOn(t, "tcp", ":0") // Go's ":0" is a dual-stack [::] socket, in tcp6
+	free := func() uint16 {
+		ln, port := listenOn(t, "tcp4", "127.0.0.1:0")
+		ln.Close()
+		return port
+	}()
+	// A port with established connections but no listener.
+	ln, established := listenOn(t, "tcp4", "127.0.0.1:0")
+	client, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	ln.Close()
+
+	loop4, loop6 := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")
+	tests := []struct {
+		name string
+		addr netip.Addr
+		port uint16
+		seen string // on success
+		err  string // on failure
+	}{
+		{"127.0.0.1 listener, any address", netip.Addr{}, v4, "listening on 127.0.0.1:" + itoa(v4), ""},
+		{"127.0.0.1 listener, 127.0.0.1", loop4, v4, "listening on 127.0.0.1:" + itoa(v4), ""},
+		{"127.0.0.1 listener, ::1", loop6, v4, "", "nothing listens on [::1]:" + itoa(v4)},
+		{"[::] listener, any address", netip.Addr{}, any, "listening on [::]:" + itoa(any), ""},
+		{"[::] listener, 127.0.0.1", loop4, any, "listening on [::]:" + itoa(any), ""},
+		{"[::] listener, ::1", loop6, any, "listening on [::]:" + itoa(any), ""},
+		{"nobody listens", netip.Addr{}, free, "", "nothing listens on port " + itoa(free) + ";"},
+		{"established, no listener", netip.Addr{}, established, "", "nothing listens on port " + itoa(established) + " (it has "},
+	}
+	// The established socket is one of those on its port, not always the
+	// only one: on a shared machine another connection may use the same
+	// number as its ephemeral port.
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			seen, err := runListen(checks.Listen{Proc: "/proc", Addr: tc.addr, Port: tc.port})
+			if tc.err == "" {
+				if err != nil || seen != tc.seen {
+					t.Fatalf("got %q, %v; want %q", seen, err, tc.seen)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+				t.Fatalf("got %v, want an error starting %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// Against fixture trees: IPv6 off, IPv4-mapped addresses, no /proc.
+func TestListenFixtures(t *testing.T) {
+	t.Parallel()
+	sock := func(s string, listen bool) procfixture.Socket {
+		return procfixture.Socket{Addr: netip.MustParseAddrPort(s), Listen: listen, Inode: 1}
+	}
+	tests := []struct {
+		name    string
+		sockets []procfixture.Socket
+		tcp6    bool
+		addr    netip.Addr
+		port    uint16
+		want    string
+	}{
+		{"no tcp6 file: IPv6 is off", []procfixture.Socket{sock("0.0.0.0:8080", true)}, false, netip.Addr{}, 8080, "listening on 0.0.0.0:8080"},
+		{"no tcp6 file and nothing listens", nil, false, netip.Addr{}, 8080, "nothing listens on port 8080; no TCP port is listening at all"},
+		{"tcp6 only", []procfixture.Socket{sock("[::]:9090", true)}, true, netip.Addr{}, 9090, "listening on [::]:9090"},
+		{"others listen", []procfixture.Socket{sock("127.0.0.1:5432", true), sock("[::]:22", true), sock("127.0.0.1:22", true)}, true, netip.Addr{}, 8080,
+			"nothing listens on port 8080; ports listening: 22, 5432"},
+		// Issue 19: once "it has 1 socket(s) that are not listening".
+		{"bound to loopback, wanted everywhere", []procfixture.Socket{sock("127.0.0.1:6379", true)}, true, netip.MustParseAddr("0.0.0.0"), 6379,
+			"nothing listens on 0.0.0.0:6379: port 6379 listens on 127.0.0.1:6379 only"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			procfixture.Write(t, root, nil, tc.sockets, tc.tcp6)
+			seen, err := runListen(checks.Listen{Proc: root, Addr: tc.addr, Port: tc.port})
+			got := seen
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("no /proc/net/tcp", func(t *testing.T) {
+		_, err := runListen(checks.Listen{Proc: t.TempDir(), Port: 80})
+		if err == nil || !strings.HasPrefix(err.Error(), "cannot read the sockets: ") || !strings.HasSuffix(err.Error(), "no such file or directory (is /proc mounted?)") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestParseListen(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, addr, port, err string }{
+		{"8080", "invalid IP", "8080", ""},
+		{":8080", "invalid IP", "8080", ""},
+		{"*:8080", "invalid IP", "8080", ""},
+		{"127.0.0.1:80", "127.0.0.1", "80", ""},
+		{"[::1]:443", "::1", "443", ""},
+		{"[::ffff:127.0.0.1]:443", "127.0.0.1", "443", ""},
+		{"http", "", "", `port "http" is not a number from 1 to 65535`},
+		{"0", "", "", `port "0" is not a number from 1 to 65535`},
+		{"65536", "", "", `port "65536" is not a number from 1 to 65535`},
+		{"db:5432", "", "", `"db" is not an IP address: listen reads /proc, so it takes no host names`},
+		{"[::1", "", "", `"[::1" is not PORT, :PORT or ADDR:PORT`},
+	}
+	for _, tc := range tests {
+		addr, port, err := checks.ParseListen(tc.in)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ParseListen(%q) = %v, want error %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || addr.String() != tc.addr || itoa(port) != tc.port {
+			t.Errorf("ParseListen(%q) = %s, %d, %v", tc.in, addr, port, err)
+		}
+	}
+}
+
+func itoa(p uint16) string { return strconv.Itoa(int(p)) }

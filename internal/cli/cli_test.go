@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/patched/kong"
+	"github.com/probe-sh/probe/probe"
+)
+
+func TestParseDefaults(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	t.Setenv("PROBE_TIMEOUT", "")
+	cli, _, code, err := testParse([]string{"http://127.0.0.1:8080/healthz"}, io.Discard, io.Discard)
+	if err != nil || code != -1 {
+		t.Fatalf("parse: code %d, %v", code, err)
+	}
+	g := cli.Globals
+	if g.Timeout != nil || g.timeoutOr(time.Second) != time.Second || g.Marker != probe.DefaultMarker || g.NoMarker || g.Retries != 0 || g.Output != "text" {
+		t.Errorf("globals: %+v", g)
+	}
+	c := cli.Check
+	if c.Status.String() != "200-399" || c.MaxBody != 1<<20 || c.MaxRedirects != 0 || c.Method != "GET" {
+		t.Errorf("check flags: status %s, max-body %s, redirects %d, method %s", c.Status, c.MaxBody, c.MaxRedirects, c.Method)
+	}
+	if len(c.Targets) != 1 {
+		t.Errorf("targets: %q", c.Targets)
+	}
+}
+
+func TestParseFlagsAfterTargets(t *testing.T) {
+	cli, _, _, err := testParse([]string{"https://127.0.0.1:8443/healthz", "--insecure", "-H", "Host: api.example.com", "-H", "X-A: b"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cli.Check.Insecure || len(cli.Check.Header) != 2 || cli.Check.Header[0] != "Host: api.example.com" {
+		t.Fatalf("flags after the target were lost: %+v", cli.Check.TargetFlags)
+	}
+	targets, err := cli.Check.build(cli.Check.Targets, "/proc", Stamp{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := targets[0].Check.(checks.HTTP)
+	if !ok || h.TLS == nil || !h.TLS.InsecureSkipVerify || h.Header[0] != (checks.Header{Name: "Host", Value: "api.example.com"}) {
+		t.Fatalf("built check: %+v", targets[0].Check)
+	}
+}
+
+// TestRunExitCodes pins the only two exit codes: kong's 80 never leaks.
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"--help"}, 0, "Usage: probe", ""},
+		{[]string{"--version"}, 0, "probe dev", ""},
+		{[]string{"--bogus"}, 1, "", "probe: error: unknown flag --bogus (see probe --help)\n"},
+		{[]string{"-o", "xml", "http://x/"}, 1, "", "probe: error: --output must be one of"},
+		{[]string{"--timeout", "soon", "http://x/"}, 1, "", "probe: error: --timeout:"},
+		{[]string{}, 1, "", "probe: error: no target given"},
+		{[]string{"--no-marker", "--timeout", "1s", "tcp://127.0.0.1:1"}, 1, "unhealthy tcp://127.0.0.1:1", ""},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(tc.args, &stdout, &stderr, Stamp{})
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if !strings.Contains(stdout.String(), tc.stdout) || !strings.HasPrefix(stderr.String(), tc.stderr) {
+				t.Errorf("stdout %q, stderr %q; want %q and %q", stdout.String(), stderr.String(), tc.stdout, tc.stderr)
+			}
+			if strings.Count(stderr.String(), "\n") > 1 {
+				t.Errorf("stderr spans lines: %q", stderr.String())
+			}
+		})
+	}
+}
+
+// kong reads a positional list only until a flag interrupts it; probe lets
+// flags sit anywhere, as curl does.
+func TestFlagsBetweenTargets(t *testing.T) {
+	tests := []struct {
+		args    []string
+		targets []string
+	}{
+		{[]string{"http://a/", "--status", "200", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"http://a/", "-k", "tcp://b:1", "--send", "x", "tls://c:2", "-k"}, []string{"http://a/", "tcp://b:1", "tls://c:2"}},
+		{[]string{"http://a/", "--status=200", "-vH", "X: y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"-t", "1s", "http://a/", "-Hx:y", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"check", "http://a/", "-k", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+		{[]string{"tcp://b:1", "--send=-v", "http://a/"}, []string{"tcp://b:1", "http://a/"}},
+		{[]string{"--", "http://a/", "tcp://b:1"}, []string{"http://a/", "tcp://b:1"}},
+	}
+	for _, tc := range tests {
+		cli, _, _, err := testParse(tc.args, io.Discard, io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if strings.Join(cli.Check.Targets, " ") != strings.Join(tc.targets, " ") {
+			t.Errorf("%q: targets %q, want %q", tc.args, cli.Check.Targets, tc.targets)
+		}
+	}
+	// An unknown flag is still kong's to report, in one line.
+	if _, _, _, err := testParse([]string{"http://a/", "--nope", "tcp://b:1"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "unknown flag --nope") {
+		t.Errorf("unknown flag: %v", err)
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}
+	for _, c := range []struct {
+		name, version, commit string
+		info                  *debug.BuildInfo
+		wantV, wantC          string
+	}{
+		{"ldflags win", "v1.2.3", "abc", &debug.BuildInfo{Main: debug.Module{Version: "v9.9.9"}, Settings: vcs}, "v1.2.3", "abc"},
+		{"go install", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}}, "v0.4.0", "unknown"},
+		{"go build in a checkout", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs}, "dev", "0123456789ab-dirty"},
+		{"no build information", "", "", nil, "dev", "unknown"},
+	} {
+		if v, cm := buildVersion(Stamp{c.version, c.commit}, c.info); v != c.wantV || cm != c.wantC {
+			t.Errorf("%s: buildVersion = %q, %q; want %q, %q", c.name, v, cm, c.wantV, c.wantC)
+		}
+	}
+	text := versionText(Stamp{"v1.2.3", "abc"}, &debug.BuildInfo{Deps: []*debug.Module{{Path: "golang.org/x/sys", Version: "v0.49.0"}}}, true)
+	for _, want := range []string{"probe v1.2.3 (commit abc, go1.", "\n  github.com/alecthomas/kong v", ", patched copy in internal/patched/kong\n", "\n  github.com/valyala/fasthttp v", "\n  github.com/prometheus/procfs v", ", patched copy in internal/patched/procfs\n", "\n  golang.org/x/sys v0.49.0\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("versionText -v lacks %q:\n%s", want, text)
+		}
+	}
+	if short := versionText(Stamp{}, nil, false); strings.Count(short, "\n") != 1 {
+		t.Errorf("versionText without -v is not one line: %q", short)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	env := map[string]string{"PORT": "9000", "EMPTY": "", "TOKEN": "s3cr3t"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for in, want := range map[string]string{
+		"http://127.0.0.1:${PORT}/healthz":       "http://127.0.0.1:9000/healthz",
+		"http://127.0.0.1:${NOPE:-8080}/healthz": "http://127.0.0.1:8080/healthz",
+		"${EMPTY:-fallback}":                     "fallback",
+		"[${EMPTY}]":                             "[]",
+		"Authorization: Bearer ${TOKEN}":         "Authorization: Bearer s3cr3t",
+		"UP$":                                    "UP$",
+		"a$$b $$${PORT}":                         "a$b $9000",
+		"$PORT stays":                            "$PORT stays",
+		"${PORT:-}":                              "9000",
+		"${NOPE:-a:-b}":                          "a:-b",
+	} {
+		if got, err := expand(in, lookup); err != nil || got != want {
+			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"http://h:${NOPE}/":      "${NOPE} is not set: set it, or give a default, as in ${NOPE:-value}",
+		"${PORT":                 `"${PORT" has no closing }`,
+		"${1ABC}":                "${1ABC} is not a variable",
+		"${TOKEN-s3cr3t-oops}x}": "is not a variable",
+	} {
+		if _, err := expand(in, lookup); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("expand(%q): %v, want an error with %q", in, err, want)
+		}
+	}
+}
+
+// testParse is parse with kong's own exit as a code (-1 for none), as the
+// tests compare it.
+func testParse(args []string, stdout, stderr io.Writer) (*CLI, *kong.Context, int, error) {
+	cli, kctx, err := parse(args, stdout, stderr, Stamp{})
+	if code, ok := errors.AsType[exitCode](err); ok {
+		return cli, kctx, int(code), nil
+	}
+	return cli, kctx, -1, err
+}

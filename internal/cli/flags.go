@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/probe-sh/probe/internal/patched/kong"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/probe"
+)
+
+// Where flags bind. Users of curl put flags anywhere, and a run may check
+// several targets with different expectations:
+//
+//	probe http://A/ --expect-body DOWN http://B/ --expect-body UP
+//
+// The rule, which --help and the README state: a target flag (the HTTP, TLS
+// and TCP groups) given before the first target applies to every target of
+// its kind; given after a target, it applies to that target only, over the
+// one before. Every other flag applies to the whole run, wherever it sits.
+// A flag given twice where it binds is refused, never silently overwritten:
+// a health check that keeps the last --expect-body of two can say healthy
+// when a condition is false. -H adds a header each time.
+
+// targetFlagsHelp says the rule in --help, beside each command's targets.
+const targetFlagsHelp = "HTTP, TLS, TCP, SOCKET and FILE flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect and --reject add up."
+
+// targetGroups are the flag groups that bind to targets.
+var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "SOCKET": true, "FILE": true}
+
+// boundArgs is a command line split by where its flags bind. kong reads a
+// list of targets only while no flag interrupts it, so the flags go first.
+type boundArgs struct {
+	head    []string // the command, the flags of the run, the target flags before the first target
+	targets []string
+	tail    []string // "--" and what follows
+	// perTarget holds, for each target by index, the flags that follow it;
+	// nil for a target with none.
+	perTarget [][]string
+}
+
+// args is the command line with every target flag at its defaults.
+func (b boundArgs) args() []string {
+	return slices.Concat(b.head, b.targets, b.tail)
+}
+
+// argsFor is the command line with target i's own flags after the defaults,
+// where they win.
+func (b boundArgs) argsFor(i int) []string {
+	return slices.Concat(b.head, b.perTarget[i], b.targets, b.tail)
+}
+
+// hasPerTarget reports whether some target has flags of its own.
+func (b boundArgs) hasPerTarget() bool {
+	return slices.ContainsFunc(b.perTarget, func(f []string) bool { return len(f) > 0 })
+}
+
+// bindFlags splits args by where each flag binds, and refuses a flag given
+// twice where it binds, or a target flag after a target of another kind.
+// An unknown flag leaves args as they are, for kong to name.
+func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
+	node, prefix, rest := root.DefaultCmd, []string(nil), args
+	if len(args) > 0 {
+		for _, c := range root.Children {
+			if c.Type == kong.CommandNode && c.Name == args[0] {
+				node, prefix, rest = c, args[:1], args[1:]
+			}
+		}
+	}
+	if node == nil {
+		return boundArgs{head: args}, nil
+	}
+	byName, byShort := map[string]*kong.Flag{}, map[rune]*kong.Flag{}
+	for _, group := range node.AllFlags(false) {
+		for _, f := range group {
+			byName[f.Name] = f
+			if f.Short != 0 {
+				byShort[f.Short] = f
+			}
+		}
+	}
+	type use struct {
+		flag   *kong.Flag
+		tokens []string
+	}
+	var (
+		uses    []use // in order, with the target they follow (-1: none)
+		follows []int
+		targets []string
+		tail    []string
+	)
+	takesValue := func(f *kong.Flag) bool { return !f.IsBool() && !f.IsCounter() }
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			tail = rest[i:]
+			i = len(rest)
+		case strings.HasPrefix(a, "--") && len(a) > 2:
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f, known := byName[name]
+			if !known {
+				return boundArgs{head: args}, nil
+			}
+			u := use{flag: f, tokens: []string{a}}
+			if !hasValue && takesValue(f) && i+1 < len(rest) {
+				i++
+				u.tokens = append(u.tokens, rest[i])
+			}
+			uses, follows = append(uses, u), append(follows, len(targets)-1)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// A cluster such as -qv or -t2s: one use per flag.
+			for j := 1; j < len(a); j++ {
+				f, known := byShort[rune(a[j])]
+				if !known {
+					return boundArgs{head: args}, nil
+				}
+				u := use{flag: f, tokens: []string{"-" + string(a[j])}}
+				if takesValue(f) {
+					if j+1 < len(a) { // -t2s
+						u.tokens = append(u.tokens, a[j+1:])
+					} else if i+1 < len(rest) { // -H 'Name: value'
+						i++
+						u.tokens = append(u.tokens, rest[i])
+					}
+					j = len(a)
+				}
+				uses, follows = append(uses, u), append(follows, len(targets)-1)
+			}
+		default:
+			targets = append(targets, a)
+		}
+	}
+
+	out := boundArgs{head: append([]string(nil), prefix...), targets: targets, tail: tail, perTarget: make([][]string, len(targets))}
+	seen := map[string]string{} // "target index/flag name" -> the first value
+	for k, u := range uses {
+		t := follows[k]
+		perTarget := t >= 0 && u.flag.Group != nil && targetGroups[u.flag.Group.Key]
+		if !perTarget {
+			t = -1
+		}
+		if !u.flag.IsSlice() && !u.flag.IsCounter() {
+			key := fmt.Sprint(t, "/", u.flag.Name)
+			if first, twice := seen[key]; twice {
+				return boundArgs{}, twiceError(u.flag, first, value(u.tokens), t, targets)
+			}
+			seen[key] = value(u.tokens)
+		}
+		if perTarget {
+			if err := fits(u.flag, targets[t]); err != nil {
+				return boundArgs{}, err
+			}
+			out.perTarget[t] = append(out.perTarget[t], u.tokens...)
+			continue
+		}
+		out.head = append(out.head, u.tokens...)
+	}
+	if len(targets) == 1 {
+		// One target: its flags are the defaults, after those before it,
+		// and need no parse of their own (the common health check).
+		out.head = append(out.head, out.perTarget[0]...)
+		out.perTarget[0] = nil
+	}
+	return out, nil
+}
+
+// value is what a flag was given, for messages: "" for a bare boolean.
+func value(tokens []string) string {
+	if len(tokens) == 2 {
+		return tokens[1]
+	}
+	if _, v, ok := strings.Cut(tokens[0], "="); ok {
+		return v
+	}
+	return ""
+}
+
+func twiceError(f *kong.Flag, first, second string, target int, targets []string) error {
+	values := ""
+	if first != "" || second != "" {
+		values = fmt.Sprintf(" (%s and %s)", oneValue(f, first), oneValue(f, second))
+	}
+	if target >= 0 {
+		return fmt.Errorf("--%s is given twice for %s%s: after a target, a flag applies to that target only; give it once there",
+			f.Name, sanitize.RedactText(targets[target]), values)
+	}
+	if f.Group != nil && targetGroups[f.Group.Key] {
+		return fmt.Errorf("--%s is given twice before the first target%s: there it applies to every target; give it once, or after each target it is for",
+			f.Name, values)
+	}
+	return fmt.Errorf("--%s is given twice%s: give it once", f.Name, values)
+}
+
+// oneValue quotes a flag's value, masked when it could be a secret.
+func oneValue(f *kong.Flag, v string) string {
+	if f.Name == "header" || f.Name == "body" || f.Name == "send" {
+		return "…"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// fits refuses a target flag after a target that it cannot apply to, such
+// as --expect-body after a tcp:// target: the user meant another target.
+// What applies to which scheme is the table of kinds' (probe.Kinds).
+func fits(f *kong.Flag, target string) error {
+	name, rest, _ := strings.Cut(target, ":")
+	kind, scheme, ok := probe.Lookup(name)
+	if !ok || !kind.Opaque && !strings.HasPrefix(rest, "//") {
+		return nil // not a target probe knows: ParseTarget says so
+	}
+	if scheme.Flags&defaultsGroup(f) != 0 {
+		return nil
+	}
+	return fmt.Errorf("--%s is a %s flag, but it follows %s, a %s target: put it after the target it is for, or before the first target to apply it to every %s target",
+		f.Name, f.Group.Key, sanitize.RedactText(target), strings.ToLower(name), f.Group.Key)
+}
+
+// defaultsGroup is the group of probe.Defaults that a target flag sets.
+// The command line's groups (HTTP, TLS, TCP, SOCKET, FILE) are coarser:
+// -H is gRPC's metadata too, and --expect and --reject match a file's
+// content, where --send has no place.
+func defaultsGroup(f *kong.Flag) probe.Flags {
+	switch f.Name {
+	case "header":
+		return probe.HeaderFlags
+	case "send":
+		return probe.SendFlags
+	case "expect", "reject":
+		return probe.MatchFlags
+	}
+	return map[string]probe.Flags{"HTTP": probe.HTTPFlags, "TLS": probe.TLSFlags, "SOCKET": probe.SocketFlags, "FILE": probe.FileFlags}[f.Group.Key]
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/probe-sh/probe/internal/render"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/probe"
+)
+
+// Globals are the flags every command shares, and what they decide: the
+// options of a run, where output goes, the shutdown marker.
+type Globals struct {
+	Timeout    *time.Duration `short:"t" placeholder:"5s" help:"Deadline for the whole run, shared by every target and retry; 5s by default (60s for wait). Keep it under the HEALTHCHECK --timeout."`
+	Retries    int            `default:"0" help:"Extra attempts after a failure, within --timeout."`
+	RetryDelay time.Duration  `default:"500ms" help:"Pause between attempts."`
+	Verbose    bool           `short:"v" help:"Add phase timings (dns, connect, tls, first byte, total) and an excerpt of the reply."`
+	Quiet      bool           `short:"q" help:"Print nothing: the exit code says it all."`
+	Output     string         `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+	Marker     string         `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
+	NoMarker   bool           `help:"Ignore the shutdown marker, for liveness checks."`
+	ProcRoot   string         `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
+}
+
+// marker is the shutdown marker's path, or "" with --no-marker: the one
+// place --marker and --no-marker are read.
+func (g *Globals) marker() string {
+	if g.NoMarker {
+		return ""
+	}
+	return g.Marker
+}
+
+// markerFor is the marker that probe drain and undrain act on.
+func (g *Globals) markerFor(cmd string) (probe.Marker, error) {
+	path := g.marker()
+	if path == "" {
+		return probe.Marker{}, fmt.Errorf("probe %s needs a shutdown marker; drop --no-marker", cmd)
+	}
+	return probe.Marker{Path: path}, nil
+}
+
+// timeoutOr is --timeout, or def when it was not given: the default depends
+// on the command.
+func (g *Globals) timeoutOr(def time.Duration) time.Duration {
+	if g.Timeout == nil {
+		return def
+	}
+	return *g.Timeout
+}
+
+// options turns the shared flags into the engine's options.
+func (g *Globals) options() (probe.Options, error) {
+	timeout := g.timeoutOr(probe.DefaultTimeout)
+	if timeout <= 0 {
+		return probe.Options{}, fmt.Errorf("--timeout must be above zero, got %s", timeout)
+	}
+	if g.Retries < 0 || g.RetryDelay < 0 {
+		return probe.Options{}, errors.New("--retries and --retry-delay cannot be negative")
+	}
+	return probe.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.marker()}, nil
+}
+
+// prepare checks the shared flags and builds the targets: the first step of
+// every command that checks targets. Every target's secrets are masked in
+// every result, as one target's may be echoed in another's reply.
+func (g *Globals) prepare(build func() ([]probe.Target, error)) (probe.Options, []probe.Target, error) {
+	opt, err := g.options()
+	if err != nil {
+		return opt, nil, err
+	}
+	targets, err := build()
+	if err != nil {
+		return opt, nil, err
+	}
+	for _, t := range targets {
+		opt.Secrets = append(opt.Secrets, t.Secrets...)
+	}
+	// Names reach /status and /metrics too, which Run does not mask.
+	for i := range targets {
+		targets[i].Name = sanitize.Mask(targets[i].Name, opt.Secrets)
+	}
+	return opt, targets, nil
+}
+
+// check checks the targets once, within the deadline, and reports.
+func (g *Globals) check(env *Env, targets []probe.Target, opt probe.Options) error {
+	return g.report(env, probe.Run(context.Background(), targets, opt))
+}
+
+// report writes r as the flags ask, and ends the run with exit 1 when it is
+// not healthy.
+func (g *Globals) report(env *Env, r *probe.Report) error {
+	err := g.write(env,
+		func(w io.Writer) error { return render.Text(w, r, g.Verbose) },
+		func(w io.Writer) error { return render.JSON(w, r, g.Verbose) })
+	if err != nil {
+		return err
+	}
+	if code := r.ExitCode(); code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}
+
+// write is the one place that chooses the output: nothing with -q, JSON
+// with -o json, text otherwise.
+func (g *Globals) write(env *Env, text, json func(io.Writer) error) error {
+	var err error
+	switch {
+	case g.Quiet:
+	case g.Output == "json":
+		err = json(env.Stdout)
+	default:
+		err = text(env.Stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	return nil
+}

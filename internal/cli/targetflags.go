@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/probe"
+)
+
+// TargetFlags are the check options of every command that takes targets.
+// Before the first target, each applies to every target of its kind; after
+// a target, to that target only (flags.go).
+type TargetFlags struct {
+	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
+	Body         string              `short:"d" group:"HTTP" help:"Request body."`
+	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
+	Status       checks.StatusRanges `default:"200-399" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
+	ExpectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression; repeatable, all must match."`
+	RejectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression; repeatable."`
+	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
+	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
+	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
+	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
+	HTTP2        bool                `name:"http2" env:"PROBE_HTTP2" group:"HTTP" help:"Speak HTTP/2: with prior knowledge (h2c) to http://, by ALPN h2 to https://. For servers that speak only HTTP/2; without it, probe speaks HTTP/1.1."`
+
+	Insecure   bool            `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
+	CA         string          `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
+	Cert       string          `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
+	Key        string          `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
+	CertExpiry checks.Duration `placeholder:"DURATION" group:"TLS" help:"Fail when a certificate the server presents, the leaf or any in its chain, expires within this, such as 14d."`
+
+	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
+	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
+	Reject []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"With --expect: fail at once when the reply matches this, such as -NOAUTH or ERROR; repeatable."`
+
+	UnixSocket string `name:"unix-socket" placeholder:"PATH" group:"SOCKET" help:"Connect to this Unix socket in place of the target's host and port, as curl does; @NAME is a Linux abstract socket. For http(s)://, grpc(s)://, tcp://, tls:// and the database targets; the target's host still names the server (Host, :authority, TLS)."`
+
+	MaxAge checks.Duration `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
+
+	// perTarget are the flags of the targets that have their own, by
+	// index; see flags.go.
+	perTarget []*TargetFlags
+}
+
+func regexps(ps []Pattern) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(ps))
+	for i, p := range ps {
+		out[i] = p.Regexp
+	}
+	return out
+}
+
+// Pattern is a regular expression flag. Text that does not compile as one,
+// such as the '+PONG' of a Redis check, is matched literally instead, so the
+// obvious one-liner works (checks.Pattern).
+type Pattern struct{ *regexp.Regexp }
+
+// UnmarshalText compiles text, falling back to a literal match.
+func (p *Pattern) UnmarshalText(text []byte) error {
+	re, err := checks.Pattern(string(text))
+	p.Regexp = re
+	return err
+}
+
+// flagsFor returns the flags of target i: its own, when flags followed it
+// on the command line, or else these, the defaults.
+func (f *TargetFlags) flagsFor(i int) *TargetFlags {
+	if i < len(f.perTarget) && f.perTarget[i] != nil {
+		return f.perTarget[i]
+	}
+	return f
+}
+
+// defaults checks the flags and turns them into the engine's Defaults. Every
+// flag is checked, whatever kind of target follows, so that a mistake is
+// never silently ignored.
+func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
+	d := probe.Defaults{Method: f.Method, Body: f.Body, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
+		RejectBody: regexps(f.RejectBody), MaxBody: f.MaxBody, MaxRedirects: f.MaxRedirects, HTTP2: f.HTTP2,
+		UserAgent: userAgent(stamp), CertExpiry: time.Duration(f.CertExpiry), Expect: regexps(f.Expect),
+		Reject: regexps(f.Reject), UnixSocket: f.UnixSocket, MaxAge: time.Duration(f.MaxAge)}
+	if f.MaxRedirects < 0 {
+		return d, errors.New("--max-redirects cannot be negative")
+	}
+	if f.MaxBody <= 0 {
+		return d, errors.New("--max-body must be above zero")
+	}
+	if !checks.IsToken(f.Method) {
+		return d, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
+	}
+	var err error
+	if d.Header, err = checks.ParseHeaders(f.Header); err != nil {
+		return d, err
+	}
+	if d.Send, err = checks.Unescape(f.Send); err != nil {
+		return d, fmt.Errorf("--send: %w", err)
+	}
+	// Built even for http:// targets, which may redirect to https://.
+	if d.TLS, err = (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}).Config(); err != nil {
+		return d, err
+	}
+	if err := checks.SocketPath(f.UnixSocket); err != nil {
+		return d, err
+	}
+	if f.HTTP2 && len(f.Body) > 65535 {
+		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(f.Body))
+	}
+	for _, s := range f.ExpectJSON {
+		a, err := checks.ParseJSONAssertion(s)
+		if err != nil {
+			return d, err
+		}
+		d.ExpectJSON = append(d.ExpectJSON, a)
+	}
+	if d.ExpectHeader, err = headerMatches("--expect-header", f.ExpectHeader); err != nil {
+		return d, err
+	}
+	if d.RejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
+	var out []checks.HeaderMatch
+	for _, h := range raw {
+		m, err := checks.ParseHeaderMatch(h)
+		if err != nil {
+			return nil, fmt.Errorf("%s %w", flag, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// build turns target URLs into targets (probe.ParseTarget), or says which
+// target or flag is wrong. Each target takes its own flags, or the
+// defaults; the proc filesystem is mounted at procRoot.
+func (f *TargetFlags) build(raw []string, procRoot string, stamp Stamp) ([]probe.Target, error) {
+	done := map[*TargetFlags]probe.Defaults{}
+	targets := make([]probe.Target, 0, len(raw))
+	for i, r := range raw {
+		flags := f.flagsFor(i)
+		d, ok := done[flags]
+		if !ok {
+			var err error
+			if d, err = flags.defaults(stamp); err != nil {
+				if flags != f {
+					err = fmt.Errorf("for %s: %w", sanitize.RedactText(r), err)
+				}
+				return nil, err
+			}
+			d.Proc = procRoot
+			done[flags] = d
+		}
+		t, err := probe.ParseTarget(r, d)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}

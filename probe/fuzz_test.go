@@ -1,0 +1,71 @@
+package probe_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+)
+
+// secret is planted in the userinfo of fuzzed targets; no error or name may
+// show it.
+const secret = "S3CR3TPW"
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{
+		"http://127.0.0.1:8080/healthz", "https://[::1]:8443/", "tcp://db:5432", "tls://x:1",
+		"ftp://x", "localhost:8080", "http://[::1", "http://x:99999/", "tcp://x", "http://:80/", "://x",
+		"listen://:8080", "listen://127.0.0.1:80", "listen://[::1]:443", "listen://db:5432", "listen://:0", "listen://:8080/x",
+		"grpc://x:1/svc", "postgres://u@db/app", "redis://:pw@r", "unix:///run/app.sock", "unix-abstract:app", "file:///tmp/x",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, raw string, withSecret bool) {
+		if withSecret {
+			if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+				raw = scheme + "://user:" + secret + "@" + rest
+			}
+		}
+		leaks := func(s string) bool {
+			return strings.Contains(s, secret) && !strings.Contains(strings.Replace(raw, "user:"+secret+"@", "", 1), secret)
+		}
+		target, err := probe.ParseTarget(raw, probe.Defaults{Proc: "/proc"})
+		if err != nil {
+			if leaks(err.Error()) {
+				t.Fatalf("error leaks the password: %q", err)
+			}
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("error spans lines: %q", err)
+			}
+			return
+		}
+		if leaks(target.Name) {
+			t.Fatalf("name leaks the password: %q", target.Name)
+		}
+		kind := ""
+		for _, k := range probe.Kinds {
+			if k.Name == target.Kind {
+				kind = k.Name
+			}
+		}
+		if kind == "" || target.Check == nil {
+			t.Fatalf("accepted %q as kind %q with check %v", raw, target.Kind, target.Check)
+		}
+		switch c := target.Check.(type) {
+		case checks.Listen:
+			if c.Port == 0 {
+				t.Fatalf("accepted listen target %q without a port", raw)
+			}
+		case checks.HTTP:
+			if c.URL.Hostname() == "" {
+				t.Fatalf("accepted %q without a host", raw)
+			}
+		case checks.TCP:
+			if c.Host == "" && c.Socket == "" || c.Socket == "" && c.Port == "" {
+				t.Fatalf("accepted %q without a host and port", raw)
+			}
+		}
+	})
+}

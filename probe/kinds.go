@@ -1,0 +1,303 @@
+package probe
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/procinfo"
+	"github.com/probe-sh/probe/internal/sanitize"
+)
+
+// Kind is one kind of target: the URL schemes that name it, and how a
+// parsed target and the Defaults become its check. Kinds is the one table
+// of them, which ParseTarget, the command line's flag binding, its help and
+// the error for an unknown scheme all read: adding a kind is its file in
+// package checks and a row here.
+type Kind struct {
+	Name    string   // what Result.Kind says: http, grpc, tcp...
+	Schemes []Scheme // the schemes that name it
+	// Form is a target's shape, for errors and help:
+	// "tcp://HOST:PORT".
+	Form string
+	// Local kinds check this machine (a file, a socket path, /proc): their
+	// targets name no host and take no port, and --unix-socket does not
+	// apply.
+	Local bool
+	// Opaque kinds are written SCHEME:REST, not SCHEME://: unix:PATH.
+	Opaque bool
+	// Build makes the check of a target, or says what is wrong with it. u
+	// has passed the checks every target passes: a known scheme, and for a
+	// kind that is not Local, an ASCII host and a port in range; port is
+	// its port, or its scheme's.
+	Build func(u *url.URL, port string, d *Defaults) (Check, error)
+	// Display, when set, is the name a target is reported under; the URL
+	// with its secrets masked when not.
+	Display func(u *url.URL) string
+	// ExamplePort is a port to show when a target must name one.
+	ExamplePort string
+}
+
+// Scheme is one URL scheme of a kind.
+type Scheme struct {
+	Name string
+	// Port is the port a target of this scheme has when it names none;
+	// "" when it must name one.
+	Port string
+	// Flags are the groups of Defaults that apply to its targets.
+	Flags Flags
+	// Alias marks another name for the scheme before it (postgresql for
+	// postgres), which help and errors do not list.
+	Alias bool
+}
+
+// Flags are groups of Defaults, as the command line groups its flags: the
+// groups that apply to a scheme are the ones ParseTarget reads for it, and
+// the command line refuses a flag, after a target, that its scheme does not
+// take.
+type Flags uint8
+
+const (
+	// HTTPFlags: Method, Body, Status, ExpectBody, RejectBody, MaxBody,
+	// MaxRedirects, ExpectJSON, ExpectHeader, RejectHeader, HTTP2.
+	HTTPFlags Flags = 1 << iota
+	// HeaderFlags: Header, the request headers (gRPC's metadata too).
+	HeaderFlags
+	// TLSFlags: TLS, CertExpiry.
+	TLSFlags
+	// SendFlags: Send, the bytes a TCP check writes.
+	SendFlags
+	// MatchFlags: Expect and Reject, on a reply or a file's content.
+	MatchFlags
+	// SocketFlags: UnixSocket, a Unix socket in place of the host and port.
+	SocketFlags
+	// FileFlags: MaxAge.
+	FileFlags
+)
+
+const (
+	httpFlags     = HTTPFlags | HeaderFlags | TLSFlags | SocketFlags // TLS on http://: a redirect may lead to https://
+	tcpFlags      = SendFlags | MatchFlags | SocketFlags
+	databaseFlags = SocketFlags
+)
+
+// Kinds is every kind of target, one row each.
+var Kinds = []Kind{
+	{Name: "http", Schemes: []Scheme{{Name: "http", Port: "80", Flags: httpFlags}, {Name: "https", Port: "443", Flags: httpFlags}},
+		Form: "http://HOST[:PORT]/PATH", Build: buildHTTP},
+	{Name: "grpc", Schemes: []Scheme{{Name: "grpc", Flags: HeaderFlags | SocketFlags}, {Name: "grpcs", Port: "443", Flags: HeaderFlags | SocketFlags | TLSFlags}},
+		Form: "grpc://HOST:PORT[/SERVICE]", ExamplePort: "50051", Build: buildGRPC},
+	{Name: "tcp", Schemes: []Scheme{{Name: "tcp", Flags: tcpFlags}},
+		Form: "tcp://HOST:PORT", ExamplePort: "6379", Build: buildTCP},
+	{Name: "tls", Schemes: []Scheme{{Name: "tls", Flags: tcpFlags | TLSFlags}},
+		Form: "tls://HOST:PORT", ExamplePort: "6379", Build: buildTCP},
+	{Name: "unix", Schemes: []Scheme{{Name: "unix", Flags: SendFlags | MatchFlags}, {Name: "unix-abstract", Flags: SendFlags | MatchFlags, Alias: true}},
+		Form: "unix:///ABSOLUTE/PATH", Local: true, Opaque: true, Build: buildUnix, Display: unixName},
+	{Name: "postgres", Schemes: []Scheme{{Name: "postgres", Port: "5432", Flags: databaseFlags}, {Name: "postgresql", Port: "5432", Flags: databaseFlags, Alias: true}},
+		Form: "postgres://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]", Build: buildPostgres},
+	{Name: "redis", Schemes: []Scheme{{Name: "redis", Port: "6379", Flags: databaseFlags}, {Name: "rediss", Port: "6379", Flags: databaseFlags | TLSFlags}},
+		Form: "redis://[[USER]:PASSWORD@]HOST[:PORT]", Build: buildRedis},
+	{Name: "mysql", Schemes: []Scheme{{Name: "mysql", Port: "3306", Flags: databaseFlags}, {Name: "mariadb", Port: "3306", Flags: databaseFlags, Alias: true}},
+		Form: "mysql://HOST[:PORT]", Build: buildMySQL},
+	{Name: "memcached", Schemes: []Scheme{{Name: "memcached", Port: "11211", Flags: databaseFlags}},
+		Form: "memcached://HOST[:PORT]", Build: buildMemcached},
+	{Name: "amqp", Schemes: []Scheme{{Name: "amqp", Port: "5672", Flags: databaseFlags}, {Name: "amqps", Port: "5671", Flags: databaseFlags | TLSFlags}},
+		Form: "amqp://HOST[:PORT]", Build: buildAMQP},
+	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
+		Form: "file:///ABSOLUTE/PATH", Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
+	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
+		Form: "listen://[ADDR]:PORT", Local: true, Build: buildListen, Display: func(u *url.URL) string { return "listen://" + u.Host }},
+}
+
+// Lookup returns the kind and the scheme that scheme names, in any case.
+func Lookup(scheme string) (*Kind, *Scheme, bool) {
+	for i := range Kinds {
+		for j := range Kinds[i].Schemes {
+			if strings.EqualFold(Kinds[i].Schemes[j].Name, scheme) {
+				return &Kinds[i], &Kinds[i].Schemes[j], true
+			}
+		}
+	}
+	return nil, nil, false
+}
+
+// SchemeNames lists the schemes, aliases left out, for help and errors:
+// "http, https, grpc, ...", with "or" before the last when or is set.
+func SchemeNames(or bool) string {
+	var names []string
+	for _, k := range Kinds {
+		for _, s := range k.Schemes {
+			if !s.Alias {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	if or && len(names) > 1 {
+		return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return strings.Join(names, ", ")
+}
+
+// Each build function below is one row's: it reads what the URL says and
+// the Defaults that apply, and returns the check of package checks.
+
+func buildHTTP(u *url.URL, port string, d *Defaults) (Check, error) {
+	return checks.HTTP{URL: u, Method: strings.ToUpper(cmp.Or(d.Method, "GET")), Body: d.Body, Header: d.Header,
+		Status: d.Status, ExpectBody: d.ExpectBody, RejectBody: d.RejectBody, MaxBody: int(d.MaxBody),
+		MaxRedirects: d.MaxRedirects, TLS: d.TLS, UserAgent: d.UserAgent, ExpectJSON: d.ExpectJSON,
+		ExpectHeader: d.ExpectHeader, RejectHeader: d.RejectHeader, CertExpiry: d.CertExpiry,
+		Socket: d.UnixSocket, HTTP2: d.HTTP2}, nil
+}
+
+func buildGRPC(u *url.URL, port string, d *Defaults) (Check, error) {
+	if strings.Count(u.Path, "/") > 1 || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, errors.New("a " + u.Scheme + " target is only " + u.Scheme + "://HOST:PORT[/SERVICE], such as " + u.Scheme + "://localhost:50051/my.package.Service")
+	}
+	g := checks.GRPC{Host: u.Hostname(), Port: port, Socket: d.UnixSocket, Service: strings.TrimPrefix(u.Path, "/"),
+		UserAgent: d.UserAgent, CertExpiry: d.CertExpiry}
+	if u.Scheme == "grpcs" {
+		g.TLS = d.tlsConfig()
+	}
+	for _, h := range d.Header {
+		name := strings.ToLower(h.Name)
+		switch {
+		case name == "host":
+			g.Authority = h.Value
+		case name == "content-type" || name == "te" || strings.HasPrefix(name, "grpc-"):
+			return nil, flagError{fmt.Errorf("-H %s: gRPC reserves this header; probe sets what it needs", h.Name)}
+		default:
+			g.Metadata = append(g.Metadata, checks.Header{Name: name, Value: h.Value})
+		}
+	}
+	return g, nil
+}
+
+func buildTCP(u *url.URL, port string, d *Defaults) (Check, error) {
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return nil, errors.New("a " + u.Scheme + " target is only " + u.Scheme + "://HOST:PORT")
+	}
+	if err := d.rejectNeedsExpect(); err != nil {
+		return nil, err
+	}
+	t := checks.TCP{Host: u.Hostname(), Port: port, Socket: d.UnixSocket, Send: d.Send, Expect: d.Expect,
+		Reject: d.Reject, CertExpiry: d.CertExpiry}
+	if u.Scheme == "tls" {
+		t.TLS = d.tlsConfig()
+	}
+	return t, nil
+}
+
+// buildUnix reads the forms gRPC names a Unix socket by: unix:///ABSOLUTE/PATH,
+// unix:PATH, unix:@NAME and unix-abstract:NAME (a Linux abstract socket).
+// It leaves u as unix:PATH, @NAME for an abstract socket, for its name.
+func buildUnix(u *url.URL, port string, d *Defaults) (Check, error) {
+	path := u.Opaque
+	if u.Scheme == "unix" && strings.HasPrefix(path, "//") {
+		if !strings.HasPrefix(path, "///") {
+			return nil, errors.New("write unix:///ABSOLUTE/PATH (three slashes), unix:RELATIVE/PATH or unix-abstract:NAME")
+		}
+		path = path[2:]
+	}
+	if u.Scheme == "unix-abstract" {
+		path = "@" + path
+	}
+	if path == "" || path == "@" {
+		return nil, errors.New("the socket path is empty")
+	}
+	if err := checks.SocketPath(path); err != nil {
+		return nil, err
+	}
+	if err := d.rejectNeedsExpect(); err != nil {
+		return nil, err
+	}
+	u.Scheme, u.Opaque = "unix", path
+	return checks.TCP{Socket: path, Send: d.Send, Expect: d.Expect, Reject: d.Reject}, nil
+}
+
+func buildPostgres(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	return checks.Postgres{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(),
+		Database: strings.TrimPrefix(u.Path, "/")}, nil
+}
+
+func buildRedis(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	pass, _ := u.User.Password()
+	r := checks.Redis{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(),
+		Password: pass, CertExpiry: d.CertExpiry}
+	if u.Scheme == "rediss" {
+		r.TLS = d.tlsConfig()
+	}
+	return r, nil
+}
+
+func buildMySQL(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	return checks.MySQL{Socket: d.UnixSocket, Host: u.Hostname(), Port: port}, nil
+}
+
+func buildMemcached(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	return checks.Memcached{Socket: d.UnixSocket, Host: u.Hostname(), Port: port}, nil
+}
+
+func buildAMQP(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	a := checks.AMQP{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry}
+	if u.Scheme == "amqps" {
+		a.TLS = d.tlsConfig()
+	}
+	return a, nil
+}
+
+func buildFile(u *url.URL, port string, d *Defaults) (Check, error) {
+	if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.User != nil {
+		return nil, errors.New("a file target is file:///ABSOLUTE/PATH")
+	}
+	return checks.File{Path: u.Path, MaxAge: d.MaxAge, Expect: d.Expect, Reject: d.Reject}, nil
+}
+
+func buildListen(u *url.URL, _ string, d *Defaults) (Check, error) {
+	addr, port, err := checks.ParseListen(u.Host)
+	if err != nil {
+		return nil, err
+	}
+	if u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return nil, errors.New("a listen target is only listen://[ADDR]:PORT")
+	}
+	// Said once, now, rather than as every check's failure.
+	if _, err := procinfo.Open(cmp.Or(d.Proc, "/proc")); err != nil {
+		return nil, flagError{err}
+	}
+	return checks.Listen{Proc: d.Proc, Addr: addr, Port: port}, nil
+}
+
+// databaseForm refuses what a database target cannot say: a query, a
+// fragment, a path deeper than the database's name.
+func databaseForm(u *url.URL) error {
+	if u.RawQuery != "" || u.Fragment != "" || strings.Count(u.Path, "/") > 1 {
+		return fmt.Errorf("a %s target is only %s://[USER[:PASSWORD]@]HOST[:PORT][/NAME]", u.Scheme, u.Scheme)
+	}
+	return nil
+}
+
+// unixName is a Unix socket target's name: unix:PATH, or unix-abstract:NAME.
+func unixName(u *url.URL) string {
+	if name, abstract := strings.CutPrefix(u.Opaque, "@"); abstract {
+		return "unix-abstract:" + sanitize.Printable(name)
+	}
+	return "unix:" + sanitize.Printable(u.Opaque)
+}

@@ -1,0 +1,263 @@
+// Package probe is the engine of probe, the health checker for containers:
+// it runs the checks of package checks against one shared deadline and
+// turns their results into a state (healthy, unhealthy or draining) and an
+// exit code, with every secret of a target masked in what it reports.
+//
+// The three-line use:
+//
+//	target, err := probe.ParseTarget("http://127.0.0.1:8080/healthz", probe.Defaults{})
+//	report := probe.Run(ctx, []probe.Target{target}, probe.Options{Timeout: 2 * time.Second})
+//	os.Exit(report.ExitCode())
+//
+// ParseTarget reads a target URL through one table of kinds (Kinds): its
+// scheme names the kind, and Defaults fill in what the URL does not say
+// (the flags of probe's command line). Run owns the clock: one deadline for
+// every target and retry, targets run concurrently, and Run returns by the
+// deadline plus a few milliseconds whatever a check does. Monitor checks
+// targets on a schedule (probe serve), Waiter until each passes (probe
+// wait), and Marker is the shutdown marker that turns every verdict into
+// draining.
+//
+// This package is v0: its API may change between minor versions, and
+// each change is written in CHANGELOG.md.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
+)
+
+// Check is what every kind in package checks implements, by value: a nil
+// error means healthy.
+type Check interface {
+	// Run checks the target by the deadline of ctx, recording its phases
+	// in tr, and returns what it saw ("HTTP 200 OK") or why it failed.
+	Run(ctx context.Context, tr *checks.Trace) (seen string, err error)
+}
+
+// Target is one check, the name it is reported under, and what no output
+// may show of it.
+type Target struct {
+	Name  string // as the user wrote it, with its secrets masked
+	Kind  string // the kind's name: http, grpc, tcp... (Kinds)
+	Check Check
+	// Secrets are never printed: Run masks them wherever a reply or an
+	// error of this target echoes them (URL userinfo, secret header and
+	// query values, as ParseTarget lists them).
+	Secrets []string
+}
+
+// State is the outcome of a check or of a whole run.
+type State string
+
+// The three states. Only Healthy exits 0.
+const (
+	Healthy   State = "healthy"
+	Unhealthy State = "unhealthy"
+	Draining  State = "draining"
+)
+
+// String returns the state's name, as printed.
+func (s State) String() string { return string(s) }
+
+// DefaultTimeout is the run's deadline when --timeout is not given. It is well
+// under Docker's default HEALTHCHECK timeout (30s), so the reason for a
+// failure reaches docker inspect instead of Docker killing the probe.
+const DefaultTimeout = 5 * time.Second
+
+// grace is how long past the deadline the runner waits for a check to return
+// on its own before it reports the check as timed out and moves on.
+const grace = 20 * time.Millisecond
+
+// Options control one run.
+type Options struct {
+	Timeout    time.Duration // shared by every check and retry; DefaultTimeout when zero
+	Retries    int           // extra attempts after a failure, within Timeout
+	RetryDelay time.Duration // pause between attempts
+	Marker     string        // shutdown marker path; "" ignores draining
+	Secrets    []string      // never printed, in any target's result (each target's own are masked too)
+}
+
+// Result is the outcome of one target.
+type Result struct {
+	Target   string
+	Kind     string
+	State    State
+	Detail   string // what was seen when healthy, why it failed otherwise
+	Phase    string // the phase that failed, when one did
+	Attempts int
+	Duration time.Duration
+	Marks    []checks.Mark
+	Reply    string        // excerpt of the response, shown by -v
+	Notes    []checks.Note // facts shown by -v: the address that answered, the TLS session
+	// CertExpiry is when the first certificate the server presented
+	// expires; zero without TLS.
+	CertExpiry time.Time
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	State    State
+	Duration time.Duration
+	Timeout  time.Duration
+	Marker   string
+	Results  []Result
+}
+
+// ExitCode is 0 when the run is healthy and 1 otherwise (draining included).
+// Docker reserves 2, so no other code is used.
+func (r *Report) ExitCode() int {
+	if r.State == Healthy {
+		return 0
+	}
+	return 1
+}
+
+// Run runs every target concurrently under one deadline and returns by that
+// deadline plus a few milliseconds, whatever the checks do.
+func Run(ctx context.Context, targets []Target, opt Options) *Report {
+	start := time.Now()
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	report := &Report{State: Healthy, Timeout: opt.Timeout, Marker: opt.Marker, Results: make([]Result, len(targets))}
+	defer func() { report.Duration = time.Since(start) }()
+
+	if opt.Marker != "" {
+		if err := (Marker{Path: opt.Marker}).Draining(); err != nil {
+			state, detail := Unhealthy, err.Error()
+			var draining *DrainingError
+			if errors.As(err, &draining) {
+				state, detail = Draining, draining.Reason()
+			}
+			for i, t := range targets {
+				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: detail}
+			}
+			report.State = state
+			return report
+		}
+	}
+
+	type done struct {
+		i int
+		r Result
+	}
+	finished := make(chan done, len(targets))
+	traces := make([]atomic.Pointer[checks.Trace], len(targets))
+	for i, t := range targets {
+		go func() { finished <- done{i, attempt(ctx, start, t, opt, &traces[i])} }()
+	}
+	got := make([]bool, len(targets))
+	deadline, _ := ctx.Deadline()
+	late := time.NewTimer(time.Until(deadline) + grace)
+	defer late.Stop()
+wait:
+	for n := 0; n < len(targets); n++ {
+		select {
+		case d := <-finished:
+			report.Results[d.i], got[d.i] = d.r, true
+		case <-late.C:
+			break wait
+		}
+	}
+	for i, t := range targets {
+		res := &report.Results[i]
+		if !got[i] {
+			// The check ignored its deadline; report it from its trace.
+			snap, took := traces[i].Load().Snapshot(), time.Since(start)
+			*res = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
+				Duration: took, Phase: snap.LastPhase, Marks: snap.Marks,
+				Detail: timeoutDetail(took, snap.LastPhase, opt.Timeout, snap.Partial)}
+		}
+		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
+		res.Target = sanitize.Mask(res.Target, secrets)
+		res.Detail = sanitize.Mask(res.Detail, secrets)
+		res.Reply = sanitize.Mask(res.Reply, secrets)
+		if res.State != Healthy {
+			report.State = Unhealthy
+		}
+	}
+	return report
+}
+
+// attempt runs one target, retrying within the deadline. Durations count
+// from start, the start of the run, which the deadline counts from too.
+func attempt(ctx context.Context, start time.Time, t Target, opt Options, current *atomic.Pointer[checks.Trace]) Result {
+	res := Result{Target: t.Name, Kind: t.Kind}
+	for {
+		res.Attempts++
+		tr := checks.NewTrace()
+		current.Store(tr)
+		seen, err := runSafely(ctx, tr, t.Check)
+		snap := tr.Snapshot()
+		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), snap.Marks, snap.Reply, snap.Notes
+		res.CertExpiry = snap.CertExpiry
+		if err == nil {
+			res.State, res.Detail, res.Phase = Healthy, seen, ""
+			return res
+		}
+		res.State, res.Phase = Unhealthy, snap.Phase
+		if checks.IsTimeout(err) {
+			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, snap.Partial)
+			return res
+		}
+		res.Detail = err.Error()
+		deadline, _ := ctx.Deadline()
+		if res.Attempts > opt.Retries || time.Until(deadline) < opt.RetryDelay {
+			return res
+		}
+		select {
+		case <-time.After(opt.RetryDelay):
+		case <-ctx.Done():
+			return res
+		}
+	}
+}
+
+// runSafely turns a panic in a check into a failure of that check, so the
+// probe still prints one line and exits 1.
+func runSafely(ctx context.Context, tr *checks.Trace, c Check) (seen string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return c.Run(ctx, tr)
+}
+
+var phaseWords = map[string]string{
+	checks.PhaseDNS:       "resolving the host name",
+	checks.PhaseConnect:   "connecting",
+	checks.PhaseTLS:       "in the TLS handshake",
+	checks.PhaseHTTP2:     "in the HTTP/2 handshake",
+	checks.PhaseFirstByte: "waiting for the first byte of the response",
+	checks.PhaseResponse:  "reading the response",
+	checks.PhaseExpect:    "waiting for --expect to match",
+	checks.PhaseRedirect:  "following a redirect",
+	checks.PhaseProc:      "reading /proc",
+	checks.PhaseFile:      "reading the file",
+	checks.PhaseReply:     "waiting for the server's reply",
+}
+
+// timeoutDetail says which limit ran out, in which phase, and what part of
+// the reply had come.
+func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, partial string) string {
+	words := phaseWords[phase]
+	if words == "" {
+		words = "before the check finished"
+	}
+	s := fmt.Sprintf("timeout after %s %s (--timeout %s)", text.Duration(elapsed), words, limit)
+	if partial != "" {
+		s += "; got " + partial + " so far"
+	}
+	return s
+}
