@@ -119,7 +119,71 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 	// there. When probe exec is not PID 1, this makes it their parent.
 	setSubreaper()
 	s.checkMarker()
+	l, err := s.start()
+	if err != nil {
+		return 1, err
+	}
+	defer l.stopSampling()
+	for {
+		done := false
+		select {
+		case <-children:
+			done = l.reaped()
+		case <-l.poll:
+			reap(l.pid)
+			done = l.groupGone()
+		case why := <-s.Unhealthy:
+			l.unhealthy(why)
+		case <-l.kill:
+			s.logf("%s still runs %s after %s: sending SIGKILL", l.name, s.GroupGrace, signals.Name(l.stopSig))
+			_ = syscall.Kill(l.target, syscall.SIGKILL)
+			l.kill = nil
+		case <-l.grace:
+			s.logf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", l.name, s.GroupGrace)
+			_ = syscall.Kill(l.target, syscall.SIGKILL)
+			l.grace = nil
+		case sig := <-forwarded:
+			_ = syscall.Kill(l.target, sig.(syscall.Signal))
+		case sig := <-stops:
+			l.stopSignal(sig)
+		case <-l.delay:
+			l.pass(l.stopSig, "drain delay of "+s.DrainDelay.String()+" over")
+		case now := <-l.samples:
+			l.sampled(now)
+		}
+		if done {
+			return l.finish(), nil
+		}
+	}
+}
 
+// life is one run of the command, and what has happened to it so far: the
+// supervisor's loop hands each event to one of its methods.
+type life struct {
+	s      *Supervisor
+	pid    int    // the command
+	target int    // who gets the signals: the command, or -pid, its whole group
+	name   string // the command, for messages
+	to     string // the command, or the command and its process group
+
+	stopSig    os.Signal // the stop signal that began the drain
+	drainStart time.Time
+	delay      <-chan time.Time // set while a fixed drain runs
+	passedOn   bool             // the stop signal has gone to the command
+	marked     bool             // the shutdown marker was created
+	healing    bool             // stopped for Unhealthy
+	kill       <-chan time.Time // set once a healing stop has been passed on
+	leftovers  bool             // the command has exited, the rest of its group runs
+	grace      <-chan time.Time // set while the rest of the group has GroupGrace to exit
+	poll       <-chan time.Time // while the rest of the group runs: its last process may not be a child of probe's
+	sample     *time.Ticker     // set while an adaptive drain watches the traffic
+	samples    <-chan time.Time
+	watching   *drainState
+	code       int
+}
+
+// start starts the command.
+func (s *Supervisor) start() (*life, error) {
 	attr := &syscall.ProcAttr{
 		Env: s.Env,
 		// The command writes straight to probe's stdout and stderr:
@@ -134,174 +198,155 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 	}
 	pid, err := syscall.ForkExec(s.Path, s.Args, attr)
 	if err != nil {
-		return 1, fmt.Errorf("cannot run %q: %w", s.Args[0], err)
+		return nil, fmt.Errorf("cannot run %q: %w", s.Args[0], err)
 	}
-	// Who gets the signals: the command, or its whole group.
-	target := pid
+	l := &life{s: s, pid: pid, target: pid, name: filepath.Base(s.Args[0])}
+	l.to = l.name
 	if s.Group {
-		target = -pid
+		l.target, l.to = -pid, l.name+" and its process group"
 	}
+	return l, nil
+}
 
-	var (
-		delay      <-chan time.Time // set while draining
-		stopSig    os.Signal        // the stop signal that began the drain
-		drainStart time.Time
-		passedOn   bool // the stop signal has gone to the command
-		marked     bool
-		healing    bool             // stopped for Unhealthy
-		kill       <-chan time.Time // set once a healing stop has been passed on
-		leftovers  bool             // the command has exited, the rest of its group runs
-		grace      <-chan time.Time // set while the rest of the group has GroupGrace to exit
-		poll       <-chan time.Time // while the rest of the group runs: its last process may not be a child of probe's
-		sample     *time.Ticker     // set while an adaptive drain watches the traffic
-		watching   *drainState
-		samples    <-chan time.Time
-	)
-	name := filepath.Base(s.Args[0])
-	to := name
-	if s.Group {
-		to = name + " and its process group"
+// pass passes sig on to the command; why says what ended the drain.
+func (l *life) pass(sig os.Signal, why string) {
+	l.s.logf("%s: passing %s on to %s", why, signals.Name(sig), l.to)
+	l.passedOn, l.delay = true, nil
+	l.stopSampling()
+	_ = syscall.Kill(l.target, sig.(syscall.Signal))
+	if l.healing {
+		// A stopped app (SIGSTOP, a debugger) would never act on it: wake
+		// it, as systemd does after SIGTERM.
+		_ = syscall.Kill(l.target, syscall.SIGCONT)
+		l.kill = time.After(l.s.GroupGrace)
 	}
-	pass := func(sig os.Signal, why string) {
-		s.logf("%s: passing %s on to %s", why, signals.Name(sig), to)
-		passedOn, delay = true, nil
-		if sample != nil {
-			sample.Stop()
-			sample, samples, watching = nil, nil, nil
-		}
-		_ = syscall.Kill(target, sig.(syscall.Signal))
-		if healing {
-			// A stopped app (SIGSTOP, a debugger) would never act on
-			// it: wake it, as systemd does after SIGTERM.
-			_ = syscall.Kill(target, syscall.SIGCONT)
-			kill = time.After(s.GroupGrace)
-		}
+}
+
+// drain begins the drain for sig; why says what started it, passing what
+// will be done to the command at its end.
+func (l *life) drain(sig os.Signal, why, passing string) {
+	s := l.s
+	l.stopSig, l.drainStart = sig, time.Now()
+	l.marked = s.mark(why)
+	if s.OnDrain != nil {
+		s.OnDrain(why)
 	}
-	// drain begins the drain for sig; why says what started it.
-	drain := func(sig os.Signal, why, passing string) {
-		stopSig, drainStart = sig, time.Now()
-		marked = s.mark(why)
-		if s.OnDrain != nil {
-			s.OnDrain(why)
-		}
-		if a := s.Adaptive; a != nil {
-			s.logf("%s: draining until the app's traffic stops (at least %s, at most %s) before %s %s%s", why, a.Min, a.Max, passing, name, s.markerNote(marked))
-			watching = &drainState{a: a, start: drainStart}
-			sample = time.NewTicker(max(a.Every, time.Millisecond))
-			samples = sample.C
-			return
-		}
-		if s.DrainDelay <= 0 {
-			pass(sig, why)
-			return
-		}
-		s.logf("%s: draining for %s before %s %s%s", why, s.DrainDelay, passing, name, s.markerNote(marked))
-		delay = time.After(s.DrainDelay)
+	if a := s.Adaptive; a != nil {
+		s.logf("%s: draining until the app's traffic stops (at least %s, at most %s) before %s %s%s", why, a.Min, a.Max, passing, l.name, s.markerNote(l.marked))
+		l.watching = &drainState{a: a, start: l.drainStart}
+		l.sample = time.NewTicker(max(a.Every, time.Millisecond))
+		l.samples = l.sample.C
+		return
 	}
-	defer func() {
-		if sample != nil {
-			sample.Stop()
-		}
-	}()
-	finish := func() (int, error) {
-		if marked {
-			if _, err := (probe.Marker{Path: s.Marker}).Remove(); err != nil {
-				s.logf("%v", err)
-			}
-		}
-		return code, nil
+	if s.DrainDelay <= 0 {
+		l.pass(sig, why)
+		return
 	}
-	for {
-		select {
-		case <-children:
-			status, done := reap(pid)
-			if leftovers {
-				if !groupRuns(pid) {
-					s.logf("the rest of the process group of %s has exited", name)
-					return finish()
-				}
-				continue
-			}
-			if !done {
-				continue
-			}
-			code = exitCode(status)
-			s.logf("%s %s", name, describe(status, code))
-			if healing && code == 0 {
-				code = 1
-				s.logf("exiting with code 1 all the same, so that the restart policy starts it again")
-			}
-			if !s.Group || !groupRuns(pid) {
-				return finish()
-			}
-			// The shell is gone, but what it started still runs: as PID
-			// 1, exiting now would kill it mid-work.
-			leftovers, poll = true, time.Tick(200*time.Millisecond)
-			if passedOn {
-				s.logf("waiting for the rest of its process group to exit")
-				continue
-			}
-			sig := os.Signal(syscall.SIGTERM)
-			if stopSig != nil {
-				sig = stopSig
-			}
-			s.logf("passing %s on to the rest of its process group, and waiting up to %s for it to exit", signals.Name(sig), s.GroupGrace)
-			passedOn, delay, grace = true, nil, time.After(s.GroupGrace)
-			_ = syscall.Kill(target, sig.(syscall.Signal))
+	s.logf("%s: draining for %s before %s %s%s", why, s.DrainDelay, passing, l.name, s.markerNote(l.marked))
+	l.delay = time.After(s.DrainDelay)
+}
 
-		case <-poll:
-			reap(pid)
-			if !groupRuns(pid) {
-				s.logf("the rest of the process group of %s has exited", name)
-				return finish()
-			}
+// stopSampling ends the adaptive drain's watch, if one runs.
+func (l *life) stopSampling() {
+	if l.sample != nil {
+		l.sample.Stop()
+		l.sample, l.samples, l.watching = nil, nil, nil
+	}
+}
 
-		case why := <-s.Unhealthy:
-			if stopSig != nil || passedOn {
-				continue // already stopping
-			}
-			healing = true
-			sig := s.HealSignal
-			if sig == 0 {
-				sig = syscall.SIGTERM
-			}
-			drain(sig, why, "sending "+signals.Name(sig)+" to")
+// sampled takes one sample of the app's traffic during an adaptive drain.
+func (l *life) sampled(now time.Time) {
+	if done, why := l.watching.step(now); done {
+		l.pass(l.stopSig, why)
+	} else if l.watching.failed != nil && !l.watching.warned {
+		l.watching.warned = true
+		l.s.logf("cannot see the app's traffic (%v): until it can, only the drain maximum of %s ends the drain", l.watching.failed, l.watching.a.Max)
+	}
+}
 
-		case <-kill:
-			s.logf("%s still runs %s after %s: sending SIGKILL", name, s.GroupGrace, signals.Name(stopSig))
-			_ = syscall.Kill(target, syscall.SIGKILL)
-			kill = nil
+// stopSignal handles a stop signal: the first begins the drain, a second
+// cuts it short, and once the signal has been passed on, more go straight
+// to the command.
+func (l *life) stopSignal(sig os.Signal) {
+	switch {
+	case l.passedOn:
+		_ = syscall.Kill(l.target, sig.(syscall.Signal))
+	case l.stopSig == nil:
+		l.drain(sig, "received "+signals.Name(sig), "passing it on to")
+	default:
+		l.pass(sig, fmt.Sprintf("received %s after %s of the drain", signals.Name(sig), time.Since(l.drainStart).Round(time.Millisecond)))
+	}
+}
 
-		case <-grace:
-			s.logf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", name, s.GroupGrace)
-			_ = syscall.Kill(target, syscall.SIGKILL)
-			grace = nil
+// unhealthy stops the command for Unhealthy, with the drain, unless it is
+// already stopping.
+func (l *life) unhealthy(why string) {
+	if l.stopSig != nil || l.passedOn {
+		return
+	}
+	l.healing = true
+	sig := l.s.HealSignal
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	l.drain(sig, why, "sending "+signals.Name(sig)+" to")
+}
 
-		case sig := <-forwarded:
-			_ = syscall.Kill(target, sig.(syscall.Signal))
+// reaped reaps what has exited, and reports whether the supervision is
+// over: the command has exited, and with Group, the rest of its group too.
+func (l *life) reaped() bool {
+	s := l.s
+	status, done := reap(l.pid)
+	if l.leftovers {
+		return l.groupGone()
+	}
+	if !done {
+		return false
+	}
+	l.code = exitCode(status)
+	s.logf("%s %s", l.name, describe(status, l.code))
+	if l.healing && l.code == 0 {
+		l.code = 1
+		s.logf("exiting with code 1 all the same, so that the restart policy starts it again")
+	}
+	if !s.Group || !groupRuns(l.pid) {
+		return true
+	}
+	// The shell is gone, but what it started still runs: as PID 1,
+	// exiting now would kill it mid-work.
+	l.leftovers, l.poll = true, time.Tick(200*time.Millisecond)
+	if l.passedOn {
+		s.logf("waiting for the rest of its process group to exit")
+		return false
+	}
+	sig := os.Signal(syscall.SIGTERM)
+	if l.stopSig != nil {
+		sig = l.stopSig
+	}
+	s.logf("passing %s on to the rest of its process group, and waiting up to %s for it to exit", signals.Name(sig), s.GroupGrace)
+	l.passedOn, l.delay, l.grace = true, nil, time.After(s.GroupGrace)
+	_ = syscall.Kill(l.target, sig.(syscall.Signal))
+	return false
+}
 
-		case sig := <-stops:
-			switch {
-			case passedOn:
-				_ = syscall.Kill(target, sig.(syscall.Signal))
-			case stopSig == nil:
-				drain(sig, "received "+signals.Name(sig), "passing it on to")
-			default:
-				pass(sig, fmt.Sprintf("received %s after %s of the drain", signals.Name(sig), time.Since(drainStart).Round(time.Millisecond)))
-			}
+// groupGone reports whether the rest of the command's group has exited,
+// and says so when it has.
+func (l *life) groupGone() bool {
+	if groupRuns(l.pid) {
+		return false
+	}
+	l.s.logf("the rest of the process group of %s has exited", l.name)
+	return true
+}
 
-		case <-delay:
-			pass(stopSig, "drain delay of "+s.DrainDelay.String()+" over")
-
-		case now := <-samples:
-			if done, why := watching.step(now); done {
-				pass(stopSig, why)
-			} else if watching.failed != nil && !watching.warned {
-				watching.warned = true
-				s.logf("cannot see the app's traffic (%v): until it can, only the drain maximum of %s ends the drain", watching.failed, watching.a.Max)
-			}
+// finish removes the marker the drain created, and returns the code.
+func (l *life) finish() int {
+	if l.marked {
+		if _, err := (probe.Marker{Path: l.s.Marker}).Remove(); err != nil {
+			l.s.logf("%v", err)
 		}
 	}
+	return l.code
 }
 
 // checkMarker removes a marker left by an earlier run (a container killed
