@@ -87,13 +87,21 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 	return g.judge(reply)
 }
 
-// judge reads the gRPC status and the health status from the reply.
+// judge reads the gRPC status and the health status from the reply. As in
+// grpc-go, the reply must be HTTP 200 with a gRPC content-type, and its
+// status is the one in the HEADERS that end the stream: the trailers, or a
+// Trailers-Only reply's one HEADERS. A grpc-status in headers that do not
+// end the stream says nothing: the trailers' is the final word.
 func (g GRPC) judge(r *h2Reply) (string, error) {
 	ctype, _ := r.get("content-type")
-	code, hasStatus := r.get("grpc-status")
-	if r.status != 200 || (!strings.HasPrefix(ctype, "application/grpc") && !hasStatus) {
+	if r.status != 200 || !isGRPCContentType(ctype) {
 		return "", &ProtocolError{Msg: fmt.Sprintf("HTTP %d with content-type %q: not a gRPC server (is this the HTTP port?)", r.status, sanitize.Clip(ctype, 40))}
 	}
+	trailers := r.trailers()
+	if trailers == nil {
+		return "", &ProtocolError{Msg: "the server ended the stream without trailers, so without a grpc-status"}
+	}
+	code, hasStatus := field(trailers, "grpc-status")
 	if !hasStatus {
 		return "", &ProtocolError{Msg: "the reply ended without a grpc-status"}
 	}
@@ -102,8 +110,11 @@ func (g GRPC) judge(r *h2Reply) (string, error) {
 		return "", &ProtocolError{Msg: fmt.Sprintf("the reply has an invalid grpc-status %q", sanitize.Clip(code, 20))}
 	}
 	if n != 0 {
-		msg, _ := r.get("grpc-message")
+		msg, _ := field(trailers, "grpc-message")
 		return "", &GRPCError{Code: n, Message: sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160), Service: g.Service}
+	}
+	if r.trailersOnly {
+		return "", &ProtocolError{Msg: "the server answered OK with no message (a Trailers-Only reply)"}
 	}
 	status, err := healthStatus(r.body)
 	if err != nil {
@@ -120,6 +131,14 @@ func (g GRPC) judge(r *h2Reply) (string, error) {
 		return fmt.Sprintf("SERVING (service %q)", g.Service), nil
 	}
 	return "SERVING", nil
+}
+
+// isGRPCContentType reports whether ctype is gRPC's: application/grpc, or
+// application/grpc+SUBTYPE or application/grpc;PARAMS (grpc-go's
+// ContentSubtype).
+func isGRPCContentType(ctype string) bool {
+	rest, ok := strings.CutPrefix(strings.ToLower(ctype), "application/grpc")
+	return ok && (rest == "" || rest[0] == '+' || rest[0] == ';')
 }
 
 // healthRequest is a framed grpc.health.v1.HealthCheckRequest.
@@ -210,7 +229,11 @@ func describeGRPCReply(r *h2Reply) string {
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%s %d", r.protocol, r.status))
 	for _, name := range []string{"content-type", "grpc-status", "grpc-message"} {
-		if v, ok := r.get(name); ok && v != "" {
+		v, ok := r.get(name)
+		if t, inTrailers := field(r.trailers(), name); inTrailers {
+			v, ok = t, true
+		}
+		if ok && v != "" {
 			parts = append(parts, name+": "+sanitize.Clip(sanitize.Printable(v), 80))
 		}
 	}
@@ -223,14 +246,21 @@ func describeGRPCReply(r *h2Reply) string {
 func handshakeH2(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, serverName string, expiry time.Duration) (*tls.Conn, error) {
 	cfg := base.Clone()
 	if !slices.Contains(cfg.NextProtos, "h2") {
-		cfg.NextProtos = []string{"h2"}
+		// http/1.1 too, so that a server that speaks only it says so,
+		// rather than refusing the handshake with an alert.
+		cfg.NextProtos = []string{"h2", "http/1.1"}
 	}
 	tc, err := handshake(ctx, tr, conn, cfg, serverName, expiry)
 	if err != nil {
 		return nil, err
 	}
-	if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "h2" {
+	// As grpc-go and Go's HTTP/2 client, h2 or nothing: a server that did
+	// not choose it by ALPN speaks HTTP/1.1 on this port, if anything.
+	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
 		tc.Close()
+		if p == "" {
+			return nil, &TLSError{Msg: "the server did not choose HTTP/2 (h2) by ALPN: it does not speak HTTP/2 on this port"}
+		}
 		return nil, &TLSError{Msg: fmt.Sprintf("the server chose %q by ALPN, not h2", sanitize.Clip(p, 20))}
 	}
 	return tc, nil

@@ -35,6 +35,9 @@ const (
 	// h2MaxRequestBody is the largest request body sent: the stream's
 	// initial window, which probe does not wait to see grow.
 	h2MaxRequestBody = 65535
+	// h2MaxFrameSize is the largest frame read or written: the initial
+	// SETTINGS_MAX_FRAME_SIZE, which probe never raises.
+	h2MaxFrameSize = 16384
 )
 
 // h2Request is the one request of a connection.
@@ -47,20 +50,33 @@ type h2Request struct {
 
 // h2Reply is what the server answered.
 type h2Reply struct {
-	status   int
-	header   []Header
-	trailer  []Header
-	body     []byte
-	protocol string
+	status  int
+	header  []Header // the reply's HEADERS
+	trailer []Header // the HEADERS that ended the stream after the reply's
+	// trailersOnly: the reply's HEADERS ended the stream (gRPC's
+	// Trailers-Only reply), so they are its trailers too.
+	trailersOnly bool
+	body         []byte
+	protocol     string
 }
 
-// get returns the first value of name in the header, then the trailer.
-func (r *h2Reply) get(name string) (string, bool) {
-	for _, list := range [][]Header{r.header, r.trailer} {
-		for _, h := range list {
-			if h.Name == name {
-				return h.Value, true
-			}
+// get returns the first value of name in the reply's header.
+func (r *h2Reply) get(name string) (string, bool) { return field(r.header, name) }
+
+// trailers are the fields that ended the stream: the trailers, or the
+// header of a Trailers-Only reply; nil when DATA ended it.
+func (r *h2Reply) trailers() []Header {
+	if r.trailersOnly {
+		return r.header
+	}
+	return r.trailer
+}
+
+// field returns the first value of name in fields.
+func field(fields []Header, name string) (string, bool) {
+	for _, h := range fields {
+		if h.Name == name {
+			return h.Value, true
 		}
 	}
 	return "", false
@@ -69,9 +85,22 @@ func (r *h2Reply) get(name string) (string, bool) {
 // headRecorder keeps the first bytes the server sent, to say what came
 // instead of HTTP/2.
 type headRecorder struct {
-	r    io.Reader
+	r    net.Conn
 	tr   *Trace
 	head []byte
+}
+
+// more reads a little more of what the server sent, for the message, when
+// the frame bound stopped the reading early: an HTTP/1.1 status line reads
+// as the header of a frame of 4 MiB.
+func (h *headRecorder) more() {
+	if len(h.head) >= 64 || !bytes.HasPrefix(h.head, []byte("HTTP/1.")) {
+		return
+	}
+	_ = h.r.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	buf := make([]byte, 64-len(h.head))
+	n, _ := io.ReadAtLeast(h.r, buf, len(buf))
+	h.head = append(h.head, buf[:n]...)
 }
 
 func (h *headRecorder) Read(p []byte) (int, error) {
@@ -99,10 +128,24 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 	fr := http2.NewFramer(conn, rec)
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	fr.MaxHeaderListSize = maxHeaderBytes
+	// The frame size every peer must accept, and all probe's SETTINGS
+	// allow: a 16 MiB frame is refused before it is read.
+	fr.SetMaxReadFrameSize(h2MaxFrameSize)
 	window := uint32(min(req.maxBody+(16<<10), 1<<30))
+	out, err := h2Start(req, window)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(out); err != nil {
+		return nil, h2ReadError(ctx, err, rec.head, tr.phase())
+	}
+	r := &h2Reader{ctx: ctx, tr: tr, fr: fr, rec: rec, maxBody: req.maxBody, reply: &h2Reply{protocol: "HTTP/2.0"}}
+	return r.read()
+}
 
-	// The preface, the settings, the window and the request go out in one
-	// write where they fit.
+// h2Start is what opens the connection: the preface, the settings, the
+// window and the request, sent in one write.
+func h2Start(req h2Request, window uint32) ([]byte, error) {
 	var out bytes.Buffer
 	out.WriteString(http2.ClientPreface)
 	wf := http2.NewFramer(&out, nil)
@@ -117,94 +160,140 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 	if err := writeH2Request(wf, req); err != nil {
 		return nil, err
 	}
-	if _, err := conn.Write(out.Bytes()); err != nil {
-		return nil, h2ReadError(ctx, err, rec.head, tr.phase())
-	}
+	return out.Bytes(), nil
+}
 
-	reply := &h2Reply{protocol: "HTTP/2.0"}
-	gotHeaders := false
-	for frames := 0; ; frames++ {
-		if frames == h2MaxFrames {
-			return nil, &ProtocolError{Msg: fmt.Sprintf("the server sent %d frames without finishing the reply", h2MaxFrames)}
-		}
-		f, err := fr.ReadFrame()
+// h2Reader reads the reply to stream 1, frame by frame.
+type h2Reader struct {
+	ctx        context.Context
+	tr         *Trace
+	fr         *http2.Framer
+	rec        *headRecorder
+	maxBody    int
+	reply      *h2Reply
+	settings   bool // the server's first SETTINGS has come
+	gotHeaders bool // the reply's HEADERS have come
+}
+
+func (r *h2Reader) read() (*h2Reply, error) {
+	for frames := 0; frames < h2MaxFrames; frames++ {
+		f, err := r.fr.ReadFrame()
 		if err != nil {
-			return nil, h2ReadError(ctx, err, rec.head, tr.phase())
+			if errors.Is(err, http2.ErrFrameTooLarge) {
+				r.rec.more()
+			}
+			return nil, h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
 		}
-		switch f := f.(type) {
-		case *http2.SettingsFrame:
-			if f.IsAck() {
-				continue
-			}
-			if tr.phase() == PhaseHTTP2 {
-				tr.Enter(PhaseFirstByte)
-			}
-			if err := fr.WriteSettingsAck(); err != nil {
-				return nil, h2ReadError(ctx, err, rec.head, tr.phase())
-			}
-		case *http2.PingFrame:
-			if !f.IsAck() {
-				if err := fr.WritePing(true, f.Data); err != nil {
-					return nil, h2ReadError(ctx, err, rec.head, tr.phase())
-				}
-			}
-		case *http2.GoAwayFrame:
-			if f.LastStreamID < 1 || f.ErrCode != http2.ErrCodeNo {
-				return nil, &ProtocolError{Msg: "the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(gotHeaders)}
-			}
-			// A graceful GOAWAY that covers stream 1: the reply still comes.
-		case *http2.RSTStreamFrame:
-			if f.StreamID == 1 {
-				return nil, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(gotHeaders))}
-			}
-		case *http2.PushPromiseFrame:
-			return nil, &ProtocolError{Msg: "the server pushed a stream, which probe's SETTINGS forbid"}
-		case *http2.MetaHeadersFrame:
-			if f.StreamID != 1 {
-				continue
-			}
-			if f.Truncated {
-				return nil, fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
-			}
-			if !gotHeaders {
-				status, err := strconv.Atoi(f.PseudoValue("status"))
-				if err != nil || status < 100 || status > 999 {
-					return nil, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.PseudoValue("status"), 20))}
-				}
-				if status < 200 {
-					continue // 100 Continue, 103 Early Hints: the reply follows
-				}
-				reply.status, reply.header, gotHeaders = status, fields(f.RegularFields()), true
-				tr.Enter(PhaseResponse)
-				tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d, no body", status))
-			} else {
-				if !f.StreamEnded() {
-					return nil, &ProtocolError{Msg: "the server sent a second HEADERS frame that does not end the stream"}
-				}
-				reply.trailer = fields(f.RegularFields())
-			}
-			if f.StreamEnded() {
-				tr.Finish()
-				return reply, nil
-			}
-		case *http2.DataFrame:
-			if f.StreamID != 1 {
-				continue
-			}
-			if !gotHeaders {
-				return nil, &ProtocolError{Msg: "the server sent DATA before the reply's HEADERS"}
-			}
-			if len(reply.body)+len(f.Data()) > req.maxBody {
-				return nil, fmt.Errorf("response body is larger than %s", Size(req.maxBody))
-			}
-			reply.body = append(reply.body, f.Data()...)
-			tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d and %s of body, %s", reply.status, text.Plural(len(reply.body), "byte"), sanitize.Excerpt(reply.body, 40)))
-			if f.StreamEnded() {
-				tr.Finish()
-				return reply, nil
-			}
+		if _, ok := f.(*http2.SettingsFrame); !ok && !r.settings {
+			// RFC 9113, 3.4: the server's preface is a SETTINGS frame.
+			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", f.Header().Type)}
+		}
+		done, err := r.frame(f)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			r.tr.Finish()
+			return r.reply, nil
 		}
 	}
+	return nil, &ProtocolError{Msg: fmt.Sprintf("the server sent %d frames without finishing the reply", h2MaxFrames)}
+}
+
+// frame handles one frame, and reports whether it ended the reply. Frames
+// on streams other than 1, which probe never opened, are ignored, as grpc-go
+// ignores them: they cannot change the verdict on stream 1. So are
+// PRIORITY, WINDOW_UPDATE (probe never waits for a window) and frames of
+// unknown types (RFC 9113, 5.5).
+func (r *h2Reader) frame(f http2.Frame) (bool, error) {
+	switch f := f.(type) {
+	case *http2.SettingsFrame:
+		if f.IsAck() {
+			return false, nil
+		}
+		if !r.settings {
+			r.settings = true
+			r.tr.Enter(PhaseFirstByte)
+		}
+		return false, r.write(r.fr.WriteSettingsAck())
+	case *http2.PingFrame:
+		if !f.IsAck() {
+			return false, r.write(r.fr.WritePing(true, f.Data))
+		}
+	case *http2.GoAwayFrame:
+		if f.LastStreamID < 1 || f.ErrCode != http2.ErrCodeNo {
+			return false, &ProtocolError{Msg: "the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(r.gotHeaders)}
+		}
+		// A graceful GOAWAY that covers stream 1: the reply still comes.
+	case *http2.RSTStreamFrame:
+		if f.StreamID == 1 {
+			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(r.gotHeaders))}
+		}
+	case *http2.PushPromiseFrame:
+		return false, &ProtocolError{Msg: "the server pushed a stream, which probe's SETTINGS forbid"}
+	case *http2.MetaHeadersFrame:
+		if f.StreamID == 1 {
+			return r.headers(f)
+		}
+	case *http2.DataFrame:
+		if f.StreamID == 1 {
+			return r.data(f)
+		}
+	}
+	return false, nil
+}
+
+// headers takes the reply's HEADERS (after any 1xx), or its trailers.
+func (r *h2Reader) headers(f *http2.MetaHeadersFrame) (bool, error) {
+	if f.Truncated {
+		return false, fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
+	}
+	if r.gotHeaders {
+		if !f.StreamEnded() {
+			return false, &ProtocolError{Msg: "the server sent a second HEADERS frame that does not end the stream"}
+		}
+		r.reply.trailer = fields(f.RegularFields())
+		return true, nil
+	}
+	status, err := strconv.Atoi(f.PseudoValue("status"))
+	if err != nil || status < 100 || status > 999 {
+		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.PseudoValue("status"), 20))}
+	}
+	if status < 200 {
+		if f.StreamEnded() {
+			// RFC 9113, 8.1: an informational reply cannot end the stream.
+			return false, &ProtocolError{Msg: fmt.Sprintf("the server ended the stream with an informational %d", status)}
+		}
+		return false, nil // 100 Continue, 103 Early Hints: the reply follows
+	}
+	r.reply.status, r.reply.header, r.gotHeaders = status, fields(f.RegularFields()), true
+	r.reply.trailersOnly = f.StreamEnded()
+	r.tr.Enter(PhaseResponse)
+	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d, no body", status))
+	return f.StreamEnded(), nil
+}
+
+// data takes a DATA frame of the reply's body.
+func (r *h2Reader) data(f *http2.DataFrame) (bool, error) {
+	if !r.gotHeaders {
+		return false, &ProtocolError{Msg: "the server sent DATA before the reply's HEADERS"}
+	}
+	body := r.reply.body
+	if len(body)+len(f.Data()) > r.maxBody {
+		return false, fmt.Errorf("response body is larger than %s", Size(r.maxBody))
+	}
+	r.reply.body = append(body, f.Data()...)
+	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d and %s of body, %s", r.reply.status, text.Plural(len(r.reply.body), "byte"), sanitize.Excerpt(r.reply.body, 40)))
+	return f.StreamEnded(), nil
+}
+
+// write names a failed write of a frame the protocol asks for (a SETTINGS
+// or PING acknowledgement).
+func (r *h2Reader) write(err error) error {
+	if err != nil {
+		return h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
+	}
+	return nil
 }
 
 // writeH2Request writes HEADERS, CONTINUATION as needed, and DATA for req.
@@ -228,7 +317,7 @@ func writeH2Request(fr *http2.Framer, req h2Request) error {
 	if block.Len() > maxHeaderBytes {
 		return fmt.Errorf("the request headers are larger than %s", Size(maxHeaderBytes))
 	}
-	const maxFrame = 16384 // the size every peer accepts before its SETTINGS
+	const maxFrame = h2MaxFrameSize // the size every peer accepts
 	b := block.Bytes()
 	first := b[:min(len(b), maxFrame)]
 	b = b[len(first):]

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -241,27 +242,7 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 	defer fasthttp.ReleaseRequest(req)
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(u.String())
-	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
-		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
-		// must not leave it in the Host header (RFC 6874, 4).
-		req.Header.SetHost(withoutZone(u.Host))
-		req.UseHostHeader = true
-	}
-	req.Header.SetMethod(method)
-	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
-	for _, hd := range header {
-		if strings.EqualFold(hd.Name, "Host") {
-			req.Header.SetHost(hd.Value)
-			req.UseHostHeader = true
-			continue
-		}
-		req.Header.Set(hd.Name, hd.Value)
-	}
-	if body != "" {
-		req.SetBodyString(body)
-	}
-	req.SetConnectionClose()
+	h.request(req, u, method, body, header)
 
 	err := hc.DoDeadline(req, resp, deadline(ctx))
 	if err != nil {
@@ -298,6 +279,31 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 	return r, nil
 }
 
+// request fills req for one HTTP/1.1 request, on a connection it closes.
+func (h HTTP) request(req *fasthttp.Request, u *url.URL, method, body string, header []Header) {
+	req.SetRequestURI(u.String())
+	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
+		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
+		// must not leave it in the Host header (RFC 6874, 4).
+		req.Header.SetHost(withoutZone(u.Host))
+		req.UseHostHeader = true
+	}
+	req.Header.SetMethod(method)
+	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
+	for _, hd := range header {
+		if strings.EqualFold(hd.Name, "Host") {
+			req.Header.SetHost(hd.Value)
+			req.UseHostHeader = true
+			continue
+		}
+		req.Header.Set(hd.Name, hd.Value)
+	}
+	if body != "" {
+		req.SetBodyString(body)
+	}
+	req.SetConnectionClose()
+}
+
 // doH2 is do over HTTP/2 (h2.go): one connection, one stream.
 func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body string, header []Header, serverName string) (*reply, error) {
 	port := u.Port()
@@ -325,6 +331,11 @@ func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body stri
 		body: []byte(body), maxBody: h.maxBody()}
 	if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "User-Agent") }) {
 		req.header = append(req.header, Header{"user-agent", cmp.Or(h.UserAgent, "probe")})
+	}
+	if u.User != nil && !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "Authorization") }) {
+		// The URL's userinfo as Basic credentials, as HTTP/1.1 sends them.
+		pass, _ := u.User.Password()
+		req.header = append(req.header, Header{"authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))})
 	}
 	for _, hd := range header {
 		if strings.EqualFold(hd.Name, "Host") {
