@@ -71,6 +71,62 @@ func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
 	if node == nil {
 		return boundArgs{head: args}, nil
 	}
+	w, known := scanWords(node, rest)
+	if !known {
+		return boundArgs{head: args}, nil
+	}
+	out := boundArgs{head: append([]string(nil), prefix...), targets: w.targets, tail: w.tail, perTarget: make([][]string, len(w.targets))}
+	seen := map[string]string{} // "target index/flag name" -> the first value
+	for _, u := range w.uses {
+		t := u.follows
+		perTarget := t >= 0 && u.flag.Group != nil && targetGroups[u.flag.Group.Key]
+		if !perTarget {
+			t = -1
+		}
+		if !u.flag.IsSlice() && !u.flag.IsCounter() {
+			key := fmt.Sprint(t, "/", u.flag.Name)
+			if first, twice := seen[key]; twice {
+				return boundArgs{}, twiceError(u.flag, first, value(u.tokens), t, w.targets)
+			}
+			seen[key] = value(u.tokens)
+		}
+		if perTarget {
+			if err := fits(u.flag, w.targets[t]); err != nil {
+				return boundArgs{}, err
+			}
+			out.perTarget[t] = append(out.perTarget[t], u.tokens...)
+			continue
+		}
+		out.head = append(out.head, u.tokens...)
+	}
+	if len(w.targets) == 1 {
+		// One target: its flags are the defaults, after those before it,
+		// and need no parse of their own (the common health check).
+		out.head = append(out.head, out.perTarget[0]...)
+		out.perTarget[0] = nil
+	}
+	return out, nil
+}
+
+// flagUse is one flag on the command line, with its value's words and the
+// target it follows (-1: none).
+type flagUse struct {
+	flag    *kong.Flag
+	tokens  []string
+	follows int
+}
+
+// words is a command line read word by word: the flags, in order, the
+// targets, and "--" with what follows it.
+type words struct {
+	uses    []flagUse
+	targets []string
+	tail    []string
+}
+
+// scanWords reads the words of a command's line; known is false at the
+// first flag the command does not have.
+func scanWords(node *kong.Node, rest []string) (w words, known bool) {
 	byName, byShort := map[string]*kong.Flag{}, map[rune]*kong.Flag{}
 	for _, group := range node.AllFlags(false) {
 		for _, f := range group {
@@ -80,43 +136,33 @@ func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
 			}
 		}
 	}
-	type use struct {
-		flag   *kong.Flag
-		tokens []string
-	}
-	var (
-		uses    []use // in order, with the target they follow (-1: none)
-		follows []int
-		targets []string
-		tail    []string
-	)
 	takesValue := func(f *kong.Flag) bool { return !f.IsBool() && !f.IsCounter() }
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		switch {
 		case a == "--":
-			tail = rest[i:]
-			i = len(rest)
+			w.tail = rest[i:]
+			return w, true
 		case strings.HasPrefix(a, "--") && len(a) > 2:
 			name, _, hasValue := strings.Cut(a[2:], "=")
 			f, known := byName[name]
 			if !known {
-				return boundArgs{head: args}, nil
+				return w, false
 			}
-			u := use{flag: f, tokens: []string{a}}
+			u := flagUse{flag: f, tokens: []string{a}, follows: len(w.targets) - 1}
 			if !hasValue && takesValue(f) && i+1 < len(rest) {
 				i++
 				u.tokens = append(u.tokens, rest[i])
 			}
-			uses, follows = append(uses, u), append(follows, len(targets)-1)
+			w.uses = append(w.uses, u)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			// A cluster such as -qv or -t2s: one use per flag.
 			for j := 1; j < len(a); j++ {
 				f, known := byShort[rune(a[j])]
 				if !known {
-					return boundArgs{head: args}, nil
+					return w, false
 				}
-				u := use{flag: f, tokens: []string{"-" + string(a[j])}}
+				u := flagUse{flag: f, tokens: []string{"-" + string(a[j])}, follows: len(w.targets) - 1}
 				if takesValue(f) {
 					if j+1 < len(a) { // -t2s
 						u.tokens = append(u.tokens, a[j+1:])
@@ -126,44 +172,13 @@ func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
 					}
 					j = len(a)
 				}
-				uses, follows = append(uses, u), append(follows, len(targets)-1)
+				w.uses = append(w.uses, u)
 			}
 		default:
-			targets = append(targets, a)
+			w.targets = append(w.targets, a)
 		}
 	}
-
-	out := boundArgs{head: append([]string(nil), prefix...), targets: targets, tail: tail, perTarget: make([][]string, len(targets))}
-	seen := map[string]string{} // "target index/flag name" -> the first value
-	for k, u := range uses {
-		t := follows[k]
-		perTarget := t >= 0 && u.flag.Group != nil && targetGroups[u.flag.Group.Key]
-		if !perTarget {
-			t = -1
-		}
-		if !u.flag.IsSlice() && !u.flag.IsCounter() {
-			key := fmt.Sprint(t, "/", u.flag.Name)
-			if first, twice := seen[key]; twice {
-				return boundArgs{}, twiceError(u.flag, first, value(u.tokens), t, targets)
-			}
-			seen[key] = value(u.tokens)
-		}
-		if perTarget {
-			if err := fits(u.flag, targets[t]); err != nil {
-				return boundArgs{}, err
-			}
-			out.perTarget[t] = append(out.perTarget[t], u.tokens...)
-			continue
-		}
-		out.head = append(out.head, u.tokens...)
-	}
-	if len(targets) == 1 {
-		// One target: its flags are the defaults, after those before it,
-		// and need no parse of their own (the common health check).
-		out.head = append(out.head, out.perTarget[0]...)
-		out.perTarget[0] = nil
-	}
-	return out, nil
+	return w, true
 }
 
 // value is what a flag was given, for messages: "" for a bare boolean.
