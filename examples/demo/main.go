@@ -66,65 +66,89 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	base := "http://" + addr
 	marker := filepath.Join(dir, "probe.draining")
 	// The demo's own marker, so it never touches this machine's /dev/shm.
-	env := append(os.Environ(), "PROBE_MARKER="+marker)
+	d := &demo{out: out, probe: probeBin, env: append(os.Environ(), "PROBE_MARKER="+marker), base: "http://" + addr}
 	// The adaptive drain, with bounds fit for a demo: at least 1s (a load
 	// balancer's time to notice), at most 5s.
 	entry := []string{"exec", "--drain-min", "1s", "--drain-max", "5s", "--", appBin, "-listen", addr}
 	fmt.Fprintf(out, "# the app starts under probe exec, as ENTRYPOINT [\"/probe\", \"exec\", ...] runs it:\n$ probe %s\n", strings.Join(entry, " "))
 	app := exec.Command(probeBin, entry...)
-	app.Env, app.Stdout, app.Stderr = env, out, out
+	app.Env, app.Stdout, app.Stderr = d.env, out, out
 	if err := app.Start(); err != nil {
 		return err
 	}
 	defer app.Process.Kill() //nolint:errcheck
-	sh := func(args ...string) {
-		fmt.Fprintf(out, "$ probe %s\n", strings.Join(quote(args), " "))
-		cmd := exec.Command(probeBin, args...)
-		cmd.Env = env
-		var buf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		}
-		fmt.Fprintf(out, "%s[exit %d]\n\n", buf.String(), code)
-	}
-	post := func(path string) error {
-		resp, err := http.Post(base+path, "text/plain", nil)
-		if err != nil {
-			return err
-		}
-		return resp.Body.Close()
-	}
-
-	fmt.Fprintln(out, "\n# 1. the app starts; probe waits for it with retries")
-	sh("--retries", "20", "--retry-delay", "100ms", base+"/healthz")
-	fmt.Fprintln(out, "# 2. healthy, with phase timings, and with a body check and a second target")
-	sh("-v", base+"/healthz")
-	sh(base+"/healthz", "--expect-body", `"status":"UP"`, "tcp://"+addr)
-
-	fmt.Fprintln(out, "# 3. the app reports itself down: unhealthy, exit 1")
-	if err := post("/admin/health?up=false"); err != nil {
+	if err := d.checks(addr); err != nil {
 		return err
 	}
-	sh(base + "/healthz")
-	if err := post("/admin/health?up=true"); err != nil {
+	return d.stop(app, marker)
+}
+
+// demo runs probe the way a person would, and shows what it prints.
+type demo struct {
+	out   io.Writer
+	probe string
+	env   []string
+	base  string // the app's URL
+}
+
+// sh runs probe with args and shows the command, its output and its exit code.
+func (d *demo) sh(args ...string) {
+	fmt.Fprintf(d.out, "$ probe %s\n", strings.Join(quote(args), " "))
+	cmd := exec.Command(d.probe, args...)
+	cmd.Env = d.env
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	}
+	fmt.Fprintf(d.out, "%s[exit %d]\n\n", buf.String(), code)
+}
+
+// post tells the app something, through its admin endpoints.
+func (d *demo) post(path string) error {
+	resp, err := http.Post(d.base+path, "text/plain", nil)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// checks shows the app healthy, unhealthy and drained by hand.
+func (d *demo) checks(addr string) error {
+	fmt.Fprintln(d.out, "\n# 1. the app starts; probe waits for it with retries")
+	d.sh("--retries", "20", "--retry-delay", "100ms", d.base+"/healthz")
+	fmt.Fprintln(d.out, "# 2. healthy, with phase timings, and with a body check and a second target")
+	d.sh("-v", d.base+"/healthz")
+	d.sh(d.base+"/healthz", "--expect-body", `"status":"UP"`, "tcp://"+addr)
+
+	fmt.Fprintln(d.out, "# 3. the app reports itself down: unhealthy, exit 1")
+	if err := d.post("/admin/health?up=false"); err != nil {
+		return err
+	}
+	d.sh(d.base + "/healthz")
+	if err := d.post("/admin/health?up=true"); err != nil {
 		return err
 	}
 
-	fmt.Fprintln(out, "# 4. an incident: probe drain takes this replica out of rotation without stopping it;")
-	fmt.Fprintln(out, "#    health checks say draining (exit 1), a liveness check with --no-marker passes")
-	sh("drain")
-	sh(base + "/healthz")
-	sh("--no-marker", base+"/healthz")
-	sh("-o", "json", base+"/healthz")
-	sh("undrain")
+	fmt.Fprintln(d.out, "# 4. an incident: probe drain takes this replica out of rotation without stopping it;")
+	fmt.Fprintln(d.out, "#    health checks say draining (exit 1), a liveness check with --no-marker passes")
+	d.sh("drain")
+	d.sh(d.base + "/healthz")
+	d.sh("--no-marker", d.base+"/healthz")
+	d.sh("-o", "json", d.base+"/healthz")
+	d.sh("undrain")
+	return nil
+}
 
+// stop shows docker stop: SIGTERM, the drain with a request in flight, and
+// the exit.
+func (d *demo) stop(app *exec.Cmd, marker string) error {
+	out := d.out
 	fmt.Fprintln(out, "# 5. docker stop sends SIGTERM: probe exec creates the marker at once and keeps the app")
 	fmt.Fprintln(out, "#    serving until its traffic has stopped and no request is in flight (at least 1s), so")
 	fmt.Fprintln(out, "#    load balancers move traffic away first, and a request in flight is answered")
@@ -142,9 +166,9 @@ func run(w io.Writer) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	sh(base + "/healthz")
+	d.sh(d.base + "/healthz")
 	time.Sleep(500*time.Millisecond - time.Since(sent))
-	resp, err := http.Get(base + "/work?ms=1500")
+	resp, err := http.Get(d.base + "/work?ms=1500")
 	if err != nil {
 		return fmt.Errorf("the app stopped serving during the drain: %w", err)
 	}
@@ -158,8 +182,8 @@ func run(w io.Writer) error {
 		return fmt.Errorf("probe exec: %w", err)
 	}
 	fmt.Fprintf(out, "# probe exec exited 0, %.1fs after SIGTERM\n", time.Since(sent).Seconds())
-	sh(base + "/healthz")
-	sh("--timeout", "1s", "--retries", "3", "--retry-delay", "200ms", base+"/healthz")
+	d.sh(d.base + "/healthz")
+	d.sh("--timeout", "1s", "--retries", "3", "--retry-delay", "200ms", d.base+"/healthz")
 	return nil
 }
 
