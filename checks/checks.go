@@ -107,13 +107,17 @@ func (t *Trace) Snapshot() TraceSnapshot {
 	return s
 }
 
-// Enter ends the current phase, if any, and begins phase.
+// Enter ends the current phase, if any, and begins phase; entering the
+// phase in progress changes nothing.
 func (t *Trace) Enter(phase string) {
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if phase == t.current {
+		return
+	}
 	t.endLocked()
 	t.current = phase
 }

@@ -219,9 +219,9 @@ func dialTo(ctx context.Context, tr *Trace, socket, host, port string) (net.Conn
 	return dialUnix(ctx, tr, socket)
 }
 
-// SocketPath refuses a Unix socket path that no socket can have (the path
+// ValidateSocketPath refuses a Unix socket path that no socket can have (the path
 // of unix: targets and --unix-socket).
-func SocketPath(path string) error {
+func ValidateSocketPath(path string) error {
 	switch {
 	case strings.IndexByte(path, 0) >= 0:
 		return errors.New("--unix-socket: the path holds a NUL byte")

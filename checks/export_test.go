@@ -8,3 +8,6 @@ func SetResolver(r *net.Resolver) { resolver = r }
 
 // Resolve is resolve, for the tests of loopback without DNS.
 var Resolve = resolve
+
+// DecodeJSON is decodeJSON, for the tests of --expect-json.
+var DecodeJSON = decodeJSON

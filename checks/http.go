@@ -134,7 +134,7 @@ func (h HTTP) judge(r *reply) (string, error) {
 		return "", err
 	}
 	if len(h.ExpectJSON) > 0 {
-		doc, err := DecodeJSON(r.body)
+		doc, err := decodeJSON(r.body)
 		if err != nil {
 			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body is not JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
 		}

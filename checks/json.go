@@ -88,8 +88,8 @@ func splitJSONPath(p string) ([]string, error) {
 	return segs, nil
 }
 
-// DecodeJSON reads a body for the assertions, numbers kept exact.
-func DecodeJSON(body []byte) (any, error) {
+// decodeJSON reads a body for the assertions, numbers kept exact.
+func decodeJSON(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any

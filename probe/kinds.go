@@ -20,9 +20,6 @@ import (
 type Kind struct {
 	Name    string   // what Result.Kind says: http, grpc, tcp...
 	Schemes []Scheme // the schemes that name it
-	// Form is a target's shape, for errors and help:
-	// "tcp://HOST:PORT".
-	Form string
 	// Local kinds check this machine (a file, a socket path, /proc): their
 	// targets name no host and take no port, and --unix-socket does not
 	// apply.
@@ -87,29 +84,29 @@ const (
 // Kinds is every kind of target, one row each.
 var Kinds = []Kind{
 	{Name: "http", Schemes: []Scheme{{Name: "http", Port: "80", Flags: httpFlags}, {Name: "https", Port: "443", Flags: httpFlags}},
-		Form: "http://HOST[:PORT]/PATH", Build: buildHTTP},
+		Build: buildHTTP},
 	{Name: "grpc", Schemes: []Scheme{{Name: "grpc", Flags: HeaderFlags | SocketFlags}, {Name: "grpcs", Port: "443", Flags: HeaderFlags | SocketFlags | TLSFlags}},
-		Form: "grpc://HOST:PORT[/SERVICE]", ExamplePort: "50051", Build: buildGRPC},
+		ExamplePort: "50051", Build: buildGRPC},
 	{Name: "tcp", Schemes: []Scheme{{Name: "tcp", Flags: tcpFlags}},
-		Form: "tcp://HOST:PORT", ExamplePort: "6379", Build: buildTCP},
+		ExamplePort: "6379", Build: buildTCP},
 	{Name: "tls", Schemes: []Scheme{{Name: "tls", Flags: tcpFlags | TLSFlags}},
-		Form: "tls://HOST:PORT", ExamplePort: "6379", Build: buildTCP},
+		ExamplePort: "6379", Build: buildTCP},
 	{Name: "unix", Schemes: []Scheme{{Name: "unix", Flags: SendFlags | MatchFlags}, {Name: "unix-abstract", Flags: SendFlags | MatchFlags, Alias: true}},
-		Form: "unix:///ABSOLUTE/PATH", Local: true, Opaque: true, Build: buildUnix, Display: unixName},
+		Local: true, Opaque: true, Build: buildUnix, Display: unixName},
 	{Name: "postgres", Schemes: []Scheme{{Name: "postgres", Port: "5432", Flags: databaseFlags}, {Name: "postgresql", Port: "5432", Flags: databaseFlags, Alias: true}},
-		Form: "postgres://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]", Build: buildPostgres},
+		Build: buildPostgres},
 	{Name: "redis", Schemes: []Scheme{{Name: "redis", Port: "6379", Flags: databaseFlags}, {Name: "rediss", Port: "6379", Flags: databaseFlags | TLSFlags}},
-		Form: "redis://[[USER]:PASSWORD@]HOST[:PORT]", Build: buildRedis},
+		Build: buildRedis},
 	{Name: "mysql", Schemes: []Scheme{{Name: "mysql", Port: "3306", Flags: databaseFlags}, {Name: "mariadb", Port: "3306", Flags: databaseFlags, Alias: true}},
-		Form: "mysql://HOST[:PORT]", Build: buildMySQL},
+		Build: buildMySQL},
 	{Name: "memcached", Schemes: []Scheme{{Name: "memcached", Port: "11211", Flags: databaseFlags}},
-		Form: "memcached://HOST[:PORT]", Build: buildMemcached},
+		Build: buildMemcached},
 	{Name: "amqp", Schemes: []Scheme{{Name: "amqp", Port: "5672", Flags: databaseFlags}, {Name: "amqps", Port: "5671", Flags: databaseFlags | TLSFlags}},
-		Form: "amqp://HOST[:PORT]", Build: buildAMQP},
+		Build: buildAMQP},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
-		Form: "file:///ABSOLUTE/PATH", Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
+		Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
 	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
-		Form: "listen://[ADDR]:PORT", Local: true, Build: buildListen, Display: func(u *url.URL) string { return "listen://" + u.Host }},
+		Local: true, Build: buildListen, Display: func(u *url.URL) string { return "listen://" + u.Host }},
 }
 
 // Lookup returns the kind and the scheme that scheme names, in any case.
@@ -124,9 +121,9 @@ func Lookup(scheme string) (*Kind, *Scheme, bool) {
 	return nil, nil, false
 }
 
-// SchemeNames lists the schemes, aliases left out, for help and errors:
-// "http, https, grpc, ...", with "or" before the last when or is set.
-func SchemeNames(or bool) string {
+// Schemes lists the schemes of every kind, aliases left out, for help and
+// errors.
+func Schemes() []string {
 	var names []string
 	for _, k := range Kinds {
 		for _, s := range k.Schemes {
@@ -135,10 +132,7 @@ func SchemeNames(or bool) string {
 			}
 		}
 	}
-	if or && len(names) > 1 {
-		return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // Each build function below is one row's: it reads what the URL says and
@@ -207,7 +201,7 @@ func buildUnix(u *url.URL, port string, d *Defaults) (Check, error) {
 	if path == "" || path == "@" {
 		return nil, errors.New("the socket path is empty")
 	}
-	if err := checks.SocketPath(path); err != nil {
+	if err := checks.ValidateSocketPath(path); err != nil {
 		return nil, err
 	}
 	if err := d.rejectNeedsExpect(); err != nil {

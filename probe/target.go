@@ -140,7 +140,7 @@ func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 	}
 	kind, scheme, ok := Lookup(u.Scheme)
 	if !ok || kind.Opaque {
-		return nil, nil, nil, fmt.Errorf("target %q has an unknown scheme %q: use %s", shown, u.Scheme, SchemeNames(true))
+		return nil, nil, nil, fmt.Errorf("target %q has an unknown scheme %q: use %s", shown, u.Scheme, orList(Schemes()))
 	}
 	if kind.Local {
 		return kind, scheme, u, nil
@@ -185,4 +185,12 @@ func secrets(u *url.URL, headers []checks.Header) []string {
 		}
 	}
 	return out
+}
+
+// orList writes "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

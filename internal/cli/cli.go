@@ -170,7 +170,7 @@ func commandOptions(cli *CLI, args []string) []kong.Option {
 
 // kongVars are the ${...} that the help texts use.
 func kongVars() kong.Vars {
-	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": probe.SchemeNames(false)}
+	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": strings.Join(probe.Schemes(), ", ")}
 }
 
 // parse parses the command line. An exitCode error means kong ended the run

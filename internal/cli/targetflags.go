@@ -104,7 +104,7 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	if d.TLS, err = (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}).Config(); err != nil {
 		return d, err
 	}
-	if err := checks.SocketPath(f.UnixSocket); err != nil {
+	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
 		return d, err
 	}
 	if f.HTTP2 && len(f.Body) > 65535 {

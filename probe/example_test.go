@@ -1,0 +1,76 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
+)
+
+// A service checks its own dependencies, as probe does on the command line:
+// parse the targets, run them under one deadline, exit with the report's
+// code.
+func ExampleRun() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"UP","components":{"db":{"status":"UP"}}}`)
+	}))
+	defer app.Close()
+
+	status, _ := checks.ParseJSONAssertion("components.db.status=UP")
+	target, err := probe.ParseTarget(app.URL+"/healthz", probe.Defaults{ExpectJSON: []checks.JSONAssertion{status}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	report := probe.Run(context.Background(), []probe.Target{target}, probe.Options{Timeout: 2 * time.Second})
+	for _, r := range report.Results {
+		fmt.Println(r.State, r.Kind, r.Detail)
+	}
+	fmt.Println("exit", report.ExitCode())
+	// Output:
+	// healthy http HTTP 200 OK
+	// exit 0
+}
+
+// ParseTarget reads a target as probe's command line does: the scheme
+// names the kind, the Defaults fill in what the URL does not say, and the
+// target's secrets are masked in its name and listed for Run to mask in
+// results.
+func ExampleParseTarget() {
+	target, err := probe.ParseTarget("redis://:hunter2@cache.internal:6380", probe.Defaults{})
+	fmt.Println(target.Name, target.Kind, err)
+	redis := target.Check.(checks.Redis)
+	fmt.Println(redis.Host, redis.Port, len(target.Secrets) > 0)
+
+	_, err = probe.ParseTarget("tcp://db.internal", probe.Defaults{})
+	fmt.Println(err)
+	_, err = probe.ParseTarget("ftp://files.internal/", probe.Defaults{})
+	fmt.Println(err)
+	// Output:
+	// redis://***@cache.internal:6380 redis <nil>
+	// cache.internal 6380 true
+	// target "tcp://db.internal" needs a port, as in tcp://db.internal:6379
+	// target "ftp://files.internal/" has an unknown scheme "ftp": use http, https, grpc, grpcs, tcp, tls, unix, postgres, redis, rediss, mysql, memcached, amqp, amqps, file or listen
+}
+
+// The shutdown marker turns every verdict into draining: probe exec creates
+// it on SIGTERM, so that load balancers stop routing before the app stops.
+func ExampleMarker() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	marker := probe.Marker{Path: filepath.Join(dir, "probe.draining")}
+	if _, err := marker.Create("going away"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	target := probe.Target{Name: "app", Kind: "test", Check: checks.File{Path: "/"}}
+	report := probe.Run(context.Background(), []probe.Target{target}, probe.Options{Marker: marker.Path})
+	fmt.Println(report.State, report.ExitCode())
+	// Output: draining 1
+}
