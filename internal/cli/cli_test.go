@@ -144,7 +144,7 @@ func TestBuildVersion(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
-	env := map[string]string{"PORT": "9000", "EMPTY": "", "TOKEN": "s3cr3t"}
+	env := map[string]string{"PORT": "9000", "EMPTY": "", "TOKEN": "s3cr3t", "PASS": "ab@cd/ef:gh?#& %", "HOSTILE": "evil.example/x", "NESTED": "${PORT}"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	for in, want := range map[string]string{
 		"http://127.0.0.1:${PORT}/healthz":       "http://127.0.0.1:9000/healthz",
@@ -157,12 +157,23 @@ func TestExpand(t *testing.T) {
 		"$PORT stays":                            "$PORT stays",
 		"${PORT:-}":                              "9000",
 		"${NOPE:-a:-b}":                          "a:-b",
+		// In a URL, a value is escaped for the part it is in.
+		"redis://:${PASS}@cache:6379":          "redis://:ab%40cd%2Fef%3Agh%3F%23&%20%25@cache:6379",
+		"postgres://${PASS}:${PASS}@db/app":     "postgres://ab%40cd%2Fef%3Agh%3F%23&%20%25:ab%40cd%2Fef%3Agh%3F%23&%20%25@db/app",
+		"http://h/x?token=${PASS}&a=1":          "http://h/x?token=ab%40cd%2Fef%3Agh%3F%23%26+%25&a=1",
+		"http://h/${PASS}/y":                    "http://h/ab@cd%2Fef:gh%3F%23&%20%25/y",
+		"http://h:${PORT}/p?q=${PORT}#${PORT}": "http://h:9000/p?q=9000#9000",
+		"unix:///run/${PORT}.sock":              "unix:///run/${PORT}.sock"[:0] + "unix:///run/9000.sock",
+		// A value is never expanded again.
+		"http://h/${NESTED}": "http://h/$%7BPORT%7D",
+		"x${NESTED}":         "x${PORT}",
 	} {
 		if got, err := expand(in, lookup); err != nil || got != want {
 			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for in, want := range map[string]string{
+		"http://h:${HOSTILE}/":   "${HOSTILE} is in a URL's host and port, and its value holds /, ?, #, @ or a space",
 		"http://h:${NOPE}/":      "${NOPE} is not set: set it, or give a default, as in ${NOPE:-value}",
 		"${PORT":                 `"${PORT" has no closing }`,
 		"${1ABC}":                "${1ABC} is not a variable",

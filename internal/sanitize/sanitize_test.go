@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/probe-sh/probe/internal/sanitize"
 )
@@ -74,6 +75,57 @@ func TestPrintable(t *testing.T) {
 	} {
 		if got := sanitize.Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMask: every form in which a secret can reach output is masked: whole,
+// quoted as an excerpt quotes it, escaped as a URL carries it, cut short
+// before "...", and inside a URL's userinfo; text around it stays.
+func TestMask(t *testing.T) {
+	const pw = "ab@cdXYZ/efQRS"
+	for _, c := range []struct {
+		in, want string
+		secrets  []string
+	}{
+		{"-ERR invalid password ab@cdXYZ/efQRS", "-ERR invalid password ***", []string{pw}},
+		{`got "ab@cdXYZ/efQRS\n"`, `got "***\n"`, []string{pw}},
+		{"redis://:ab%40cdXYZ%2FefQRS@cache:6379", "redis://***@cache:6379", []string{pw}},
+		{"token=ab%40cdXYZ%2FefQRS&x=1", "token=***&x=1", []string{pw}},
+		{`reply "hello ab@cdXYZ/ef..."`, `reply "hello ***..."`, []string{pw}},
+		{`tab "p\tw" and p	w`, `tab "***" and ***`, []string{"p\tw"}},
+		{"snowman ☃ quoted \\u2603x", "snowman *** quoted ***x", []string{"☃"}},
+		{"nothing secret here", "nothing secret here", []string{pw, ""}},
+		{"http://user:other@host/ and Bearer t0k3n", "http://***@host/ and Bearer ***", []string{"t0k3n"}},
+		{"a cut of two bytes ab...", "a cut of two bytes ab...", []string{pw}},
+	} {
+		got := sanitize.Mask(c.in, c.secrets)
+		if got != c.want {
+			t.Errorf("Mask(%q) = %q, want %q", c.in, got, c.want)
+		}
+		for _, s := range c.secrets {
+			if len(s) >= 3 && strings.Contains(got, s) {
+				t.Errorf("Mask(%q) = %q: %q leaks", c.in, got, s)
+			}
+		}
+	}
+}
+
+func TestClipIsUTF8Safe(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"0123456789abc", 10, "0123456..."},
+		{"ab☃☃☃☃", 7, "ab..."},     // the cut falls inside the first snowman
+		{"abc☃☃☃☃", 10, "abc☃..."}, // and here after it
+	} {
+		got := sanitize.Clip(c.in, c.n)
+		if got != c.want || !utf8.ValidString(got) || len(got) > max(c.n, 3) {
+			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
 	}
 }

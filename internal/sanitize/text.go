@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,10 +34,12 @@ func Clip(s string, n int) string {
 	return s[:cut] + "..."
 }
 
-// Mask is what output shows of s: URL userinfo and secret query values
-// masked (RedactText), then every one of secrets (scrub).
+// Mask is what output shows of s: every one of secrets masked (scrub),
+// then URL userinfo and secret query values (RedactText). Secrets go first:
+// RedactText would cut a password that holds an @ in two, and leave the
+// part after it for scrub to miss.
 func Mask(s string, secrets []string) string {
-	return scrub(RedactText(s), secrets)
+	return RedactText(scrub(s, secrets))
 }
 
 // scrub masks every secret in s, so that a server that echoes a credential
@@ -53,6 +57,12 @@ func scrub(s string, secrets []string) string {
 		for _, q := range []string{strconv.QuoteToASCII(secret), strconv.Quote(secret)} {
 			if inner := q[1 : len(q)-1]; inner != secret {
 				forms = append(forms, inner)
+			}
+		}
+		// As a URL carries it: a server may echo the URL it was given.
+		for _, e := range []string{url.QueryEscape(secret), url.PathEscape(secret), url.User(secret).String()} {
+			if e != secret && !slices.Contains(forms, e) {
+				forms = append(forms, e)
 			}
 		}
 		for _, form := range forms {

@@ -21,7 +21,7 @@ var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
-	"redis", "redis-noauth", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -249,6 +249,19 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 			}
 		}
 	},
+	// redis-echo refuses every password, and echoes it in its error, as a
+	// hostile or careless server could.
+	"redis-echo": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			args, err := readRedisArgs(br)
+			if err != nil || len(args) == 0 {
+				return
+			}
+			io.WriteString(c, "-WRONGPASS invalid password "+strings.Join(args[1:], " ")+"\r\n") //nolint:errcheck
+		}
+	},
 	// redis-noauth wants a password: it answers every command with
 	// -NOAUTH and keeps the connection open, as Redis does.
 	"redis-noauth": func(c net.Conn, _ <-chan struct{}) {
@@ -441,6 +454,29 @@ func App() http.Handler {
 
 // readRedisCommand reads an inline command or a RESP array, and returns its
 // first word.
+// readRedisArgs reads a command sent as a RESP array: every argument.
+func readRedisArgs(br *bufio.Reader) ([]string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "*") {
+		return nil, err
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+	var args []string
+	for range min(n, 16) {
+		head, err := br.ReadString('\n') // $LEN
+		if err != nil {
+			return nil, err
+		}
+		size, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
+		arg := make([]byte, size+2)
+		if _, err := io.ReadFull(br, arg); err != nil {
+			return nil, err
+		}
+		args = append(args, string(arg[:size]))
+	}
+	return args, nil
+}
+
 func readRedisCommand(br *bufio.Reader) (string, error) {
 	line, err := br.ReadString('\n')
 	if err != nil {
