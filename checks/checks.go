@@ -40,7 +40,7 @@ const (
 )
 
 // Phases lists every phase, wherever it is declared, for those who name
-// them (the runner's timeout messages); TestPhasesAreListed keeps it whole.
+// them (the engine's timeout messages); TestPhasesAreListed keeps it whole.
 var Phases = []string{PhaseDNS, PhaseConnect, PhaseTLS, PhaseHTTP2, PhaseFirstByte, PhaseResponse,
 	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply}
 

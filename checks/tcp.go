@@ -75,7 +75,7 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 		buf = buf[:len(buf)+n]
 		if n > 0 {
 			// Kept as it grows: a timeout reports what came, even when
-			// the runner stops waiting for this check.
+			// the engine stops waiting for this check.
 			tr.SetPartial(sanitize.Excerpt(buf, 60))
 			tr.SetReply(sanitize.Excerpt(buf, 200))
 		}

@@ -115,7 +115,7 @@ func (c *conversation) readLine(max int) (string, error) {
 	}
 }
 
-// ioError names what failed: the deadline (the runner names the phase),
+// ioError names what failed: the deadline (the engine names the phase),
 // the server closing the connection, or the socket's own error.
 func (c *conversation) ioError(op string, err error) error {
 	if IsTimeout(err) || c.ctx.Err() != nil {

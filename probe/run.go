@@ -72,7 +72,7 @@ func (s State) String() string { return string(s) }
 // failure reaches docker inspect instead of Docker killing the probe.
 const DefaultTimeout = 5 * time.Second
 
-// grace is how long past the deadline the runner waits for a check to return
+// grace is how long past the deadline Run waits for a check to return
 // on its own before it reports the check as timed out and moves on.
 const grace = 20 * time.Millisecond
 

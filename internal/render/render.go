@@ -1,3 +1,6 @@
+// Package render writes what a run found, one line per target or one JSON
+// document, within the 4096 bytes Docker keeps of a health check's output,
+// and shows probe wait's progress in a log or on a terminal.
 package render
 
 import (

@@ -1,3 +1,6 @@
+// Package sanitize decides what output may show: nothing a terminal would
+// act on (Printable), short quoted excerpts of what a peer sent (Excerpt,
+// Clip), and never a secret (Mask, RedactText, Redact).
 package sanitize
 
 import (

@@ -10,7 +10,7 @@ import (
 // names say they are secret (?token=, ?api_key=, ?X-Amz-Signature= ...).
 // Target names are masked when they are built (Redact); text that may hold a
 // URL someone typed or a server sent, when it is printed (RedactText); and
-// the runner masks every secret value it was given in what checks report,
+// probe.Run masks every secret value it was given in what checks report,
 // cut or quoted (package probe, scrub).
 
 // IsSecretHeader reports whether the value of header name must never be
@@ -41,7 +41,7 @@ func IsSecretParam(name string) bool {
 }
 
 // SecretParams returns the values of u's secret query parameters, for the
-// runner to mask wherever a reply echoes them.
+// engine (probe.Run) to mask wherever a reply echoes them.
 func SecretParams(u *url.URL) []string {
 	var out []string
 	for name, values := range u.Query() {
