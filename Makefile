@@ -80,6 +80,7 @@ fuzz:
 	$(call fuzz,FuzzHTTPResponse,100000,./checks)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
+	$(call fuzz,FuzzKongText,20000,./internal/patched)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.
 size: build

@@ -45,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	}()
 	env := &Env{Stdout: stdout, Stderr: stderr, Stamp: stamp}
 	args, env.Command = splitCommand(args)
-	cli, kctx, err := parse(args, stdout, stderr, stamp)
+	cli, kctx, err := parseLine(args, stdout, stderr, stamp)
 	if err == nil && env.Command != nil {
 		if _, ok := selected[commandTaker](kctx); !ok {
 			err = errors.New(`only probe wait and probe exec take a command after "--"`)
@@ -155,10 +155,16 @@ var commands = []struct {
 	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},
 }
 
+// wantsHelp reports whether args ask for help, or are empty: then help
+// lists every command and every flag.
+func wantsHelp(args []string) bool {
+	return len(args) == 0 || slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "help" })
+}
+
 // commandOptions adds each command that args name, or all of them when
-// args ask for help (so that help lists them) or are empty.
+// args ask for help.
 func commandOptions(cli *CLI, args []string) []kong.Option {
-	all := len(args) == 0 || slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "help" })
+	all := wantsHelp(args)
 	var opts []kong.Option
 	for _, c := range commands {
 		if all || slices.Contains(args, c.name) {
@@ -173,9 +179,49 @@ func kongVars() kong.Vars {
 	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": strings.Join(probe.Schemes(), ", ")}
 }
 
-// parse parses the command line. An exitCode error means kong ended the run
-// itself (--help, --version, or a usage error it has printed).
-func parse(args []string, stdout, stderr io.Writer, stamp Stamp) (cli *CLI, kctx *kong.Context, err error) {
+// parseLine expands ${VAR} in args and in the PROBE_ variables, then parses
+// args with a model of the flags they use (model.go); when that fails, it
+// parses them again with the whole model, so that an error says what kong
+// says of the whole command line.
+func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (*CLI, *kong.Context, error) {
+	args, err := expandArgs(args)
+	if err != nil {
+		return &CLI{}, nil, err
+	}
+	if err := expandEnvars(); err != nil {
+		return &CLI{}, nil, err
+	}
+	// --version ends in kong's BeforeReset hook, before any flag has a
+	// value: no default is set for it. Should kong not end the run there
+	// (--version was some flag's value), it is parsed again with them.
+	versionOnly := slices.Contains(args, "--version")
+	model := prunedModel
+	if versionOnly {
+		model = prunedNoDefaults
+	}
+	cli, kctx, err := parse(args, stdout, stderr, stamp, model)
+	if err == nil && model == prunedNoDefaults {
+		cli, kctx, err = parse(args, stdout, stderr, stamp, prunedModel)
+	}
+	if _, exited := errors.AsType[exitCode](err); err != nil && !exited {
+		cli, kctx, err = parse(args, stdout, stderr, stamp, wholeModel)
+	}
+	return cli, kctx, err
+}
+
+// modelKind is how much of the command line's model kong builds.
+type modelKind int
+
+const (
+	wholeModel       modelKind = iota // every flag: for help, and errors
+	prunedModel                       // the flags the line uses; the others at their defaults
+	prunedNoDefaults                  // the same, the others left unset: for --version
+)
+
+// parse parses the command line, with the model asked for. An exitCode
+// error means kong ended the run itself (--help, --version, or a usage
+// error it has printed).
+func parse(args []string, stdout, stderr io.Writer, stamp Stamp, kind modelKind) (cli *CLI, kctx *kong.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c, ok := r.(exitCode)
@@ -187,13 +233,11 @@ func parse(args []string, stdout, stderr io.Writer, stamp Stamp) (cli *CLI, kctx
 		}
 	}()
 	cli = &CLI{}
-	if args, err = expandArgs(args); err != nil {
-		return cli, nil, err
+	var model []kong.Option
+	if kind != wholeModel && !wantsHelp(args) {
+		model = append(model, flagModel(cli, args, kind == prunedModel))
 	}
-	if err = expandEnvars(); err != nil {
-		return cli, nil, err
-	}
-	opts := append(commandOptions(cli, args),
+	opts := append(append(model, commandOptions(cli, args)...),
 		kong.Name("probe"),
 		kong.Description(description),
 		kong.Writers(stdout, stderr),

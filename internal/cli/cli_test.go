@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -159,11 +161,11 @@ func TestExpand(t *testing.T) {
 		"${NOPE:-a:-b}":                          "a:-b",
 		// In a URL, a value is escaped for the part it is in.
 		"redis://:${PASS}@cache:6379":          "redis://:ab%40cd%2Fef%3Agh%3F%23&%20%25@cache:6379",
-		"postgres://${PASS}:${PASS}@db/app":     "postgres://ab%40cd%2Fef%3Agh%3F%23&%20%25:ab%40cd%2Fef%3Agh%3F%23&%20%25@db/app",
-		"http://h/x?token=${PASS}&a=1":          "http://h/x?token=ab%40cd%2Fef%3Agh%3F%23%26+%25&a=1",
-		"http://h/${PASS}/y":                    "http://h/ab@cd%2Fef:gh%3F%23&%20%25/y",
+		"postgres://${PASS}:${PASS}@db/app":    "postgres://ab%40cd%2Fef%3Agh%3F%23&%20%25:ab%40cd%2Fef%3Agh%3F%23&%20%25@db/app",
+		"http://h/x?token=${PASS}&a=1":         "http://h/x?token=ab%40cd%2Fef%3Agh%3F%23%26+%25&a=1",
+		"http://h/${PASS}/y":                   "http://h/ab@cd%2Fef:gh%3F%23&%20%25/y",
 		"http://h:${PORT}/p?q=${PORT}#${PORT}": "http://h:9000/p?q=9000#9000",
-		"unix:///run/${PORT}.sock":              "unix:///run/${PORT}.sock"[:0] + "unix:///run/9000.sock",
+		"unix:///run/${PORT}.sock":             "unix:///run/${PORT}.sock"[:0] + "unix:///run/9000.sock",
 		// A value is never expanded again.
 		"http://h/${NESTED}": "http://h/$%7BPORT%7D",
 		"x${NESTED}":         "x${PORT}",
@@ -188,9 +190,32 @@ func TestExpand(t *testing.T) {
 // testParse is parse with kong's own exit as a code (-1 for none), as the
 // tests compare it.
 func testParse(args []string, stdout, stderr io.Writer) (*CLI, *kong.Context, int, error) {
-	cli, kctx, err := parse(args, stdout, stderr, Stamp{})
+	cli, kctx, err := parseLine(args, stdout, stderr, Stamp{})
 	if code, ok := errors.AsType[exitCode](err); ok {
 		return cli, kctx, int(code), nil
 	}
 	return cli, kctx, -1, err
+}
+
+// TestPrunedModelParsesAsTheWhole: the model of only the flags a line uses
+// (model.go) gives what the whole model gives, on the lines that upstream
+// kong cannot be asked about (--version's hook is the copy's), and on
+// words that name flags where they are values.
+func TestPrunedModelParsesAsTheWhole(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	for _, args := range [][]string{
+		{"--version"}, {"-v", "--version"}, {"serve", "--version"}, {"--version", "--bogus"}, {"--bogus", "--version"},
+		{"--version", "http://a/", "--max-body", "0"}, {"--expect-body", "--version", "http://a/"},
+		{"http://a/", "--expect-json", "version"}, {"--expect-body=--version", "http://a/"},
+	} {
+		var prunedOut, wholeOut bytes.Buffer
+		pruned, _, perr := parseLine(args, &prunedOut, &prunedOut, Stamp{Version: "v1"})
+		whole, _, werr := parse(args, &wholeOut, &wholeOut, Stamp{Version: "v1"}, wholeModel)
+		if fmt.Sprint(perr) != fmt.Sprint(werr) || prunedOut.String() != wholeOut.String() {
+			t.Errorf("%q: pruned %v %q, whole %v %q", args, perr, prunedOut.String(), werr, wholeOut.String())
+		}
+		if perr == nil && !reflect.DeepEqual(pruned.Check.TargetFlags, whole.Check.TargetFlags) {
+			t.Errorf("%q: the flags differ:\npruned %+v\nwhole  %+v", args, pruned.Check.TargetFlags, whole.Check.TargetFlags)
+		}
+	}
 }

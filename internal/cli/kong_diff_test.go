@@ -342,6 +342,12 @@ var oneLiners = [][]string{
 	{"-o", "yaml", "http://a/"},
 	{"--timeout"},
 	{},
+	// Words that name a flag or a command where they are only values: the
+	// model of the flags a line uses must not be fooled by them.
+	{"http://a/", "--expect-json", "version", "--expect-json", "!serve"},
+	{"--expect-body=--version", "http://a/"},
+	{"http://a/", "-X", "-v"},
+	{"http://a/", "--send=-t2s", "tcp://b:1"},
 	{"--help"},
 	{"-h"},
 	{"help"},

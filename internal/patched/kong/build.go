@@ -53,7 +53,7 @@ type flattenedField struct {
 	tag   *Tag
 }
 
-func flattenedFields(v reflect.Value, ptag *Tag) (out []flattenedField, err error) {
+func flattenedFields(k *Kong, v reflect.Value, ptag *Tag) (out []flattenedField, err error) {
 	v = reflect.Indirect(v)
 	if v.Kind() != reflect.Struct {
 		return out, nil
@@ -62,6 +62,10 @@ func flattenedFields(v reflect.Value, ptag *Tag) (out []flattenedField, err erro
 	for i := 0; i < v.NumField(); i++ {
 		ft := v.Type().Field(i)
 		fv := v.Field(i)
+		// Before its tag is parsed: a field left out costs nothing.
+		if k.ignoreFieldFunc != nil && k.ignoreFieldFunc(ft) {
+			continue
+		}
 		tag, err := parseTag(v, ft)
 		if err != nil {
 			return nil, err
@@ -98,7 +102,7 @@ func flattenedFields(v reflect.Value, ptag *Tag) (out []flattenedField, err erro
 			fv = fv.Elem()
 		} else if fv.Type() == reflect.TypeOf(Plugins{}) {
 			for i := 0; i < fv.Len(); i++ {
-				fields, ferr := flattenedFields(fv.Index(i).Elem(), tag)
+				fields, ferr := flattenedFields(k, fv.Index(i).Elem(), tag)
 				if ferr != nil {
 					return nil, ferr
 				}
@@ -106,7 +110,7 @@ func flattenedFields(v reflect.Value, ptag *Tag) (out []flattenedField, err erro
 			}
 			continue
 		}
-		sub, err := flattenedFields(fv, tag)
+		sub, err := flattenedFields(k, fv, tag)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +146,7 @@ func buildNode(k *Kong, v reflect.Value, typ NodeType, tag *Tag, seenFlags map[s
 		Target: v,
 		Tag:    tag,
 	}
-	fields, err := flattenedFields(v, tag)
+	fields, err := flattenedFields(k, v, tag)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 )
 
 // binding is a single binding registered with Kong.
@@ -246,8 +247,26 @@ func walkEmbedded(value reflect.Value, visit func(reflect.Value)) {
 	if value.Kind() != reflect.Struct {
 		return
 	}
-	t := value.Type()
-	for i := 0; i < value.NumField(); i++ {
+	for _, i := range embeddedFields(value.Type()) {
+		walkEmbedded(value.Field(i), visit)
+	}
+}
+
+// embeddedByType holds, for each struct type walkEmbedded has seen, the
+// indexes of its exported embedded fields.
+var embeddedByType sync.Map // reflect.Type -> []int
+
+// embeddedFields returns the indexes of t's exported fields that are
+// anonymous or tagged embed. It reads each type's tags once: hooks are
+// looked up for every element of the parse path, and each look-up read
+// every tag of every command again (a quarter of a parse, for a command
+// with forty flags and their help).
+func embeddedFields(t reflect.Type) []int {
+	if cached, ok := embeddedByType.Load(t); ok {
+		return cached.([]int)
+	}
+	var out []int
+	for i := 0; i < t.NumField(); i++ {
 		field := t.Field(i)
 		if !field.IsExported() {
 			continue
@@ -256,8 +275,10 @@ func walkEmbedded(value reflect.Value, visit func(reflect.Value)) {
 		if !isEmbedded && !field.Anonymous {
 			continue
 		}
-		walkEmbedded(value.Field(i), visit)
+		out = append(out, i)
 	}
+	embeddedByType.Store(t, out)
+	return out
 }
 
 func callFunction(f reflect.Value, bindings bindings) error {

@@ -3,7 +3,7 @@ package kong
 import (
 	"bytes"
 	"fmt"
-	"go/doc"
+	"go/doc/comment"
 	"io"
 	"strings"
 )
@@ -428,7 +428,7 @@ func (h *helpWriter) Write(w io.Writer) error {
 
 func (h *helpWriter) Wrap(text string) {
 	w := bytes.NewBuffer(nil)
-	doc.ToText(w, strings.TrimSpace(text), "", "    ", h.width) //nolint:staticcheck // cross-package links not possible
+	toText(w, strings.TrimSpace(text), "", "    ", h.width)
 	for _, line := range strings.Split(strings.TrimSpace(w.String()), "\n") {
 		h.Print(line)
 	}
@@ -483,7 +483,7 @@ func writeTwoColumns(w *helpWriter, rows [][2]string) {
 
 	for _, row := range rows {
 		buf := bytes.NewBuffer(nil)
-		doc.ToText(buf, row[1], "", strings.Repeat(" ", defaultIndent), w.width-leftSize-defaultColumnPadding) //nolint:staticcheck // cross-package links not possible
+		toText(buf, row[1], "", strings.Repeat(" ", defaultIndent), w.width-leftSize-defaultColumnPadding)
 		lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 
 		line := fmt.Sprintf("%-*s", leftSize, row[0])
@@ -584,4 +584,19 @@ func formatEnvs(envs []string) string {
 	}
 
 	return strings.Join(formatted, ", ")
+}
+
+// toText is go/doc.ToText, as it formats text that is no package's doc
+// comment: go/doc/comment's parser with the look-ups of an empty package,
+// so that no "[name]" reads as a link, and its printer. Calling it here
+// rather than through go/doc keeps go/doc, go/ast, go/token and go/scanner,
+// and their initialisers, out of every program that uses kong.
+func toText(w io.Writer, text string, prefix, codePrefix string, width int) {
+	parser := &comment.Parser{
+		// What (*doc.Package).lookupPackage says for an empty package.
+		LookupPackage: func(name string) (string, bool) { return "", name == "" },
+		LookupSym:     func(recv, name string) bool { return false },
+	}
+	printer := &comment.Printer{TextPrefix: prefix, TextCodePrefix: codePrefix, TextWidth: width}
+	_, _ = w.Write(printer.Text(parser.Parse(text)))
 }

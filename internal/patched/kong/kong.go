@@ -55,6 +55,8 @@ type Kong struct {
 	resolvers    []Resolver
 	registry     *Registry
 	ignoreFields []*regexp.Regexp
+	// ignoreFieldFunc leaves fields out before their tags are parsed.
+	ignoreFieldFunc func(reflect.StructField) bool
 
 	noDefaultHelp   bool
 	allowHyphenated bool

@@ -446,6 +446,18 @@ func IgnoreFields(regexes ...string) Option {
 	})
 }
 
+// IgnoreFieldsFunc will cause kong.New() to skip every struct field for
+// which ignore returns true, as if it were tagged kong:"-", before its tag
+// is parsed: a program can build a model of only the flags a command line
+// uses, and a field whose tag kong could not parse can be left out. The
+// field is one of the struct's own, an embedded struct's or a command's.
+func IgnoreFieldsFunc(ignore func(field reflect.StructField) bool) Option {
+	return OptionFunc(func(k *Kong) error {
+		k.ignoreFieldFunc = ignore
+		return nil
+	})
+}
+
 // ConfigurationLoader is a function that builds a resolver from a file.
 type ConfigurationLoader func(r io.Reader) (Resolver, error)
 

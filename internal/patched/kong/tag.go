@@ -80,16 +80,20 @@ var bareChars = tagChars{sep: ' ', quote: '"', assign: ':', needsUnquote: true}
 
 //nolint:gocyclo
 func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) {
+	if utf8.ValidString(tagString) {
+		return parseValidTagItems(tagString, chr)
+	}
 	d := map[string][]string{}
-	key := []rune{}
-	value := []rune{}
+	// Builders, not rune slices: converting every tag to []rune and each
+	// item back to a string was most of the work of building a model.
+	var key, value strings.Builder
 	quotes := false
 	inKey := true
 
 	add := func() error {
 		// Bare tags are quoted, therefore we need to unquote them in the same fashion reflect.Lookup() (implicitly)
 		// unquotes "kong tags".
-		s := string(value)
+		s := value.String()
 
 		if chr.needsUnquote && s != "" {
 			// Concatenation, not fmt.Sprintf: this runs for every tag item.
@@ -100,24 +104,25 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 			}
 		}
 
-		k := string(key)
+		k := key.String()
 		d[k] = append(d[k], s)
-		key = key[:0] // reuse the buffers: string() copied them
-		value = value[:0]
+		key.Reset()
+		value.Reset()
 		inKey = true
 
 		return nil
 	}
 
-	runes := []rune(tagString)
-	for idx := 0; idx < len(runes); idx++ {
-		r := runes[idx]
+	// The runes of tagString, one at a time: idx counts runes, as the
+	// positions in errors did, and at is the byte offset.
+	for idx, at := 0, 0; at < len(tagString); idx++ {
+		r, size := utf8.DecodeRuneInString(tagString[at:])
+		at += size
 		next := rune(0)
-		eof := false
-		if idx < len(runes)-1 {
-			next = runes[idx+1]
-		} else {
-			eof = true
+		nextSize := 0
+		eof := at >= len(tagString)
+		if !eof {
+			next, nextSize = utf8.DecodeRuneInString(tagString[at:])
 		}
 		if !quotes && r == chr.sep {
 			if err := add(); err != nil {
@@ -133,10 +138,11 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 		if r == '\\' {
 			if next == chr.quote {
 				idx++
+				at += nextSize
 
 				// We need to keep the backslashes, otherwise subsequent unquoting cannot work
 				if chr.needsUnquote {
-					value = append(value, r)
+					value.WriteRune(r)
 				}
 
 				r = chr.quote
@@ -153,9 +159,9 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 			continue
 		}
 		if inKey {
-			key = append(key, r)
+			key.WriteRune(r)
 		} else {
-			value = append(value, r)
+			value.WriteRune(r)
 		}
 	}
 	if quotes {
@@ -166,6 +172,90 @@ func parseTagItems(tagString string, chr tagChars) (map[string][]string, error) 
 		return nil, err
 	}
 
+	return d, nil
+}
+
+// parseValidTagItems is parseTagItems for valid UTF-8, which is every tag
+// in practice: the separators, quotes and escapes are ASCII, so it copies
+// the text between them a run at a time instead of a rune at a time.
+func parseValidTagItems(tagString string, chr tagChars) (map[string][]string, error) {
+	d := map[string][]string{}
+	var key, value strings.Builder
+	quotes := false
+	inKey := true
+	add := func() error {
+		// Bare tags are quoted, therefore we need to unquote them in the same fashion reflect.Lookup() (implicitly)
+		// unquotes "kong tags".
+		s := value.String()
+		if chr.needsUnquote && s != "" {
+			if unquoted, err := strconv.Unquote(`"` + s + `"`); err == nil {
+				s = unquoted
+			} else {
+				return fmt.Errorf("unquoting tag value `%s`: %w", s, err)
+			}
+		}
+		k := key.String()
+		d[k] = append(d[k], s)
+		key.Reset()
+		value.Reset()
+		inKey = true
+		return nil
+	}
+	write := func(s string) {
+		if inKey {
+			key.WriteString(s)
+		} else {
+			value.WriteString(s)
+		}
+	}
+	special := string([]byte{byte(chr.sep), byte(chr.quote), byte(chr.assign), '\\'})
+	for at := 0; at < len(tagString); {
+		run := strings.IndexAny(tagString[at:], special)
+		if run < 0 {
+			write(tagString[at:])
+			break
+		}
+		if run > 0 {
+			write(tagString[at : at+run])
+			at += run
+		}
+		c := rune(tagString[at])
+		next, eof := rune(0), at+1 >= len(tagString)
+		if !eof {
+			next = rune(tagString[at+1])
+		}
+		switch {
+		case !quotes && c == chr.sep:
+			if err := add(); err != nil {
+				return nil, err
+			}
+		case c == chr.assign && inKey:
+			inKey = false
+		case c == '\\' && next == chr.quote:
+			// We need to keep the backslashes, otherwise subsequent unquoting cannot work
+			if chr.needsUnquote {
+				value.WriteByte('\\')
+			}
+			write(string(chr.quote))
+			at++
+		case c == chr.quote && quotes:
+			quotes = false
+			if next != chr.sep && !eof {
+				return nil, fmt.Errorf("%v has an unexpected char at pos %v", tagString, utf8.RuneCountInString(tagString[:at]))
+			}
+		case c == chr.quote:
+			quotes = true
+		default:
+			write(tagString[at : at+1])
+		}
+		at++
+	}
+	if quotes {
+		return nil, fmt.Errorf("%v is not quoted properly", tagString)
+	}
+	if err := add(); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -1,0 +1,293 @@
+package cli
+
+import (
+	"encoding"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/probe-sh/probe/internal/patched/kong"
+)
+
+// Only the flags a command line uses join kong's model. kong reflects over
+// every flag it knows and parses its tag at each start, and a health check
+// starts a process every few seconds: for `probe URL`, building every flag
+// of the command was most of the instructions probe ran. A flag is left
+// out when the command line does not name it (as --name, --name=VALUE or a
+// short letter) and no PROBE_ variable sets it; a flag left out gets its
+// default from its tag, as kong would give it. Help, and any error, are
+// made from the whole model (parseLine), so that what they say is the same.
+// The differential test of kong (kong_diff_test.go) compares every
+// one-liner and flag parsed this way with upstream kong's whole model.
+
+// flagModel decides which flags of cli join the model for args, sets the
+// default of every other when defaults is set, and returns the kong option
+// that leaves them out.
+func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
+	m := &model{words: flagWords(args), env: probeEnv(), decided: make(map[fieldID]bool, 64)}
+	if defaults {
+		v := reflect.ValueOf(cli).Elem()
+		visit := func(ft reflect.StructField, tag flagTag, fv reflect.Value) {
+			if name, keep := m.keep(ft, tag); !keep {
+				setDefault(name, tag, fv)
+			}
+		}
+		walkFlags(v.FieldByName("Globals"), visit)
+		walkFlags(v.FieldByName("Check"), visit)
+		for _, c := range commands {
+			if m.words[c.name] {
+				walkFlags(reflect.ValueOf(c.cmd(cli)).Elem(), visit)
+			}
+		}
+	}
+	return kong.IgnoreFieldsFunc(m.ignore)
+}
+
+// model is what flagModel decided, field by field.
+type model struct {
+	words   map[string]bool
+	env     map[string]bool
+	decided map[fieldID]bool // keep or not, for the fields seen
+}
+
+// keep reports whether the flag field ft joins the model, and its name.
+func (m *model) keep(ft reflect.StructField, tag flagTag) (string, bool) {
+	name := flagName(ft.Name, tag)
+	id := fieldID{ft.Name, unsafe.StringData(string(ft.Tag))}
+	keep, seen := m.decided[id]
+	if !seen {
+		keep = m.words[name] || tag.short != "" && m.words["-"+tag.short] || len(m.env) > 0 && m.env[squash(name)]
+		m.decided[id] = keep
+	}
+	return name, keep
+}
+
+// ignore is the option's test: a flag field that does not join the model.
+// Embedded structs, commands and positional arguments always do.
+func (m *model) ignore(ft reflect.StructField) bool {
+	if ft.Anonymous || !ft.IsExported() {
+		return false
+	}
+	tag := readTag(ft.Tag)
+	if tag.ignored || tag.arg || tag.cmd {
+		return false
+	}
+	_, keep := m.keep(ft, tag)
+	return !keep
+}
+
+// fieldID names a field for the option: its Go name and where its tag is
+// (each field's tag is a string of the binary's own, which reflect returns
+// as it is): no two different flags share both.
+type fieldID struct {
+	name string
+	tag  *byte
+}
+
+// walkFlags calls visit for every flag field of the struct v, and of the
+// structs it embeds; positional arguments and fields kong ignores are no
+// flags.
+func walkFlags(v reflect.Value, visit func(reflect.StructField, flagTag, reflect.Value)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		ft, fv := t.Field(i), v.Field(i)
+		if !ft.IsExported() {
+			continue
+		}
+		tag := readTag(ft.Tag)
+		switch {
+		case tag.ignored:
+		case ft.Anonymous:
+			walkFlags(fv, visit)
+		case tag.arg || tag.cmd:
+		default:
+			visit(ft, tag, fv)
+		}
+	}
+}
+
+// flagTag is what flagModel needs of a field's tag.
+type flagTag struct {
+	name, short, def string
+	hasDefault       bool
+	arg, cmd         bool
+	ignored          bool // kong:"-"
+}
+
+// readTag reads a struct tag in one pass, as reflect.StructTag.Lookup reads
+// each key: a flag's tag holds its help, and reading it once per key was
+// most of what choosing the flags cost.
+func readTag(tag reflect.StructTag) flagTag {
+	var t flagTag
+	s := string(tag)
+	for s != "" {
+		s = strings.TrimLeft(s, " ")
+		colon := strings.IndexByte(s, ':')
+		if colon <= 0 || colon+1 >= len(s) || s[colon+1] != '"' {
+			break
+		}
+		key := s[:colon]
+		i := colon + 2
+		escaped := false
+		for i < len(s) && s[i] != '"' {
+			if s[i] == '\\' {
+				i++
+				escaped = true
+			}
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		value := s[colon+2 : i]
+		s = s[i+1:]
+		if escaped {
+			if v, err := strconv.Unquote(`"` + value + `"`); err == nil {
+				value = v
+			}
+		}
+		switch key {
+		case "name":
+			t.name = value
+		case "short":
+			t.short = value
+		case "default":
+			t.def, t.hasDefault = value, true
+		case "arg":
+			t.arg = true
+		case "cmd":
+			t.cmd = true
+		case "kong":
+			t.ignored = value == "-"
+		}
+	}
+	return t
+}
+
+// flagName is the name kong gives a flag: its name tag, or its Go name in
+// lower-case words joined by dashes (MaxBody: max-body).
+func flagName(goName string, tag flagTag) string {
+	if tag.name != "" {
+		return tag.name
+	}
+	var b strings.Builder
+	s := goName
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		upper := 'A' <= c && c <= 'Z'
+		// A word starts at an upper-case letter after a lower-case one,
+		// or before a lower-case one after upper-case ones (HTTPServer:
+		// http-server), and at a digit after a letter.
+		if i > 0 && (upper && isLower(s[i-1]) || upper && i+1 < len(s) && isLower(s[i+1]) && isUpper(s[i-1]) ||
+			isDigit(c) && !isDigit(s[i-1]) || !isDigit(c) && isDigit(s[i-1])) {
+			b.WriteByte('-')
+		}
+		if upper {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// flagWords are what args may name: long flags by name, short ones as
+// "-X", commands by name. A value that looks like a flag counts too: it
+// can only keep a flag that is not needed, never leave out one that is.
+func flagWords(args []string) map[string]bool {
+	words := map[string]bool{}
+	for _, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, _, _ := strings.Cut(a[2:], "=")
+			words[name] = true
+		case strings.HasPrefix(a, "-"):
+			for _, r := range a[1:] {
+				words["-"+string(r)] = true
+			}
+		default:
+			words[a] = true
+		}
+	}
+	return words
+}
+
+// probeEnv lists the PROBE_ variables that are set and not empty, by
+// squashed name: PROBE_MAX_BODY and PROBE_HTTP2 are MAXBODY and HTTP2,
+// which a flag's squashed name (max-body, http2) meets whatever kong made
+// of its digits and dashes.
+func probeEnv() map[string]bool {
+	env := map[string]bool{}
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if rest, ok := strings.CutPrefix(name, "PROBE_"); ok && value != "" {
+			env[squash(rest)] = true
+		}
+	}
+	return env
+}
+
+// squash upper-cases s and drops its dashes and underscores.
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' {
+			return -1
+		}
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
+
+// setDefault gives a flag left out of the model the value kong would give
+// it: its default tag, ${...} interpolated, decoded for its type.
+func setDefault(name string, tag flagTag, fv reflect.Value) {
+	if !tag.hasDefault {
+		fv.SetZero()
+		return
+	}
+	def := tag.def
+	if strings.Contains(def, "${") {
+		for name, value := range kongVars() {
+			def = strings.ReplaceAll(def, "${"+name+"}", value)
+		}
+	}
+	if err := decodeDefault(fv, def); err != nil {
+		// The flag tests decode every default: this is a programming
+		// error, and a health check must not run on a wrong default.
+		panic(fmt.Sprintf("the default of --%s: %v", name, err))
+	}
+}
+
+// decodeDefault decodes def into v, for the types probe's flags have.
+func decodeDefault(v reflect.Value, def string) error {
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(def))
+	}
+	switch {
+	case v.Type() == reflect.TypeFor[time.Duration]():
+		d, err := time.ParseDuration(def)
+		v.SetInt(int64(d))
+		return err
+	case v.Kind() == reflect.String:
+		v.SetString(def)
+		return nil
+	case v.Kind() == reflect.Int:
+		n, err := strconv.Atoi(def)
+		v.SetInt(int64(n))
+		return err
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(def)
+		v.SetBool(b)
+		return err
+	}
+	return fmt.Errorf("no decoder for %s", v.Type())
+}
