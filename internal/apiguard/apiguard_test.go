@@ -121,7 +121,9 @@ func TestGuardSeesInternalTypes(t *testing.T) {
 	internal := types.NewPackage("example.com/m/internal/patched/procfs", "procfs")
 	fsType := types.NewNamed(types.NewTypeName(token.NoPos, internal, "FS", nil), types.NewStruct(nil, nil), nil)
 	pub := types.NewPackage("example.com/m/checks", "checks")
-	field := func(name string, typ types.Type) *types.Var { return types.NewField(token.NoPos, pub, name, typ, false) }
+	field := func(name string, typ types.Type) *types.Var {
+		return types.NewField(token.NoPos, pub, name, typ, false)
+	}
 	for name, typ := range map[string]types.Type{
 		"Field":    types.NewStruct([]*types.Var{field("FS", fsType)}, nil),
 		"Slice":    types.NewStruct([]*types.Var{field("All", types.NewSlice(types.NewPointer(fsType)))}, nil),
