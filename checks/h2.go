@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -125,12 +125,9 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 
 	tr.Enter(PhaseHTTP2)
 	rec := &headRecorder{r: conn, tr: tr}
-	fr := http2.NewFramer(conn, rec)
-	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	fr.MaxHeaderListSize = maxHeaderBytes
-	// The frame size every peer must accept, and all probe's SETTINGS
-	// allow: a 16 MiB frame is refused before it is read.
-	fr.SetMaxReadFrameSize(h2MaxFrameSize)
+	// Frames of at most the size every peer must accept, and all probe's
+	// SETTINGS allow: a 16 MiB frame is refused before it is read.
+	fr := newFrameReader(rec, maxHeaderBytes)
 	window := uint32(min(req.maxBody+(16<<10), 1<<30))
 	out, err := h2Start(req, window)
 	if err != nil {
@@ -139,7 +136,7 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 	if _, err := conn.Write(out); err != nil {
 		return nil, h2ReadError(ctx, err, rec.head, tr.phase())
 	}
-	r := &h2Reader{ctx: ctx, tr: tr, fr: fr, rec: rec, maxBody: req.maxBody, reply: &h2Reply{protocol: "HTTP/2.0"}}
+	r := &h2Reader{ctx: ctx, tr: tr, conn: conn, fr: fr, rec: rec, maxBody: req.maxBody, reply: &h2Reply{protocol: "HTTP/2.0"}}
 	return r.read()
 }
 
@@ -147,17 +144,12 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 // window and the request, sent in one write.
 func h2Start(req h2Request, window uint32) ([]byte, error) {
 	var out bytes.Buffer
-	out.WriteString(http2.ClientPreface)
-	wf := http2.NewFramer(&out, nil)
-	_ = wf.WriteSettings(
-		http2.Setting{ID: http2.SettingEnablePush, Val: 0},
-		http2.Setting{ID: http2.SettingInitialWindowSize, Val: window},
-		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: maxHeaderBytes},
-	)
+	out.WriteString(clientPreface)
+	appendSettings(&out, settingEnablePush, 0, settingInitialWindowSize, window, settingMaxHeaderListSize, maxHeaderBytes)
 	if window > 65535 {
-		_ = wf.WriteWindowUpdate(0, window-65535)
+		appendFrame(&out, frameWindowUpdate, 0, 0, binary.BigEndian.AppendUint32(nil, window-65535))
 	}
-	if err := writeH2Request(wf, req); err != nil {
+	if err := appendRequest(&out, req); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
@@ -167,7 +159,8 @@ func h2Start(req h2Request, window uint32) ([]byte, error) {
 type h2Reader struct {
 	ctx        context.Context
 	tr         *Trace
-	fr         *http2.Framer
+	conn       net.Conn // for the acknowledgements the protocol asks for
+	fr         *frameReader
 	rec        *headRecorder
 	maxBody    int
 	reply      *h2Reply
@@ -176,17 +169,17 @@ type h2Reader struct {
 }
 
 func (r *h2Reader) read() (*h2Reply, error) {
-	for frames := 0; frames < h2MaxFrames; frames++ {
-		f, err := r.fr.ReadFrame()
+	for r.fr.frames < h2MaxFrames {
+		f, err := r.fr.next()
 		if err != nil {
-			if errors.Is(err, http2.ErrFrameTooLarge) {
+			if errors.Is(err, errFrameTooLarge) {
 				r.rec.more()
 			}
 			return nil, h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
 		}
-		if _, ok := f.(*http2.SettingsFrame); !ok && !r.settings {
+		if f.typ != frameSettings && !r.settings {
 			// RFC 9113, 3.4: the server's preface is a SETTINGS frame.
-			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", f.Header().Type)}
+			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", typeName(f.typ))}
 		}
 		done, err := r.frame(f)
 		if err != nil {
@@ -205,38 +198,38 @@ func (r *h2Reader) read() (*h2Reply, error) {
 // ignores them: they cannot change the verdict on stream 1. So are
 // PRIORITY, WINDOW_UPDATE (probe never waits for a window) and frames of
 // unknown types (RFC 9113, 5.5).
-func (r *h2Reader) frame(f http2.Frame) (bool, error) {
-	switch f := f.(type) {
-	case *http2.SettingsFrame:
-		if f.IsAck() {
+func (r *h2Reader) frame(f *h2Frame) (bool, error) {
+	switch f.typ {
+	case frameSettings:
+		if f.has(flagAck) {
 			return false, nil
 		}
 		if !r.settings {
 			r.settings = true
 			r.tr.Enter(PhaseFirstByte)
 		}
-		return false, r.write(r.fr.WriteSettingsAck())
-	case *http2.PingFrame:
-		if !f.IsAck() {
-			return false, r.write(r.fr.WritePing(true, f.Data))
+		return false, r.write(frameSettings, flagAck, nil)
+	case framePing:
+		if !f.has(flagAck) {
+			return false, r.write(framePing, flagAck, f.ping[:])
 		}
-	case *http2.GoAwayFrame:
-		if f.LastStreamID < 1 || f.ErrCode != http2.ErrCodeNo {
+	case frameGoAway:
+		if f.lastID < 1 || f.errCode != errCodeNo {
 			return false, &ProtocolError{Msg: "the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(r.gotHeaders)}
 		}
 		// A graceful GOAWAY that covers stream 1: the reply still comes.
-	case *http2.RSTStreamFrame:
-		if f.StreamID == 1 {
-			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(r.gotHeaders))}
+	case frameRSTStream:
+		if f.stream == 1 {
+			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.errCode, beforeOrDuring(r.gotHeaders))}
 		}
-	case *http2.PushPromiseFrame:
+	case framePushPromise:
 		return false, &ProtocolError{Msg: "the server pushed a stream, which probe's SETTINGS forbid"}
-	case *http2.MetaHeadersFrame:
-		if f.StreamID == 1 {
+	case frameHeaders:
+		if f.stream == 1 {
 			return r.headers(f)
 		}
-	case *http2.DataFrame:
-		if f.StreamID == 1 {
+	case frameData:
+		if f.stream == 1 {
 			return r.data(f)
 		}
 	}
@@ -244,60 +237,65 @@ func (r *h2Reader) frame(f http2.Frame) (bool, error) {
 }
 
 // headers takes the reply's HEADERS (after any 1xx), or its trailers.
-func (r *h2Reader) headers(f *http2.MetaHeadersFrame) (bool, error) {
-	if f.Truncated {
+func (r *h2Reader) headers(f *h2Frame) (bool, error) {
+	if f.truncated {
 		return false, fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
 	}
 	if r.gotHeaders {
-		if !f.StreamEnded() {
+		if !f.has(flagEndStream) {
 			return false, &ProtocolError{Msg: "the server sent a second HEADERS frame that does not end the stream"}
 		}
-		r.reply.trailer = fields(f.RegularFields())
+		if len(f.regularFields()) != len(f.fields) {
+			return false, &ProtocolError{Msg: "the server sent trailers with a pseudo-header"}
+		}
+		r.reply.trailer = fields(f.fields)
 		return true, nil
 	}
-	status, err := strconv.Atoi(f.PseudoValue("status"))
+	status, err := strconv.Atoi(f.pseudo("status"))
 	if err != nil || status < 100 || status > 999 {
-		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.PseudoValue("status"), 20))}
+		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.pseudo("status"), 20))}
 	}
 	if status < 200 {
-		if f.StreamEnded() {
+		if f.has(flagEndStream) {
 			// RFC 9113, 8.1: an informational reply cannot end the stream.
 			return false, &ProtocolError{Msg: fmt.Sprintf("the server ended the stream with an informational %d", status)}
 		}
 		return false, nil // 100 Continue, 103 Early Hints: the reply follows
 	}
-	r.reply.status, r.reply.header, r.gotHeaders = status, fields(f.RegularFields()), true
-	r.reply.trailersOnly = f.StreamEnded()
+	r.reply.status, r.reply.header, r.gotHeaders = status, fields(f.regularFields()), true
+	r.reply.trailersOnly = f.has(flagEndStream)
 	r.tr.Enter(PhaseResponse)
 	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d, no body", status))
-	return f.StreamEnded(), nil
+	return f.has(flagEndStream), nil
 }
 
 // data takes a DATA frame of the reply's body.
-func (r *h2Reader) data(f *http2.DataFrame) (bool, error) {
+func (r *h2Reader) data(f *h2Frame) (bool, error) {
 	if !r.gotHeaders {
 		return false, &ProtocolError{Msg: "the server sent DATA before the reply's HEADERS"}
 	}
 	body := r.reply.body
-	if len(body)+len(f.Data()) > r.maxBody {
+	if len(body)+len(f.data) > r.maxBody {
 		return false, fmt.Errorf("response body is larger than %s", Size(r.maxBody))
 	}
-	r.reply.body = append(body, f.Data()...)
+	r.reply.body = append(body, f.data...)
 	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d and %s of body, %s", r.reply.status, text.Plural(len(r.reply.body), "byte"), sanitize.Excerpt(r.reply.body, 40)))
-	return f.StreamEnded(), nil
+	return f.has(flagEndStream), nil
 }
 
-// write names a failed write of a frame the protocol asks for (a SETTINGS
-// or PING acknowledgement).
-func (r *h2Reader) write(err error) error {
-	if err != nil {
+// write sends a frame the protocol asks for (a SETTINGS or PING
+// acknowledgement), and names a failure.
+func (r *h2Reader) write(typ, flags uint8, payload []byte) error {
+	var b bytes.Buffer
+	appendFrame(&b, typ, flags, 0, payload)
+	if _, err := r.conn.Write(b.Bytes()); err != nil {
 		return h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
 	}
 	return nil
 }
 
-// writeH2Request writes HEADERS, CONTINUATION as needed, and DATA for req.
-func writeH2Request(fr *http2.Framer, req h2Request) error {
+// appendRequest appends HEADERS, CONTINUATION as needed, and DATA for req.
+func appendRequest(b *bytes.Buffer, req h2Request) error {
 	if len(req.body) > h2MaxRequestBody {
 		return fmt.Errorf("over HTTP/2, a request body is at most %s (-d has %s)", Size(h2MaxRequestBody), Size(len(req.body)))
 	}
@@ -317,27 +315,34 @@ func writeH2Request(fr *http2.Framer, req h2Request) error {
 	if block.Len() > maxHeaderBytes {
 		return fmt.Errorf("the request headers are larger than %s", Size(maxHeaderBytes))
 	}
-	const maxFrame = h2MaxFrameSize // the size every peer accepts
-	b := block.Bytes()
-	first := b[:min(len(b), maxFrame)]
-	b = b[len(first):]
-	if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: first,
-		EndStream: len(req.body) == 0, EndHeaders: len(b) == 0}); err != nil {
-		return err
+	rest := block.Bytes()
+	first := rest[:min(len(rest), h2MaxFrameSize)]
+	rest = rest[len(first):]
+	var flags uint8
+	if len(req.body) == 0 {
+		flags |= flagEndStream
 	}
-	for len(b) > 0 {
-		chunk := b[:min(len(b), maxFrame)]
-		b = b[len(chunk):]
-		if err := fr.WriteContinuation(1, len(b) == 0, chunk); err != nil {
-			return err
+	if len(rest) == 0 {
+		flags |= flagEndHeaders
+	}
+	appendFrame(b, frameHeaders, flags, 1, first)
+	for len(rest) > 0 {
+		chunk := rest[:min(len(rest), h2MaxFrameSize)]
+		rest = rest[len(chunk):]
+		flags = 0
+		if len(rest) == 0 {
+			flags = flagEndHeaders
 		}
+		appendFrame(b, frameContinuation, flags, 1, chunk)
 	}
 	for body := req.body; len(body) > 0; {
-		chunk := body[:min(len(body), maxFrame)]
+		chunk := body[:min(len(body), h2MaxFrameSize)]
 		body = body[len(chunk):]
-		if err := fr.WriteData(1, len(body) == 0, chunk); err != nil {
-			return err
+		flags = 0
+		if len(body) == 0 {
+			flags = flagEndStream
 		}
+		appendFrame(b, frameData, flags, 1, chunk)
 	}
 	return nil
 }
@@ -351,9 +356,9 @@ func fields(in []hpack.HeaderField) []Header {
 	return out
 }
 
-func goAwayDetail(f *http2.GoAwayFrame) string {
-	s := "(" + f.ErrCode.String()
-	if d := f.DebugData(); len(d) > 0 {
+func goAwayDetail(f *h2Frame) string {
+	s := "(" + f.errCode.String()
+	if d := f.debugData; len(d) > 0 {
 		s += ": " + sanitize.Excerpt(d, 60)
 	}
 	return s + ")"
@@ -369,8 +374,7 @@ func beforeOrDuring(gotHeaders bool) string {
 // h2ReadError says why reading the reply failed: the deadline, the
 // connection, a server that is not HTTP/2, or one that broke the protocol.
 func h2ReadError(ctx context.Context, err error, head []byte, phase string) error {
-	var connErr http2.ConnectionError
-	var streamErr http2.StreamError
+	var protoErr *h2Error
 	var remote *net.OpError
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
@@ -379,14 +383,14 @@ func h2ReadError(ctx context.Context, err error, head []byte, phase string) erro
 		return refusedAfterHandshake(remote)
 	case bytes.HasPrefix(head, []byte("HTTP/1.")):
 		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it answered %s", sanitize.Excerpt(firstLine(head), 60))}
-	case len(head) > 0 && (len(head) < 9 || head[3] != byte(http2.FrameSettings)) && phase == PhaseHTTP2:
+	case len(head) > 0 && (len(head) < 9 || head[3] != frameSettings) && phase == PhaseHTTP2:
 		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it sent %s", sanitize.Excerpt(head, 40))}
-	case errors.Is(err, http2.ErrFrameTooLarge):
+	case errors.Is(err, errFrameTooLarge):
 		return &ProtocolError{Msg: "the server sent a frame larger than 16 KiB, which probe's SETTINGS forbid"}
-	case errors.As(err, &connErr):
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol (%s)", http2.ErrCode(connErr))}
-	case errors.As(err, &streamErr):
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream (%s)", streamErr.Code)}
+	case errors.As(err, &protoErr) && protoErr.stream:
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream (%s)", protoErr.code)}
+	case errors.As(err, &protoErr):
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol (%s)", protoErr.code)}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
 		return &ProtocolError{Msg: "connection reset by peer " + phaseWhere(phase), Dropped: phase == PhaseHTTP2}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -427,8 +431,8 @@ func speaksH2C(ctx context.Context, socket, host, port string) bool {
 	defer conn.Close()
 	_ = conn.SetDeadline(deadline(ctx))
 	var out bytes.Buffer
-	out.WriteString(http2.ClientPreface)
-	_ = http2.NewFramer(&out, nil).WriteSettings()
+	out.WriteString(clientPreface)
+	appendSettings(&out)
 	if _, err := conn.Write(out.Bytes()); err != nil {
 		return false
 	}
@@ -442,5 +446,5 @@ func speaksH2C(ctx context.Context, socket, host, port string) bool {
 // isH2Settings reports whether b starts with a SETTINGS frame on stream 0,
 // the first thing an HTTP/2 server sends.
 func isH2Settings(b []byte) bool {
-	return len(b) >= 9 && b[3] == byte(http2.FrameSettings) && b[5]&0x7f == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0
+	return len(b) >= 9 && b[3] == frameSettings && b[5]&0x7f == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0
 }

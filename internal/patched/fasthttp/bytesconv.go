@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -159,7 +158,21 @@ func ParseHTTPDate(date []byte) (time.Time, error) {
 	if t, ok := parseRFC1123DateGMT(date); ok {
 		return t, nil
 	}
-	return http.ParseTime(b2s(date))
+	return parseTime(b2s(date))
+}
+
+// httpDateLayouts are the layouts net/http.ParseTime tries, in its order:
+// RFC 1123 with GMT, RFC 850 and ANSI C's asctime().
+var httpDateLayouts = [...]string{"Mon, 02 Jan 2006 15:04:05 GMT", time.RFC850, time.ANSIC}
+
+// parseTime is net/http.ParseTime, without importing net/http.
+func parseTime(text string) (t time.Time, err error) {
+	for _, layout := range httpDateLayouts {
+		if t, err = time.Parse(layout, text); err == nil {
+			return t, nil
+		}
+	}
+	return t, err
 }
 
 func parseRFC1123DateGMT(b []byte) (time.Time, bool) {

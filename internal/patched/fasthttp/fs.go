@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"maps"
 	"mime"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -21,8 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/valyala/bytebufferpool"
 )
 
@@ -2111,7 +2110,7 @@ func (h *fsHandler) newCompressedFSFileCache(f fs.File, fileInfo fs.FileInfo, fi
 		if err != nil {
 			return nil, fmt.Errorf("cannot read header of the file %q: %w", fileInfo.Name(), err)
 		}
-		contentType = http.DetectContentType(data)
+		contentType = detectContentType(data)
 	}
 
 	dirIndex := w.B
@@ -2227,7 +2226,7 @@ func (h *fsHandler) newFSFile(f fs.File, fileInfo fs.FileInfo, compressed bool, 
 		if err != nil {
 			return nil, fmt.Errorf("cannot read header of the file %q: %w", fileInfo.Name(), err)
 		}
-		contentType = http.DetectContentType(data)
+		contentType = detectContentType(data)
 	}
 
 	lastModified := fileInfo.ModTime()
@@ -2285,7 +2284,7 @@ func readFileHeader(f io.Reader, compressed bool, fileEncoding string) ([]byte, 
 	r := f
 	var (
 		br  *brotliReader
-		zr  *gzip.Reader
+		zr  *gzipReader
 		zsr *zstdDecoder
 	)
 	if compressed {
@@ -2668,4 +2667,15 @@ func (o osRoot) remove(name string) error {
 	}
 	defer r.Close()
 	return r.Remove(rel)
+}
+
+// detectContentType stands for net/http.DetectContentType, which would link
+// net/http into every program that uses fasthttp's client: a file whose
+// extension says nothing is served as UTF-8 text when it is valid UTF-8
+// without NUL bytes, and as application/octet-stream otherwise.
+func detectContentType(data []byte) string {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return "text/plain; charset=utf-8"
+	}
+	return "application/octet-stream"
 }

@@ -3108,8 +3108,8 @@ func (h *ResponseHeader) appendStatusLine(dst []byte) []byte {
 	if statusCode < 0 {
 		statusCode = StatusOK
 	}
-	if len(h.protocol) == 0 && len(h.statusMessage) == 0 && statusCode < len(statusLines) {
-		if line := statusLines[statusCode]; line != "" {
+	if lines := statusLines(); len(h.protocol) == 0 && len(h.statusMessage) == 0 && statusCode < len(lines) {
+		if line := lines[statusCode]; line != "" {
 			return append(dst, line...)
 		}
 	}

@@ -3,7 +3,6 @@ package fasthttp
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -1324,7 +1323,7 @@ func (req *Request) MultipartFormWithLimit(maxBodySize int) (*multipart.Form, er
 		bodyStream := req.bodyStream
 		var lr *io.LimitedReader
 		if caseInsensitiveCompare(ce, strGzip) {
-			if bodyStream, err = gzip.NewReader(bodyStream); err != nil {
+			if bodyStream, err = newGzipReader(bodyStream); err != nil {
 				return nil, fmt.Errorf("cannot gunzip request body: %w", err)
 			}
 		} else if len(ce) > 0 {

@@ -2,6 +2,7 @@ package fasthttp
 
 import (
 	"strconv"
+	"sync"
 )
 
 const (
@@ -151,7 +152,9 @@ var (
 	}
 )
 
-var statusLines = func() []string {
+// statusLines are made the first time a server writes a status line, not
+// when the package initialises: a client never needs them.
+var statusLines = sync.OnceValue(func() []string {
 	lines := make([]string, len(statusMessages))
 	for code, msg := range statusMessages {
 		if msg != "" {
@@ -159,7 +162,7 @@ var statusLines = func() []string {
 		}
 	}
 	return lines
-}()
+})
 
 // StatusMessage returns HTTP status message for the given status code.
 func StatusMessage(statusCode int) string {
