@@ -31,6 +31,10 @@ func TestReportRendering(t *testing.T) {
 			{Tool: "probe", WallMS: 2, CPUMS: 2, RSSKB: 7000, Instructions: 6e6},
 			{Tool: "curl", WallMS: 5, CPUMS: 5, RSSKB: 10000, Instructions: 15e6},
 			{Tool: "busybox wget", WallMS: 1, CPUMS: 1, RSSKB: 1500, Instructions: 1e5},
+			{Tool: "Go hello world", WallMS: 1.6, CPUMS: 1, RSSKB: 1800, MinorFaults: 120, Instructions: 3e5},
+		}}, {Name: "Start-up", Results: []result{
+			{Tool: "probe --version", WallMS: 2, CPUMS: 2, RSSKB: 6000, Instructions: 1.4e6},
+			{Tool: "Go hello world", WallMS: 1.6, CPUMS: 1, RSSKB: 1800, Instructions: 3e5},
 		}}},
 		DeadlineMS: []float64{1004, 1003, 1010}, ConcurrencyMS: []float64{205, 207},
 		Container: map[string]float64{"probe": 40, "curl": 50}}
@@ -38,6 +42,10 @@ func TestReportRendering(t *testing.T) {
 	for _, want := range []string{
 		"| curl | 5.00 ms (probe 0.40x) |",
 		"| wall time at most 0.5x curl | 0.40x | met |",
+		"| wall time at most 1.5x a Go hello world | 1.25x | met |",
+		"| instructions of a healthy HTTP check at most 2.4 M | 6.00 M | **missed** |",
+		"| instructions of probe --version at most 1.5 M | 1.40 M | met |",
+		"| Go hello world | 1.60 ms (probe 1.25x) | 1.00 ms (probe 2.00x) | 1.8 MB (probe 3.89x) | 120 | 0.30 M (probe 20.00x) |",
 		"| peak RSS at most 0.7x curl | 0.70x | met |",
 		"| wall time within 2.5x of busybox wget | 2.00x | met |",
 		"| binary at most 8 MiB (CI fails above 10 MiB) | 7.00 MiB | met |",

@@ -1,16 +1,17 @@
-// Command bench measures probe against curl, busybox wget and GNU wget,
-// side by side in one run, on loopback servers of its own, and writes a
-// Markdown table and an SVG chart into bench/results:
+// Command bench measures probe against curl, busybox wget, GNU wget and a Go
+// hello world, side by side in one run, on loopback servers of its own, and
+// writes a Markdown table and an SVG chart into bench/results:
 //
 //	make bench          (installs what it needs, then runs go run ./bench)
 //
-// For each check (HTTP, TCP, HTTPS) and tool: the median wall time from
-// exec to exit and the mean user+sys CPU (hyperfine, in interleaved
-// rounds), the median peak RSS
-// (GNU time), and the instructions of one run (callgrind), a figure that
-// does not drift with machine noise. Then the deadline's precision, the
-// concurrency of 16 slow targets, the binary's size by module, and the
-// duration Docker records for a HEALTHCHECK with probe and with curl.
+// For each check (HTTP, TCP, HTTPS, and start-up: probe --version beside a
+// hello world) and tool: the median wall time from exec to exit and the mean
+// user+sys CPU (hyperfine, in interleaved rounds), the median peak RSS and
+// minor page faults (GNU time), and the median instructions of three runs
+// (callgrind), a figure that does not drift with machine noise. Then the
+// deadline's precision, the concurrency of 16 slow targets, the binary's
+// size by module, and the duration Docker records for a HEALTHCHECK with
+// probe and with curl.
 package main
 
 import (
@@ -55,7 +56,8 @@ type result struct {
 	WallMS       float64 `json:"wall_ms"` // median
 	CPUMS        float64 `json:"cpu_ms"`  // mean user+sys
 	RSSKB        int     `json:"rss_kb"`  // median peak
-	Instructions int64   `json:"instructions"`
+	MinorFaults  int     `json:"minor_faults"`
+	Instructions int64   `json:"instructions"` // median of three
 }
 
 // check is one kind of check with every tool that can do it.
@@ -121,16 +123,18 @@ func main() {
 	tcpHost, tcpPort := host(httpAddr)
 
 	r := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Versions: versions()}
+	hello := helloWorld(work)
 	httpURL, httpsURL := "http://"+httpAddr+"/healthz", "https://localhost:"+strings.Split(httpsAddr, ":")[1]+"/healthz"
 	checks := []struct {
 		name, note string
 		tools      []tool
 	}{
-		{"HTTP", "", []tool{
+		{"HTTP", "the Go hello world checks nothing: it is the floor of a Go program's start", []tool{
 			{"probe", []string{probe, httpURL}},
 			{"curl", []string{"curl", "-fsS", "-o", "/dev/null", httpURL}},
 			{"busybox wget", []string{"busybox", "wget", "-q", "--spider", httpURL}},
 			{"GNU wget", []string{"wget", "-q", "--spider", httpURL}},
+			{"Go hello world", []string{hello}},
 		}},
 		{"TCP connect", "curl and wget have no connect-only check; bash's /dev/tcp is the usual stand-in in images that have bash", []tool{
 			{"probe", []string{probe, "tcp://" + httpAddr}},
@@ -142,13 +146,17 @@ func main() {
 			{"busybox wget", []string{"busybox", "wget", "-q", "--spider", "--no-check-certificate", httpsURL}},
 			{"GNU wget", []string{"wget", "-q", "--spider", "--ca-certificate=" + ca, httpsURL}},
 		}},
+		{"Start-up", "probe --version parses its command line and prints; the hello world prints", []tool{
+			{"probe --version", []string{probe, "--version"}},
+			{"Go hello world", []string{hello}},
+		}},
 	}
 	for _, c := range checks {
 		log.Printf("%s: hyperfine, %d runs each", c.name, *runs)
 		res := hyperfine(work, c.tools)
-		log.Printf("%s: peak RSS and callgrind", c.name)
+		log.Printf("%s: peak RSS, page faults and callgrind", c.name)
 		for i, t := range c.tools {
-			res[i].RSSKB = peakRSS(t.argv)
+			res[i].RSSKB, res[i].MinorFaults = peakRSS(t.argv)
 			res[i].Instructions = instructions(t.argv)
 		}
 		r.Checks = append(r.Checks, check{Name: c.name, Results: res, Note: c.note})
@@ -258,41 +266,77 @@ func shellQuote(argv []string) string {
 	return strings.Join(q, " ")
 }
 
-// peakRSS is the median of GNU time's maximum resident set size, in KB.
-func peakRSS(argv []string) int {
-	var kb []int
+// peakRSS is the median of GNU time's maximum resident set size, in KB, and
+// of its minor page faults.
+func peakRSS(argv []string) (int, int) {
+	var kb, faults []int
 	for range *rssRuns {
-		cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M"}, argv...)...)
+		cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %R"}, argv...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
 			log.Fatalf("%v: %v\n%s", argv, err, stderr.String())
 		}
-		lines := strings.Fields(stderr.String())
-		n, err := strconv.Atoi(lines[len(lines)-1])
-		if err != nil {
+		fields := strings.Fields(stderr.String())
+		if len(fields) < 2 {
 			log.Fatalf("GNU time printed %q", stderr.String())
 		}
-		kb = append(kb, n)
+		n, err1 := strconv.Atoi(fields[len(fields)-2])
+		f, err2 := strconv.Atoi(fields[len(fields)-1])
+		if err1 != nil || err2 != nil {
+			log.Fatalf("GNU time printed %q", stderr.String())
+		}
+		kb, faults = append(kb, n), append(faults, f)
 	}
 	slices.Sort(kb)
-	return kb[len(kb)/2]
+	slices.Sort(faults)
+	return kb[len(kb)/2], faults[len(faults)/2]
+}
+
+// helloWorld builds a static Go hello world into work, as probe is built:
+// the floor of any Go program's start-up.
+func helloWorld(work string) string {
+	dir := filepath.Join(work, "hello")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	src := "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.26\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	bin := filepath.Join(work, "hello-world")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	build.Dir, build.Env = dir, append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		log.Fatalf("go build the hello world: %v\n%s", err, out)
+	}
+	return bin
 }
 
 var collected = regexp.MustCompile(`Collected : (\d+)`)
 
-// instructions counts the instructions of one run under callgrind. Go's
-// asynchronous preemption signals crash callgrind, so they are off.
+// instructions counts the instructions of a run under callgrind, the
+// median of three: the Go runtime's background threads add a few per cent
+// from run to run. Go's asynchronous preemption signals crash callgrind,
+// so they are off.
 func instructions(argv []string) int64 {
-	cmd := exec.Command("valgrind", append([]string{"--tool=callgrind", "--callgrind-out-file=/dev/null"}, argv...)...)
-	cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
-	out, err := cmd.CombinedOutput()
-	m := collected.FindSubmatch(out)
-	if err != nil || m == nil {
-		log.Fatalf("callgrind %v: %v\n%s", argv, err, out)
+	var counts []int64
+	for range 3 {
+		cmd := exec.Command("valgrind", append([]string{"--tool=callgrind", "--callgrind-out-file=/dev/null"}, argv...)...)
+		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
+		out, err := cmd.CombinedOutput()
+		m := collected.FindSubmatch(out)
+		if err != nil || m == nil {
+			log.Fatalf("callgrind %v: %v\n%s", argv, err, out)
+		}
+		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		counts = append(counts, n)
 	}
-	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
-	return n
+	slices.Sort(counts)
+	return counts[1]
 }
 
 // timed runs argv and returns the milliseconds from exec to exit.

@@ -24,13 +24,17 @@ func (r *report) find(checkName, toolName string) (result, bool) {
 // markdown is the table for the README: every figure of this run.
 func (r *report) markdown() string {
 	var b strings.Builder
-	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of 5 interleaved rounds of hyperfine runs (500 runs a tool in all); CPU is hyperfine's mean user+sys; RSS is GNU time's peak, median of 21 runs; instructions are callgrind's count for one run.\n\n", r.Date, r.Machine)
+	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of 5 interleaved rounds of hyperfine runs (500 runs a tool in all); CPU is hyperfine's mean user+sys; RSS and minor page faults are GNU time's, median of 21 runs; instructions are callgrind's count, median of 3 runs.\n\n", r.Date, r.Machine)
 	for _, c := range r.Checks {
-		write(&b, "**%s check on loopback**", c.Name)
+		title := c.Name + " check on loopback"
+		if c.Name == "Start-up" {
+			title = "Start-up, no check"
+		}
+		write(&b, "**%s**", title)
 		if c.Note != "" {
 			write(&b, " (%s)", c.Note)
 		}
-		b.WriteString("\n\n| tool | wall, median | CPU user+sys, mean | peak RSS, median | instructions |\n|---|---|---|---|---|\n")
+		b.WriteString("\n\n| tool | wall, median | CPU user+sys, mean | peak RSS, median | minor faults | instructions |\n|---|---|---|---|---|---|\n")
 		base := c.Results[0]
 		for _, res := range c.Results {
 			ratio := func(v, p float64) string {
@@ -39,9 +43,9 @@ func (r *report) markdown() string {
 				}
 				return fmt.Sprintf(" (probe %.2fx)", p/v)
 			}
-			write(&b, "| %s | %.2f ms%s | %.2f ms%s | %.1f MB%s | %.1f M%s |\n", res.Tool,
+			write(&b, "| %s | %.2f ms%s | %.2f ms%s | %.1f MB%s | %d | %.2f M%s |\n", res.Tool,
 				res.WallMS, ratio(res.WallMS, base.WallMS), res.CPUMS, ratio(res.CPUMS, base.CPUMS),
-				float64(res.RSSKB)/1000, ratio(float64(res.RSSKB), float64(base.RSSKB)),
+				float64(res.RSSKB)/1000, ratio(float64(res.RSSKB), float64(base.RSSKB)), res.MinorFaults,
 				float64(res.Instructions)/1e6, ratio(float64(res.Instructions), float64(base.Instructions)))
 		}
 		b.WriteString("\n")
@@ -50,6 +54,8 @@ func (r *report) markdown() string {
 	p, _ := r.find("HTTP", "probe")
 	curl, _ := r.find("HTTP", "curl")
 	bb, _ := r.find("HTTP", "busybox wget")
+	hello, _ := r.find("HTTP", "Go hello world")
+	version, _ := r.find("Start-up", "probe --version")
 	goal := func(name string, got, limit float64, unit string) {
 		verdict := "met"
 		if got > limit {
@@ -57,11 +63,14 @@ func (r *report) markdown() string {
 		}
 		write(&b, "| %s | %.2f%s | %s |\n", name, got, unit, verdict)
 	}
-	b.WriteString("**Goals** (HTTP check)\n\n| goal | measured | |\n|---|---|---|\n")
+	b.WriteString("**Goals** (HTTP check, and start-up)\n\n| goal | measured | |\n|---|---|---|\n")
+	goal("wall time at most 1.5x a Go hello world", p.WallMS/hello.WallMS, 1.5, "x")
 	goal("wall time at most 0.5x curl", p.WallMS/curl.WallMS, 0.5, "x")
 	goal("CPU at most 0.5x curl", p.CPUMS/curl.CPUMS, 0.5, "x")
 	goal("peak RSS at most 0.7x curl", float64(p.RSSKB)/float64(curl.RSSKB), 0.7, "x")
 	goal("wall time within 2.5x of busybox wget", p.WallMS/bb.WallMS, 2.5, "x")
+	goal("instructions of a healthy HTTP check at most 2.4 M", float64(p.Instructions)/1e6, 2.4, " M")
+	goal("instructions of probe --version at most 1.5 M", float64(version.Instructions)/1e6, 1.5, " M")
 	goal("binary at most 8 MiB (CI fails above 10 MiB)", float64(r.SizeBytes)/(1<<20), 8, " MiB")
 	b.WriteString("\n")
 
@@ -106,7 +115,7 @@ func (r *report) svg() string {
 			c = x
 		}
 	}
-	colors := map[string]string{"probe": "#2b7a3d", "curl": "#c0392b", "busybox wget": "#7f8c8d", "GNU wget": "#2c3e8f"}
+	colors := map[string]string{"probe": "#2b7a3d", "curl": "#c0392b", "busybox wget": "#7f8c8d", "GNU wget": "#2c3e8f", "Go hello world": "#b7950b"}
 	measures := []struct {
 		name  string
 		value func(result) float64
@@ -123,7 +132,7 @@ func (r *report) svg() string {
 	var b strings.Builder
 	write(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="680" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", height)
 	write(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	write(&b, `<text x="10" y="22" font-size="15" font-weight="bold">A healthy HTTP check on loopback: probe, curl, busybox wget, GNU wget</text>`+"\n")
+	write(&b, `<text x="10" y="22" font-size="15" font-weight="bold">A healthy HTTP check on loopback: probe, curl, busybox wget, GNU wget; a Go hello world</text>`+"\n")
 	write(&b, `<text x="10" y="40" fill="#555">%s; shorter is better</text>`+"\n", html.EscapeString(r.Date+", "+r.Machine))
 	y := 60.0
 	for _, m := range measures {
