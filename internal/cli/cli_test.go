@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -134,11 +135,24 @@ func TestBuildVersion(t *testing.T) {
 			t.Errorf("%s: buildVersion = %q, %q; want %q, %q", c.name, v, cm, c.wantV, c.wantC)
 		}
 	}
-	text := versionText(Stamp{"v1.2.3", "abc"}, &debug.BuildInfo{Deps: []*debug.Module{{Path: "golang.org/x/sys", Version: "v0.49.0"}}}, true)
-	for _, want := range []string{"probe v1.2.3 (commit abc, go1.", "\n  github.com/alecthomas/kong v", ", patched copy in internal/patched/kong\n", "\n  github.com/valyala/fasthttp v", "\n  github.com/prometheus/procfs v", ", patched copy in internal/patched/procfs\n", "\n  golang.org/x/sys v0.49.0\n"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("versionText -v lacks %q:\n%s", want, text)
-		}
+	// The build information as the linker writes it: each copy's upstream
+	// module among the rest, in module path order.
+	deps := []*debug.Module{
+		{Path: "github.com/alecthomas/kong", Version: "v1.17.0"},
+		{Path: "github.com/prometheus/procfs", Version: "v0.23.0"},
+		{Path: "github.com/valyala/bytebufferpool", Version: "v1.0.0"},
+		{Path: "github.com/valyala/fasthttp", Version: "v1.78.0"},
+		{Path: "golang.org/x/sys", Version: "v0.49.0"},
+	}
+	text := versionText(Stamp{"v1.2.3", "abc"}, &debug.BuildInfo{Deps: deps}, true)
+	want := "probe v1.2.3 (commit abc, " + runtime.Version() + ", " + runtime.GOOS + "/" + runtime.GOARCH + ")\n" +
+		"  github.com/alecthomas/kong v1.17.0, patched copy in internal/patched/kong\n" +
+		"  github.com/prometheus/procfs v0.23.0, patched copy in internal/patched/procfs\n" +
+		"  github.com/valyala/fasthttp v1.78.0, patched copy in internal/patched/fasthttp\n" +
+		"  github.com/valyala/bytebufferpool v1.0.0\n" +
+		"  golang.org/x/sys v0.49.0\n"
+	if text != want {
+		t.Errorf("versionText -v:\n%s\nwant:\n%s", text, want)
 	}
 	if short := versionText(Stamp{}, nil, false); strings.Count(short, "\n") != 1 {
 		t.Errorf("versionText without -v is not one line: %q", short)

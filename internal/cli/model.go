@@ -57,7 +57,7 @@ type model struct {
 // keep reports whether the flag field ft joins the model, and its name.
 func (m *model) keep(ft reflect.StructField, tag flagTag) (string, bool) {
 	name := flagName(ft.Name, tag)
-	id := fieldID{ft.Name, unsafe.StringData(string(ft.Tag))}
+	id := fieldIDOf(ft)
 	keep, seen := m.decided[id]
 	if !seen {
 		keep = m.words[name] || tag.short != "" && m.words["-"+tag.short] || len(m.env) > 0 && m.env[squash(name)]
@@ -68,12 +68,18 @@ func (m *model) keep(ft reflect.StructField, tag flagTag) (string, bool) {
 
 // ignore is the option's test: a flag field that does not join the model.
 // Embedded structs, commands and positional arguments always do.
+// kong asks again for the fields of a struct each command embeds, so the
+// answer is looked up before the tag is read.
 func (m *model) ignore(ft reflect.StructField) bool {
 	if ft.Anonymous || !ft.IsExported() {
 		return false
 	}
+	if keep, seen := m.decided[fieldIDOf(ft)]; seen {
+		return !keep
+	}
 	tag := readTag(ft.Tag)
 	if tag.ignored || tag.arg || tag.cmd {
+		m.decided[fieldIDOf(ft)] = true
 		return false
 	}
 	_, keep := m.keep(ft, tag)
@@ -86,6 +92,10 @@ func (m *model) ignore(ft reflect.StructField) bool {
 type fieldID struct {
 	name string
 	tag  *byte
+}
+
+func fieldIDOf(ft reflect.StructField) fieldID {
+	return fieldID{ft.Name, unsafe.StringData(string(ft.Tag))}
 }
 
 // walkFlags calls visit for every flag field of the struct v, and of the
@@ -131,17 +141,25 @@ func readTag(tag reflect.StructTag) flagTag {
 			break
 		}
 		key := s[:colon]
+		// The closing quote: the first one not escaped. A value seldom has
+		// a backslash, and IndexByte is many times faster than a loop.
 		i := colon + 2
 		escaped := false
-		for i < len(s) && s[i] != '"' {
-			if s[i] == '\\' {
-				i++
-				escaped = true
+		for {
+			q := strings.IndexByte(s[i:], '"')
+			if q < 0 {
+				return t
 			}
-			i++
-		}
-		if i >= len(s) {
-			break
+			bs := strings.IndexByte(s[i:i+q], '\\')
+			if bs < 0 {
+				i += q
+				break
+			}
+			escaped = true
+			i += bs + 2 // past the backslash and the byte it escapes
+			if i > len(s) {
+				return t
+			}
 		}
 		value := s[colon+2 : i]
 		s = s[i+1:]

@@ -53,18 +53,24 @@ func versionText(stamp Stamp, info *debug.BuildInfo, verbose bool) string {
 	if !verbose {
 		return s
 	}
-	for _, cp := range patched.Copies {
-		s += fmt.Sprintf("  %s %s, patched copy in internal/patched/%s\n", cp.Module, cp.Version, cp.Name)
+	if info == nil {
+		return s
 	}
-	if info != nil {
-		for _, d := range info.Deps {
-			if d.Replace != nil {
-				d = d.Replace
-			}
-			s += fmt.Sprintf("  %s %s\n", d.Path, d.Version)
+	// The build information names each copy's upstream module (the copies
+	// import a package of it, for scanners), so the copies come first, as
+	// they are what runs, then the rest as the linker recorded them.
+	var rest string
+	for _, d := range info.Deps {
+		if d.Replace != nil {
+			d = d.Replace
 		}
+		if cp, ok := patched.Of(d.Path); ok {
+			s += fmt.Sprintf("  %s %s, patched copy in internal/patched/%s\n", d.Path, d.Version, cp.Name)
+			continue
+		}
+		rest += fmt.Sprintf("  %s %s\n", d.Path, d.Version)
 	}
-	return s
+	return s + rest
 }
 
 // buildVersion is the version and commit: the stamp's when set, else the

@@ -4,10 +4,11 @@
 //	go run ./internal/release notices BINARY   the third-party notices (THIRD_PARTY_NOTICES)
 //	go run ./internal/release sbom BINARY VERSION   a CycloneDX 1.5 SBOM, as JSON
 //
-// The modules are those the Go linker recorded in BINARY (go version -m),
-// plus the patched copies of internal/patched that BINARY holds: the copies
-// are part of probe's own module, so the build information does not list
-// them. Licence texts come from the module cache (go mod download) and from
+// The modules are those the Go linker recorded in BINARY (go version -m). The
+// patched copies of internal/patched are part of probe's own module, but each
+// imports a package of its upstream module, so the build information names
+// that module at the version the copy comes from; this tool marks it as the
+// copy. Licence texts come from the module cache (go mod download) and from
 // the copies; a licence that cannot be told apart stops the command, so a new
 // dependency is read by a person before it ships.
 //
@@ -99,21 +100,25 @@ func load(binary string) ([]module, *debug.BuildInfo, error) {
 		return nil, nil, err
 	}
 	mods := []module{goMod}
-	for _, c := range patched.Copies {
-		if !bytes.Contains(raw, []byte(info.Main.Path+"/internal/patched/"+c.Name+".")) {
-			continue // not linked into this binary
-		}
-		m := module{Path: c.Module, Version: c.Version, Copy: c.Name}
-		if m.Licences, err = licenceFiles(filepath.Join(root, "internal", "patched", c.Name)); err != nil {
-			return nil, nil, err
-		}
-		mods = append(mods, m)
-	}
+	var copies, rest []module
 	for _, d := range info.Deps {
 		if d.Replace != nil {
 			d = d.Replace
 		}
 		m := module{Path: d.Path, Version: d.Version, Sum: d.Sum}
+		// A copy's upstream module is in the build information because the
+		// copy imports a package of it; the code that runs is the copy's.
+		if c, ok := patched.Of(d.Path); ok && bytes.Contains(raw, []byte(info.Main.Path+"/internal/patched/"+c.Name+".")) {
+			if d.Version != c.Version {
+				return nil, nil, fmt.Errorf("%s: the binary links %s, its copy is of %s: run internal/patched/regen.sh", d.Path, d.Version, c.Version)
+			}
+			m.Copy, m.Sum = c.Name, "" // the hash is upstream's, not the copy's
+			if m.Licences, err = licenceFiles(filepath.Join(root, "internal", "patched", c.Name)); err != nil {
+				return nil, nil, err
+			}
+			copies = append(copies, m)
+			continue
+		}
 		out, err := exec.Command("go", "mod", "download", "-json", d.Path+"@"+d.Version).Output()
 		if err != nil {
 			return nil, nil, fmt.Errorf("go mod download %s@%s: %w", d.Path, d.Version, err)
@@ -125,8 +130,9 @@ func load(binary string) ([]module, *debug.BuildInfo, error) {
 		if m.Licences, err = licenceFiles(dl.Dir); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", d.Path, err)
 		}
-		mods = append(mods, m)
+		rest = append(rest, m)
 	}
+	mods = append(append(mods, copies...), rest...)
 	for i := range mods {
 		if mods[i].SPDX, err = classify(mods[i].Licences); err != nil {
 			return nil, nil, fmt.Errorf("%s %s: %w", mods[i].Path, mods[i].Version, err)

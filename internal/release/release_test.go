@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/probe-sh/probe/internal/patched"
 )
 
 // buildProbe builds probe as make build does, into dir.
@@ -92,18 +94,56 @@ func TestSBOM(t *testing.T) {
 			t.Errorf("%s is in the build information but not in the SBOM", d.Path)
 			continue
 		}
-		if c.Version != d.Version || len(c.Hashes) != 1 || len(c.Hashes[0].Content) != 64 || len(c.Licenses) != 1 {
+		if _, isCopy := patched.Of(d.Path); isCopy {
+			// The code is the copy's: upstream's hash would not describe it,
+			// the patches in the pedigree do.
+			if c.Version != d.Version || len(c.Hashes) != 0 || len(c.Licenses) != 1 || c.Pedigree == nil || len(c.Pedigree.Patches) == 0 {
+				t.Errorf("the patched copy %s: %+v", d.Path, c)
+			}
+			continue
+		}
+		if c.Version != d.Version || len(c.Hashes) != 1 || len(c.Hashes[0].Content) != 64 || len(c.Licenses) != 1 || c.Pedigree != nil {
 			t.Errorf("%s: %+v", d.Path, c)
 		}
 	}
-	for _, name := range []string{"github.com/alecthomas/kong", "github.com/valyala/fasthttp"} {
-		c, ok := byName[name]
-		if !ok || c.Pedigree == nil || len(c.Pedigree.Patches) == 0 || c.Licenses[0].Expression != "MIT" {
+	for name, spdx := range map[string]string{"github.com/alecthomas/kong": "MIT", "github.com/valyala/fasthttp": "MIT", "github.com/prometheus/procfs": "Apache-2.0"} {
+		if c, ok := byName[name]; !ok || c.Licenses[0].Expression != spdx {
 			t.Errorf("the patched copy %s: %+v", name, c)
 		}
 	}
 	if len(doc.Dependencies) != 1 || len(doc.Dependencies[0].DependsOn) != len(doc.Components) {
 		t.Errorf("dependencies: %+v", doc.Dependencies)
+	}
+}
+
+// TestBuildInfoNamesTheCopies: go version -m, as scanners read it, lists the
+// upstream module of every patched copy at the version the copy comes from,
+// with go.sum's hash and no replacement, beside the modules linked as they
+// are.
+func TestBuildInfoNamesTheCopies(t *testing.T) {
+	bin := buildProbe(t, t.TempDir())
+	out, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v\n%s", err, out)
+	}
+	sums := map[string]string{}
+	gosum, err := os.ReadFile("../../go.sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(gosum), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && !strings.HasSuffix(f[1], "/go.mod") {
+			sums[f[0]+" "+f[1]] = f[2]
+		}
+	}
+	for _, c := range patched.Copies {
+		want := "\tdep\t" + c.Module + "\t" + c.Version + "\t" + sums[c.Module+" "+c.Version] + "\n"
+		if sums[c.Module+" "+c.Version] == "" || !strings.Contains(string(out), want) {
+			t.Errorf("go version -m lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "\n\t=>") {
+		t.Errorf("go version -m shows a replacement: scanners would read its version, not upstream's:\n%s", out)
 	}
 }
 

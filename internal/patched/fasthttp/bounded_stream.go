@@ -5,7 +5,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/probe-sh/probe/internal/patched/fasthttp/fasthttputil"
+	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 // NewBoundedStreamReader returns a reader for sw with bounded copied payload.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/probe-sh/probe/internal/patched/fasthttp/stackless"
+	"github.com/valyala/fasthttp/stackless"
 )
 
 // probe: brotli is not built in (see internal/patched/README.md); the names the rest of

@@ -4,7 +4,7 @@ import (
 	"io"
 	"io/fs"
 
-	"github.com/probe-sh/probe/internal/patched/fasthttp/stackless"
+	"github.com/valyala/fasthttp/stackless"
 )
 
 // probe: gzip and deflate are not built in (see internal/patched/README.md),

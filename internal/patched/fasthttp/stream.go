@@ -5,7 +5,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/probe-sh/probe/internal/patched/fasthttp/fasthttputil"
+	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 // StreamWriter must write data to w.

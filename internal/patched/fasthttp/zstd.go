@@ -3,7 +3,7 @@ package fasthttp
 import (
 	"io"
 
-	"github.com/probe-sh/probe/internal/patched/fasthttp/stackless"
+	"github.com/valyala/fasthttp/stackless"
 )
 
 // probe: zstd is not built in (see internal/patched/README.md); the names the rest of
