@@ -23,7 +23,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/probe-sh/probe/internal/patched/procfs/internal/parsers"
 )
@@ -59,8 +58,8 @@ type CPUInfo struct {
 }
 
 var (
-	cpuinfoClockRegexp          = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([\d.]+)`) })
-	cpuinfoS390XProcessorRegexp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^processor\s+(\d+):.*`) })
+	cpuinfoClockRegexp          = &lazyRegexp{expr: `([\d.]+)`}
+	cpuinfoS390XProcessorRegexp = &lazyRegexp{expr: `^processor\s+(\d+):.*`}
 )
 
 // CPUInfo returns information about current system CPUs.
@@ -364,7 +363,7 @@ func parseCPUInfoS390X(info []byte) ([]CPUInfo, error) {
 			commonCPUInfo.Flags = strings.Fields(field[1])
 		}
 		if strings.HasPrefix(line, "processor") {
-			match := cpuinfoS390XProcessorRegexp().FindStringSubmatch(line)
+			match := cpuinfoS390XProcessorRegexp.get().FindStringSubmatch(line)
 			if len(match) < 2 {
 				return nil, fmt.Errorf("%w: %q", ErrFileParse, firstLine)
 			}
@@ -392,7 +391,7 @@ func parseCPUInfoS390X(info []byte) ([]CPUInfo, error) {
 		case "cpu number":
 			i++
 		case "cpu MHz dynamic":
-			clock := cpuinfoClockRegexp().FindString(strings.TrimSpace(field[1]))
+			clock := cpuinfoClockRegexp.get().FindString(strings.TrimSpace(field[1]))
 			v, err := strconv.ParseFloat(clock, 64)
 			if err != nil {
 				return nil, err
@@ -533,7 +532,7 @@ func parseCPUInfoPPC(info []byte) ([]CPUInfo, error) {
 		case "cpu":
 			cpuinfo[i].VendorID = field[1]
 		case "clock":
-			clock := cpuinfoClockRegexp().FindString(strings.TrimSpace(field[1]))
+			clock := cpuinfoClockRegexp.get().FindString(strings.TrimSpace(field[1]))
 			v, err := strconv.ParseFloat(clock, 64)
 			if err != nil {
 				return nil, err

@@ -16,19 +16,17 @@ package procfs
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 var (
-	statusLineRE         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]`) })
-	recoveryLineBlocksRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\((\d+/\d+)\)`) })
-	recoveryLinePctRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`= (.+)%`) })
-	recoveryLineFinishRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`finish=(.+)min`) })
-	recoveryLineSpeedRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`speed=(.+)[A-Z]`) })
-	componentDeviceRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(.*)\[(\d+)\]((?:\([FJRSW]\))+)?`) })
+	statusLineRE         = &lazyRegexp{expr: `(\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\]`}
+	recoveryLineBlocksRE = &lazyRegexp{expr: `\((\d+/\d+)\)`}
+	recoveryLinePctRE    = &lazyRegexp{expr: `= (.+)%`}
+	recoveryLineFinishRE = &lazyRegexp{expr: `finish=(.+)min`}
+	recoveryLineSpeedRE  = &lazyRegexp{expr: `speed=(.+)[A-Z]`}
+	componentDeviceRE    = &lazyRegexp{expr: `(.*)\[(\d+)\]((?:\([FJRSW]\))+)?`}
 	personalitiesPrefix  = "Personalities : "
 )
 
@@ -255,7 +253,7 @@ func evalStatusLine(deviceLine, statusLine string) (active, total, down, size in
 		return 0, 0, 0, size, nil
 	}
 
-	matches := statusLineRE().FindStringSubmatch(statusLine)
+	matches := statusLineRE.get().FindStringSubmatch(statusLine)
 	if len(matches) != 5 {
 		return 0, 0, 0, 0, fmt.Errorf("%w: Could not fild all substring matches %s: %w", ErrFileParse, statusLine, err)
 	}
@@ -275,7 +273,7 @@ func evalStatusLine(deviceLine, statusLine string) (active, total, down, size in
 }
 
 func evalRecoveryLine(recoveryLine string) (blocksSynced, blocksToBeSynced int64, pct, finish, speed float64, err error) {
-	matches := recoveryLineBlocksRE().FindStringSubmatch(recoveryLine)
+	matches := recoveryLineBlocksRE.get().FindStringSubmatch(recoveryLine)
 	if len(matches) != 2 {
 		return 0, 0, 0, 0, 0, fmt.Errorf("%w: Unexpected recoveryLine blocks %s: %w", ErrFileParse, recoveryLine, err)
 	}
@@ -292,7 +290,7 @@ func evalRecoveryLine(recoveryLine string) (blocksSynced, blocksToBeSynced int64
 	}
 
 	// Get percentage complete
-	matches = recoveryLinePctRE().FindStringSubmatch(recoveryLine)
+	matches = recoveryLinePctRE.get().FindStringSubmatch(recoveryLine)
 	if len(matches) != 2 {
 		return blocksSynced, blocksToBeSynced, 0, 0, 0, fmt.Errorf("%w: Unexpected recoveryLine matching percentage %s", ErrFileParse, recoveryLine)
 	}
@@ -302,7 +300,7 @@ func evalRecoveryLine(recoveryLine string) (blocksSynced, blocksToBeSynced int64
 	}
 
 	// Get time expected left to complete
-	matches = recoveryLineFinishRE().FindStringSubmatch(recoveryLine)
+	matches = recoveryLineFinishRE.get().FindStringSubmatch(recoveryLine)
 	if len(matches) != 2 {
 		return blocksSynced, blocksToBeSynced, pct, 0, 0, fmt.Errorf("%w: Unexpected recoveryLine matching est. finish time: %s", ErrFileParse, recoveryLine)
 	}
@@ -312,7 +310,7 @@ func evalRecoveryLine(recoveryLine string) (blocksSynced, blocksToBeSynced int64
 	}
 
 	// Get recovery speed
-	matches = recoveryLineSpeedRE().FindStringSubmatch(recoveryLine)
+	matches = recoveryLineSpeedRE.get().FindStringSubmatch(recoveryLine)
 	if len(matches) != 2 {
 		return blocksSynced, blocksToBeSynced, pct, finish, 0, fmt.Errorf("%w: Unexpected recoveryLine value: %s", ErrFileParse, recoveryLine)
 	}
@@ -327,7 +325,7 @@ func evalRecoveryLine(recoveryLine string) (blocksSynced, blocksToBeSynced int64
 func evalComponentDevices(deviceFields []string) ([]MDStatComponent, error) {
 	mdComponentDevices := make([]MDStatComponent, 0)
 	for _, field := range deviceFields {
-		match := componentDeviceRE().FindStringSubmatch(field)
+		match := componentDeviceRE.get().FindStringSubmatch(field)
 		if match == nil {
 			continue
 		}

@@ -17,21 +17,17 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
-	"sync"
 
 	"github.com/probe-sh/probe/internal/patched/procfs/internal/parsers"
 )
 
 var (
-	rPos          = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pos:\s+(\d+)$`) })
-	rFlags        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flags:\s+(\d+)$`) })
-	rMntID        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^mnt_id:\s+(\d+)$`) })
-	rIno          = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ino:\s+(\d+)$`) })
-	rInotify      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^inotify`) })
-	rInotifyParts = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^inotify\s+wd:([0-9a-f]+)\s+ino:([0-9a-f]+)\s+sdev:([0-9a-f]+)(?:\s+mask:([0-9a-f]+))?`)
-	})
+	rPos          = &lazyRegexp{expr: `^pos:\s+(\d+)$`}
+	rFlags        = &lazyRegexp{expr: `^flags:\s+(\d+)$`}
+	rMntID        = &lazyRegexp{expr: `^mnt_id:\s+(\d+)$`}
+	rIno          = &lazyRegexp{expr: `^ino:\s+(\d+)$`}
+	rInotify      = &lazyRegexp{expr: `^inotify`}
+	rInotifyParts = &lazyRegexp{expr: `^inotify\s+wd:([0-9a-f]+)\s+ino:([0-9a-f]+)\s+sdev:([0-9a-f]+)(?:\s+mask:([0-9a-f]+))?`}
 )
 
 // ProcFDInfo contains represents file descriptor information.
@@ -64,15 +60,15 @@ func (p Proc) FDInfo(fd string) (*ProcFDInfo, error) {
 	for scanner.Scan() {
 		text = scanner.Text()
 		switch {
-		case rPos().MatchString(text):
-			pos = rPos().FindStringSubmatch(text)[1]
-		case rFlags().MatchString(text):
-			flags = rFlags().FindStringSubmatch(text)[1]
-		case rMntID().MatchString(text):
-			mntid = rMntID().FindStringSubmatch(text)[1]
-		case rIno().MatchString(text):
-			ino = rIno().FindStringSubmatch(text)[1]
-		case rInotify().MatchString(text):
+		case rPos.get().MatchString(text):
+			pos = rPos.get().FindStringSubmatch(text)[1]
+		case rFlags.get().MatchString(text):
+			flags = rFlags.get().FindStringSubmatch(text)[1]
+		case rMntID.get().MatchString(text):
+			mntid = rMntID.get().FindStringSubmatch(text)[1]
+		case rIno.get().MatchString(text):
+			ino = rIno.get().FindStringSubmatch(text)[1]
+		case rInotify.get().MatchString(text):
 			newInotify, err := parseInotifyInfo(text)
 			if err != nil {
 				return nil, err
@@ -107,7 +103,7 @@ type InotifyInfo struct {
 
 // InotifyInfo constructor. Only available on kernel 3.8+.
 func parseInotifyInfo(line string) (*InotifyInfo, error) {
-	m := rInotifyParts().FindStringSubmatch(line)
+	m := rInotifyParts.get().FindStringSubmatch(line)
 	if len(m) >= 4 {
 		var mask string
 		if len(m) == 5 {

@@ -17,10 +17,8 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // ProcLimits represents the soft limits for each of the process's resource
@@ -75,7 +73,7 @@ const (
 	limitsUnlimited = "unlimited"
 )
 
-var limitsMatch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(Max \w+\s??\w*\s?\w*)\s{2,}(\w+)\s+(\w+)`) })
+var limitsMatch = &lazyRegexp{expr: `(Max \w+\s??\w*\s?\w*)\s{2,}(\w+)\s+(\w+)`}
 
 // NewLimits returns the current soft limits of the process.
 //
@@ -100,7 +98,7 @@ func (p Proc) Limits() (ProcLimits, error) {
 	s.Scan() // Skip limits header
 
 	for s.Scan() {
-		fields := limitsMatch().FindStringSubmatch(s.Text())
+		fields := limitsMatch.get().FindStringSubmatch(s.Text())
 		if len(fields) != limitsFields {
 			return ProcLimits{}, fmt.Errorf("%w: couldn't parse %q line %q", ErrFileParse, f.Name(), s.Text())
 		}

@@ -19,16 +19,14 @@ import (
 	"bufio"
 	"errors"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/probe-sh/probe/internal/patched/procfs/internal/parsers"
 )
 
 // Match the header line before each mapped zone in `/proc/pid/smaps`.
-var procSMapsHeaderLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9].*$`) })
+var procSMapsHeaderLine = &lazyRegexp{expr: `^[a-f0-9].*$`}
 
 type ProcSMapsRollup struct {
 	// Amount of the mapping that is currently resident in RAM.
@@ -99,7 +97,7 @@ func (p Proc) procSMapsRollupManual() (ProcSMapsRollup, error) {
 	for scan.Scan() {
 		line := scan.Text()
 
-		if procSMapsHeaderLine().MatchString(line) {
+		if procSMapsHeaderLine.get().MatchString(line) {
 			continue
 		}
 

@@ -17,16 +17,12 @@ import (
 	"bufio"
 	"errors"
 	"os"
-	"regexp"
 	"strconv"
-	"sync"
 )
 
 var (
-	cpuLineRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`cpu(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)`)
-	})
-	procLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\d+) (\d+) (\d+)`) })
+	cpuLineRE  = &lazyRegexp{expr: `cpu(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)`}
+	procLineRE = &lazyRegexp{expr: `(\d+) (\d+) (\d+)`}
 )
 
 // Schedstat contains scheduler statistics from /proc/schedstat
@@ -71,7 +67,7 @@ func (fs FS) Schedstat() (*Schedstat, error) {
 	scanner := bufio.NewScanner(file)
 
 	for scanner.Scan() {
-		match := cpuLineRE().FindStringSubmatch(scanner.Text())
+		match := cpuLineRE.get().FindStringSubmatch(scanner.Text())
 		if match != nil {
 			cpu := &SchedstatCPU{}
 			cpu.CPUNum = match[1]
@@ -103,7 +99,7 @@ func parseProcSchedstat(contents string) (ProcSchedstat, error) {
 		stats ProcSchedstat
 		err   error
 	)
-	match := procLineRE().FindStringSubmatch(contents)
+	match := procLineRE.get().FindStringSubmatch(contents)
 
 	if match != nil {
 		stats.RunningNanoseconds, err = strconv.ParseUint(match[1], 10, 64)

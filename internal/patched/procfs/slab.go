@@ -17,18 +17,16 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/probe-sh/probe/internal/patched/procfs/internal/parsers"
 )
 
 var (
-	slabSpace  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
-	slabVer    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`slabinfo -`) })
-	slabHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`# name`) })
+	slabSpace  = &lazyRegexp{expr: `\s+`}
+	slabVer    = &lazyRegexp{expr: `slabinfo -`}
+	slabHeader = &lazyRegexp{expr: `# name`}
 )
 
 // Slab represents a slab pool in the kernel.
@@ -54,10 +52,10 @@ type SlabInfo struct {
 }
 
 func shouldParseSlab(line string) bool {
-	if slabVer().MatchString(line) {
+	if slabVer.get().MatchString(line) {
 		return false
 	}
-	if slabHeader().MatchString(line) {
+	if slabHeader.get().MatchString(line) {
 		return false
 	}
 	return true
@@ -66,7 +64,7 @@ func shouldParseSlab(line string) bool {
 // parseV21SlabEntry is used to parse a line from /proc/slabinfo version 2.1.
 func parseV21SlabEntry(line string) (*Slab, error) {
 	// First cleanup whitespace.
-	l := slabSpace().ReplaceAllString(line, " ")
+	l := slabSpace.get().ReplaceAllString(line, " ")
 	s := strings.Split(l, " ")
 	if len(s) != 16 {
 		return nil, fmt.Errorf("%w: unable to parse: %q", ErrFileParse, line)

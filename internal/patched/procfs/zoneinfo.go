@@ -19,9 +19,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/probe-sh/probe/internal/patched/procfs/internal/parsers"
 )
@@ -67,7 +65,7 @@ type Zoneinfo struct {
 	Protection                 []*int64
 }
 
-var nodeZoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\d+), zone\s+(\w+)`) })
+var nodeZoneRE = &lazyRegexp{expr: `(\d+), zone\s+(\w+)`}
 
 // Zoneinfo parses an zoneinfo-file (/proc/zoneinfo) and returns a slice of
 // structs containing the relevant info.  More information available here:
@@ -91,7 +89,7 @@ func parseZoneinfo(zoneinfoData []byte) ([]Zoneinfo, error) {
 		var zoneinfoElement Zoneinfo
 		for line := range strings.SplitSeq(string(block), "\n") {
 
-			if nodeZone := nodeZoneRE().FindStringSubmatch(line); nodeZone != nil {
+			if nodeZone := nodeZoneRE.get().FindStringSubmatch(line); nodeZone != nil {
 				zoneinfoElement.Node = nodeZone[1]
 				zoneinfoElement.Zone = nodeZone[2]
 				continue
