@@ -174,7 +174,8 @@ type ProtocolError struct {
 
 func (e *ProtocolError) Error() string { return "http2: " + e.Msg }
 
-// JSONError: an --expect-json does not hold, or the body is not JSON.
+// JSONError: an --expect-json does not hold, or the body cannot be read as
+// JSON (not JSON, a key twice in one object, nested too deeply).
 type JSONError struct {
 	Msg string
 }

@@ -11,3 +11,6 @@ var Resolve = resolve
 
 // DecodeJSON is decodeJSON, for the tests of --expect-json.
 var DecodeJSON = decodeJSON
+
+// NumbersEqual is numbersEqual, for its fuzz test.
+var NumbersEqual = numbersEqual

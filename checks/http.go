@@ -136,7 +136,7 @@ func (h HTTP) judge(r *reply) (string, error) {
 	if len(h.ExpectJSON) > 0 {
 		doc, err := decodeJSON(r.body)
 		if err != nil {
-			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body is not JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
+			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
 		}
 		for _, a := range h.ExpectJSON {
 			if err := a.Check(doc); err != nil {

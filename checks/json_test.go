@@ -9,7 +9,9 @@ import (
 
 func TestJSONAssertions(t *testing.T) {
 	t.Parallel()
-	doc, err := checks.DecodeJSON([]byte(`{"status":"UP","n":3,"f":2.5,"ok":true,"z":null,"a":[{"s":"x"},{"s":"y"}],"o":{"k.with.dots":"v"},"big":12345678901234567890}`))
+	doc, err := checks.DecodeJSON([]byte(`{"status":"UP","n":3,"f":2.5,"ok":true,"z":null,"a":[{"s":"x"},{"s":"y"}],"o":{"k.with.dots":"v","*":"star"},"big":12345678901234567890,
+		"components":{"db":{"status":"UP"},"redis":{"status":"UP"}},"mixed":{"db":{"status":"UP"},"mq":{"status":"DOWN"},"old":{}},"empty":{},"none":[],
+		"checks":[{"status":"UP"},{"status":"UP"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,12 +21,24 @@ func TestJSONAssertions(t *testing.T) {
 		{"status=DOWN", `status is "UP", want "DOWN"`},
 		{"status!=DOWN", ""},
 		{"status!=UP", `status is "UP", want anything else`},
-		{"n=3", ""}, {"n=3.0", ""}, {"n=4", `n is 3, want "4"`}, {`n="3"`, `n is 3, want "\"3\""`},
+		{"n=3", ""}, {"n=3.0", ""}, {"n=30e-1", ""}, {"n=0.3E+1", ""}, {"n=4", `n is 3, want "4"`}, {`n="3"`, `n is 3, want "\"3\""`},
+		{"n=3/1", `n is 3, want "3/1"`}, {"n=0x3", `n is 3, want "0x3"`},
 		{"f=2.5", ""}, {"ok=true", ""}, {"ok=false", `ok is true, want "false"`}, {"z=null", ""},
-		{"a.#=2", ""}, {"a.1.s=y", ""}, {"a.2.s=y", `a.2.s is missing, want "y"`}, {"a.x=1", `a.x is missing`},
-		{`o.k\.with\.dots=v`, ""}, {"o=" + `{"k.with.dots": "v"}`, ""},
+		{"a.#=2", ""}, {"a.1.s=y", ""}, {"a.2.s=y", `a.2.s is missing, want "y"`}, {"a.x=1", `a.x is missing`}, {"a.01.s=y", "a.01.s is missing"},
+		{`o.k\.with\.dots=v`, ""}, {"o=" + `{"*":"star","k.with.dots": "v"}`, ""}, {`o.\*=star`, ""},
 		{"status", ""}, {"missing", "missing is missing"}, {"!missing", ""}, {"!status", `status is "UP", want it absent`},
-		{"missing!=x", ""}, {"big=12345678901234567890", ""},
+		// != wants a value: a missing one is no proof that it differs.
+		{"missing!=x", `missing is missing, want a value other than "x"`},
+		{"big=12345678901234567890", ""}, {"big=12345678901234567891", `want "12345678901234567891"`}, {"big=1.2345678901234567890e19", ""},
+		// Every value a wildcard reaches, and at least one.
+		{"components.*.status=UP", ""}, {"components.*.status!=DOWN", ""}, {"checks.#.status=UP", ""}, {"checks.*.status!=DOWN", ""},
+		{"mixed.*.status=UP", `mixed.mq.status is "DOWN", want "UP"`},
+		{"mixed.*.status!=DOWN", `mixed.mq.status is "DOWN", want anything else`},
+		{"!mixed.*.status", `mixed.db.status is "UP", want it absent`},
+		{"mixed.*.status", `mixed.old.status is missing`},
+		{"empty.*.status=UP", `empty.*.status reaches no value`}, {"none.#.status!=DOWN", `none.#.status reaches no value`},
+		{"missing.*.status!=DOWN", `missing.*.status is missing`}, {"!missing.*.status", ""}, {"!empty.*", ""},
+		{"status.*=UP", "reaches no value"}, {"components.#.status=UP", "reaches no value"},
 	} {
 		a, err := checks.ParseJSONAssertion(tc.in)
 		if err != nil {
@@ -39,13 +53,76 @@ func TestJSONAssertions(t *testing.T) {
 			t.Errorf("%q: %v, want %q", tc.in, err, tc.err)
 		}
 	}
+	// A key from the body is shown as text, never as an escape sequence.
+	hostile, err := checks.DecodeJSON([]byte(`{"e\u001b[31m\u202e":{"status":"DOWN"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := checks.ParseJSONAssertion("*.status!=DOWN")
+	if err := a.Check(hostile); err == nil || !strings.Contains(err.Error(), `e\x1b[31m\u202e.status is "DOWN"`) {
+		t.Errorf("a hostile key: %v", err)
+	}
 	for _, bad := range []string{"", "=x", "a..b=1", ".a=1", "a.=1"} {
 		if _, err := checks.ParseJSONAssertion(bad); err == nil {
 			t.Errorf("ParseJSONAssertion(%q) took it", bad)
 		}
 	}
-	if _, err := checks.DecodeJSON([]byte(`{"a":1} {"b":2}`)); err == nil {
-		t.Error("two documents were taken as one")
+}
+
+// TestJSONFalseHealthy: a body where every component is DOWN fails every
+// way of writing "no component is DOWN": the paths probe reads judge each
+// component, and gjson's queries, modifiers and patterns, which it does not
+// read, are refused when parsed instead of read as missing keys.
+func TestJSONFalseHealthy(t *testing.T) {
+	t.Parallel()
+	doc, err := checks.DecodeJSON([]byte(`{"status":"DOWN","components":{"db":{"status":"DOWN"},"mq":{"status":"DOWN"}},"checks":[{"name":"db","status":"DOWN"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{
+		"components.*.status!=DOWN", "checks.#.status!=DOWN", "checks.*.status=UP", "components.*.status=UP",
+		"!checks.#(status%\"DOWN\")", "checks.#(status==\"UP\")", "checks|@reverse|0.status!=DOWN", "checks.@reverse.0.status!=DOWN",
+		"components.d?.status!=DOWN", "components.d*.status!=DOWN", "checks.#.status|@this!=DOWN", "@this.status!=DOWN",
+		"components.db.status!=DOWN", "components.db.state!=DOWN", "status!=DOWN", "!components.db",
+	} {
+		a, err := checks.ParseJSONAssertion(in)
+		if err != nil {
+			if !strings.Contains(err.Error(), "probe does not read") {
+				t.Errorf("%q refused as %v", in, err)
+			}
+			continue
+		}
+		if err := a.Check(doc); err == nil {
+			t.Errorf("%q holds on a body where everything is DOWN", in)
+		}
+	}
+}
+
+// TestDecodeJSON: what a body must be for --expect-json to read it.
+func TestDecodeJSON(t *testing.T) {
+	t.Parallel()
+	deep := strings.Repeat("[", 513) + strings.Repeat("]", 513)
+	for body, want := range map[string]string{
+		`{"a":1} {"b":2}`:                 "text follows the JSON value at byte 8",
+		`{"a":1}}`:                        "text follows the JSON value at byte 7",
+		`{"a":1}]`:                        "text follows the JSON value at byte 7",
+		`{"a":1} garbage`:                 "text follows",
+		`{"status":"DOWN","status":"UP"}`: `the key "status" is in one object twice`,
+		`{"a":{"s":1,"s":1}}`:             `the key "s" is in one object twice`,
+		``:                                "the body is empty",
+		`   `:                             "the body is empty",
+		`{"a":`:                           "unexpected EOF",
+		`{"a" 1}`:                         "invalid character",
+		deep:                              "nest deeper than 512",
+	} {
+		if _, err := checks.DecodeJSON([]byte(body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("DecodeJSON(%.30q) = %v, want %q", body, err, want)
+		}
+	}
+	for _, body := range []string{`{"a":1}` + "\n\t ", strings.Repeat("[", 512) + strings.Repeat("]", 512), `"UP"`, `[{"a":1},{"a":1}]`, `{"a":1,"A":2}`} {
+		if _, err := checks.DecodeJSON([]byte(body)); err != nil {
+			t.Errorf("DecodeJSON(%.30q): %v", body, err)
+		}
 	}
 }
 
