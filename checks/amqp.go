@@ -47,21 +47,27 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 	if head[0] != 1 || size < 4 || size > 64<<10 {
 		return "", fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
-	payload := make([]byte, size)
-	if err := c.readFull(payload); err != nil {
+	frame := make([]byte, size+1) // the payload, then the frame-end octet
+	if err := c.readFull(frame); err != nil {
 		return "", err
 	}
 	tr.Finish()
+	payload := frame[:size]
+	if frame[size] != 0xce {
+		return "", fmt.Errorf("not an AMQP broker: its first frame does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
+	}
 	class, method := binary.BigEndian.Uint16(payload), binary.BigEndian.Uint16(payload[2:])
 	if class != 10 || method != 10 {
 		return "", fmt.Errorf("the broker's first frame is not Connection.Start (class %d, method %d)", class, method)
 	}
-	seen := "Connection.Start"
-	if len(payload) >= 6 {
-		seen += fmt.Sprintf(", AMQP %d-%d", payload[4], payload[5])
+	// The versions, then the server-properties table (its length first),
+	// the mechanisms and the locales.
+	if len(payload) < 4+2+4 {
+		return "", fmt.Errorf("not an AMQP broker: a Connection.Start of %d bytes, cut short", len(payload))
 	}
+	seen := fmt.Sprintf("Connection.Start, AMQP %d-%d", payload[4], payload[5])
 	if props := amqpStrings(payload[6:]); props["product"] != "" {
-		seen += ", " + sanitize.Printable(props["product"]+" "+props["version"])
+		seen += ", " + sanitize.Printable(sanitize.Clip(props["product"]+" "+props["version"], 80))
 	}
 	return seen, nil
 }

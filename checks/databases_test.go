@@ -77,6 +77,17 @@ func mysqlPacket(payload []byte) []byte {
 	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), 0}, payload...)
 }
 
+// mysqlGreeting is a protocol 10 handshake as MySQL 8 sends it.
+func mysqlGreeting(version string) []byte {
+	p := append([]byte{0x0a}, version...)
+	p = append(p, 0, 0x2a, 0, 0, 0)                          // the end of the version, the connection id
+	p = append(p, "abcdefgh"...)                             // the scramble's first 8 bytes
+	p = append(p, 0, 0xff, 0xff, 0xff, 2, 0, 0xff, 0xdf, 21) // filler, capabilities, charset, status, capabilities, scramble length
+	p = append(p, make([]byte, 10)...)
+	p = append(p, "ijklmnopqrst\x00caching_sha2_password\x00"...)
+	return p
+}
+
 func amqpStart() []byte {
 	table := []byte{}
 	add := func(k, v string) {
@@ -127,7 +138,7 @@ func TestDatabaseProtocols(t *testing.T) {
 		{"redis wrong password", redis("pw"), -1, []byte("-WRONGPASS invalid username-password pair or user is disabled.\r\n"), result{err: "wrong password: -WRONGPASS"}},
 		{"redis auth then pong", redis("pw"), -1, []byte("+OK\r\n+PONG\r\n"), result{seen: "PONG"}},
 		{"not redis", redis(""), -1, []byte("SSH-2.0-OpenSSH\r\n"), result{err: "not a Redis server"}},
-		{"mysql greeting", mysql, 0, mysqlPacket(append([]byte{0x0a}, "8.0.36-0ubuntu0.22.04.1\x00rest"...)), result{seen: "greeting from 8.0.36-0ubuntu0.22.04.1"}},
+		{"mysql greeting", mysql, 0, mysqlPacket(mysqlGreeting("8.0.36-0ubuntu0.22.04.1")), result{seen: "greeting from 8.0.36-0ubuntu0.22.04.1"}},
 		{"mysql too many", mysql, 0, mysqlPacket(append([]byte{0xff, 0x10, 0x04}, "#08004Too many connections"...)), result{err: "the server refused the connection: Too many connections (error 1040)"}},
 		{"mysql silent", mysql, 0, nil, result{timeout: true}},
 		{"not mysql", mysql, 0, []byte("\x00\x00\x00\x00"), result{err: "not a MySQL server"}},

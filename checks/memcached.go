@@ -30,7 +30,7 @@ func (m Memcached) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	tr.Finish()
 	if v, ok := strings.CutPrefix(line, "VERSION "); ok {
-		return "memcached " + sanitize.Printable(v), nil
+		return "memcached " + sanitize.Printable(sanitize.Clip(v, 80)), nil
 	}
 	if strings.HasPrefix(line, "SERVER_ERROR") || line == "ERROR" {
 		return "", &ServerError{Msg: "the server answered version with " + sanitize.Excerpt([]byte(line), 80)}

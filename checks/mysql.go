@@ -32,7 +32,7 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	n := int(head[0]) | int(head[1])<<8 | int(head[2])<<16
-	if n == 0 || n > 16<<10 {
+	if n == 0 || n > 16<<10 || head[3] != 0 { // the greeting is packet 0
 		return "", fmt.Errorf("not a MySQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	payload := make([]byte, n)
@@ -41,13 +41,17 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	tr.Finish()
 	switch payload[0] {
-	case 0x0a: // protocol 10: the version, ending in a zero byte
-		version := payload[1:]
-		if end := bytes.IndexByte(version, 0); end >= 0 {
-			version = version[:end]
+	case 0x0a:
+		// Protocol 10: the version ending in a zero byte, the connection
+		// id (4 bytes), the first 8 bytes of the scramble, a zero byte,
+		// the capabilities (2 bytes), then more a check does not need.
+		end := bytes.IndexByte(payload[1:], 0)
+		if end <= 0 || len(payload) < 1+end+1+4+8+1+2 || payload[1+end+1+4+8] != 0 {
+			return "", fmt.Errorf("not a MySQL greeting: protocol 10, but not its handshake: %s", sanitize.Excerpt(c.seen, 40))
 		}
+		version := string(payload[1 : 1+end])
 		// MariaDB puts "5.5.5-" first, for clients that compare versions.
-		return "greeting from " + sanitize.Printable(strings.TrimPrefix(string(version), "5.5.5-")), nil
+		return "greeting from " + sanitize.Printable(sanitize.Clip(strings.TrimPrefix(version, "5.5.5-"), 80)), nil
 	case 0xff: // an error packet: code, then #SQLSTATE, then the message
 		if len(payload) < 3 {
 			return "", &ServerError{Msg: "the server sent an error packet with no error"}
@@ -57,7 +61,7 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 		if len(msg) > 6 && msg[0] == '#' {
 			msg = msg[6:]
 		}
-		return "", &ServerError{Msg: fmt.Sprintf("the server refused the connection: %s (error %d)", sanitize.Clip(string(msg), 160), code)}
+		return "", &ServerError{Msg: fmt.Sprintf("the server refused the connection: %s (error %d)", sanitize.Printable(sanitize.Clip(string(msg), 160)), code)}
 	}
 	return "", fmt.Errorf("not a MySQL greeting (protocol %d): %s", payload[0], sanitize.Excerpt(c.seen, 40))
 }

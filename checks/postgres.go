@@ -45,17 +45,19 @@ func (p Postgres) Run(ctx context.Context, tr *Trace) (string, error) {
 		switch kind {
 		case 'R':
 			tr.Finish()
-			if len(body) >= 4 {
-				switch auth := binary.BigEndian.Uint32(body); auth {
-				case 0:
-					return "accepting connections: user " + user + " logged in with no password", nil
-				default:
-					return "accepting connections: it asks for a password (" + postgresAuth(auth) + ")", nil
-				}
+			auth, ok := postgresAuthRequest(body)
+			switch {
+			case !ok:
+				return "", fmt.Errorf("not a PostgreSQL reply: an authentication request that is not one: %s", sanitize.Excerpt(c.seen, 40))
+			case auth == 0:
+				return "accepting connections: user " + user + " logged in with no password", nil
 			}
-			return "accepting connections", nil
+			return "accepting connections: it asks for a password (" + postgresAuth(auth) + ")", nil
 		case 'E':
 			f := postgresFields(body)
+			if !isSQLState(f['C']) {
+				return "", fmt.Errorf("not a PostgreSQL reply: an error without a SQLSTATE: %s", sanitize.Excerpt(c.seen, 40))
+			}
 			return postgresVerdict(tr, f)
 		case 'N': // NoticeResponse: read on
 		default:
@@ -103,6 +105,40 @@ func readPostgresMessage(c *conversation) (byte, []byte, error) {
 	return head[0], body, nil
 }
 
+// postgresAuthRequest reads an AuthenticationRequest, the first reply of a
+// server that is up: its code, when its length is the one the protocol
+// gives that code. Another protocol's bytes seldom fit; an 82-byte MySQL
+// greeting starts with 'R', as this message does.
+func postgresAuthRequest(body []byte) (uint32, bool) {
+	if len(body) < 4 {
+		return 0, false
+	}
+	code, rest := binary.BigEndian.Uint32(body), body[4:]
+	switch code {
+	case 0, 2, 3, 7, 9: // ok, Kerberos V5, cleartext, GSSAPI, SSPI
+		return code, len(rest) == 0
+	case 5: // MD5, with a 4-byte salt
+		return code, len(rest) == 4
+	case 10: // SASL: mechanism names, each ending in a zero byte, then one more
+		return code, len(rest) >= 2 && rest[len(rest)-1] == 0 && rest[len(rest)-2] == 0 && rest[0] != 0
+	}
+	return code, false
+}
+
+// isSQLState reports whether s is a SQLSTATE: five digits or upper-case
+// letters.
+func isSQLState(s string) bool {
+	if len(s) != 5 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'A' <= s[i] && s[i] <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 func isLetter(b byte) bool { return 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' }
 
 // postgresFields reads an ErrorResponse's fields: S severity, C SQLSTATE,
@@ -123,7 +159,7 @@ func postgresFields(body []byte) map[byte]string {
 
 // postgresVerdict judges an error reply by its SQLSTATE.
 func postgresVerdict(tr *Trace, f map[byte]string) (string, error) {
-	state, msg := f['C'], sanitize.Clip(f['M'], 160)
+	state, msg := f['C'], sanitize.Printable(sanitize.Clip(f['M'], 160))
 	tr.Finish()
 	switch {
 	case state == "57P03":

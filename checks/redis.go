@@ -79,7 +79,7 @@ func respCommand(args ...string) []byte {
 func redisError(tr *Trace, line string, auth bool) error {
 	tr.Finish()
 	code, _, _ := strings.Cut(strings.TrimPrefix(line, "-"), " ")
-	msg := sanitize.Clip(strings.TrimPrefix(line, "-"), 160)
+	msg := sanitize.Printable(sanitize.Clip(strings.TrimPrefix(line, "-"), 160))
 	switch {
 	case !strings.HasPrefix(line, "-"):
 		return fmt.Errorf("not a Redis server, or not the reply to PING: %s", sanitize.Excerpt([]byte(line), 60))

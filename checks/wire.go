@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -121,11 +122,15 @@ func (c *conversation) ioError(op string, err error) error {
 	if IsTimeout(err) || c.ctx.Err() != nil {
 		return context.DeadlineExceeded
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	closed := "closed"
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		closed = "reset"
+	}
+	if closed == "reset" || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		if len(c.seen) == 0 {
-			return errors.New("the server closed the connection without a word")
+			return fmt.Errorf("the server %s the connection without a word", closed)
 		}
-		return fmt.Errorf("the server closed the connection after %s", sanitize.Excerpt(c.seen, 60))
+		return fmt.Errorf("the server %s the connection after %s", closed, sanitize.Excerpt(c.seen, 60))
 	}
 	var op2 *net.OpError
 	if errors.As(err, &op2) {

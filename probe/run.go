@@ -139,6 +139,7 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 			if errors.As(err, &draining) {
 				state, detail = Draining, draining.Reason()
 			}
+			detail = sanitize.Printable(detail) // the marker's text is anyone's
 			for i, t := range targets {
 				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: detail}
 			}
@@ -179,9 +180,12 @@ wait:
 				Detail: timeoutDetail(took, snap.LastPhase, opt.Timeout, snap.Partial)}
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
-		res.Target = sanitize.Mask(res.Target, secrets)
-		res.Detail = sanitize.Mask(res.Detail, secrets)
-		res.Reply = sanitize.Mask(res.Reply, secrets)
+		// What a result says is shown as it is, by every output (the
+		// terminal, -o json, /readyz, /status, the agent-check): no secret,
+		// and no byte a terminal would act on, whatever a peer sent.
+		res.Target = sanitize.Printable(sanitize.Mask(res.Target, secrets))
+		res.Detail = sanitize.Printable(sanitize.Mask(res.Detail, secrets))
+		res.Reply = sanitize.Printable(sanitize.Mask(res.Reply, secrets))
 		if res.State != Healthy {
 			report.State = Unhealthy
 		}

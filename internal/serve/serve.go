@@ -219,8 +219,15 @@ func (s *Server) paused() bool {
 }
 
 // Verdict decides /readyz's answer from the targets' statuses, the drain
-// and the shutdown marker.
+// and the shutdown marker. Its reason is printable, whatever a marker file
+// or a target's reply held.
 func (s *Server) Verdict(statuses []probe.Status) Verdict {
+	v := s.verdict(statuses)
+	v.Reason = sanitize.Printable(v.Reason)
+	return v
+}
+
+func (s *Server) verdict(statuses []probe.Status) Verdict {
 	if why := s.draining.Load(); why != nil {
 		return Verdict{Draining: true, Reason: "draining: " + *why}
 	}

@@ -731,3 +731,63 @@ func TestServeChecksPauseWhileDraining(t *testing.T) {
 		t.Fatal("the checks did not resume")
 	}
 }
+
+// TestServeShowsNoControlBytes: a database whose error text holds escape
+// sequences and line breaks, and a shutdown marker written with them, reach
+// /readyz, /status, /metrics and the agent-check as printable text, one line.
+func TestServeShowsNoControlBytes(t *testing.T) {
+	t.Parallel()
+	escape := "\x1b[2J\x1b]0;pwned\x07\r\nHTTP/1.1 200 OK\u202e"
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				// A MySQL server speaks first: an error packet: code 1040, SQLSTATE, message.
+				msg := append([]byte{0xff, 0x10, 0x04}, "#08004"+escape...)
+				c.Write(append([]byte{byte(len(msg)), 0, 0, 0}, msg...))
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	s := newServer(probe.Target{Name: "mysql://" + ln.Addr().String(), Kind: "mysql", Check: checks.MySQL{Host: host, Port: port}})
+	s.Marker = filepath.Join(t.TempDir(), "draining")
+	agent := withAgent(t, s)
+	r := start(t, s)
+
+	clean := func(where, s string) {
+		t.Helper()
+		s = strings.TrimSuffix(s, "\n")
+		if strings.ContainsAny(s, "\x1b\x07\r\n\u202e") {
+			t.Errorf("%s holds control bytes: %q", where, s)
+		}
+	}
+	body := eventuallyBody(t, r.base+"/readyz", func(b string) bool { return strings.Contains(b, "refused the connection") })
+	clean("/readyz", body)
+	if !strings.Contains(body, `\x1b[2J`) {
+		t.Errorf("/readyz does not show the escape as text: %q", body)
+	}
+	_, status := get(t, r.base+"/status")
+	clean("/status", status)
+	_, metrics := get(t, r.base+"/metrics")
+	for _, line := range strings.Split(metrics, "\n") {
+		clean("/metrics", line)
+	}
+	clean("the agent-check", agentLine(t, agent.Addr().String(), ""))
+
+	if err := os.WriteFile(s.Marker, []byte("deploy "+escape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body = eventuallyBody(t, r.base+"/readyz", func(b string) bool { return strings.Contains(b, "draining") })
+	clean("/readyz while draining", body)
+	clean("the agent-check while draining", agentLine(t, agent.Addr().String(), ""))
+}

@@ -1,0 +1,210 @@
+package checks_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/probe-sh/probe/checks"
+)
+
+// hostile is a server that runs serve on each connection it accepts, and
+// closes the connection when serve returns or the test ends.
+func hostile(t *testing.T, serve func(c net.Conn)) (string, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	return host, port
+}
+
+// reply reads n bytes (a line when n is -1), writes b, and holds the
+// connection until the client closes it.
+func reply(n int, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		c.Write(b)
+		io.Copy(io.Discard, c)
+	}
+}
+
+func readFirst(c net.Conn, n int) {
+	switch {
+	case n > 0:
+		io.ReadFull(c, make([]byte, n))
+	case n < 0:
+		var b [1]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil || b[0] == '\n' {
+				return
+			}
+		}
+	}
+}
+
+// drip sends b a byte every 50 ms.
+func drip(n int, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		for i := range b {
+			if _, err := c.Write(b[i : i+1]); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		io.Copy(io.Discard, c)
+	}
+}
+
+// endless sends b again and again until the client goes.
+func endless(n int, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		for {
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// closeAfter writes b and closes the connection.
+func closeAfter(n int, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		c.Write(b)
+	}
+}
+
+// TestDatabasesAdversarial: hostile Postgres, MySQL, Redis, memcached and
+// AMQP servers (partial greetings, huge length fields, endless data, another
+// protocol's greeting, errors with escape sequences). Each must fail, in one
+// printable line, within the deadline (500 ms) plus a little, without a
+// panic; none may be reported healthy.
+func TestDatabasesAdversarial(t *testing.T) {
+	t.Parallel()
+	// A MariaDB greeting of 82 bytes: its first byte is 'R', as a
+	// PostgreSQL authentication request's is.
+	version := "5.5.5-10.11.6-MariaDB-0+deb12u1"
+	for len(mysqlGreeting(version)) < 82 {
+		version += "x"
+	}
+	maria := mysqlPacket(mysqlGreeting(version)[:82])
+	if maria[0] != 'R' {
+		t.Fatalf("the MariaDB greeting starts with %q", maria[0])
+	}
+	escape := "\x1b[2J\x1b]0;pwned\x07\r\nfake line\u202e"
+	amqpFrame := func(payload []byte, end byte) []byte {
+		f := []byte{1, 0, 0, 0, 0, 0, 0}
+		binary.BigEndian.PutUint32(f[3:], uint32(len(payload)))
+		return append(append(f, payload...), end)
+	}
+	for _, tc := range []struct {
+		name  string
+		check func(host, port string) checker
+		serve func(net.Conn)
+		err   string
+	}{
+		// Postgres, after the 8-byte length and version of the startup message.
+		{"pg: a MariaDB greeting", pg, reply(8, maria), "not a PostgreSQL reply: an authentication request that is not one"},
+		{"pg: a MySQL 8 greeting", pg, reply(8, mysqlPacket(mysqlGreeting("8.0.36"))), "not a PostgreSQL"},
+		{"pg: an authentication code it does not know", pg, reply(8, pgMessage('R', []byte{0, 0, 0x30, 0x39})), "not one"},
+		{"pg: MD5 without its salt", pg, reply(8, pgMessage('R', []byte{0, 0, 0, 5})), "not one"},
+		{"pg: SASL without mechanisms", pg, reply(8, pgMessage('R', []byte{0, 0, 0, 10, 0})), "not one"},
+		{"pg: ok with more after it", pg, reply(8, pgMessage('R', []byte{0, 0, 0, 0, 1})), "not one"},
+		{"pg: a length of 2 GiB", pg, reply(8, []byte{'R', 0x7f, 0xff, 0xff, 0xff}), "a PostgreSQL message of 2147483647 bytes"},
+		{"pg: a length below its own", pg, reply(8, []byte{'R', 0, 0, 0, 2}), "a PostgreSQL message of 2 bytes"},
+		{"pg: a header, then the end", pg, closeAfter(8, []byte{'R', 0, 0, 0, 12, 0, 0}), "the connection after"},
+		{"pg: an error without a SQLSTATE", pg, reply(8, pgMessage('E', []byte("SFATAL\x00Mno state\x00\x00"))), "an error without a SQLSTATE"},
+		{"pg: an error with escapes", pg, reply(8, pgError("57P03", escape)), `not accepting connections: \x1b[2J`},
+		{"pg: endless notices", pg, endless(8, pgMessage('N', []byte("SNOTICE\x00Mhello\x00\x00"))), "no answer to the startup message among the first replies"},
+		{"pg: a reply a byte at a time", pg, drip(8, pgMessage('R', []byte{0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "deadline"},
+		{"pg: silence", pg, reply(8, nil), "deadline"},
+		{"pg: an HTTP server", pg, reply(8, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")), "not a PostgreSQL server"},
+		{"pg: one byte, then silence", pg, reply(8, []byte("N")), "deadline"},
+
+		// MySQL speaks first.
+		{"mysql: a 1-byte greeting", mysql, reply(0, mysqlPacket([]byte{0x0a})), "not a MySQL greeting"},
+		{"mysql: a version with no end", mysql, reply(0, mysqlPacket(append([]byte{0x0a}, "8.0.36-no-zero-byte"...))), "not a MySQL greeting"},
+		{"mysql: an empty version", mysql, reply(0, mysqlPacket(mysqlGreeting(""))), "not a MySQL greeting"},
+		{"mysql: no filler after the scramble", mysql, reply(0, mysqlPacket(bytes.Replace(mysqlGreeting("8.0"), []byte("abcdefgh\x00"), []byte("abcdefghX"), 1))), "not a MySQL greeting"},
+		{"mysql: packet 1 first", mysql, reply(0, append([]byte{byte(len(mysqlGreeting("8.0"))), 0, 0, 1}, mysqlGreeting("8.0")...)), "not a MySQL server"},
+		{"mysql: a length of 16 MiB", mysql, reply(0, []byte{0xff, 0xff, 0xff, 0}), "not a MySQL server"},
+		{"mysql: a greeting cut short", mysql, closeAfter(0, mysqlPacket(mysqlGreeting("8.0.36"))[:20]), "the connection after"},
+		{"mysql: an error packet with no error", mysql, reply(0, mysqlPacket([]byte{0xff, 1})), "an error packet with no error"},
+		{"mysql: an error with escapes", mysql, reply(0, mysqlPacket(append([]byte{0xff, 0x10, 0x04}, "#08004"+escape...))), `refused the connection: \x1b[2J`},
+		{"mysql: a PostgreSQL error, shorter than the length it reads as", mysql, reply(0, pgError("57P03", "starting")), "deadline"},
+		{"mysql: protocol 9", mysql, reply(0, mysqlPacket(append([]byte{9}, "4.0\x00"...))), "not a MySQL greeting (protocol 9)"},
+		{"mysql: a greeting a byte at a time", mysql, drip(0, mysqlPacket(mysqlGreeting("8.0.36"))), "deadline"},
+
+		// Redis: PING.
+		{"redis: PONG and more", redis(""), reply(-1, []byte("+PONGX\r\n")), "+PONGX"},
+		{"redis: a line without an end", redis(""), endless(-1, bytes.Repeat([]byte("A"), 4096)), "a reply line longer than 4KiB"},
+		{"redis: an error with escapes", redis(""), reply(-1, []byte("-ERR "+strings.ReplaceAll(escape, "\r\n", "")+"\r\n")), `-ERR \x1b[2J`},
+		{"redis: a bulk string for PONG", redis(""), reply(-1, []byte("$4\r\nPONG\r\n")), "not a Redis server"},
+		{"redis: memcached", redis(""), reply(-1, []byte("ERROR\r\n")), "not a Redis server"},
+		{"redis: OK to AUTH, nothing to PING", redis("pw"), closeAfter(-1, []byte("+OK\r\n")), "the connection after"},
+		{"redis: the end mid-line", redis(""), closeAfter(-1, []byte("+PO")), "the connection after"},
+
+		// memcached: version.
+		{"memcached: VERSION with no space", memcached, reply(-1, []byte("VERSION\r\n")), "not a memcached server"},
+		{"memcached: a Redis reply", memcached, reply(-1, []byte("-ERR unknown command 'version'\r\n")), "not a memcached server"},
+		{"memcached: endless", memcached, endless(-1, bytes.Repeat([]byte("VERSION "), 512)), "a reply line longer than 1KiB"},
+		{"memcached: silence", memcached, reply(-1, nil), "deadline"},
+
+		// AMQP, after the 8-byte protocol header.
+		{"amqp: a Connection.Start of 4 bytes", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 10}, 0xce)), "a Connection.Start of 4 bytes, cut short"},
+		{"amqp: a frame that does not end", amqp, reply(8, amqpFrame(amqpStart()[7:len(amqpStart())-1], 0x00)), "does not end as a frame does"},
+		{"amqp: a frame of 3 bytes", amqp, reply(8, amqpFrame([]byte{0, 10, 0}, 0xce)), "not an AMQP broker"},
+		{"amqp: a frame of 4 GiB", amqp, reply(8, []byte{1, 0, 0, 0xff, 0xff, 0xff, 0xff}), "not an AMQP broker"},
+		{"amqp: a heartbeat first", amqp, reply(8, []byte{8, 0, 0, 0, 0, 0, 0, 0xce}), "not an AMQP broker"},
+		{"amqp: another method", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 50, 0, 0}, 0xce)), "not Connection.Start (class 10, method 50)"},
+		{"amqp: the end mid-frame", amqp, closeAfter(8, amqpStart()[:20]), "the connection after"},
+		{"amqp: an HTTP server", amqp, reply(8, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an AMQP broker"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := hostile(t, tc.serve)
+			start := time.Now()
+			seen, err := run(t, tc.check(host, port))
+			took := time.Since(start)
+			if err == nil {
+				t.Fatalf("healthy (%q), want an error with %q", seen, tc.err)
+			}
+			msg := err.Error()
+			if checks.IsTimeout(err) {
+				msg = "deadline"
+			}
+			if !strings.Contains(msg, tc.err) {
+				t.Errorf("error %q, want %q", msg, tc.err)
+			}
+			if i := strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsPrint(r) }); i >= 0 {
+				t.Errorf("the error holds an unprintable character at %d: %q", i, msg)
+			}
+			if took > 700*time.Millisecond {
+				t.Errorf("took %s, with a deadline of 500 ms", took)
+			}
+		})
+	}
+}
