@@ -261,7 +261,9 @@ func FuzzNumbersEqual(f *testing.F) {
 	f.Add("1.5e-3", "0.0015")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		got := checks.NumbersEqual(a, b)
-		isNumber := func(s string) bool { return s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && json.Valid([]byte(s)) }
+		isNumber := func(s string) bool {
+			return s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && json.Valid([]byte(s))
+		}
 		if got && !(isNumber(a) && isNumber(b)) {
 			t.Fatalf("numbersEqual(%q, %q): equal, though one is no JSON number", a, b)
 		}
