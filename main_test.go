@@ -46,6 +46,7 @@ func scriptParams(dir string) testscript.Params {
 			"exits":    cmdExits,
 			"freeport": cmdFreeport,
 			"setenv":   cmdSetenv,
+			"chtimes":  cmdChtimes,
 		},
 	}
 }
@@ -235,4 +236,16 @@ func TestREADMEOneLinersAreTested(t *testing.T) {
 			}
 		}
 	}
+}
+
+// cmdChtimes sets a file's modification time from now: chtimes FILE 1h
+// (an hour ahead) or chtimes FILE -90s.
+func cmdChtimes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: chtimes FILE DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	at := time.Now().Add(d)
+	ts.Check(os.Chtimes(ts.MkAbs(args[0]), at, at))
 }

@@ -225,9 +225,10 @@ func ValidateSocketPath(path string) error {
 	switch {
 	case strings.IndexByte(path, 0) >= 0:
 		return errors.New("--unix-socket: the path holds a NUL byte")
-	case len(path) > 108:
-		// sun_path is 108 bytes on Linux; Go would say "invalid argument".
-		return fmt.Errorf("--unix-socket: the path is %d bytes, longer than the 108 a Unix socket address holds: use a shorter path, or a symbolic link's directory", len(path))
+	case len(path) > 108 || len(path) == 108 && path[0] != '@':
+		// sun_path is 108 bytes on Linux, with a zero byte after a path
+		// (an abstract name needs none); Go would say "invalid argument".
+		return fmt.Errorf("--unix-socket: the path is %d bytes, longer than the 107 a Unix socket address holds: use a shorter path, or a symbolic link's directory", len(path))
 	}
 	return nil
 }

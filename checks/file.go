@@ -53,6 +53,10 @@ func (f File) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 }
 
+// futureSlack is how far ahead of the clock a file's modification time may
+// be, with --max-age, for clocks a little apart (a network filesystem).
+const futureSlack = 2 * time.Second
+
 func (f File) check() (string, error) {
 	fi, err := os.Stat(f.Path)
 	switch {
@@ -67,6 +71,11 @@ func (f File) check() (string, error) {
 	ageText := fmt.Sprintf("modified %s ago", age.Round(time.Second))
 	if age < 0 {
 		ageText = fmt.Sprintf("modified %s in the future (is the clock right?)", (-age).Round(time.Second))
+	}
+	if f.MaxAge > 0 && age < -futureSlack {
+		// A heartbeat dated ahead (touch -d 2099) would pass forever.
+		return "", &FileError{Msg: fmt.Sprintf("file %s was modified %s in the future (at %s): its age proves nothing; is the clock right?",
+			f.Path, (-age).Round(time.Second), fi.ModTime().UTC().Format(time.RFC3339))}
 	}
 	if f.MaxAge > 0 && age > f.MaxAge {
 		return "", &FileError{Msg: fmt.Sprintf("file %s is %s old, older than --max-age %s (modified at %s)",

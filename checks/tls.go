@@ -80,7 +80,7 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 	}
 	cs := tc.ConnectionState()
 	tr.SetNote("tls", describeTLS(cs))
-	if first := firstExpiry(cs.PeerCertificates); first != nil {
+	if first := firstExpiry(counted(cs)); first != nil {
 		tr.SetCertExpiry(first.NotAfter)
 		if left := time.Until(first.NotAfter); expiry > 0 && left < expiry {
 			tc.Close()
@@ -91,7 +91,23 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 	return tc, nil
 }
 
-// firstExpiry is the certificate of the chain presented that expires first.
+// counted are the certificates --cert-expiry judges: those the server
+// presented, and those of the chain it was verified by, up to its root (a
+// --ca root that expires tomorrow ends every connection tomorrow). Of
+// several chains (a cross-signed intermediate), the one that lasts longest
+// counts, as a client keeps using it.
+func counted(cs tls.ConnectionState) []*x509.Certificate {
+	var best []*x509.Certificate
+	var bestEnd time.Time
+	for _, chain := range cs.VerifiedChains {
+		if first := firstExpiry(chain); first != nil && (best == nil || first.NotAfter.After(bestEnd)) {
+			best, bestEnd = chain, first.NotAfter
+		}
+	}
+	return append(cs.PeerCertificates[:len(cs.PeerCertificates):len(cs.PeerCertificates)], best...)
+}
+
+// firstExpiry is the certificate of chain that expires first.
 func firstExpiry(chain []*x509.Certificate) *x509.Certificate {
 	var first *x509.Certificate
 	for _, c := range chain {

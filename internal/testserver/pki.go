@@ -37,6 +37,11 @@ type PKI struct {
 	// Chained is a leaf valid for 90 days, presented with the intermediate
 	// CA that signed it, valid for 10: the chain expires before the leaf.
 	Chained tls.Certificate
+	// ShortRoot is a leaf valid for 90 days, signed by a root CA of its
+	// own (ShortRootPEM, short-ca.pem) that expires in 3: the root, which
+	// the server never presents, expires first.
+	ShortRoot    tls.Certificate
+	ShortRootPEM []byte
 }
 
 var (
@@ -57,7 +62,7 @@ func newPKI() *PKI {
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "probe test CA"},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
+		NotAfter:              now.Add(365 * 24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign,
@@ -113,12 +118,23 @@ func newPKI() *PKI {
 	inter := must(x509.ParseCertificate(interDER))
 	chainLeaf, _, _ := leaf(8, hosts, now.Add(-time.Hour), now.Add(90*24*time.Hour), false, inter, interKey)
 	p.Chained = tls.Certificate{Certificate: [][]byte{chainLeaf.Certificate[0], interDER}, PrivateKey: chainLeaf.PrivateKey}
+
+	shortKey := mustKey()
+	shortTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "probe short-lived CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(3 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	shortDER := must(x509.CreateCertificate(rand.Reader, shortTmpl, shortTmpl, &shortKey.PublicKey, shortKey))
+	p.ShortRootPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: shortDER})
+	p.ShortRoot, _, _ = leaf(10, hosts, now.Add(-time.Hour), now.Add(90*24*time.Hour), false, must(x509.ParseCertificate(shortDER)), shortKey)
 	return p
 }
 
-// WriteFiles writes ca.pem, client.pem and client-key.pem into dir.
+// WriteFiles writes ca.pem, short-ca.pem, client.pem, client-key.pem,
+// server.pem and server-key.pem into dir.
 func (p *PKI) WriteFiles(dir string) error {
-	for name, data := range map[string][]byte{"ca.pem": p.CAPEM, "client.pem": p.ClientPEM, "client-key.pem": p.ClientKey,
+	for name, data := range map[string][]byte{"ca.pem": p.CAPEM, "short-ca.pem": p.ShortRootPEM, "client.pem": p.ClientPEM, "client-key.pem": p.ClientKey,
 		"server.pem": p.ServerPEM, "server-key.pem": p.ServerKey} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return err

@@ -18,7 +18,7 @@ import (
 
 // Kinds lists every server Start knows, for error messages and docs.
 var Kinds = []string{
-	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain",
+	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain", "https-shortroot",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
 	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
@@ -62,6 +62,8 @@ func Start(kind, network, addr string) (*Server, error) {
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Good}, ClientCAs: p.CAPool, ClientAuth: tls.RequireAndVerifyClientCert}
 	case "https-chain":
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.Chained}}
+	case "https-shortroot":
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{p.ShortRoot}}
 	case "https-sni":
 		// As Caddy: a certificate per name, and none without a name.
 		tlsCfg = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
