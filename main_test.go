@@ -47,6 +47,7 @@ func scriptParams(dir string) testscript.Params {
 			"freeport": cmdFreeport,
 			"setenv":   cmdSetenv,
 			"chtimes":  cmdChtimes,
+			"hold":     cmdHold,
 		},
 	}
 }
@@ -248,4 +249,28 @@ func cmdChtimes(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	at := time.Now().Add(d)
 	ts.Check(os.Chtimes(ts.MkAbs(args[0]), at, at))
+}
+
+// cmdHold opens N connections to ADDR (from the local address FROM, or
+// 127.0.0.1), sends half a request on each, and holds them open until the
+// script ends: a slowloris, a flood.
+//
+//	hold N ADDR [FROM]
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: hold N ADDR [FROM]")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	from := "127.0.0.1"
+	if len(args) == 3 {
+		from = args[2]
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+	for range n {
+		c, err := d.Dial("tcp4", args[1])
+		ts.Check(err)
+		ts.Defer(func() { c.Close() })
+		c.Write([]byte("GET /readyz HTTP/1.1\r\n"))
+	}
 }

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -23,6 +22,10 @@ const agentDescription = 200
 // agentConns bounds the connections answered at once; above it, a newcomer
 // is closed unanswered, which HAProxy does not count as a failure.
 const agentConns = 64
+
+// agentConnsPerAddr is how many connections one address may hold before
+// its oldest make room.
+const agentConnsPerAddr = 16
 
 // AgentReply is the agent-check line for a Verdict:
 //
@@ -63,28 +66,26 @@ func agentText(s string) string {
 
 // serveAgent answers every connection on ln with the current verdict's
 // agent line until ln is closed.
+//
+// Connections are bounded as the HTTP listener's are: at agentConns, the
+// oldest connection of the address holding the most is closed (its line
+// was written when it came), so 64 connections that never read cannot
+// keep HAProxy out; an Accept that fails for want of file descriptors is
+// retried.
 func (s *Server) serveAgent(ln net.Listener) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	slots := make(chan struct{}, agentConns)
+	conns := newLimitListener(ln, fdBudget(agentConns, 1), agentConnsPerAddr)
+	conns.onRetry = s.acceptTrouble
+	defer conns.closeAll()
 	for {
-		conn, err := ln.Accept()
+		conn, err := conns.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
 			return
-		}
-		select {
-		case slots <- struct{}{}:
-		default:
-			conn.Close()
-			continue
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer wg.Done()
 			answerAgent(conn, AgentReply(s.readiness()))
 		}()
 	}
@@ -100,8 +101,8 @@ func answerAgent(conn net.Conn, line string) {
 	if _, err := conn.Write([]byte(line)); err != nil {
 		return
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
 	}
 	var buf [512]byte
 	for {

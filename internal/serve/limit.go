@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -20,9 +22,16 @@ import (
 // the newcomers queue in the kernel's backlog rather than being cut.
 // (Issue 19: 1,100 slowloris connections from one address took all 1,024
 // slots, and every /readyz got 503.)
+//
+// An Accept that fails for want of resources (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM) or because a client gave up (ECONNABORTED) is retried after a
+// pause, 5 ms doubling to a second, as net/http does: one such error ended
+// the accept loop, and the sidecar stopped answering for good while the app
+// ran on (issue 29). onRetry hears of each episode's first.
 type limitListener struct {
 	net.Listener
 	max, perAddr int
+	onRetry      func(error)
 
 	mu     sync.Mutex
 	byAddr map[netip.Addr][]*limitedConn // each address's connections, oldest first
@@ -42,7 +51,7 @@ func newLimitListener(ln net.Listener, max, perAddr int) *limitListener {
 
 // Accept returns the next connection, after making room for it.
 func (l *limitListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+	c, err := l.accept()
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +90,49 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 	l.evicted.Add(uint64(len(evict)))
 	return lc, nil
+}
+
+// accept is the listener's Accept, retried while it fails for a reason
+// that passes.
+func (l *limitListener) accept() (net.Conn, error) {
+	var pause time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if err == nil || !passing(err) {
+			return c, err
+		}
+		if pause == 0 && l.onRetry != nil {
+			l.onRetry(err)
+		}
+		pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+		time.Sleep(pause)
+		l.mu.Lock()
+		closed := l.closed
+		l.mu.Unlock()
+		if closed {
+			return nil, net.ErrClosed
+		}
+	}
+}
+
+// passing reports whether an Accept error is one to wait out.
+func passing(err error) bool {
+	var ne net.Error
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) ||
+		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// fdBudget bounds the connections a listener holds by the process's open
+// file limit: eighths of it, 3 for the HTTP port and 1 for the
+// agent-check's, so that half stays for the checks and everything else.
+// Under nofile=1024, 1,024 connections (the default bound) left none, and
+// Accept failed with EMFILE; under nofile=128, the checks' own sockets did.
+func fdBudget(want, eighths int) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
+		return want
+	}
+	return min(want, max(4, int(min(lim.Cur, 1<<20)/8)*eighths))
 }
 
 // heaviestLocked is the oldest connection of the address with the most.
@@ -162,4 +214,13 @@ func (c *limitedConn) Close() error {
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()
+}
+
+// CloseWrite half-closes a TCP connection, as the agent-check does after
+// its line.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }

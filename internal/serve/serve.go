@@ -150,7 +150,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 
 	var served chan error
 	if ln != nil {
-		s.conns = newLimitListener(ln, cmp.Or(s.MaxConns, defaultMaxConns), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
+		s.conns = newLimitListener(ln, fdBudget(cmp.Or(s.MaxConns, defaultMaxConns), 3), cmp.Or(s.MaxConnsPerAddr, defaultMaxConnsPerAddr))
+		s.conns.onRetry = s.acceptTrouble
 		served = make(chan error, 1)
 		go func() { served <- s.http.Serve(s.conns) }()
 		s.logf("serving /livez, /readyz, /healthz, /status and /metrics on http://%s for %d target(s)", ln.Addr(), len(s.Monitor.Targets))
@@ -195,6 +196,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 	<-served
 	s.logf("stopped")
 	return nil
+}
+
+// acceptTrouble logs an Accept that fails for a while (too many open
+// files): the listener waits it out.
+func (s *Server) acceptTrouble(err error) {
+	s.logf("cannot accept a connection for now (%v): waiting, then trying again", err)
 }
 
 // Drain makes /readyz report draining from now on, for the reason given.

@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -568,7 +570,9 @@ func agentLine(t *testing.T, addr, send string) string {
 		t.Fatalf("agent-check: %v", err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	// Half a second: the agent half-closes after its line, as HAProxy
+	// expects; without that, the end would come with its 1 s deadline.
+	conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
 	if send != "" {
 		io.WriteString(conn, send)
 	}
@@ -790,4 +794,114 @@ func TestServeShowsNoControlBytes(t *testing.T) {
 	body = eventuallyBody(t, r.base+"/readyz", func(b string) bool { return strings.Contains(b, "draining") })
 	clean("/readyz while draining", body)
 	clean("the agent-check while draining", agentLine(t, agent.Addr().String(), ""))
+}
+
+// failingListener fails its first n Accepts with err, then accepts.
+type failingListener struct {
+	net.Listener
+	n   atomic.Int32
+	err error
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.n.Add(-1) >= 0 {
+		return nil, l.err
+	}
+	return l.Listener.Accept()
+}
+
+// TestServeWaitsOutTooManyOpenFiles: an Accept that fails with EMFILE (or
+// ENFILE, ECONNABORTED) is waited out, on the HTTP port and the agent-check
+// port alike; it used to end the accept loop, and probe serve with it.
+func TestServeWaitsOutTooManyOpenFiles(t *testing.T) {
+	t.Parallel()
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			t.Parallel()
+			accept := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			agentLn, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			httpFails := &failingListener{Listener: ln, err: accept}
+			httpFails.n.Store(6)
+			agentFails := &failingListener{Listener: agentLn, err: accept}
+			agentFails.n.Store(6)
+			var log syncBuffer
+			s := newServer(startApp(t).target())
+			s.Agent, s.Log = agentFails, &log
+			stopped := make(chan error, 1)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() { stopped <- s.Run(ctx, httpFails, nil) }()
+
+			base := "http://" + ln.Addr().String()
+			if body := eventually(t, base+"/readyz", 200); body != "ready: every target passes\n" {
+				t.Errorf("/readyz = %q", body)
+			}
+			if line := agentLine(t, agentLn.Addr().String(), ""); !strings.HasPrefix(line, "up ready") {
+				t.Errorf("the agent-check answers %q", line)
+			}
+			select {
+			case err := <-stopped:
+				t.Fatalf("Run returned: %v", err)
+			default:
+			}
+			if !strings.Contains(log.String(), "cannot accept a connection for now (accept tcp: accept4: "+errno.Error()+"): waiting, then trying again") {
+				t.Errorf("the log does not say so:\n%s", log.String())
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer for one writer and one reader at a time.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAgentCheckNotStarved: 100 connections from one address that never
+// read nor close cannot keep HAProxy, from another address, from its line.
+func TestAgentCheckNotStarved(t *testing.T) {
+	t.Parallel()
+	s := newServer(startApp(t).target())
+	agent := withAgent(t, s)
+	r := start(t, s)
+	eventually(t, r.base+"/readyz", 200)
+	addr := agent.Addr().String()
+	hogs := slowloris(t, addr, "127.0.0.2", 100)
+	time.Sleep(300 * time.Millisecond) // older than minAge: they may be closed
+	for i := range 5 {
+		if line := agentLine(t, addr, ""); !strings.HasPrefix(line, "up ready") {
+			t.Fatalf("check %d: the agent-check answers %q while 100 connections idle", i, line)
+		}
+	}
+	// Each got its line; those closed to make room, or after a second,
+	// read to the end.
+	closed := 0
+	for _, c := range hogs {
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := io.Copy(io.Discard, c); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			closed++
+		}
+	}
+	if closed < 100-64 {
+		t.Errorf("only %d of the 100 idle connections were closed", closed)
+	}
 }
