@@ -9,14 +9,24 @@ import (
 )
 
 // Adaptive ends the drain as soon as it is safe, rather than after a fixed
-// delay: once the load balancers have stopped sending (no data has come in
-// on the app's connections for Quiet) and no request is in flight, but
-// never before Min (the balancers' detection time, for an app that is idle
-// when the drain begins) and never after Max (within the grace period).
+// delay: once the load balancers have stopped sending and the app has
+// stopped answering (no data has come in or gone out on the app's
+// connections for Quiet) and no request is in flight, but never before Min
+// (the balancers' detection time, for an app that is idle when the drain
+// begins) and never after Max (within the grace period).
 //
 // Traffic is sampled every Every. Quiet grows to twice the longest pause
-// between requests seen during the drain, within Max: an app that gets a
-// request every 2 s is not quiet after 1 s without one.
+// seen during the drain, within Max: between requests (an app that gets a
+// request every 2 s is not quiet after 1 s without one), and within a reply
+// (one that sends a chunk every second is not over after a second without
+// one).
+//
+// The drain sees TCP, not HTTP: a reply that has sent its headers and
+// pauses before its body, longer than Quiet and before any such pause has
+// been seen, looks like a finished reply on a keep-alive connection (load
+// balancers keep those open, idle, after they stop sending). Such an app
+// needs --drain-quiet above its longest pause, or a fixed --drain-delay, or
+// to finish its replies when it gets SIGTERM, as most servers do.
 type Adaptive struct {
 	Min, Max, Quiet time.Duration
 	Every           time.Duration
@@ -35,10 +45,18 @@ type drainState struct {
 	ports      traffic.Ports // nil until read
 	portsAt    time.Time     // when ports were read: they are read again every second
 	lastData   time.Time     // the newest data seen coming in on the app's connections; zero if none
+	lastOut    time.Time     // the newest data seen going out; zero if none
 	longestGap time.Duration
+	conns      map[connKey]connSeen // what each connection did, as last sampled
 	failed     error // the last error reading the traffic
 	warned     bool  // the supervisor has logged failed
 }
+
+// connKey names a connection across samples.
+type connKey struct{ local, remote string }
+
+// connSeen is when a connection last received and last sent data.
+type connSeen struct{ in, out time.Time }
 
 // clockTolerance is more than the resolution of the kernel's times (a
 // jiffy, 1 to 10 ms) and of their drift between two samples: data newer
@@ -89,13 +107,32 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 	}
 
 	busy := 0
-	newest := time.Duration(-1)
+	newest, newestOut := time.Duration(-1), time.Duration(-1)
+	seen := make(map[connKey]connSeen, len(conns))
 	for _, c := range conns {
 		if c.InFlight() {
 			busy++
 		}
 		if newest < 0 || c.LastRecv < newest {
 			newest = c.LastRecv
+		}
+		if newestOut < 0 || c.LastSent < newestOut {
+			newestOut = c.LastSent
+		}
+		// A pause within a reply: data went out again, with none come in
+		// since the data that went out before.
+		k := connKey{c.Local.String(), c.Remote.String()}
+		cur := connSeen{in: now.Add(-c.LastRecv), out: now.Add(-c.LastSent)}
+		if before, ok := d.conns[k]; ok && cur.out.Sub(before.out) > clockTolerance &&
+			cur.in.Sub(before.in) <= clockTolerance && before.out.After(before.in) && before.out.After(d.start.Add(-d.a.Max)) {
+			d.longestGap = max(d.longestGap, cur.out.Sub(before.out))
+		}
+		seen[k] = cur
+	}
+	d.conns = seen
+	if newestOut >= 0 {
+		if at := now.Add(-newestOut); at.After(d.lastOut) {
+			d.lastOut = at
 		}
 	}
 	if newest >= 0 {
@@ -112,16 +149,23 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 	}
 	quiet := max(d.a.Quiet, min(2*d.longestGap, d.a.Max))
 	since := elapsed // no data seen at all: quiet since the drain began, at least
-	if !d.lastData.IsZero() {
-		since = now.Sub(d.lastData)
+	if last := maxTime(d.lastData, d.lastOut); !last.IsZero() {
+		since = now.Sub(last)
 	}
 	switch {
 	case elapsed >= d.a.Max:
-		return true, fmt.Sprintf("drain maximum of %s reached with %s in flight and %s open (the last data came in %s ago)",
+		return true, fmt.Sprintf("drain maximum of %s reached with %s in flight and %s open (the last data came in or went out %s ago)",
 			d.a.Max, text.Plural(busy, "request"), text.Plural(len(conns), "connection"), since.Round(time.Millisecond))
 	case elapsed < d.a.Min || busy > 0 || since < quiet:
 		return false, ""
 	}
-	return true, fmt.Sprintf("the app's traffic stopped after %s of the drain: no request for %s, none in flight, %s open",
+	return true, fmt.Sprintf("the app's traffic stopped after %s of the drain: no data in or out for %s, none in flight, %s open",
 		elapsed.Round(time.Millisecond), since.Round(time.Millisecond), text.Plural(len(conns), "idle connection"))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

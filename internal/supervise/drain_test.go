@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +154,73 @@ func TestAdaptiveDrainSeesAgain(t *testing.T) {
 	end, why := s.run(t)
 	if end > 3*time.Second || !strings.Contains(why, "listens on no TCP port") {
 		t.Errorf("the drain ended at %s (%s), want soon after the minimum once the ports can be read", end, why)
+	}
+}
+
+// chunked is a connection whose request came in at from and whose reply
+// sends a chunk every every, from from until till: the last data out is
+// the last chunk.
+func chunked(at, from, every, till time.Duration) traffic.Conn {
+	last := min(at, till)
+	last = from + (last - from).Truncate(every)
+	return traffic.Conn{Local: netip.MustParseAddrPort("10.0.0.1:8080"), Remote: netip.MustParseAddrPort("10.0.0.2:40000"),
+		LastRecv: at - from, LastSent: at - last}
+}
+
+func TestAdaptiveDrainWaitsForAChunkedReply(t *testing.T) {
+	// A reply that began at 0.3s sends a chunk every 700ms until 5.2s;
+	// the balancer sent nothing else. Between chunks the connection is
+	// silent both ways, longer than the quiet 500ms: only the pauses seen
+	// within the reply tell it is not over.
+	s := sim{min: 2 * time.Second, max: 10 * time.Second, quiet: 500 * time.Millisecond, ports: one,
+		conns: func(at time.Duration) []traffic.Conn {
+			if at < 300*time.Millisecond {
+				return nil
+			}
+			return []traffic.Conn{chunked(at, 300*time.Millisecond, 700*time.Millisecond, 5200*time.Millisecond)}
+		}}
+	end, why := s.run(t)
+	if end < 5200*time.Millisecond {
+		t.Errorf("the drain ended at %s, while the reply still sent chunks until 5.2s: %s", end, why)
+	}
+	if end > 7*time.Second {
+		t.Errorf("the drain ended at %s, long after the reply's last chunk at 5.2s: %s", end, why)
+	}
+}
+
+func TestAdaptiveDrainQuietCountsRepliesGoingOut(t *testing.T) {
+	// A request at 1.9s whose reply streams out until 2.8s, its last
+	// data: the drain waits for the reply's end plus the quiet.
+	s := sim{min: 2 * time.Second, max: 10 * time.Second, quiet: 500 * time.Millisecond, ports: one,
+		conns: func(at time.Duration) []traffic.Conn {
+			if at < 1900*time.Millisecond {
+				return nil
+			}
+			return []traffic.Conn{chunked(at, 1900*time.Millisecond, 100*time.Millisecond, 2800*time.Millisecond)}
+		}}
+	end, why := s.run(t)
+	if end < 3300*time.Millisecond || end > 3500*time.Millisecond {
+		t.Errorf("the drain ended at %s, want the quiet 500ms after the reply's last data at 2.8s: %s", end, why)
+	}
+}
+
+func TestAdaptiveDrainWaitsForATricklingClient(t *testing.T) {
+	// A client sends its request a byte every 400ms from 0.3s until 4.3s;
+	// the app answers at once, then the connection idles.
+	s := sim{min: 2 * time.Second, max: 10 * time.Second, quiet: 500 * time.Millisecond, ports: one,
+		conns: func(at time.Duration) []traffic.Conn {
+			if at < 300*time.Millisecond {
+				return nil
+			}
+			lastIn := 300*time.Millisecond + (min(at, 4300*time.Millisecond)-300*time.Millisecond).Truncate(400*time.Millisecond)
+			c := traffic.Conn{LastRecv: at - lastIn, LastSent: at} // nothing sent since the connection came
+			if at >= 4300*time.Millisecond {
+				c.LastSent = at - 4300*time.Millisecond
+			}
+			return []traffic.Conn{c}
+		}}
+	end, why := s.run(t)
+	if end < 4800*time.Millisecond {
+		t.Errorf("the drain ended at %s, before the trickled request was answered at 4.3s and quiet: %s", end, why)
 	}
 }
