@@ -48,8 +48,8 @@ type drainState struct {
 	lastOut    time.Time     // the newest data seen going out; zero if none
 	longestGap time.Duration
 	conns      map[connKey]connSeen // what each connection did, as last sampled
-	failed     error // the last error reading the traffic
-	warned     bool  // the supervisor has logged failed
+	failed     error                // the last error reading the traffic
+	warned     bool                 // the supervisor has logged failed
 }
 
 // connKey names a connection across samples.

@@ -212,7 +212,7 @@ func TestAdaptiveDrainWaitsForATricklingClient(t *testing.T) {
 			if at < 300*time.Millisecond {
 				return nil
 			}
-			lastIn := 300*time.Millisecond + (min(at, 4300*time.Millisecond)-300*time.Millisecond).Truncate(400*time.Millisecond)
+			lastIn := 300*time.Millisecond + (min(at, 4300*time.Millisecond) - 300*time.Millisecond).Truncate(400*time.Millisecond)
 			c := traffic.Conn{LastRecv: at - lastIn, LastSent: at} // nothing sent since the connection came
 			if at >= 4300*time.Millisecond {
 				c.LastSent = at - 4300*time.Millisecond
