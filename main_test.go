@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ func scriptParams(dir string) testscript.Params {
 			"setenv":   cmdSetenv,
 			"chtimes":  cmdChtimes,
 			"hold":     cmdHold,
+			"mkfifo":   cmdMkfifo,
 		},
 	}
 }
@@ -273,4 +275,12 @@ func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(func() { c.Close() })
 		c.Write([]byte("GET /readyz HTTP/1.1\r\n"))
 	}
+}
+
+// cmdMkfifo makes a named pipe: mkfifo PATH.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo PATH")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
 }

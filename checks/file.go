@@ -89,8 +89,8 @@ func (f File) check() (string, error) {
 		return "", &FileError{Msg: fmt.Sprintf("%s is not a regular file: its content cannot be read", f.Path)}
 	}
 	content, err := files.ReadPrefix(f.Path, int64(f.maxRead()))
-	if err != nil {
-		return "", &FileError{Msg: fmt.Sprintf("cannot read file %s: %v", f.Path, files.Cause(err))}
+	if err != nil { // it names the path
+		return "", &FileError{Msg: fmt.Sprintf("cannot read file %v", err)}
 	}
 	for _, re := range f.Reject {
 		if loc := re.FindIndex(content); loc != nil {
