@@ -388,9 +388,9 @@ func h2ReadError(ctx context.Context, err error, head []byte, phase string) erro
 	case errors.Is(err, errFrameTooLarge):
 		return &ProtocolError{Msg: "the server sent a frame larger than 16 KiB, which probe's SETTINGS forbid"}
 	case errors.As(err, &protoErr) && protoErr.stream:
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream (%s)", protoErr.code)}
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream: %s (%s)", protoErr.why, protoErr.code)}
 	case errors.As(err, &protoErr):
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol (%s)", protoErr.code)}
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol: %s (%s)", protoErr.why, protoErr.code)}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
 		return &ProtocolError{Msg: "connection reset by peer " + phaseWhere(phase), Dropped: phase == PhaseHTTP2}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):

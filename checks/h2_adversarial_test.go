@@ -172,7 +172,7 @@ func TestHostileHTTP2Peers(t *testing.T) {
 			block := h.Block(":status", "200", "content-type", "application/grpc")
 			_ = h.Framer().WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:2]})
 			h.Data(false, testserver.Serving)
-		}, want: want{err: "http2: the server broke the protocol (PROTOCOL_ERROR)"}},
+		}, want: want{err: "http2: the server broke the protocol: DATA in the middle of a header block (PROTOCOL_ERROR)"}},
 		{name: "a flood of 1-byte CONTINUATION frames", script: func(h *testserver.H2) {
 			h.Settings()
 			block := h.Block(":status", "200", "content-type", "application/grpc")
@@ -188,7 +188,7 @@ func TestHostileHTTP2Peers(t *testing.T) {
 			// A dynamic table size update to 1 MiB (RFC 7541, 6.3), then :status 200.
 			block := append([]byte{0x3f, 0xe1, 0xff, 0x3f}, 0x88)
 			_ = h.Framer().WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block, EndHeaders: true})
-		}, want: want{err: "http2: the server broke the protocol (COMPRESSION_ERROR)"}},
+		}, want: want{err: "http2: the server broke the protocol: decoding error: dynamic table size update too large (COMPRESSION_ERROR)"}},
 		{name: "frames on streams probe never opened are ignored", script: func(h *testserver.H2) {
 			h.Settings()
 			_ = h.Framer().WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: h.Block(":status", "200", "grpc-status", "0"), EndStream: true, EndHeaders: true})
@@ -332,4 +332,80 @@ func TestHTTP2FrameBoundKeepsMemorySmall(t *testing.T) {
 	if grew := int64(after.TotalAlloc - before.TotalAlloc); grew > 16<<20 {
 		t.Errorf("eight checks allocated %d MiB, want far below the 128 MiB of eight frames", grew>>20)
 	}
+}
+
+// TestMalformedHTTP2Replies: what RFC 9113 calls malformed (section 8.1.1,
+// 8.2, 8.3) or a connection error (section 6), which grpc-go and Go's
+// HTTP/2 client refuse, probe's framer refuses too: upper-case field
+// names, line breaks and NUL in values, pseudo-headers after regular ones
+// or unknown, settings out of range, padding longer than its frame, frames
+// on stream 0 that belong to a stream.
+func TestMalformedHTTP2Replies(t *testing.T) {
+	t.Parallel()
+	serving := func(h *testserver.H2) {
+		h.Data(false, testserver.Serving)
+		h.Headers(true, "grpc-status", "0")
+	}
+	settings := func(id http2.SettingID, v uint32) func(*testserver.H2) {
+		return func(h *testserver.H2) {
+			_ = h.Framer().WriteSettings(http2.Setting{ID: id, Val: v})
+			grpcHeaders(h)
+			serving(h)
+		}
+	}
+	headers := func(fields ...string) func(*testserver.H2) {
+		return func(h *testserver.H2) {
+			h.Settings()
+			h.Headers(false, fields...)
+			serving(h)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		script func(*testserver.H2)
+		err    string
+	}{
+		{"an upper-case field name", headers(":status", "200", "Content-Type", "application/grpc"), "the server broke the protocol on the stream: a header field name with an upper-case letter (\"Content-Type\") (PROTOCOL_ERROR)"},
+		{"a line break in a value", headers(":status", "200", "content-type", "application/grpc", "x-a", "1\r\nx-b: 2"), "on the stream: a header field value with a line break or NUL (\"x-a\")"},
+		{"a NUL in a value", headers(":status", "200", "content-type", "application/grpc", "x-a", "a\x00b"), "on the stream: a header field value with a line break or NUL (\"x-a\")"},
+		{"a pseudo-header after a regular one", headers("content-type", "application/grpc", ":status", "200"), "on the stream: a pseudo-header after a regular header field (\":status\")"},
+		{"an unknown pseudo-header", headers(":status", "200", ":path", "/", "content-type", "application/grpc"), `on the stream: the pseudo-header ":path" in a reply`},
+		{"two :status", headers(":status", "200", ":status", "200", "content-type", "application/grpc"), "on the stream: two :status"},
+		{"a connection-specific field", headers(":status", "200", "connection", "keep-alive", "content-type", "application/grpc"), `on the stream: the connection-specific header field "connection"`},
+		{"SETTINGS_ENABLE_PUSH of 2", settings(http2.SettingEnablePush, 2), "the server broke the protocol: SETTINGS_ENABLE_PUSH of 2 (PROTOCOL_ERROR)"},
+		{"SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1", settings(http2.SettingInitialWindowSize, 1<<31), "the server broke the protocol: SETTINGS_INITIAL_WINDOW_SIZE of 2147483648 (FLOW_CONTROL_ERROR)"},
+		{"SETTINGS_MAX_FRAME_SIZE below 16384", settings(http2.SettingMaxFrameSize, 100), "the server broke the protocol: SETTINGS_MAX_FRAME_SIZE of 100 (PROTOCOL_ERROR)"},
+		{"a SETTINGS frame of 5 bytes", func(h *testserver.H2) {
+			h.Frame(http2.FrameSettings, 0, 0, []byte{0, 1, 0, 0, 0})
+			grpcHeaders(h)
+			serving(h)
+		}, "the server broke the protocol: SETTINGS of 5 bytes (FRAME_SIZE_ERROR)"},
+		{"padding longer than its frame", func(h *testserver.H2) {
+			grpcOK(h)
+			h.Frame(http2.FrameData, http2.FlagDataPadded, 1, []byte{200, 0, 0})
+			serving(h)
+		}, "the server broke the protocol: DATA padding longer than the frame (PROTOCOL_ERROR)"},
+		{"DATA on stream 0", func(h *testserver.H2) {
+			grpcOK(h)
+			h.Frame(http2.FrameData, 0, 0, testserver.Serving)
+			serving(h)
+		}, "the server broke the protocol: DATA on stream 0 (PROTOCOL_ERROR)"},
+		{"HEADERS on stream 0", func(h *testserver.H2) {
+			h.Settings()
+			h.Frame(http2.FrameHeaders, http2.FlagHeadersEndHeaders, 0, h.Block(":status", "200"))
+			grpcHeaders(h)
+			serving(h)
+		}, "the server broke the protocol: HEADERS on stream 0 (PROTOCOL_ERROR)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := startH2(t, nil, tc.script)
+			expect(t, checks.GRPC{Host: host, Port: port}, want{err: tc.err})
+		})
+	}
+}
+
+// grpcHeaders writes a good gRPC reply's HEADERS.
+func grpcHeaders(h *testserver.H2) {
+	h.Headers(false, ":status", "200", "content-type", "application/grpc")
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/sanitize"
 	"golang.org/x/net/http2/hpack"
 )
 
@@ -78,7 +80,7 @@ func (c h2ErrCode) String() string {
 type h2Error struct {
 	code   h2ErrCode
 	stream bool
-	why    string // for tests and debugging; the message names the code
+	why    string // what the server did, printable: the message says it
 }
 
 func (e *h2Error) Error() string { return fmt.Sprintf("%s: %s", e.code, e.why) }
@@ -328,29 +330,47 @@ func (fr *frameReader) readHeaderBlock(f *h2Frame, fragment []byte) error {
 	// What the fields may be (RFC 9113, 8.2 and 8.3): pseudo-headers
 	// first, each once; names in lower case, of token characters; values
 	// without NUL, CR or LF. A reply's only pseudo-header is :status.
+	// Connection-specific fields have no place in HTTP/2 (8.2.2).
+	malformed := func(format string, args ...any) error {
+		return &h2Error{code: errCodeProtocol, stream: true, why: fmt.Sprintf(format, args...)}
+	}
 	seen := map[string]bool{}
 	for _, hf := range f.fields {
+		name := strconv.Quote(sanitize.Clip(hf.Name, 40))
 		switch {
+		case strings.HasPrefix(hf.Name, ":") && pseudoDone:
+			return malformed("a pseudo-header after a regular header field (%s)", name)
+		case strings.HasPrefix(hf.Name, ":") && seen[hf.Name]:
+			return malformed("two %s", sanitize.Clip(hf.Name, 40))
+		case strings.HasPrefix(hf.Name, ":") && hf.Name != ":status":
+			return malformed("the pseudo-header %s in a reply", name)
 		case strings.HasPrefix(hf.Name, ":"):
-			if pseudoDone || seen[hf.Name] || hf.Name != ":status" {
-				return &h2Error{code: errCodeProtocol, stream: true, why: "pseudo-header " + hf.Name}
-			}
 			seen[hf.Name] = true
-		case !validFieldName(hf.Name):
-			return &h2Error{code: errCodeProtocol, stream: true, why: "invalid header name"}
+		case IsToken(hf.Name) && strings.ToLower(hf.Name) != hf.Name:
+			return malformed("a header field name with an upper-case letter (%s)", name)
+		case !IsToken(hf.Name):
+			return malformed("a header field name that is not a token (%s)", name)
+		case connectionSpecific(hf):
+			return malformed("the connection-specific header field %s", name)
 		default:
 			pseudoDone = true
 		}
 		if !validFieldValue(hf.Value) {
-			return &h2Error{code: errCodeProtocol, stream: true, why: "invalid header value"}
+			return malformed("a header field value with a line break or NUL (%s)", name)
 		}
 	}
 	return nil
 }
 
-// validFieldName: a lower-case HTTP token (RFC 9113, 8.2.1).
-func validFieldName(name string) bool {
-	return IsToken(name) && strings.ToLower(name) == name
+// connectionSpecific: a field HTTP/2 forbids (RFC 9113, 8.2.2).
+func connectionSpecific(hf hpack.HeaderField) bool {
+	switch hf.Name {
+	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		return true
+	case "te":
+		return hf.Value != "trailers"
+	}
+	return false
 }
 
 // validFieldValue: no control character but a tab, as x/net/http2 (and so
