@@ -129,6 +129,7 @@ type CLI struct {
 	// them, or asks for help (see commands).
 	Serve   ServeCmd   `kong:"-"`
 	Wait    WaitCmd    `kong:"-"`
+	Watch   WatchCmd   `kong:"-"`
 	Listen  ListenCmd  `kong:"-"`
 	Process ProcessCmd `kong:"-"`
 	Inspect InspectCmd `kong:"-"`
@@ -147,6 +148,7 @@ var commands = []struct {
 }{
 	{"serve", "Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics.", func(c *CLI) any { return &c.Serve }},
 	{"wait", "Wait until every target passes, then exec the command after --, if any.", func(c *CLI) any { return &c.Wait }},
+	{"watch", "Check targets every --interval and show them over time: live on a terminal, changes of state in a log, a summary at Ctrl-C.", func(c *CLI) any { return &c.Watch }},
 	{"listen", "Check that ports have a listening socket, from /proc: no packet is sent.", func(c *CLI) any { return &c.Listen }},
 	{"process", "Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc.", func(c *CLI) any { return &c.Process }},
 	{"exec", "Entrypoint: run the command after --, forwarding signals and reaping zombies as PID 1; on SIGTERM, create the shutdown marker and keep the app serving until its traffic stops (or for --drain-delay) before passing the signal on.", func(c *CLI) any { return &c.Exec }},

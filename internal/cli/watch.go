@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/probe-sh/probe/internal/render"
+	"github.com/probe-sh/probe/probe"
+)
+
+// WatchCmd is probe watch: check targets every interval and show them over
+// time, for incidents: live on a terminal, as lines of changes in a log,
+// and a summary at Ctrl-C or after --count.
+type WatchCmd struct {
+	Interval time.Duration `default:"1s" help:"From the start of one check of a target to the start of the next; each check has its own --timeout."`
+	Count    int           `help:"Stop after this many checks of every target, and print the summary; 0 watches until Ctrl-C."`
+	Targets  []string      `arg:"" name:"target" help:"What to watch, as for the default command. ${target_flags}"`
+	TargetFlags
+}
+
+func (c *WatchCmd) targetFlags() *TargetFlags { return &c.TargetFlags }
+
+// minWatchInterval keeps a typo (--interval 1ms) from becoming a flood.
+const minWatchInterval = 10 * time.Millisecond
+
+// Run watches until Ctrl-C (or SIGTERM) or --count, then prints the
+// summary; it exits 0 when the last check of every target passed.
+func (c *WatchCmd) Run(g *Globals, env *Env) error {
+	switch {
+	case len(c.Targets) == 0:
+		return errors.New("no target given: try probe watch http://127.0.0.1:8080/healthz")
+	case c.Interval < minWatchInterval:
+		return fmt.Errorf("--interval must be at least %s, got %s", minWatchInterval, c.Interval)
+	case c.Count < 0:
+		return fmt.Errorf("--count cannot be negative, got %d", c.Count)
+	}
+	opt, targets, err := g.prepare(func() ([]probe.Target, error) { return c.build(c.Targets, g.ProcRoot, env.Stamp) })
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	go func() {
+		if _, ok := <-stop; ok {
+			cancel()
+		}
+	}()
+
+	w := &probe.Watcher{Targets: targets, Interval: c.Interval, Count: c.Count, Options: opt}
+	// What goes on while watching: live on a terminal, lines of changes
+	// otherwise. With -o json, stdout is the summary's alone.
+	progress := env.Stdout
+	if g.Output == "json" {
+		progress = env.Stderr
+	}
+	start := time.Now()
+	var done func()
+	switch {
+	case g.Quiet:
+		done = func() {}
+	case isTerminal(progress):
+		done = c.live(ctx, w, progress, start)
+	default:
+		done = c.log(ctx, w, progress)
+	}
+	tallies := w.Run(ctx)
+	done()
+
+	now := time.Now()
+	if !g.Quiet {
+		var werr error
+		if g.Output == "json" {
+			werr = render.WatchJSON(env.Stdout, now.Sub(start), c.Interval, now, tallies)
+		} else {
+			werr = render.WatchSummary(env.Stdout, now.Sub(start), now, tallies)
+		}
+		if werr != nil {
+			return fmt.Errorf("cannot write the summary: %w", werr)
+		}
+	}
+	if !render.WatchHealthy(tallies) {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// live redraws the view ten times a second until the watch ends; the
+// returned func draws it a last time and returns.
+func (c *WatchCmd) live(ctx context.Context, w *probe.Watcher, out io.Writer, start time.Time) func() {
+	draw := render.WatchLive(out, render.Screen{Width: terminalWidth(out), Color: os.Getenv("NO_COLOR") == "", UTF8: utf8Locale()})
+	var mu sync.Mutex
+	redraw := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		draw(time.Since(start).Truncate(100*time.Millisecond), c.Interval, w.Snapshot())
+	}
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			redraw()
+			select {
+			case <-tick.C:
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-finished
+		redraw()
+	}
+}
+
+// log writes a line when a target's state changes (its first check
+// included), and one a minute per target with its counts.
+func (c *WatchCmd) log(ctx context.Context, w *probe.Watcher, out io.Writer) func() {
+	var mu sync.Mutex
+	last := make([]probe.State, len(w.Targets))
+	w.OnResult = func(i int, r probe.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if last[i] != r.State {
+			last[i] = r.State
+			render.WatchChange(out, time.Now().Add(-r.Duration), r)
+		}
+	}
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				mu.Lock()
+				render.WatchMinute(out, time.Now(), w.Snapshot())
+				mu.Unlock()
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+// terminalWidth reads the terminal's width at each redraw, so that a
+// resized window is followed.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	return func() int {
+		ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+		if err != nil {
+			return 0
+		}
+		return int(ws.Col)
+	}
+}
+
+// utf8Locale reports whether the locale's character set is UTF-8, as the
+// C library decides it: LC_ALL, then LC_CTYPE, then LANG.
+func utf8Locale() bool {
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := os.Getenv(name); v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}

@@ -1,0 +1,147 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/checks"
+)
+
+// scriptCheck answers from a script of outcomes, one per call, repeating.
+type scriptCheck struct {
+	script []bool // healthy or not
+	calls  atomic.Int64
+}
+
+func (s *scriptCheck) Run(ctx context.Context, tr *checks.Trace) (string, error) {
+	n := s.calls.Add(1) - 1
+	if s.script[int(n)%len(s.script)] {
+		return "up", nil
+	}
+	return "", errors.New("down")
+}
+
+func TestWatcherTallies(t *testing.T) {
+	t.Parallel()
+	// up, up, down, down, down, up, down, up: 8 checks, 4 failures.
+	c := &scriptCheck{script: []bool{true, true, false, false, false, true, false, true}}
+	w := &Watcher{Targets: []Target{{Name: "t", Kind: "fake", Check: c}}, Interval: time.Millisecond, Count: 8, Window: 5}
+	var results atomic.Int64
+	w.OnResult = func(i int, r Result) { results.Add(1) }
+	got := w.Run(context.Background())[0]
+	if got.Checks != 8 || got.Failures != 4 || results.Load() != 8 {
+		t.Fatalf("checks %d, failures %d, results %d; want 8, 4, 8", got.Checks, got.Failures, results.Load())
+	}
+	if got.Availability() != 0.5 {
+		t.Errorf("availability %v, want 0.5", got.Availability())
+	}
+	if len(got.Recent) != 5 || got.Recent[0].State != Unhealthy || got.Recent[4].State != Healthy || got.Recent[3].State != Unhealthy {
+		t.Errorf("recent %+v, want the last 5: down, down, up, down, up", got.Recent)
+	}
+	var states []State
+	for _, ch := range got.Changes {
+		states = append(states, ch.State)
+	}
+	if want := []State{Healthy, Unhealthy, Healthy, Unhealthy, Healthy}; !slices.Equal(states, want) {
+		t.Errorf("changes %v, want %v", states, want)
+	}
+	if got.Longest.Checks != 3 || got.Longest.End.IsZero() || got.Longest.Detail != "down" {
+		t.Errorf("longest outage %+v, want the 3 checks in a row that ended", got.Longest)
+	}
+	if !got.Current.Start.IsZero() || got.State != Healthy || got.Last.State != Healthy {
+		t.Errorf("state %s, current outage %+v: the last check passed", got.State, got.Current)
+	}
+	if got.Min <= 0 || got.Max < got.Min || got.P50 < got.Min || got.P99 > got.Max || got.RecentP95 < got.RecentP50 {
+		t.Errorf("times: min %s p50 %s p99 %s max %s, recent p50 %s p95 %s", got.Min, got.P50, got.P99, got.Max, got.RecentP50, got.RecentP95)
+	}
+}
+
+// A target that hangs until its timeout does not hold back another.
+func TestWatcherHangingTargetDelaysNoOther(t *testing.T) {
+	t.Parallel()
+	hang := checkFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+	fast := &scriptCheck{script: []bool{true}}
+	w := &Watcher{Targets: []Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
+		Interval: 5 * time.Millisecond, Options: Options{Timeout: 2 * time.Second}}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	got := w.Run(ctx)
+	if got[1].Checks < 20 {
+		t.Errorf("the fast target had %d checks in 500ms beside one that hangs for 2s", got[1].Checks)
+	}
+	if got[0].Checks != 0 {
+		t.Errorf("the hanging target has %d checks: a check cut short by the end is not one", got[0].Checks)
+	}
+}
+
+type checkFunc func(context.Context) error
+
+func (f checkFunc) Run(ctx context.Context, tr *checks.Trace) (string, error) { return "ok", f(ctx) }
+
+// The histogram's percentiles are within 2% of the exact ones.
+func TestWatcherPercentiles(t *testing.T) {
+	t.Parallel()
+	tl := &tally{hist: make([]uint32, histBuckets)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var all []time.Duration
+	for range 20000 {
+		d := time.Duration(math.Exp(rng.NormFloat64()*1.5) * float64(5*time.Millisecond))
+		all = append(all, d)
+		if tl.Checks == 0 || d < tl.Min {
+			tl.Min = d
+		}
+		tl.Max = max(tl.Max, d)
+		tl.Checks++
+		tl.hist[bucket(d)]++
+	}
+	slices.Sort(all)
+	for _, q := range []float64{0.5, 0.95, 0.99} {
+		exact := all[int(math.Ceil(q*float64(len(all))))-1]
+		got := tl.percentile(q)
+		if ratio := float64(got) / float64(exact); ratio < 0.98 || ratio > 1.02 {
+			t.Errorf("p%.0f = %s, exact %s: off by %.1f%%", q*100, got, exact, (ratio-1)*100)
+		}
+	}
+}
+
+// Memory stays flat however long the watch: 200,000 checks, each changing
+// state, hold no more than the first 20,000 did.
+func TestWatcherMemoryIsBounded(t *testing.T) {
+	c := &scriptCheck{script: []bool{true, false}}
+	w := &Watcher{Targets: []Target{{Name: "flap", Check: c}}, Window: DefaultWindow}
+	w.init()
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	start := time.Now()
+	feed := func(n int) {
+		for i := range n {
+			r := Result{State: Healthy, Duration: time.Duration(i%1000) * time.Microsecond, Detail: "up"}
+			if i%2 == 1 {
+				r.State, r.Detail = Unhealthy, "down: HTTP 500"
+			}
+			w.record(0, start.Add(time.Duration(i)*time.Millisecond), r)
+		}
+	}
+	feed(20000)
+	before := heap()
+	feed(180000)
+	after := heap()
+	got := w.Snapshot()[0]
+	if got.Checks != 200000 || len(got.Changes) != MaxChanges || got.ChangesDropped != 200000-MaxChanges {
+		t.Fatalf("checks %d, changes kept %d, dropped %d", got.Checks, len(got.Changes), got.ChangesDropped)
+	}
+	if after > before+64<<10 {
+		t.Errorf("the heap grew from %d to %d bytes over 180,000 more checks", before, after)
+	}
+}
