@@ -51,6 +51,11 @@ func reply(n int, b []byte) func(net.Conn) {
 
 func readFirst(c net.Conn, n int) {
 	switch {
+	case n == -2: // an MQTT packet: its type, its length, then that many bytes
+		var h [2]byte
+		if _, err := io.ReadFull(c, h[:]); err == nil {
+			io.ReadFull(c, make([]byte, h[1]))
+		}
 	case n > 0:
 		io.ReadFull(c, make([]byte, n))
 	case n < 0:
@@ -173,6 +178,28 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"memcached: endless", memcached, endless(-1, bytes.Repeat([]byte("VERSION "), 512)), "a reply line longer than 1KiB"},
 		{"memcached: silence", memcached, reply(-1, nil), "deadline"},
 
+		// NATS speaks first: INFO, then the reply to CONNECT and PING.
+		{"nats: an SSH server", nats, reply(0, []byte("SSH-2.0-OpenSSH_9.2\r\n")), "not a NATS server: it did not begin with INFO"},
+		{"nats: INFO that is not JSON", nats, reply(0, []byte("INFO {nope\r\n")), "not a NATS server: its INFO is not JSON"},
+		{"nats: lame duck mode", nats, natsServer(`{"ldm":true}`, "PONG\r\n"), "lame duck mode: the server is shutting down"},
+		{"nats: an authorization violation", nats, natsServer(`{"auth_required":true}`, "-ERR 'Authorization Violation'\r\n"), "-ERR Authorization Violation"},
+		{"nats: an error with escapes", nats, natsServer(`{}`, "-ERR '"+strings.ReplaceAll(escape, "\r\n", "")+"'\r\n"), `-ERR \x1b[2J`},
+		{"nats: +OK forever", nats, natsServer(`{}`, strings.Repeat("+OK\r\n", 100)), "no PONG among the first replies"},
+		{"nats: another reply", nats, natsServer(`{}`, "MSG x 1 2\r\nhi\r\n"), "not the reply to PING"},
+		{"nats: INFO without end", nats, endless(0, bytes.Repeat([]byte("INFO "), 4096)), "a reply line longer than 64KiB"},
+		{"nats: INFO, then the end", nats, closeAfter(0, []byte("INFO {}\r\n")), "the connection after"},
+		{"nats: TLS required, then none", nats, natsServer(`{"tls_required":true}`, "PONG\r\n"), "deadline"},
+
+		// MQTT: CONNECT, then CONNACK.
+		{"mqtt: not authorized", mqtt, reply(-2, []byte{0x20, 2, 0, 5}), "CONNACK refused the connection: not authorized (code 5)"},
+		{"mqtt: server unavailable", mqtt, reply(-2, []byte{0x20, 2, 0, 3}), "server unavailable: the broker takes no clients now (code 3)"},
+		{"mqtt: a return code of MQTT 5", mqtt, reply(-2, []byte{0x20, 2, 0, 0x87}), "not an MQTT 3.1.1 broker: CONNACK with return code 135"},
+		{"mqtt: flags it cannot have", mqtt, reply(-2, []byte{0x20, 2, 0xfe, 0}), "not an MQTT 3.1.1 broker: CONNACK with flags 0xfe"},
+		{"mqtt: a CONNACK of 3 bytes", mqtt, reply(-2, []byte{0x20, 3, 0, 0, 0}), "not an MQTT broker"},
+		{"mqtt: an HTTP server", mqtt, reply(-2, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an MQTT broker"},
+		{"mqtt: CONNACK cut short", mqtt, closeAfter(-2, []byte{0x20, 2, 0}), "the connection after"},
+		{"mqtt: silence", mqtt, reply(-2, nil), "deadline"},
+
 		// AMQP, after the 8-byte protocol header.
 		{"amqp: a Connection.Start of 4 bytes", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 10}, 0xce)), "a Connection.Start of 4 bytes, cut short"},
 		{"amqp: a frame that does not end", amqp, reply(8, amqpFrame(amqpStart()[7:len(amqpStart())-1], 0x00)), "does not end as a frame does"},
@@ -206,5 +233,23 @@ func TestDatabasesAdversarial(t *testing.T) {
 				t.Errorf("took %s, with a deadline of 500 ms", took)
 			}
 		})
+	}
+}
+
+// natsServer sends INFO with info, waits for PING, then sends after.
+func natsServer(info, after string) func(net.Conn) {
+	return func(c net.Conn) {
+		c.Write([]byte("INFO " + info + "\r\n"))
+		var got []byte
+		b := make([]byte, 512)
+		for !bytes.Contains(got, []byte("PING\r\n")) {
+			n, err := c.Read(b)
+			if err != nil {
+				return
+			}
+			got = append(got, b[:n]...)
+		}
+		c.Write([]byte(after))
+		io.Copy(io.Discard, c)
 	}
 }

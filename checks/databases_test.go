@@ -183,3 +183,5 @@ func redis(pass string) func(host, port string) checker {
 func mysql(host, port string) checker     { return &checks.MySQL{Host: host, Port: port} }
 func memcached(host, port string) checker { return &checks.Memcached{Host: host, Port: port} }
 func amqp(host, port string) checker      { return &checks.AMQP{Host: host, Port: port} }
+func nats(host, port string) checker      { return &checks.NATS{Host: host, Port: port} }
+func mqtt(host, port string) checker      { return &checks.MQTT{Host: host, Port: port} }

@@ -138,3 +138,19 @@ func (c *conversation) ioError(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), op+": "))
 }
+
+// upgradeTLS runs the TLS handshake on the connection, for a protocol that
+// begins in the clear (NATS, after its INFO): what follows is read and
+// written through TLS.
+func (c *conversation) upgradeTLS(ctx context.Context, cfg *tls.Config, host string, expiry time.Duration) error {
+	if c.r.Buffered() > 0 {
+		return fmt.Errorf("the server sent more before the TLS handshake: %s", sanitize.Excerpt(c.seen, 60))
+	}
+	tc, err := handshake(ctx, c.tr, c.conn, cfg, host, expiry)
+	if err != nil {
+		return err
+	}
+	c.conn = tc
+	c.r = bufio.NewReaderSize(readRecorder{c}, 4096)
+	return nil
+}

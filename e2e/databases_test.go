@@ -595,3 +595,98 @@ func stopByEnviron(t *testing.T, entry string) {
 		}
 	}
 }
+
+// TestNATS runs Debian's nats-server: ready, with credentials required
+// (none, wrong, right), in lame duck mode, and stopped.
+func TestNATS(t *testing.T) {
+	need(t, "nats-server", "nats-server")
+	bin := build(t, t.TempDir(), "probe", ".")
+	port := freePort(t)
+	target := "nats://127.0.0.1:" + port
+	ns := startAs(t, "", t.TempDir(), "nats-server", "-a", "127.0.0.1", "-p", port, "-n", "probe-e2e")
+	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", target)
+	if !strings.Contains(out, ": PONG from nats-server 2.") || !strings.Contains(out, "(probe-e2e)") {
+		t.Errorf("ready: %s", out)
+	}
+	t.Logf("| NATS | ready | %s |", out)
+	// Lame duck mode: the server stops taking clients, then moves its own
+	// away, then exits.
+	exec.Command("nats-server", "--signal", "ldm="+strconv.Itoa(ns.cmd.Process.Pid)).Run()
+	out, _ = eventuallyExit(t, bin, 1, 10*time.Second, "--timeout", "2s", target)
+	t.Logf("| NATS | lame duck mode | exit 1: %s |", out)
+	ns.stop(t)
+	out, code := probeRun(t, bin, "--timeout", "2s", target)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| NATS | stopped | %s |", out)
+
+	port = freePort(t)
+	target = "127.0.0.1:" + port
+	startAs(t, "", t.TempDir(), "nats-server", "-a", "127.0.0.1", "-p", port, "--user", "probe", "--pass", "s3cret-pw")
+	eventuallySays(t, bin, "Authorization Violation", 20*time.Second, "--timeout", "2s", "nats://"+target)
+	for _, c := range []struct {
+		name, target, want string
+		code               int
+	}{
+		{"no credentials", "nats://" + target, ": -ERR Authorization Violation", 1},
+		{"a wrong password", "nats://probe:wrong-pw@" + target, ": -ERR Authorization Violation", 1},
+		{"the right ones", "nats://probe:s3cret-pw@" + target, ": PONG from nats-server 2.", 0},
+	} {
+		out, code := probeRun(t, bin, "--timeout", "2s", c.target)
+		if code != c.code || !strings.Contains(out, c.want) || strings.Contains(out, "s3cret-pw") || strings.Contains(out, "wrong-pw") {
+			t.Errorf("%s: exit %d: %s", c.name, code, out)
+		}
+		t.Logf("| NATS | %s | exit %d: %s |", c.name, code, out)
+	}
+}
+
+// TestMosquitto runs Debian's mosquitto: ready, anonymous refused, a wrong
+// password, the right one, and stopped.
+func TestMosquitto(t *testing.T) {
+	need(t, "mosquitto", "mosquitto")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := t.TempDir()
+	port := freePort(t)
+	conf := filepath.Join(dir, "open.conf")
+	os.WriteFile(conf, []byte("user root\nlistener "+port+" 127.0.0.1\nallow_anonymous true\n"), 0o644)
+	ms := startAs(t, "", dir, "mosquitto", "-c", conf)
+	target := "mqtt://127.0.0.1:" + port
+	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", target)
+	if !strings.HasSuffix(out, ": CONNACK: connection accepted") {
+		t.Errorf("ready: %s\n%s", out, ms.log)
+	}
+	t.Logf("| Mosquitto | ready | %s |", out)
+	ms.stop(t)
+	out, code := probeRun(t, bin, "--timeout", "2s", target)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| Mosquitto | stopped | %s |", out)
+
+	port = freePort(t)
+	pw := filepath.Join(dir, "passwd")
+	os.WriteFile(pw, nil, 0o600)
+	if out, err := exec.Command("mosquitto_passwd", "-b", pw, "probe", "s3cret-pw").CombinedOutput(); err != nil {
+		t.Fatalf("mosquitto_passwd: %v\n%s", err, out)
+	}
+	conf = filepath.Join(dir, "auth.conf")
+	os.WriteFile(conf, []byte("user root\nlistener "+port+" 127.0.0.1\nallow_anonymous false\npassword_file "+pw+"\n"), 0o644)
+	ms = startAs(t, "", dir, "mosquitto", "-c", conf)
+	target = "127.0.0.1:" + port
+	eventuallySays(t, bin, "CONNACK", 20*time.Second, "--timeout", "2s", "mqtt://"+target)
+	for _, c := range []struct {
+		name, target, want string
+		code               int
+	}{
+		{"anonymous", "mqtt://" + target, ": CONNACK refused the connection: not authorized (code 5)", 1},
+		{"a wrong password", "mqtt://probe:wrong-pw@" + target, ": CONNACK refused the connection: not authorized (code 5)", 1},
+		{"the right one", "mqtt://probe:s3cret-pw@" + target, ": CONNACK: connection accepted", 0},
+	} {
+		out, code := probeRun(t, bin, "--timeout", "2s", c.target)
+		if code != c.code || !strings.HasSuffix(out, c.want) || strings.Contains(out, "s3cret-pw") || strings.Contains(out, "wrong-pw") {
+			t.Errorf("%s: exit %d: %s\n%s", c.name, code, out, ms.log)
+		}
+		t.Logf("| Mosquitto | %s | exit %d: %s |", c.name, code, out)
+	}
+}

@@ -103,6 +103,10 @@ var Kinds = []Kind{
 		Build: buildMemcached},
 	{Name: "amqp", Schemes: []Scheme{{Name: "amqp", Port: "5672", Flags: databaseFlags}, {Name: "amqps", Port: "5671", Flags: databaseFlags | TLSFlags}},
 		Build: buildAMQP},
+	{Name: "nats", Schemes: []Scheme{{Name: "nats", Port: "4222", Flags: databaseFlags | TLSFlags}},
+		Build: buildNATS},
+	{Name: "mqtt", Schemes: []Scheme{{Name: "mqtt", Port: "1883", Flags: databaseFlags}, {Name: "mqtts", Port: "8883", Flags: databaseFlags | TLSFlags}},
+		Build: buildMQTT},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
 		Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
 	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
@@ -255,6 +259,36 @@ func buildAMQP(u *url.URL, port string, d *Defaults) (Check, error) {
 		a.TLS = d.tlsConfig()
 	}
 	return a, nil
+}
+
+func buildNATS(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	if u.Path != "" && u.Path != "/" {
+		return nil, errors.New("a nats target is only nats://[USER[:PASSWORD]@|TOKEN@]HOST[:PORT]")
+	}
+	pass, _ := u.User.Password()
+	return checks.NATS{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(), Pass: pass,
+		TLS: d.tlsConfig(), CertExpiry: d.CertExpiry, Version: strings.TrimPrefix(d.UserAgent, "probe/")}, nil
+}
+
+func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	if u.Path != "" && u.Path != "/" {
+		return nil, errors.New("a " + u.Scheme + " target is only " + u.Scheme + "://[USER[:PASSWORD]@]HOST[:PORT]")
+	}
+	pass, _ := u.User.Password()
+	if len(u.User.Username()) > 65535 || len(pass) > 65535 {
+		return nil, errors.New("an MQTT user name or password holds at most 65,535 bytes")
+	}
+	m := checks.MQTT{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(), Pass: pass, CertExpiry: d.CertExpiry}
+	if u.Scheme == "mqtts" {
+		m.TLS = d.tlsConfig()
+	}
+	return m, nil
 }
 
 func buildFile(u *url.URL, port string, d *Defaults) (Check, error) {

@@ -98,6 +98,11 @@ func TestMask(t *testing.T) {
 		{"nothing secret here", "nothing secret here", []string{pw, ""}},
 		{"http://user:other@host/ and Bearer t0k3n", "http://***@host/ and Bearer ***", []string{"t0k3n"}},
 		{"a cut of two bytes ab...", "a cut of two bytes ab...", []string{pw}},
+		// A short secret is masked where it stands alone, not inside words.
+		{"CONNACK: connection accepted", "CONNACK: connection accepted", []string{"p"}},
+		{"wrong password p, try again", "wrong password ***, try again", []string{"p"}},
+		{"user=ab&x=about", "user=***&x=about", []string{"ab"}},
+		{`"ab"`, `"***"`, []string{"ab"}},
 	} {
 		got := sanitize.Mask(c.in, c.secrets)
 		if got != c.want {

@@ -42,6 +42,36 @@ func Mask(s string, secrets []string) string {
 	return RedactText(scrub(s, secrets))
 }
 
+// shortSecret: a secret shorter than this is masked only where it stands
+// alone, not inside a word: masking every "p" of a message for the password
+// "p" would garble it ("connection acce***ted") and show which letters the
+// password is made of.
+const shortSecret = 4
+
+// replaceWords masks each occurrence of w in s that no letter or digit
+// touches.
+func replaceWords(s, w string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, w)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(w)
+		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+			b.WriteString(s[:i] + "***")
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
+}
+
 // scrub masks every secret in s, so that a server that echoes a credential
 // (or an error that quotes one) cannot leak it into docker inspect. A
 // secret may appear as it is, or escaped by a quoted excerpt (%q or
@@ -66,6 +96,10 @@ func scrub(s string, secrets []string) string {
 			}
 		}
 		for _, form := range forms {
+			if len(form) < shortSecret {
+				s = replaceWords(s, form)
+				continue
+			}
 			s = strings.ReplaceAll(s, form, "***")
 			if !strings.Contains(s, "...") {
 				continue

@@ -21,7 +21,7 @@ var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain", "https-shortroot",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
-	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -275,6 +275,34 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 			}
 			io.WriteString(c, "-NOAUTH Authentication required.\r\n") //nolint:errcheck
 		}
+	},
+	// nats greets with INFO and answers PING with PONG, as nats-server.
+	"nats": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, `INFO {"server_id":"TEST","server_name":"probe-test","version":"2.9.10","proto":1,"max_payload":1048576}`+"\r\n") //nolint:errcheck
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.TrimSpace(line) == "PING" {
+				io.WriteString(c, "PONG\r\n") //nolint:errcheck
+			}
+		}
+	},
+	// mqtt accepts CONNECT with CONNACK, as a broker with no password.
+	"mqtt": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var h [2]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil || h[0] != 0x10 {
+			return
+		}
+		if _, err := io.ReadFull(c, make([]byte, h[1])); err != nil {
+			return
+		}
+		c.Write([]byte{0x20, 2, 0, 0}) //nolint:errcheck
+		io.Copy(io.Discard, c)         //nolint:errcheck
 	},
 	// memcached answers version and stats, and ERROR to anything else,
 	// keeping the connection open.
