@@ -16,11 +16,16 @@ import (
 
 // Listen passes when a TCP socket is in LISTEN state on Port, read from
 // /proc/net/tcp and /proc/net/tcp6: no packet is sent, so nothing shows in
-// the app's logs and a slow handler cannot fail it.
+// the app's logs and a slow handler cannot fail it. With UDP, when a UDP
+// socket is bound to Port and not connected (so it takes datagrams from
+// anyone), from /proc/net/udp and /proc/net/udp6: a DNS server, WireGuard,
+// a game server, which a packet could not check without speaking their
+// protocol.
 type Listen struct {
 	Proc string     // where the proc filesystem is mounted: /proc when empty
 	Addr netip.Addr // the zero Addr matches any address
 	Port uint16
+	UDP  bool
 }
 
 // ParseListen reads a listen target's address: PORT, :PORT, ADDR:PORT or
@@ -63,7 +68,11 @@ func serves(bound, want netip.Addr) bool {
 // Run passes when a matching socket listens.
 func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	tr.Enter(PhaseProc)
-	socks, err := procinfo.Sockets(cmp.Or(l.Proc, "/proc"))
+	read, proto, verb := procinfo.Sockets, "TCP", "listening"
+	if l.UDP {
+		read, proto, verb = procinfo.UDPSockets, "UDP", "bound"
+	}
+	socks, err := read(cmp.Or(l.Proc, "/proc"))
 	if err != nil {
 		return "", err
 	}
@@ -74,6 +83,9 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	for _, s := range socks {
 		switch {
 		case s.Addr.Port() == l.Port && s.Listen && serves(s.Addr.Addr(), l.Addr):
+			if l.UDP {
+				return "UDP socket bound to " + s.Addr.String(), nil
+			}
 			return "listening on " + s.Addr.String(), nil
 		case s.Addr.Port() == l.Port && s.Listen:
 			elsewhere = append(elsewhere, s.Addr.String())
@@ -88,24 +100,38 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 		what = netip.AddrPortFrom(l.Addr, l.Port).String()
 	}
 	msg := "nothing listens on " + what
+	if l.UDP {
+		msg = "no UDP socket is bound to " + what
+	}
 	if len(elsewhere) > 0 {
 		// Bound to loopback, say, while the check wants every address.
 		slices.Sort(elsewhere)
-		return "", fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, strings.Join(slices.Compact(elsewhere), " and "))
+		on := strings.Join(slices.Compact(elsewhere), " and ")
+		if l.UDP {
+			return "", fmt.Errorf("%s: port %d is bound on %s only", msg, l.Port, on)
+		}
+		return "", fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, on)
 	}
-	if connected > 0 {
+	switch {
+	case connected > 0 && l.UDP:
+		msg += fmt.Sprintf(" (it has %d connected socket(s), which take datagrams from one peer only)", connected)
+	case connected > 0:
 		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
 	}
 	slices.Sort(others)
 	others = slices.Compact(others)
 	if len(others) == 0 {
-		return "", errors.New(msg + "; no TCP port is listening at all")
+		return "", fmt.Errorf("%s; no %s port is %s at all", msg, proto, verb)
 	}
 	var ports []string
 	for _, p := range others[:min(len(others), 8)] {
 		ports = append(ports, strconv.Itoa(p))
 	}
-	msg += "; ports listening: " + strings.Join(ports, ", ")
+	if l.UDP {
+		msg += "; UDP ports bound: " + strings.Join(ports, ", ")
+	} else {
+		msg += "; ports listening: " + strings.Join(ports, ", ")
+	}
 	if len(others) > 8 {
 		msg += fmt.Sprintf(" and %d more", len(others)-8)
 	}

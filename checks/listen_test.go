@@ -170,3 +170,48 @@ func TestParseListen(t *testing.T) {
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+// UDP sockets, against this machine's real /proc: bound and unconnected
+// passes; connected, on another address, or none, fails and says so.
+func TestListenUDPRealProc(t *testing.T) {
+	t.Parallel()
+	realProc(t)
+	bind := func(network, addr string) (*net.UDPConn, uint16) {
+		c, err := net.ListenPacket(network, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c.(*net.UDPConn), uint16(c.LocalAddr().(*net.UDPAddr).Port)
+	}
+	_, v4 := bind("udp4", "127.0.0.1:0")
+	_, any := bind("udp", ":0")
+	peer, err := net.Dial("udp4", "127.0.0.1:"+strconv.Itoa(int(v4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	connected := uint16(peer.LocalAddr().(*net.UDPAddr).Port)
+	tcpLn, tcpOnly := listenOn(t, "tcp4", "127.0.0.1:0")
+	_ = tcpLn
+	for _, c := range []struct {
+		l    checks.Listen
+		seen string
+		err  string
+	}{
+		{l: checks.Listen{Port: v4, UDP: true}, seen: "UDP socket bound to 127.0.0.1:" + strconv.Itoa(int(v4))},
+		{l: checks.Listen{Port: any, UDP: true, Addr: netip.MustParseAddr("127.0.0.1")}, seen: "UDP socket bound to [::]:" + strconv.Itoa(int(any))},
+		{l: checks.Listen{Port: v4, UDP: true, Addr: netip.MustParseAddr("10.9.8.7")}, err: "is bound on 127.0.0.1:" + strconv.Itoa(int(v4)) + " only"},
+		{l: checks.Listen{Port: connected, UDP: true}, err: "(it has 1 connected socket(s), which take datagrams from one peer only)"},
+		{l: checks.Listen{Port: tcpOnly, UDP: true}, err: "no UDP socket is bound to port " + strconv.Itoa(int(tcpOnly))},
+		{l: checks.Listen{Port: v4}, err: "nothing listens on port " + strconv.Itoa(int(v4))},
+	} {
+		seen, err := runListen(c.l)
+		if c.err == "" && (err != nil || seen != c.seen) {
+			t.Errorf("%+v: %q, %v; want %q", c.l, seen, err, c.seen)
+		}
+		if c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%+v: %q, %v; want an error with %q", c.l, seen, err, c.err)
+		}
+	}
+}

@@ -110,7 +110,12 @@ var Kinds = []Kind{
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
 		Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
 	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
-		Local: true, Build: buildListen, Display: func(u *url.URL) string { return "listen://" + u.Host }},
+		Local: true, Build: buildListen, Display: func(u *url.URL) string {
+			if u.RawQuery == "proto=udp" {
+				return "listen://" + u.Host + "?proto=udp"
+			}
+			return "listen://" + u.Host
+		}},
 }
 
 // Lookup returns the kind and the scheme that scheme names, in any case.
@@ -303,14 +308,22 @@ func buildListen(u *url.URL, _ string, d *Defaults) (Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.Path != "" || u.RawQuery != "" || u.User != nil {
-		return nil, errors.New("a listen target is only listen://[ADDR]:PORT")
+	udp := false
+	switch u.RawQuery {
+	case "", "proto=tcp":
+	case "proto=udp":
+		udp = true
+	default:
+		return nil, errors.New("a listen target is only listen://[ADDR]:PORT, with ?proto=udp for a UDP socket")
+	}
+	if u.Path != "" || u.User != nil || u.Fragment != "" {
+		return nil, errors.New("a listen target is only listen://[ADDR]:PORT, with ?proto=udp for a UDP socket")
 	}
 	// Said once, now, rather than as every check's failure.
 	if _, err := procinfo.Open(cmp.Or(d.Proc, "/proc")); err != nil {
 		return nil, flagError{err}
 	}
-	return checks.Listen{Proc: d.Proc, Addr: addr, Port: port}, nil
+	return checks.Listen{Proc: d.Proc, Addr: addr, Port: port, UDP: udp}, nil
 }
 
 // databaseForm refuses what a database target cannot say: a query, a

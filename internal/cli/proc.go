@@ -13,6 +13,7 @@ import (
 
 // ListenCmd is probe listen PORT...: sugar for listen:// targets.
 type ListenCmd struct {
+	UDP   bool     `help:"UDP ports: each must have a UDP socket bound to it and not connected, read from /proc/net/udp and udp6."`
 	Ports []string `arg:"" name:"port" help:"PORT, ADDR:PORT or [ADDR6]:PORT that must have a socket in LISTEN state, read from /proc/net/tcp and tcp6; no packet is sent."`
 }
 
@@ -29,7 +30,11 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 				return nil, err
 			}
 			var err error
-			if targets[i], err = probe.ParseTarget("listen://"+p, probe.Defaults{Proc: g.ProcRoot}); err != nil {
+			target := "listen://" + p
+			if c.UDP {
+				target += "?proto=udp"
+			}
+			if targets[i], err = probe.ParseTarget(target, probe.Defaults{Proc: g.ProcRoot}); err != nil {
 				return nil, err
 			}
 		}

@@ -25,12 +25,13 @@ import (
 // tcpListen is the LISTEN state in /proc/net/tcp (include/net/tcp_states.h).
 const tcpListen = 10
 
-// Socket is a TCP socket read from /proc/net/tcp or /proc/net/tcp6.
+// Socket is a TCP socket read from /proc/net/tcp or /proc/net/tcp6, or a
+// UDP socket from /proc/net/udp or /proc/net/udp6.
 type Socket struct {
 	Addr   netip.AddrPort
-	Listen bool
+	Listen bool // TCP: in LISTEN state; UDP: bound and not connected, so it takes datagrams from anyone
 	Inode  uint64
-	IPv6   bool // from tcp6: an IPv6 socket, which may take IPv4 connections too
+	IPv6   bool // from tcp6 or udp6: an IPv6 socket, which may take IPv4 too
 }
 
 // Sockets reads the TCP sockets of the network namespace whose proc
@@ -40,8 +41,18 @@ type Socket struct {
 // is deprecated in favour of netlink, which a scratch image cannot count
 // on.)
 func Sockets(procRoot string) ([]Socket, error) {
+	return sockets(procRoot, "tcp")
+}
+
+// UDPSockets reads the UDP sockets, as Sockets does the TCP ones, from
+// net/udp and net/udp6 (net/ipv4/udp.c writes them in the same format).
+func UDPSockets(procRoot string) ([]Socket, error) {
+	return sockets(procRoot, "udp")
+}
+
+func sockets(procRoot, proto string) ([]Socket, error) {
 	var out []Socket
-	for i, name := range []string{"tcp", "tcp6"} {
+	for i, name := range []string{proto, proto + "6"} {
 		f, err := os.Open(filepath.Join(procRoot, "net", name))
 		if i == 1 && errors.Is(err, fs.ErrNotExist) {
 			break
@@ -49,7 +60,7 @@ func Sockets(procRoot string) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the sockets: %w", Error(err))
 		}
-		out, err = parseSockets(f, out, i == 1)
+		out, err = parseSockets(f, out, i == 1, proto == "udp")
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the sockets in %s: %w", f.Name(), err)
@@ -62,7 +73,7 @@ func Sockets(procRoot string) ([]Socket, error) {
 // after the header is "sl local rem st tx:rx tr:when retrnsmt uid timeout
 // inode ...", addresses as hex words in the kernel's byte order, ports as
 // big-endian hex.
-func parseSockets(r io.Reader, out []Socket, v6 bool) ([]Socket, error) {
+func parseSockets(r io.Reader, out []Socket, v6, udp bool) ([]Socket, error) {
 	sc := bufio.NewScanner(r)
 	sc.Scan() // the header
 	for sc.Scan() {
@@ -82,7 +93,15 @@ func parseSockets(r io.Reader, out []Socket, v6 bool) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inode %q: %w", f[9], err)
 		}
-		out = append(out, Socket{Addr: addr, Listen: st == tcpListen, Inode: inode, IPv6: v6})
+		listen := st == tcpListen
+		if udp {
+			remote, err := parseSocketAddr(f[2])
+			if err != nil {
+				return nil, err
+			}
+			listen = remote.Port() == 0 && remote.Addr().IsUnspecified()
+		}
+		out = append(out, Socket{Addr: addr, Listen: listen, Inode: inode, IPv6: v6})
 	}
 	return out, sc.Err()
 }
