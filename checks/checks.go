@@ -42,7 +42,7 @@ const (
 // Phases lists every phase, wherever it is declared, for those who name
 // them (the engine's timeout messages); TestPhasesAreListed keeps it whole.
 var Phases = []string{PhaseDNS, PhaseConnect, PhaseTLS, PhaseHTTP2, PhaseFirstByte, PhaseResponse,
-	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply}
+	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply, PhaseRun}
 
 // Mark records when a phase ended, measured from the start of the attempt,
 // as curl's -w timings are.

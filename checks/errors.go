@@ -189,3 +189,12 @@ type ServerError struct {
 }
 
 func (e *ServerError) Error() string { return e.Msg }
+
+// CommandError: a command check's program exited with another code than 0,
+// was killed, or could not start.
+type CommandError struct {
+	Msg  string
+	Code int // its exit code; -1 when it could not start or was killed
+}
+
+func (e *CommandError) Error() string { return e.Msg }

@@ -250,6 +250,7 @@ var phaseWords = map[string]string{
 	checks.PhaseProc:      "reading /proc",
 	checks.PhaseFile:      "reading the file",
 	checks.PhaseReply:     "waiting for the server's reply",
+	checks.PhaseRun:       "while the command ran (its process group was killed)",
 }
 
 // timeoutDetail says which limit ran out, in which phase, and what part of

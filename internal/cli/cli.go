@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	cli, kctx, err := parseLine(args, stdout, stderr, stamp)
 	if err == nil && env.Command != nil {
 		if _, ok := selected[commandTaker](kctx); !ok {
-			err = errors.New(`only probe wait and probe exec take a command after "--"`)
+			err = errors.New(`only probe wait, probe exec and probe run take a command after "--"`)
 		}
 	}
 	if err == nil {
@@ -130,6 +130,7 @@ type CLI struct {
 	Serve   ServeCmd   `kong:"-"`
 	Wait    WaitCmd    `kong:"-"`
 	Watch   WatchCmd   `kong:"-"`
+	Run     RunCmd     `kong:"-"`
 	Listen  ListenCmd  `kong:"-"`
 	Process ProcessCmd `kong:"-"`
 	Inspect InspectCmd `kong:"-"`
@@ -148,6 +149,7 @@ var commands = []struct {
 }{
 	{"serve", "Sidecar: check targets in the background and serve /livez, /readyz, /healthz, /status and /metrics.", func(c *CLI) any { return &c.Serve }},
 	{"wait", "Wait until every target passes, then exec the command after --, if any.", func(c *CLI) any { return &c.Wait }},
+	{"run", "Run the command after -- under --timeout: exit 0 is healthy, as a Kubernetes exec probe; its last line of output is shown.", func(c *CLI) any { return &c.Run }},
 	{"watch", "Check targets every --interval and show them over time: live on a terminal, changes of state in a log, a summary at Ctrl-C.", func(c *CLI) any { return &c.Watch }},
 	{"listen", "Check that ports have a listening socket, from /proc: no packet is sent.", func(c *CLI) any { return &c.Listen }},
 	{"process", "Check that PID 1 (or --pid, --pidfile, --name) is alive and not a zombie, from /proc.", func(c *CLI) any { return &c.Process }},
