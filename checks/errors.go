@@ -86,6 +86,7 @@ func (e *BodyError) Error() string {
 // ReplyError: a TCP reply matched a --reject, or ended before an --expect
 // matched.
 type ReplyError struct {
+	What    string // what was judged, when not the reply read: "the answer" (dns://)
 	Pattern *regexp.Regexp
 	Reject  bool   // the reply matched a --reject
 	Closed  bool   // the server closed the connection first
@@ -95,6 +96,10 @@ type ReplyError struct {
 
 func (e *ReplyError) Error() string {
 	switch {
+	case e.What != "" && e.Reject:
+		return fmt.Sprintf("%s %s matches --reject %q", e.What, e.Excerpt, e.Pattern)
+	case e.What != "":
+		return fmt.Sprintf("%s %s does not match --expect %q", e.What, e.Excerpt, e.Pattern)
 	case e.Reject:
 		return fmt.Sprintf("the reply matches --reject %q: %s", e.Pattern, e.Excerpt)
 	case e.Closed:

@@ -690,3 +690,76 @@ func TestMosquitto(t *testing.T) {
 		t.Logf("| Mosquitto | %s | exit %d: %s |", c.name, code, out)
 	}
 }
+
+// TestUnbound runs Debian's unbound with a local zone, on a free port:
+// answers, NXDOMAIN, a name with no record of the type, REFUSED, --expect,
+// and stopped (ICMP port unreachable).
+func TestUnbound(t *testing.T) {
+	need(t, "unbound", "unbound")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := t.TempDir()
+	port := freeUDPPort(t)
+	conf := filepath.Join(dir, "unbound.conf")
+	os.WriteFile(conf, []byte(`server:
+  interface: 127.0.0.1
+  port: `+port+`
+  do-daemonize: no
+  use-syslog: no
+  logfile: ""
+  username: ""
+  chroot: ""
+  pidfile: ""
+  directory: "`+dir+`"
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: yes
+  local-zone: "probe.test." static
+  local-data: "api.probe.test. IN A 10.1.2.3"
+  local-data: "api.probe.test. IN TXT version=42"
+  local-data: "probe.test. IN MX 10 mail.probe.test."
+  local-zone: "refused.test." refuse
+remote-control:
+  control-enable: no
+`), 0o644)
+	srv := startAs(t, "", dir, "unbound", "-c", conf)
+	server := "dns://127.0.0.1:" + port + "/"
+	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", server+"api.probe.test")
+	for _, c := range []struct {
+		name, target string
+		extra        []string
+		want         string
+		code         int
+	}{
+		{"A", "api.probe.test", nil, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
+		{"TXT", "api.probe.test?type=TXT", nil, `: NOERROR, api.probe.test TXT: "version=42"`, 0},
+		{"MX", "probe.test?type=mx", nil, ": NOERROR, probe.test MX: 10 mail.probe.test.", 0},
+		{"--expect", "api.probe.test", []string{"--expect", `^10\.1\.2\.3$`}, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
+		{"--expect, another address", "api.probe.test", []string{"--expect", `10\.9\.9\.9`}, `: the answer 10.1.2.3 does not match --expect "10\\.9\\.9\\.9"`, 1},
+		{"NXDOMAIN", "nope.probe.test", nil, ": NXDOMAIN for nope.probe.test A", 1},
+		{"no AAAA", "api.probe.test?type=AAAA", nil, ": NOERROR, but no AAAA record for api.probe.test (0 other record(s) in the answer)", 1},
+		{"REFUSED", "www.refused.test", nil, ": REFUSED for www.refused.test A", 1},
+	} {
+		out, code := probeRun(t, bin, append([]string{"--timeout", "2s", server + c.target}, c.extra...)...)
+		if code != c.code || !strings.HasSuffix(out, c.want) {
+			t.Errorf("%s: exit %d: %s\n%s", c.name, code, out, srv.log)
+		}
+		t.Logf("| unbound 1.17 | %s | exit %d: %s |", c.name, code, out)
+	}
+	srv.stop(t)
+	out, code := probeRun(t, bin, "--timeout", "2s", server+"api.probe.test")
+	if code != 1 || !strings.HasSuffix(out, "no DNS server answers on 127.0.0.1:"+port+" (ICMP port unreachable)") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| unbound 1.17 | stopped | exit %d: %s |", code, out)
+}
+
+// freeUDPPort is a UDP port nothing is bound to.
+func freeUDPPort(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+	return port
+}

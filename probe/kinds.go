@@ -107,6 +107,8 @@ var Kinds = []Kind{
 		Build: buildNATS},
 	{Name: "mqtt", Schemes: []Scheme{{Name: "mqtt", Port: "1883", Flags: databaseFlags}, {Name: "mqtts", Port: "8883", Flags: databaseFlags | TLSFlags}},
 		Build: buildMQTT},
+	{Name: "dns", Schemes: []Scheme{{Name: "dns", Port: "53", Flags: MatchFlags}},
+		Build: buildDNS},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
 		Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
 	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
@@ -294,6 +296,26 @@ func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
 		m.TLS = d.tlsConfig()
 	}
 	return m, nil
+}
+
+func buildDNS(u *url.URL, port string, d *Defaults) (Check, error) {
+	form := errors.New("a dns target is dns://SERVER[:PORT]/NAME[?type=A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT], such as dns://127.0.0.1/example.com?type=AAAA")
+	q, err := url.ParseQuery(u.RawQuery)
+	name := strings.TrimPrefix(u.Path, "/")
+	if err != nil || u.User != nil || u.Fragment != "" || name == "" || strings.Contains(name, "/") {
+		return nil, form
+	}
+	typ := "A"
+	for k, v := range q {
+		if k != "type" || len(v) != 1 {
+			return nil, form
+		}
+		typ = strings.ToUpper(v[0])
+	}
+	if _, ok := checks.DNSType(typ); !ok {
+		return nil, fmt.Errorf("unknown DNS record type %q: use A, AAAA, CNAME, MX, NS, PTR, SOA, SRV or TXT", sanitize.Printable(typ))
+	}
+	return checks.DNS{Host: u.Hostname(), Port: port, Name: name, Type: typ, Expect: d.Expect, Reject: d.Reject}, nil
 }
 
 func buildFile(u *url.URL, port string, d *Defaults) (Check, error) {

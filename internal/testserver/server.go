@@ -21,13 +21,14 @@ var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain", "https-shortroot",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
-	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "dns", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
 type Server struct {
 	Addr string // host:port it listens on
 	ln   net.Listener
+	pc   net.PacketConn // a UDP server's (dns)
 	mu   sync.Mutex
 	conn map[net.Conn]bool
 	stop chan struct{}
@@ -38,6 +39,9 @@ type Server struct {
 // Start listens on addr ("127.0.0.1:0", "[::1]:0", "127.0.0.1:8080") with the
 // given network ("tcp", "tcp4", "tcp6") and serves kind.
 func Start(kind, network, addr string) (*Server, error) {
+	if kind == "dns" {
+		return startDNS(addr)
+	}
 	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return nil, err
@@ -117,7 +121,12 @@ func (s *Server) Close() {
 	if s.http != nil {
 		s.http.Close()
 	}
-	s.ln.Close()
+	if s.pc != nil {
+		s.pc.Close()
+	}
+	if s.ln != nil {
+		s.ln.Close()
+	}
 	s.mu.Lock()
 	for c := range s.conn {
 		c.Close()
@@ -531,4 +540,51 @@ func readRedisCommand(br *bufio.Reader) (string, error) {
 		}
 	}
 	return first, nil
+}
+
+// startDNS serves DNS over UDP on addr: every A question is answered
+// 127.0.0.1, every name under nxdomain.test. NXDOMAIN, anything else
+// NOERROR with no record.
+func startDNS(addr string) (*Server, error) {
+	pc, err := net.ListenPacket("udp4", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Addr: pc.LocalAddr().String(), pc: pc, conn: map[net.Conn]bool{}, stop: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			q := buf[:n]
+			end := 12
+			for end < n && q[end] != 0 {
+				end += int(q[end]) + 1
+			}
+			if n < 12 || end+5 > n {
+				continue
+			}
+			name := strings.ToLower(string(q[12:end]))
+			r := append([]byte(nil), q[:2]...)
+			qtype := uint16(q[end+1])<<8 | uint16(q[end+2])
+			switch {
+			case strings.HasSuffix(name, "\x08nxdomain\x04test"):
+				r = append(r, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+			case qtype == 1:
+				r = append(r, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+				r = append(r, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1)
+			default:
+				r = append(r, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+			}
+			pc.WriteTo(r, from) //nolint:errcheck
+		}
+	}()
+	return s, nil
 }
