@@ -51,6 +51,11 @@ func reply(n int, b []byte) func(net.Conn) {
 
 func readFirst(c net.Conn, n int) {
 	switch {
+	case n == -3: // a Kafka request: its size, then that many bytes
+		var h [4]byte
+		if _, err := io.ReadFull(c, h[:]); err == nil {
+			io.ReadFull(c, make([]byte, binary.BigEndian.Uint32(h[:])))
+		}
 	case n == -2: // an MQTT packet: its type, its length, then that many bytes
 		var h [2]byte
 		if _, err := io.ReadFull(c, h[:]); err == nil {

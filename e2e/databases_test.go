@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -762,4 +763,125 @@ func freeUDPPort(t *testing.T) string {
 	defer pc.Close()
 	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
 	return port
+}
+
+// TestKafka runs kfake (franz-go's Kafka cluster in Go: the Kafka protocol
+// with no JVM, e2e/kafkaserver), three brokers: ready, then a cluster whose
+// Metadata has no controller (electing one), then stopped. Real Kafka needs
+// a JVM and is not packaged by Debian; what kfake does not cover is in
+// docs/databases.md.
+func TestKafka(t *testing.T) {
+	bin := build(t, t.TempDir(), "probe", ".")
+	server := buildStripped(t, t.TempDir(), "kafkaserver", "kafkaserver", ".")
+	for _, c := range []struct {
+		mode, want string
+		code       int
+	}{
+		{"ready", ": cluster probe-e2e: 3 broker(s), controller ", 0},
+		{"electing", ": no controller: 3 broker(s), and the cluster is electing one", 1},
+	} {
+		cmd := exec.Command(server, "-mode", c.mode)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line := make([]byte, 256)
+		n, _ := out.Read(line)
+		addrs := strings.Fields(string(line[:n]))
+		if len(addrs) != 3 {
+			cmd.Process.Kill()
+			t.Fatalf("kafkaserver said %q", line[:n])
+		}
+		got, code := probeRun(t, bin, "--timeout", "2s", "kafka://"+addrs[0])
+		if code != c.code || !strings.Contains(got, c.want) {
+			t.Errorf("%s: exit %d: %s", c.mode, code, got)
+		}
+		t.Logf("| kfake (franz-go) | %s | exit %d: %s |", c.mode, code, got)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if c.mode == "ready" {
+			got, code := probeRun(t, bin, "--timeout", "2s", "kafka://"+addrs[0])
+			if code != 1 || !strings.Contains(got, "connection refused") {
+				t.Errorf("stopped: exit %d: %s", code, got)
+			}
+			t.Logf("| kfake (franz-go) | stopped | exit %d: %s |", code, got)
+		}
+	}
+}
+
+// TestFerretDB runs FerretDB 1.24 (the MongoDB wire protocol in Go, over
+// SQLite), built from the Go module proxy: ready (a standalone server),
+// with a connection string's options, then stopped. Debian packages no
+// MongoDB; replica set roles (secondary, recovering, arbiter) are in
+// checks/mongodb_kafka_test.go's scripted servers.
+func TestFerretDB(t *testing.T) {
+	bin := build(t, t.TempDir(), "probe", ".")
+	ferret := buildFerretDB(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	srv := startAs(t, "", dir, ferret, "--handler=sqlite", "--sqlite-url=file:"+dir+"/", "--state-dir="+dir,
+		"--listen-addr=127.0.0.1:"+port, "--debug-addr=-", "--telemetry=disable", "--log-level=warn")
+	target := "mongodb://127.0.0.1:" + port
+	out, _ := eventuallyExit(t, bin, 0, 30*time.Second, "--timeout", "2s", target)
+	if !strings.HasSuffix(out, ": a standalone server, writable") {
+		t.Errorf("ready: %s\n%s", out, srv.log)
+	}
+	t.Logf("| FerretDB 1.24 | ready | exit 0: %s |", out)
+	out, code := probeRun(t, bin, "--timeout", "2s", "mongodb://user:s3cret-pw@127.0.0.1:"+port+"/app?authSource=admin&readPreference=primary&retryWrites=true")
+	if code != 0 || strings.Contains(out, "s3cret-pw") {
+		t.Errorf("a connection string: exit %d: %s", code, out)
+	}
+	t.Logf("| FerretDB 1.24 | a pasted connection string, readPreference=primary | exit %d: %s |", code, out)
+	srv.stop(t)
+	out, code = probeRun(t, bin, "--timeout", "2s", target)
+	if code != 1 || !strings.Contains(out, "connection refused") {
+		t.Errorf("stopped: %d %s", code, out)
+	}
+	t.Logf("| FerretDB 1.24 | stopped | exit %d: %s |", code, out)
+}
+
+// ferretVersion is the FerretDB the test builds.
+const ferretVersion = "v1.24.2"
+
+// buildFerretDB builds FerretDB from the module proxy. Its module leaves
+// out build/version/version.txt, which its own build writes (FerretDB's
+// version package panics without it), so the test builds a copy of the
+// module with that file written.
+func buildFerretDB(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	dl := exec.Command("go", "mod", "download", "-json", "github.com/FerretDB/FerretDB@"+ferretVersion)
+	dl.Dir = dir
+	dl.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := dl.Output()
+	if err != nil {
+		unavailable(t, fmt.Sprintf("go mod download FerretDB@%s: %v", ferretVersion, err),
+			"SKIPPED: TestFerretDB: cannot download FerretDB from the Go module proxy")
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "src")
+	if out, err := exec.Command("cp", "-r", m.Dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	exec.Command("chmod", "-R", "u+w", src).Run()
+	if err := os.WriteFile(filepath.Join(src, "build", "version", "version.txt"), []byte(ferretVersion+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "ferretdb")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ferretdb")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		unavailable(t, fmt.Sprintf("go build FerretDB: %v\n%s", err, out), "SKIPPED: TestFerretDB: cannot build FerretDB")
+	}
+	t.Logf("built FerretDB %s in %s", ferretVersion, time.Since(start).Round(time.Second))
+	return bin
 }

@@ -107,6 +107,10 @@ var Kinds = []Kind{
 		Build: buildNATS},
 	{Name: "mqtt", Schemes: []Scheme{{Name: "mqtt", Port: "1883", Flags: databaseFlags}, {Name: "mqtts", Port: "8883", Flags: databaseFlags | TLSFlags}},
 		Build: buildMQTT},
+	{Name: "mongodb", Schemes: []Scheme{{Name: "mongodb", Port: "27017", Flags: databaseFlags | TLSFlags}},
+		Build: buildMongoDB},
+	{Name: "kafka", Schemes: []Scheme{{Name: "kafka", Port: "9092", Flags: databaseFlags}},
+		Build: buildKafka},
 	{Name: "dns", Schemes: []Scheme{{Name: "dns", Port: "53", Flags: MatchFlags}},
 		Build: buildDNS},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
@@ -296,6 +300,36 @@ func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
 		m.TLS = d.tlsConfig()
 	}
 	return m, nil
+}
+
+// buildMongoDB reads a MongoDB connection string as its users write it, for
+// one host: of its options, tls (or ssl) and readPreference=primary count;
+// the others (authSource, replicaSet...) are a driver's, and are ignored,
+// so that a connection string can be pasted as it is.
+func buildMongoDB(u *url.URL, port string, d *Defaults) (Check, error) {
+	if strings.Contains(u.Host, ",") {
+		return nil, errors.New("a mongodb target names one host: check each member of a replica set as its own target")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil || u.Fragment != "" || strings.Count(u.Path, "/") > 1 {
+		return nil, errors.New("a mongodb target is mongodb://[USER:PASSWORD@]HOST[:PORT][/DB][?tls=true&readPreference=primary]")
+	}
+	m := checks.MongoDB{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry,
+		Primary: strings.EqualFold(q.Get("readPreference"), "primary")}
+	if q.Get("tls") == "true" || q.Get("ssl") == "true" {
+		m.TLS = d.tlsConfig()
+	}
+	return m, nil
+}
+
+func buildKafka(u *url.URL, port string, d *Defaults) (Check, error) {
+	if err := databaseForm(u); err != nil {
+		return nil, err
+	}
+	if u.User != nil || (u.Path != "" && u.Path != "/") {
+		return nil, errors.New("a kafka target is only kafka://HOST[:PORT]: probe speaks neither SASL nor TLS to Kafka")
+	}
+	return checks.Kafka{Socket: d.UnixSocket, Host: u.Hostname(), Port: port}, nil
 }
 
 func buildDNS(u *url.URL, port string, d *Defaults) (Check, error) {

@@ -3,6 +3,7 @@ package testserver
 import (
 	"bufio"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain", "https-shortroot",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
-	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "dns", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "dns", "mongodb", "kafka", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -298,6 +299,62 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 			if strings.TrimSpace(line) == "PING" {
 				io.WriteString(c, "PONG\r\n") //nolint:errcheck
 			}
+		}
+	},
+	// mongodb answers every OP_MSG as a standalone mongod does hello.
+	"mongodb": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		doc := []byte("\x00\x00\x00\x00\x08isWritablePrimary\x00\x01\x01ok\x00\x00\x00\x00\x00\x00\x00\xf0\x3f\x00")
+		binary.LittleEndian.PutUint32(doc, uint32(len(doc)))
+		for {
+			head := make([]byte, 16)
+			if _, err := io.ReadFull(c, head); err != nil {
+				return
+			}
+			n := binary.LittleEndian.Uint32(head)
+			if n < 16 || n > 1<<20 {
+				return
+			}
+			if _, err := io.ReadFull(c, make([]byte, n-16)); err != nil {
+				return
+			}
+			out := make([]byte, 16, 64)
+			copy(out[8:], head[4:8])
+			binary.LittleEndian.PutUint32(out[12:], 2013)
+			out = append(append(out, 0, 0, 0, 0, 0), doc...)
+			binary.LittleEndian.PutUint32(out, uint32(len(out)))
+			c.Write(out) //nolint:errcheck
+		}
+	},
+	// kafka answers ApiVersions and Metadata as a one-broker cluster, its
+	// own controller.
+	"kafka": func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			var size [4]byte
+			if _, err := io.ReadFull(c, size[:]); err != nil {
+				return
+			}
+			n := binary.BigEndian.Uint32(size[:])
+			if n < 8 || n > 1<<20 {
+				return
+			}
+			req := make([]byte, n)
+			if _, err := io.ReadFull(c, req); err != nil {
+				return
+			}
+			// ApiVersions v0: keys 18 (0-3) and 3 (0-8); Metadata v8.
+			body := []byte{0, 0, 0, 0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 3, 0, 0, 0, 8}
+			if binary.BigEndian.Uint16(req) == 3 {
+				body = []byte{0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 9}
+				body = append(body, "127.0.0.1"...)
+				body = append(body, 0, 0, 0x23, 0x84, 0xff, 0xff, 0, 4)
+				body = append(body, "test"...)
+				body = append(body, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)
+			}
+			out := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
+			out = append(append(out, req[4:8]...), body...)
+			c.Write(out) //nolint:errcheck
 		}
 	},
 	// mqtt accepts CONNECT with CONNACK, as a broker with no password.

@@ -1,0 +1,242 @@
+package checks_test
+
+import (
+	"encoding/binary"
+	"io"
+	"math"
+	"net"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/probe-sh/probe/checks"
+)
+
+// bson encodes a document from name and value pairs: bool, int32, float64
+// and string values.
+func bson(kv ...any) []byte {
+	b := []byte{0, 0, 0, 0}
+	for i := 0; i+1 < len(kv); i += 2 {
+		key := kv[i].(string)
+		switch v := kv[i+1].(type) {
+		case bool:
+			b = append(append(append(b, 0x08), key...), 0)
+			if v {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		case int32:
+			b = append(append(append(b, 0x10), key...), 0)
+			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		case float64:
+			b = append(append(append(b, 0x01), key...), 0)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		case string:
+			b = append(append(append(b, 0x02), key...), 0)
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(v)+1))
+			b = append(append(b, v...), 0)
+		}
+	}
+	b = append(b, 0)
+	binary.LittleEndian.PutUint32(b, uint32(len(b)))
+	return b
+}
+
+// mongoPeer answers each OP_MSG with reply(command), the command being the
+// first key of the request's body.
+func mongoPeer(reply func(cmd string) []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		for {
+			head := make([]byte, 16)
+			if _, err := io.ReadFull(c, head); err != nil {
+				return
+			}
+			rest := make([]byte, binary.LittleEndian.Uint32(head)-16)
+			if _, err := io.ReadFull(c, rest); err != nil {
+				return
+			}
+			body := rest[5:]
+			cmd := string(body[5 : 5+strings.IndexByte(string(body[5:]), 0)])
+			doc := reply(cmd)
+			if doc == nil {
+				return
+			}
+			out := make([]byte, 16, 21+len(doc))
+			copy(out[8:], head[4:8]) // responseTo: the request's ID
+			binary.LittleEndian.PutUint32(out[12:], 2013)
+			out = append(out, 0, 0, 0, 0, 0)
+			out = append(out, doc...)
+			binary.LittleEndian.PutUint32(out, uint32(len(out)))
+			c.Write(out)
+		}
+	}
+}
+
+func TestMongoDBRoles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		primary bool
+		reply   func(cmd string) []byte
+		seen    string
+		err     string
+	}{
+		{name: "a standalone server", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", 1.0) }, seen: "a standalone server, writable"},
+		{name: "a primary", reply: func(string) []byte { return bson("isWritablePrimary", true, "setName", "rs0", "ok", 1.0) }, seen: "writable primary of replica set rs0"},
+		{name: "a secondary", reply: func(string) []byte {
+			return bson("isWritablePrimary", false, "secondary", true, "setName", "rs0", "ok", 1.0)
+		}, seen: "secondary of replica set rs0"},
+		{name: "a secondary, primary wanted", primary: true, reply: func(string) []byte {
+			return bson("isWritablePrimary", false, "secondary", true, "setName", "rs0", "ok", 1.0)
+		}, err: "not the writable primary of replica set rs0 (?readPreference=primary)"},
+		{name: "recovering", reply: func(string) []byte {
+			return bson("isWritablePrimary", false, "secondary", false, "setName", "rs0", "ok", 1.0)
+		}, err: "neither primary nor secondary of replica set rs0: starting, recovering, or cut off from its set"},
+		{name: "not initiated", reply: func(string) []byte {
+			return bson("isWritablePrimary", false, "secondary", false, "isreplicaset", true, "ok", 1.0)
+		}, err: "rs.initiate() has not run"},
+		{name: "an arbiter", reply: func(string) []byte { return bson("arbiterOnly", true, "setName", "rs0", "ok", 1.0) }, seen: "arbiter of replica set rs0: up, holding no data"},
+		{name: "a mongos", reply: func(string) []byte { return bson("isWritablePrimary", true, "msg", "isdbgrid", "ok", 1.0) }, seen: "mongos: a sharded cluster's router"},
+		{name: "before 4.4.2: isMaster", reply: func(cmd string) []byte {
+			if cmd == "hello" {
+				return bson("ok", 0.0, "errmsg", "no such command: 'hello'", "code", int32(59))
+			}
+			return bson("ismaster", true, "ok", 1.0)
+		}, seen: "a standalone server, writable"},
+		{name: "an error with escapes", reply: func(string) []byte { return bson("ok", 0.0, "errmsg", "\x1b[2Jbad\r\nthing", "code", int32(13)) }, err: `hello failed: \x1b[2Jbad\x0d\x0athing`},
+		{name: "a document whose length lies", reply: func(string) []byte {
+			d := bson("ok", 1.0)
+			binary.LittleEndian.PutUint32(d, 1000)
+			return d
+		}, err: "not a MongoDB server"},
+		{name: "a string longer than its document", reply: func(string) []byte {
+			d := bson("setName", "rs0", "ok", 1.0)
+			binary.LittleEndian.PutUint32(d[4+1+len("setName")+1:], 500)
+			return d
+		}, err: "not a MongoDB server: its reply's document: a string whose length is not its size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := hostile(t, mongoPeer(tc.reply))
+			seen, err := run(t, checks.MongoDB{Host: host, Port: port, Primary: tc.primary})
+			switch {
+			case tc.err == "" && (err != nil || seen != tc.seen):
+				t.Errorf("%q, %v; want %q", seen, err, tc.seen)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, tc.err)
+			}
+			if err != nil && strings.IndexFunc(err.Error(), func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+				t.Errorf("unprintable: %q", err)
+			}
+		})
+	}
+}
+
+// kafkaPeer answers ApiVersions with apiVersions and Metadata with metadata
+// (each a reply body; nil closes the connection).
+func kafkaPeer(apiVersions, metadata []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		for {
+			var size [4]byte
+			if _, err := io.ReadFull(c, size[:]); err != nil {
+				return
+			}
+			req := make([]byte, binary.BigEndian.Uint32(size[:]))
+			if _, err := io.ReadFull(c, req); err != nil {
+				return
+			}
+			body := apiVersions
+			if binary.BigEndian.Uint16(req) == 3 {
+				body = metadata
+			}
+			if body == nil {
+				return
+			}
+			out := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
+			out = append(out, req[4:8]...) // the correlation ID
+			c.Write(append(out, body...))
+		}
+	}
+}
+
+// kafkaVersions is an ApiVersions v0 reply body: error code, then each
+// key with its minimum and maximum version.
+func kafkaVersions(code int16, keys ...[3]int16) []byte {
+	b := binary.BigEndian.AppendUint16(nil, uint16(code))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(keys)))
+	for _, k := range keys {
+		for _, v := range k {
+			b = binary.BigEndian.AppendUint16(b, uint16(v))
+		}
+	}
+	return b
+}
+
+// kafkaMetadataV8 is a Metadata v8 reply body with n brokers, the cluster
+// ID and the controller.
+func kafkaMetadataV8(n int, cluster string, controller int32) []byte {
+	b := binary.BigEndian.AppendUint32(nil, 0) // throttle
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	for i := range n {
+		b = binary.BigEndian.AppendUint32(b, uint32(i))
+		b = binary.BigEndian.AppendUint16(b, 9)
+		b = append(b, "127.0.0.1"...)
+		b = binary.BigEndian.AppendUint32(b, 9092)
+		b = binary.BigEndian.AppendUint16(b, 0xffff) // no rack
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(cluster)))
+	b = append(b, cluster...)
+	b = binary.BigEndian.AppendUint32(b, uint32(controller))
+	b = binary.BigEndian.AppendUint32(b, 0) // no topics
+	return binary.BigEndian.AppendUint32(b, 0)
+}
+
+func TestKafkaHostilePeers(t *testing.T) {
+	t.Parallel()
+	versions := kafkaVersions(0, [3]int16{18, 0, 3}, [3]int16{3, 0, 12})
+	for _, tc := range []struct {
+		name  string
+		serve func(net.Conn)
+		seen  string
+		err   string
+	}{
+		{name: "a cluster", serve: kafkaPeer(versions, kafkaMetadataV8(3, "abc", 1)), seen: "cluster abc: 3 broker(s), controller 1"},
+		{name: "electing a controller", serve: kafkaPeer(versions, kafkaMetadataV8(3, "abc", -1)), err: "no controller: 3 broker(s), and the cluster is electing one"},
+		{name: "no broker", serve: kafkaPeer(versions, kafkaMetadataV8(0, "abc", 1)), err: "Metadata lists no broker"},
+		{name: "UNSUPPORTED_VERSION, with its versions", serve: kafkaPeer(kafkaVersions(35, [3]int16{18, 3, 4}, [3]int16{3, 4, 12}), kafkaMetadataV8(1, "x", 0)), seen: "cluster x: 1 broker(s), controller 0"},
+		{name: "an ApiVersions error", serve: kafkaPeer(kafkaVersions(58), nil), err: "ApiVersions: SASL_AUTHENTICATION_FAILED"},
+		{name: "Metadata only from v9", serve: kafkaPeer(kafkaVersions(0, [3]int16{3, 9, 12}), nil), err: "the broker takes Metadata versions 9 to 12; probe speaks 1 to 8"},
+		{name: "no Metadata at all", serve: kafkaPeer(kafkaVersions(0, [3]int16{18, 0, 3}), nil), err: "the broker takes Metadata versions -1 to -1"},
+		{name: "a count of 2^31 APIs", serve: kafkaPeer([]byte{0, 0, 0x7f, 0xff, 0xff, 0xff}, nil), err: "its ApiVersions reply is not one"},
+		{name: "a reply of 2 GiB", serve: reply(-3, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1}), err: "a reply of 2147483647 bytes"},
+		{name: "a reply to another request", serve: reply(-3, []byte{0, 0, 0, 10, 0, 0, 0, 9, 0, 0}), err: "a reply to request 9, not 1"},
+		{name: "Metadata cut short", serve: kafkaPeer(versions, kafkaMetadataV8(3, "abc", 1)[:20]), err: "a Metadata reply cut short"},
+		{name: "an HTTP server", serve: reply(-3, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), err: "not a Kafka broker"},
+		{name: "silence", serve: reply(-3, nil), err: "deadline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := hostile(t, tc.serve)
+			start := time.Now()
+			seen, err := run(t, checks.Kafka{Host: host, Port: port})
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+				if checks.IsTimeout(err) {
+					msg = "deadline"
+				}
+			}
+			switch {
+			case tc.err == "" && (err != nil || seen != tc.seen):
+				t.Errorf("%q, %v; want %q", seen, err, tc.seen)
+			case tc.err != "" && !strings.Contains(msg, tc.err):
+				t.Errorf("%q, %q; want an error with %q", seen, msg, tc.err)
+			}
+			if time.Since(start) > 700*time.Millisecond {
+				t.Errorf("took %s", time.Since(start))
+			}
+		})
+	}
+}
