@@ -723,7 +723,7 @@ remote-control:
 `), 0o644)
 	srv := startAs(t, "", dir, "unbound", "-c", conf)
 	server := "dns://127.0.0.1:" + port + "/"
-	out, _ := eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", server+"api.probe.test")
+	eventuallyExit(t, bin, 0, 20*time.Second, "--timeout", "2s", server+"api.probe.test")
 	for _, c := range []struct {
 		name, target string
 		extra        []string
