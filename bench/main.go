@@ -162,6 +162,17 @@ func main() {
 		r.Checks = append(r.Checks, check{Name: c.name, Results: res, Note: c.note})
 	}
 
+	r.limits(probe, silent, slow)
+	r.SizeBytes, r.SizeByModule = size(probe, work)
+	if *docker {
+		r.Container, r.ContainerNote = containerCost(probe, work)
+	}
+	r.write(*outDir)
+}
+
+// limits measures the deadline against a server that never answers, and
+// the concurrency of 16 targets that answer after 200 ms.
+func (r *report) limits(probe, silent, slow string) {
 	log.Printf("deadline: --timeout 1s against a server that never answers, 20 runs")
 	for range 20 {
 		r.DeadlineMS = append(r.DeadlineMS, timed(probe, "--timeout", "1s", "http://"+silent+"/healthz"))
@@ -174,23 +185,23 @@ func main() {
 	for range 10 {
 		r.ConcurrencyMS = append(r.ConcurrencyMS, timed(many...))
 	}
-	r.SizeBytes, r.SizeByModule = size(probe, work)
-	if *docker {
-		r.Container, r.ContainerNote = containerCost(probe, work)
-	}
+}
 
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+// write saves the report in dir as bench.json, bench.md and bench.svg, and
+// prints the table.
+func (r *report) write(dir string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		log.Fatal(err)
 	}
 	js, _ := json.MarshalIndent(r, "", "  ")
 	table := r.markdown()
 	for name, data := range map[string][]byte{"bench.json": js, "bench.md": []byte(table), "bench.svg": []byte(r.svg())} {
-		if err := os.WriteFile(filepath.Join(*outDir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
 	fmt.Print(table)
-	log.Printf("wrote %s/bench.md, bench.svg and bench.json", *outDir)
+	log.Printf("wrote %s/bench.md, bench.svg and bench.json", dir)
 }
 
 // rounds splits each tool's runs into interleaved rounds (probe, curl, ...,
