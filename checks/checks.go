@@ -1,6 +1,7 @@
 // Package checks holds probe's health checks, one file per kind: http.go,
 // grpc.go, tcp.go, file.go, listen.go, process.go, postgres.go, redis.go,
-// mysql.go, memcached.go and amqp.go. Each kind is a plain config struct
+// mysql.go, memcached.go, amqp.go, nats.go, mqtt.go, mongodb.go, kafka.go,
+// dns.go and command.go. Each kind is a plain config struct
 // whose Run(ctx, trace) returns what it saw when the target is healthy
 // ("HTTP 200 OK"), or an error when it is not: one of the types of
 // errors.go, or context.DeadlineExceeded when ctx ran out (IsTimeout).
