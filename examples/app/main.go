@@ -1,6 +1,7 @@
 // Command app is the small demo app that probe checks in the examples and
 // the demo. It serves /healthz, can be told to fail, and shuts down
-// gracefully on SIGTERM, finishing the requests in flight.
+// gracefully on SIGTERM, finishing the requests in flight. While probe exec
+// drains (its shutdown marker exists), every answer says Connection: close.
 //
 //	GET  /healthz                200 {"status":"UP"}, or 503 {"status":"DOWN"} while failing
 //	POST /admin/health?up=false  make /healthz fail; up=true heals it
@@ -55,7 +56,32 @@ func main() {
 		fmt.Fprintf(w, "done after %dms\n", ms)
 	})
 
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Keep-alive connections stay on the replica they were opened to, past
+	// the moment a load balancer lets go of it (kube-proxy, IPVS and
+	// Swarm's VIP rewrite a connection once). While probe exec drains,
+	// each answer says Connection: close, so that clients reconnect
+	// through the balancer, to the other replicas; the drain then sees
+	// this app's traffic stop, and no connection is left for the app's
+	// own shutdown to close under a client about to send on it.
+	marker := os.Getenv("PROBE_MARKER")
+	if marker == "" {
+		marker = "/dev/shm/probe.draining" // probe.DefaultMarker
+	}
+	var draining atomic.Bool
+	go func() {
+		for ; ; time.Sleep(100 * time.Millisecond) {
+			_, err := os.Stat(marker)
+			draining.Store(err == nil)
+		}
+	}()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		mux.ServeHTTP(w, r)
+	})
+
+	srv := &http.Server{Addr: *addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	errc := make(chan error, 1)
