@@ -57,7 +57,7 @@ lint:
 # nginx on Unix sockets; the demo. Outside CI a missing tool skips them,
 # loudly.
 e2e:
-	$(GO) test -tags e2e -count=1 -v -timeout 45m ./e2e ./internal/release ./examples/demo
+	$(GO) test -tags e2e -count=1 -v -timeout 60m ./e2e ./internal/release ./examples/demo
 
 # The Kubernetes manifests against the API's own types, in a module of their
 # own so that k8s.io/api stays out of probe's go.mod.

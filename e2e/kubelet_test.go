@@ -51,7 +51,7 @@ func TestKubelet(t *testing.T) {
 
 	// Everything that needs the module proxy is built out here.
 	start := time.Now()
-	buildKubelet(t, dir)
+	buildKube(t, dir, "k8s.io/kubernetes/cmd/kubelet")
 	t.Logf("built kubelet %s in %s", kubeletVersion, time.Since(start).Round(time.Second))
 	probeBin := build(t, dir, "probe", ".")
 	app := build(t, dir, "app", "./examples/app")
@@ -81,22 +81,21 @@ func TestKubelet(t *testing.T) {
 	}
 }
 
-// buildKubelet builds the kubelet from e2e/kubelet's module, stamped with
-// its version.
-func buildKubelet(t *testing.T, dir string) string {
+// buildKube builds Kubernetes parts (main packages) from e2e/kubelet's
+// module into dir, stamped with kubeletVersion, in one go build: each binary
+// is named after its package (etcd's server/v3 is "server").
+func buildKube(t *testing.T, dir string, pkgs ...string) {
 	t.Helper()
-	bin := filepath.Join(dir, "kubelet")
 	v := strings.TrimPrefix(kubeletVersion, "v")
 	parts := strings.Split(v, ".")
 	ld := fmt.Sprintf("-s -w -X k8s.io/component-base/version.gitVersion=%s -X k8s.io/component-base/version.gitMajor=%s -X k8s.io/component-base/version.gitMinor=%s",
 		kubeletVersion, parts[0], parts[1])
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ld, "-o", bin, "k8s.io/kubernetes/cmd/kubelet")
+	cmd := exec.Command("go", append([]string{"build", "-trimpath", "-ldflags", ld, "-o", dir + "/"}, pkgs...)...)
 	cmd.Dir = "kubelet"
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		unavailable(t, fmt.Sprintf("go build kubelet: %v\n%s", err, out), "SKIPPED: the kubelet test: cannot build the kubelet (is the Go module proxy reachable?)")
+		unavailable(t, fmt.Sprintf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out), "SKIPPED: cannot build the Kubernetes parts (is the Go module proxy reachable?)")
 	}
-	return bin
 }
 
 // buildPause builds the pod sandbox's process: it waits for a signal, as
@@ -137,55 +136,9 @@ const node = "10.99.0.1"
 // runKubelet is the test inside its namespaces: the network, containerd,
 // the images, the kubelet, then the pods.
 func runKubelet(t *testing.T, dir string) {
-	for _, c := range [][]string{
-		{"ip", "link", "set", "lo", "up"},
-		{"ip", "link", "add", "node0", "type", "veth", "peer", "name", "node1"},
-		{"ip", "addr", "add", node + "/24", "dev", "node0"},
-		{"ip", "link", "set", "node0", "up"},
-		{"ip", "link", "set", "node1", "up"},
-		{"ip", "route", "add", "default", "via", "10.99.0.2", "dev", "node0", "onlink"},
-		{"mount", "--make-rprivate", "/"},
-		{"mount", "-t", "tmpfs", "tmpfs", "/run"},
-		{"mount", "-t", "tmpfs", "tmpfs", "/var/log"},
-	} {
-		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
-		}
-	}
-	sock := filepath.Join(dir, "containerd.sock")
-	conf := filepath.Join(dir, "containerd.toml")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`version = 2
-root = %q
-state = %q
-[grpc]
-  address = %q
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "probe.test/pause:1"
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = %q
-    conf_dir = %q
-`, filepath.Join(dir, "containerd-root"), filepath.Join(dir, "containerd-state"), sock, filepath.Join(dir, "cni-bin"), filepath.Join(dir, "cni-conf"))), 0o644)
+	nodeNetwork(t)
 	log := newTimedLog()
-	containerd := start(t, log, "containerd", nil, "containerd", "--config", conf)
-	for end := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("containerd did not start:\n%s", log.of("containerd"))
-		}
-	}
-	for _, img := range []string{"pause.tar", "app.tar"} {
-		if out, err := exec.Command("ctr", "--address", sock, "-n", "k8s.io", "images", "import", filepath.Join(dir, img)).CombinedOutput(); err != nil {
-			t.Fatalf("ctr images import %s: %v\n%s", img, err, out)
-		}
-	}
+	containerd, sock := startContainerd(t, dir, log, "pause.tar", "app.tar")
 	manifests := filepath.Join(dir, "manifests")
 	os.MkdirAll(manifests, 0o755)
 	kconf := filepath.Join(dir, "kubelet.yaml")
@@ -664,4 +617,69 @@ func between(s, open, close string) string {
 	_, rest, _ := strings.Cut(s, open)
 	v, _, _ := strings.Cut(rest, close)
 	return v
+}
+
+// nodeNetwork sets up the test's network namespace: loopback, and the node's
+// address on one end of a veth pair with a default route through it (the
+// kubelet refuses a loopback node IP, and a Service's cluster IP needs a
+// route before kube-proxy's rules rewrite it). Nothing leaves the
+// namespace. /run and /var/log are the namespace's own.
+func nodeNetwork(t *testing.T) {
+	t.Helper()
+	for _, c := range [][]string{
+		{"ip", "link", "set", "lo", "up"},
+		{"ip", "link", "add", "node0", "type", "veth", "peer", "name", "node1"},
+		{"ip", "addr", "add", node + "/24", "dev", "node0"},
+		{"ip", "link", "set", "node0", "up"},
+		{"ip", "link", "set", "node1", "up"},
+		{"ip", "route", "add", "default", "via", "10.99.0.2", "dev", "node0", "onlink"},
+		{"mount", "--make-rprivate", "/"},
+		{"mount", "-t", "tmpfs", "tmpfs", "/run"},
+		{"mount", "-t", "tmpfs", "tmpfs", "/var/log"},
+	} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+}
+
+// startContainerd starts a containerd of the test's own under dir, its CNI
+// plugins and configuration in dir/cni-bin and dir/cni-conf, and imports
+// the images (OCI archives in dir) into its k8s.io namespace.
+func startContainerd(t *testing.T, dir string, log *timedLog, images ...string) (*process, string) {
+	t.Helper()
+	sock := filepath.Join(dir, "containerd.sock")
+	conf := filepath.Join(dir, "containerd.toml")
+	os.WriteFile(conf, []byte(fmt.Sprintf(`version = 2
+root = %q
+state = %q
+[grpc]
+  address = %q
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "probe.test/pause:1"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = %q
+    conf_dir = %q
+`, filepath.Join(dir, "containerd-root"), filepath.Join(dir, "containerd-state"), sock, filepath.Join(dir, "cni-bin"), filepath.Join(dir, "cni-conf"))), 0o644)
+	containerd := start(t, log, "containerd", nil, "containerd", "--config", conf)
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("containerd did not start:\n%s", log.of("containerd"))
+		}
+	}
+	for _, img := range images {
+		if out, err := exec.Command("ctr", "--address", sock, "-n", "k8s.io", "images", "import", filepath.Join(dir, img)).CombinedOutput(); err != nil {
+			t.Fatalf("ctr images import %s: %v\n%s", img, err, out)
+		}
+	}
+	return containerd, sock
 }

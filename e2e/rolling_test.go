@@ -500,7 +500,13 @@ func serverStates(sock string) map[string]string {
 // and the non-2xx line only when they are not zero.
 func parseWrk(t *testing.T, log *timedLog, res *result) {
 	t.Helper()
-	text := log.of("wrk")
+	parseWrkOf(t, log, "wrk", res)
+}
+
+// parseWrkOf reads the summary of the wrk the log names who.
+func parseWrkOf(t *testing.T, log *timedLog, who string, res *result) {
+	t.Helper()
+	text := log.of(who)
 	m := regexp.MustCompile(`(\d+) requests in ([\d.]+)(s|m),`).FindStringSubmatch(text)
 	if m == nil {
 		t.Fatalf("no summary in wrk's output:\n%s", text)
