@@ -159,6 +159,7 @@ func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	ts.Check(err)
 	ts.Setenv(args[0], ln.Addr().String())
+	ts.Setenv(args[0]+"_PORT", strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:"))
 	ln.Close()
 }
 

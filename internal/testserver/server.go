@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"sort"
@@ -22,7 +23,8 @@ var Kinds = []string{
 	"http", "https", "https-expired", "https-wronghost", "https-selfsigned", "https-mtls", "https-sni", "https-chain", "https-shortroot",
 	"silent", "drip", "endless", "bigheaders", "garbage", "reset", "empty",
 	"grpc", "grpcs", "grpcs-mtls", "grpc-nohealth", "h2c", "h2-goaway", "h2-flood", "h2-endless",
-	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "mqtt", "dns", "mongodb", "kafka", "banner", "ssh", "slow200",
+	"redis", "redis-noauth", "redis-echo", "memcached", "postgres", "mysql", "amqp", "nats", "nats-ldm", "mqtt", "mqtt-unavailable", "mqtt-denied", "dns",
+	"mongodb", "mongodb-recovering", "mongodb-unauthorized", "kafka", "kafka-electing", "banner", "ssh", "slow200",
 }
 
 // Server is one running test server.
@@ -286,90 +288,27 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 			io.WriteString(c, "-NOAUTH Authentication required.\r\n") //nolint:errcheck
 		}
 	},
-	// nats greets with INFO and answers PING with PONG, as nats-server.
-	"nats": func(c net.Conn, _ <-chan struct{}) {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, `INFO {"server_id":"TEST","server_name":"probe-test","version":"2.9.10","proto":1,"max_payload":1048576}`+"\r\n") //nolint:errcheck
-		br := bufio.NewReader(c)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.TrimSpace(line) == "PING" {
-				io.WriteString(c, "PONG\r\n") //nolint:errcheck
-			}
-		}
-	},
-	// mongodb answers every OP_MSG as a standalone mongod does hello.
-	"mongodb": func(c net.Conn, _ <-chan struct{}) {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		doc := []byte("\x00\x00\x00\x00\x08isWritablePrimary\x00\x01\x01ok\x00\x00\x00\x00\x00\x00\x00\xf0\x3f\x00")
-		binary.LittleEndian.PutUint32(doc, uint32(len(doc)))
-		for {
-			head := make([]byte, 16)
-			if _, err := io.ReadFull(c, head); err != nil {
-				return
-			}
-			n := binary.LittleEndian.Uint32(head)
-			if n < 16 || n > 1<<20 {
-				return
-			}
-			if _, err := io.ReadFull(c, make([]byte, n-16)); err != nil {
-				return
-			}
-			out := make([]byte, 16, 64)
-			copy(out[8:], head[4:8])
-			binary.LittleEndian.PutUint32(out[12:], 2013)
-			out = append(append(out, 0, 0, 0, 0, 0), doc...)
-			binary.LittleEndian.PutUint32(out, uint32(len(out)))
-			c.Write(out) //nolint:errcheck
-		}
-	},
+	// nats greets with INFO and answers PING with PONG, as nats-server;
+	// nats-ldm is one in lame duck mode (shutting down).
+	"nats":     natsServer(""),
+	"nats-ldm": natsServer(`,"ldm":true`),
+	// mongodb answers every OP_MSG as a standalone mongod does hello;
+	// mongodb-recovering as a member of a replica set that is starting or
+	// recovering; mongodb-unauthorized refuses hello, as a server that
+	// requires a login for every command.
+	"mongodb":              mongodbServer(bsonDoc(bsonBool("isWritablePrimary", true), bsonDouble("ok", 1))),
+	"mongodb-recovering":   mongodbServer(bsonDoc(bsonBool("isWritablePrimary", false), bsonBool("secondary", false), bsonString("setName", "rs0"), bsonDouble("ok", 1))),
+	"mongodb-unauthorized": mongodbServer(bsonDoc(bsonDouble("ok", 0), bsonString("errmsg", "command hello requires authentication"), bsonString("codeName", "Unauthorized"))),
 	// kafka answers ApiVersions and Metadata as a one-broker cluster, its
-	// own controller.
-	"kafka": func(c net.Conn, _ <-chan struct{}) {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		for {
-			var size [4]byte
-			if _, err := io.ReadFull(c, size[:]); err != nil {
-				return
-			}
-			n := binary.BigEndian.Uint32(size[:])
-			if n < 8 || n > 1<<20 {
-				return
-			}
-			req := make([]byte, n)
-			if _, err := io.ReadFull(c, req); err != nil {
-				return
-			}
-			// ApiVersions v0: keys 18 (0-3) and 3 (0-8); Metadata v8.
-			body := []byte{0, 0, 0, 0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 3, 0, 0, 0, 8}
-			if binary.BigEndian.Uint16(req) == 3 {
-				body = []byte{0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 9}
-				body = append(body, "127.0.0.1"...)
-				body = append(body, 0, 0, 0x23, 0x84, 0xff, 0xff, 0, 4)
-				body = append(body, "test"...)
-				body = append(body, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)
-			}
-			out := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
-			out = append(append(out, req[4:8]...), body...)
-			c.Write(out) //nolint:errcheck
-		}
-	},
-	// mqtt accepts CONNECT with CONNACK, as a broker with no password.
-	"mqtt": func(c net.Conn, _ <-chan struct{}) {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		var h [2]byte
-		if _, err := io.ReadFull(c, h[:]); err != nil || h[0] != 0x10 {
-			return
-		}
-		if _, err := io.ReadFull(c, make([]byte, h[1])); err != nil {
-			return
-		}
-		c.Write([]byte{0x20, 2, 0, 0}) //nolint:errcheck
-		io.Copy(io.Discard, c)         //nolint:errcheck
-	},
+	// own controller; kafka-electing as one with no controller yet.
+	"kafka":          kafkaServer(1),
+	"kafka-electing": kafkaServer(-1),
+	// mqtt accepts CONNECT with CONNACK, as a broker with no password;
+	// mqtt-unavailable answers return code 3, server unavailable, and
+	// mqtt-denied 5, not authorized.
+	"mqtt":             mqttServer(0),
+	"mqtt-unavailable": mqttServer(3),
+	"mqtt-denied":      mqttServer(5),
 	// memcached answers version and stats, and ERROR to anything else,
 	// keeping the connection open.
 	"memcached": func(c net.Conn, _ <-chan struct{}) {
@@ -644,4 +583,126 @@ func startDNS(addr string) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+func natsServer(extra string) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, `INFO {"server_id":"TEST","server_name":"probe-test","version":"2.9.10","proto":1,"max_payload":1048576`+extra+"}\r\n") //nolint:errcheck
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.TrimSpace(line) == "PING" {
+				io.WriteString(c, "PONG\r\n") //nolint:errcheck
+			}
+		}
+	}
+}
+
+// mongodbServer answers every OP_MSG with doc.
+func mongodbServer(doc []byte) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			head := make([]byte, 16)
+			if _, err := io.ReadFull(c, head); err != nil {
+				return
+			}
+			n := binary.LittleEndian.Uint32(head)
+			if n < 16 || n > 1<<20 {
+				return
+			}
+			if _, err := io.ReadFull(c, make([]byte, n-16)); err != nil {
+				return
+			}
+			out := make([]byte, 16, 64)
+			copy(out[8:], head[4:8])
+			binary.LittleEndian.PutUint32(out[12:], 2013)
+			out = append(append(out, 0, 0, 0, 0, 0), doc...)
+			binary.LittleEndian.PutUint32(out, uint32(len(out)))
+			c.Write(out) //nolint:errcheck
+		}
+	}
+}
+
+// bsonDoc is a BSON document of the elements.
+func bsonDoc(elems ...[]byte) []byte {
+	doc := []byte{0, 0, 0, 0}
+	for _, e := range elems {
+		doc = append(doc, e...)
+	}
+	doc = append(doc, 0)
+	binary.LittleEndian.PutUint32(doc, uint32(len(doc)))
+	return doc
+}
+
+func bsonBool(k string, v bool) []byte {
+	b := append(append([]byte{0x08}, k...), 0, 0)
+	if v {
+		b[len(b)-1] = 1
+	}
+	return b
+}
+
+func bsonDouble(k string, v float64) []byte {
+	return binary.LittleEndian.AppendUint64(append(append([]byte{0x01}, k...), 0), math.Float64bits(v))
+}
+
+func bsonString(k, v string) []byte {
+	b := binary.LittleEndian.AppendUint32(append(append([]byte{0x02}, k...), 0), uint32(len(v)+1))
+	return append(append(b, v...), 0)
+}
+
+// kafkaServer answers ApiVersions and Metadata as a one-broker cluster whose
+// controller is controller (-1: none yet).
+func kafkaServer(controller int32) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			var size [4]byte
+			if _, err := io.ReadFull(c, size[:]); err != nil {
+				return
+			}
+			n := binary.BigEndian.Uint32(size[:])
+			if n < 8 || n > 1<<20 {
+				return
+			}
+			req := make([]byte, n)
+			if _, err := io.ReadFull(c, req); err != nil {
+				return
+			}
+			// ApiVersions v0: keys 18 (0-3) and 3 (0-8); Metadata v8.
+			body := []byte{0, 0, 0, 0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 3, 0, 0, 0, 8}
+			if binary.BigEndian.Uint16(req) == 3 {
+				body = []byte{0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 9}
+				body = append(body, "127.0.0.1"...)
+				body = append(body, 0, 0, 0x23, 0x84, 0xff, 0xff, 0, 4)
+				body = append(body, "test"...)
+				body = binary.BigEndian.AppendUint32(body, uint32(controller))
+				body = append(body, 0, 0, 0, 0, 0, 0, 0, 0)
+			}
+			out := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
+			out = append(append(out, req[4:8]...), body...)
+			c.Write(out) //nolint:errcheck
+		}
+	}
+}
+
+// mqttServer answers CONNECT with a CONNACK of return code rc.
+func mqttServer(rc byte) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var h [2]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil || h[0] != 0x10 {
+			return
+		}
+		if _, err := io.ReadFull(c, make([]byte, h[1])); err != nil {
+			return
+		}
+		c.Write([]byte{0x20, 2, 0, rc}) //nolint:errcheck
+		io.Copy(io.Discard, c)          //nolint:errcheck
+	}
 }
