@@ -33,22 +33,7 @@ func TestKubelet(t *testing.T) {
 		runKubelet(t, os.Getenv("PROBE_KUBELET_DIR"))
 		return
 	}
-	for _, tool := range []struct{ name, pkg string }{{"unshare", "util-linux"}, {"ip", "iproute2"}, {"containerd", "containerd"}, {"ctr", "containerd"}, {"runc", "runc"}} {
-		requireTool(t, tool.name, tool.pkg, "the kubelet test")
-	}
-	if os.Geteuid() != 0 {
-		unavailable(t, "the kubelet test needs root; CI runs as root", "SKIPPED: the kubelet test needs root (a network namespace, containerd, cgroups)")
-	}
-	dir, err := os.MkdirTemp("", "probe-kubelet-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if os.Getenv("PROBE_KUBELET_KEEP") == "" {
-		t.Cleanup(func() { os.RemoveAll(dir) })
-	} else {
-		t.Logf("PROBE_KUBELET_KEEP: %s stays", dir)
-	}
-
+	dir := kubeSetup(t, "the kubelet test", "probe-kubelet-")
 	// Everything that needs the module proxy is built out here.
 	start := time.Now()
 	buildKube(t, dir, "k8s.io/kubernetes/cmd/kubelet")
@@ -57,28 +42,61 @@ func TestKubelet(t *testing.T) {
 	app := build(t, dir, "app", "./examples/app")
 	grpcServer := buildStripped(t, dir, "grpcserver", "grpcserver", ".")
 	pause := buildPause(t, dir)
-	read := func(p string) []byte {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(p string) []byte { return readFile(t, p) }
 	ociImage(t, filepath.Join(dir, "pause.tar"), "probe.test/pause:1", []string{"/pause"}, ociFile{"pause", 0o755, read(pause)})
 	ociImage(t, filepath.Join(dir, "app.tar"), "probe.test/app:1", []string{"/probe"},
 		ociFile{"probe", 0o755, read(probeBin)}, ociFile{"app", 0o755, read(app)}, ociFile{"grpcserver", 0o755, read(grpcServer)})
 
+	inNamespaces(t, "TestKubelet", "PROBE_KUBELET_NETNS=1", "PROBE_KUBELET_DIR="+dir)
+}
+
+// kubeSetup checks what a Kubernetes test needs (its tools, root) and makes
+// its directory, which stays after the test when PROBE_KUBELET_KEEP is set.
+func kubeSetup(t *testing.T, what, prefix string, tools ...[2]string) string {
+	t.Helper()
+	tools = append([][2]string{{"unshare", "util-linux"}, {"ip", "iproute2"}, {"containerd", "containerd"}, {"ctr", "containerd"}, {"runc", "runc"}}, tools...)
+	for _, tool := range tools {
+		requireTool(t, tool[0], tool[1], what)
+	}
+	if os.Geteuid() != 0 {
+		unavailable(t, what+" needs root; CI runs as root", "SKIPPED: "+what+" needs root (a network namespace, containerd, cgroups)")
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("PROBE_KUBELET_KEEP") == "" {
+		t.Cleanup(func() { os.RemoveAll(dir) })
+	} else {
+		t.Logf("PROBE_KUBELET_KEEP: %s stays", dir)
+	}
+	return dir
+}
+
+// inNamespaces runs the test again, by itself, in a network and mount
+// namespace of its own, with env telling it so, and fails with its output.
+func inNamespaces(t *testing.T, test string, env ...string) {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("unshare", "--net", "--mount", "--fork", self, "-test.run", "^TestKubelet$", "-test.count=1", "-test.v", "-test.timeout=15m")
-	cmd.Env = append(os.Environ(), "PROBE_KUBELET_NETNS=1", "PROBE_KUBELET_DIR="+dir)
+	cmd := exec.Command("unshare", "--net", "--mount", "--fork", self, "-test.run", "^"+test+"$", "-test.count=1", "-test.v", "-test.timeout=20m")
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("in the test's namespaces:\n%s", out)
 	if err != nil {
-		t.Fatalf("the kubelet test in its namespaces: %v", err)
+		t.Fatalf("%s in its namespaces: %v", test, err)
 	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // buildKube builds Kubernetes parts (main packages) from e2e/kubelet's
@@ -141,32 +159,11 @@ func runKubelet(t *testing.T, dir string) {
 	containerd, sock := startContainerd(t, dir, log, "pause.tar", "app.tar")
 	manifests := filepath.Join(dir, "manifests")
 	os.MkdirAll(manifests, 0o755)
-	kconf := filepath.Join(dir, "kubelet.yaml")
-	os.WriteFile(kconf, []byte(fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-staticPodPath: %q
+	kconf := kubeletConfig(dir, sock, fmt.Sprintf(`staticPodPath: %q
 fileCheckFrequency: 1s
-syncFrequency: 2s
-authentication:
-  anonymous: {enabled: true}
-  webhook: {enabled: false}
-authorization: {mode: AlwaysAllow}
-cgroupDriver: cgroupfs
-cgroupsPerQOS: false
-enforceNodeAllocatable: []
-containerRuntimeEndpoint: unix://%s
-failSwapOn: false
 readOnlyPort: 10255
-port: 10250
-healthzBindAddress: 127.0.0.1
-podLogsDir: %q
-resolvConf: ""
-localStorageCapacityIsolation: false
-evictionHard: {}
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
 registerNode: false
-`, manifests, sock, filepath.Join(dir, "pod-logs"))), 0o644)
+`, manifests))
 	kubelet := start(t, log, "kubelet", nil, filepath.Join(dir, "kubelet"), "--config", kconf, "--root-dir", filepath.Join(dir, "kubelet-root"),
 		"--hostname-override", "probe-node", "--node-ip", node, "--v", "2")
 	for end := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
@@ -682,4 +679,34 @@ state = %q
 		}
 	}
 	return containerd, sock
+}
+
+// kubeletConfig writes the kubelet's configuration in dir and returns its
+// path: the runtime at sock, pod logs in dir/pod-logs, no authentication,
+// cgroupfs without QoS cgroups, no eviction or image collection (nothing
+// here is short of resources), then the lines of extra.
+func kubeletConfig(dir, sock, extra string) string {
+	path := filepath.Join(dir, "kubelet.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+syncFrequency: 2s
+authentication:
+  anonymous: {enabled: true}
+  webhook: {enabled: false}
+authorization: {mode: AlwaysAllow}
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+containerRuntimeEndpoint: unix://%s
+failSwapOn: false
+port: 10250
+healthzBindAddress: 127.0.0.1
+podLogsDir: %q
+resolvConf: ""
+localStorageCapacityIsolation: false
+evictionHard: {}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+`, sock, filepath.Join(dir, "pod-logs"))+extra), 0o644)
+	return path
 }

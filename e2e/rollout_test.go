@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -40,22 +39,7 @@ func TestKubernetesRollingUpdate(t *testing.T) {
 		runCluster(t, os.Getenv("PROBE_CLUSTER_DIR"))
 		return
 	}
-	for _, tool := range []struct{ name, pkg string }{{"unshare", "util-linux"}, {"ip", "iproute2"}, {"containerd", "containerd"},
-		{"ctr", "containerd"}, {"runc", "runc"}, {"iptables", "iptables"}, {"wrk", "wrk"}} {
-		requireTool(t, tool.name, tool.pkg, "the Kubernetes rolling update test")
-	}
-	if os.Geteuid() != 0 {
-		unavailable(t, "the Kubernetes rolling update test needs root; CI runs as root", "SKIPPED: the Kubernetes rolling update test needs root (a network namespace, containerd, iptables)")
-	}
-	dir, err := os.MkdirTemp("", "probe-cluster-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if os.Getenv("PROBE_KUBELET_KEEP") == "" {
-		t.Cleanup(func() { os.RemoveAll(dir) })
-	} else {
-		t.Logf("PROBE_KUBELET_KEEP: %s stays", dir)
-	}
+	dir := kubeSetup(t, "the Kubernetes rolling update test", "probe-cluster-", [2]string{"iptables", "iptables"}, [2]string{"wrk", "wrk"})
 	start := time.Now()
 	buildKube(t, dir, "k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager",
 		"k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes/cmd/kube-proxy", "go.etcd.io/etcd/server/v3")
@@ -67,31 +51,19 @@ func TestKubernetesRollingUpdate(t *testing.T) {
 		kubeletVersion, time.Since(start).Round(time.Second))
 	probeBin := build(t, dir, "probe", ".")
 	app := build(t, dir, "app", "./examples/app")
+	grpcServer := buildStripped(t, dir, "grpcserver", "grpcserver", ".")
 	pause := buildPause(t, dir)
-	read := func(p string) []byte {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(p string) []byte { return readFile(t, p) }
 	ociImage(t, filepath.Join(dir, "pause.tar"), "probe.test/pause:1", []string{"/pause"}, ociFile{"pause", 0o755, read(pause)})
 	// The example's image, as examples/scratch/Dockerfile builds it: the
 	// manifest names probe-example:latest.
 	ociImage(t, filepath.Join(dir, "example.tar"), "docker.io/library/probe-example:latest", []string{"/probe"},
 		ociFile{"probe", 0o755, read(probeBin)}, ociFile{"app", 0o755, read(app)})
+	// TestKubelet's image, for its probe cases as pods of the cluster.
+	ociImage(t, filepath.Join(dir, "app.tar"), "probe.test/app:1", []string{"/probe"},
+		ociFile{"probe", 0o755, read(probeBin)}, ociFile{"app", 0o755, read(app)}, ociFile{"grpcserver", 0o755, read(grpcServer)})
 
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("unshare", "--net", "--mount", "--fork", self, "-test.run", "^TestKubernetesRollingUpdate$", "-test.count=1", "-test.v", "-test.timeout=20m")
-	cmd.Env = append(os.Environ(), "PROBE_CLUSTER_NETNS=1", "PROBE_CLUSTER_DIR="+dir)
-	out, err := cmd.CombinedOutput()
-	t.Logf("in the test's namespaces:\n%s", out)
-	if err != nil {
-		t.Fatalf("the Kubernetes test in its namespaces: %v", err)
-	}
+	inNamespaces(t, "TestKubernetesRollingUpdate", "PROBE_CLUSTER_NETNS=1", "PROBE_CLUSTER_DIR="+dir)
 }
 
 // cluster is a client of the test's API server.
@@ -177,7 +149,7 @@ func runCluster(t *testing.T, dir string) {
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}], "dataDir": %q}}]}
 `, filepath.Join(dir, "cni-ipam"))), 0o644)
-	_, sock := startContainerd(t, dir, log, "pause.tar", "example.tar")
+	_, sock := startContainerd(t, dir, log, "pause.tar", "example.tar", "app.tar")
 
 	// Credentials: a static token for everything (system:masters), and
 	// the service account signing key the API server asks for.
@@ -226,30 +198,7 @@ current-context: probe
 	start(t, log, "kube-controller-manager", nil, append([]string{bin("kube-controller-manager"), "--controllers", "*,-serviceaccount-token",
 		"--use-service-account-credentials=false"}, delegated...)...)
 	start(t, log, "kube-scheduler", nil, append([]string{bin("kube-scheduler")}, delegated...)...)
-	kconf := filepath.Join(dir, "kubelet.yaml")
-	os.WriteFile(kconf, []byte(fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-syncFrequency: 2s
-authentication:
-  anonymous: {enabled: true}
-  webhook: {enabled: false}
-authorization: {mode: AlwaysAllow}
-cgroupDriver: cgroupfs
-cgroupsPerQOS: false
-enforceNodeAllocatable: []
-containerRuntimeEndpoint: unix://%s
-failSwapOn: false
-port: 10250
-healthzBindAddress: 127.0.0.1
-podLogsDir: %q
-resolvConf: ""
-clusterDNS: [10.96.0.10]
-clusterDomain: cluster.local
-localStorageCapacityIsolation: false
-evictionHard: {}
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-`, sock, filepath.Join(dir, "pod-logs"))), 0o644)
+	kconf := kubeletConfig(dir, sock, "clusterDNS: [10.96.0.10]\nclusterDomain: cluster.local\n")
 	start(t, log, "kubelet", nil, bin("kubelet"), "--config", kconf, "--kubeconfig", kubeconfig, "--root-dir", filepath.Join(dir, "kubelet-root"),
 		"--hostname-override", "probe-node", "--node-ip", node, "--v", "1")
 	pconf := filepath.Join(dir, "kube-proxy.yaml")
@@ -327,7 +276,8 @@ iptables: {syncPeriod: 10s, minSyncPeriod: 0s}
 	waitOldPodsGone(t, c, 90*time.Second, func() {})
 	bare := rollingUpdate(t, c, log, dir, front, "SIGTERM to the app")
 
-	showEvents(t, c)
+	showEvents(t, c, "probe-example")
+	probeCaseEvents(t, c)
 	t.Logf("| mode | requests | failed | rollout | old pods gone |")
 	t.Logf("|---|---|---|---|---|")
 	for _, r := range []k8sResult{withProbe, bare} {
@@ -481,9 +431,9 @@ func stopCluster(t *testing.T, c *cluster, dir string) {
 	}
 }
 
-// showEvents logs the events Kubernetes recorded about the Deployment, its
-// ReplicaSets and pods, the same reason and message counted once.
-func showEvents(t *testing.T, c *cluster) {
+// showEvents logs the events Kubernetes recorded about the objects whose
+// names begin with prefix, the same reason and message counted once.
+func showEvents(t *testing.T, c *cluster, prefix string) {
 	t.Helper()
 	var events struct {
 		Items []struct {
@@ -496,11 +446,14 @@ func showEvents(t *testing.T, c *cluster) {
 	counts := map[string]int{}
 	var order []string
 	names := regexp.MustCompile(`probe-example-[0-9a-z]+(-[0-9a-z]+)?|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	took := regexp.MustCompile(` in [0-9.]+(ms|µs|s):`)
 	for _, e := range events.Items {
-		if !strings.HasPrefix(e.InvolvedObject.Name, "probe-example") {
+		if !strings.HasPrefix(e.InvolvedObject.Name, prefix) {
 			continue
 		}
-		key := fmt.Sprintf("%s %s %s: %s", e.Type, e.InvolvedObject.Kind, e.Reason, names.ReplaceAllString(e.Message, "probe-example-…"))
+		// probe's lines differ only by how long a check took: one key.
+		msg := took.ReplaceAllString(names.ReplaceAllString(e.Message, "probe-example-…"), " in …:")
+		key := fmt.Sprintf("%s %s %s %s: %s", e.Type, e.InvolvedObject.Kind, names.ReplaceAllString(e.InvolvedObject.Name, "probe-example-…"), e.Reason, msg)
 		if counts[key] == 0 {
 			order = append(order, key)
 		}
@@ -508,5 +461,58 @@ func showEvents(t *testing.T, c *cluster) {
 	}
 	for _, key := range order {
 		t.Logf("event x%d: %s", counts[key], key)
+	}
+}
+
+// probeCaseEvents runs TestKubelet's probe cases as pods of the cluster, so
+// that the kubelet records events: exec probes (/probe in the container)
+// and httpGet probes on probe exec --listen, whose app then fails until the
+// liveness probe restarts it; the kubelet's grpc probe beside probe's
+// grpc://, on a server that serves and on one that does not.
+func probeCaseEvents(t *testing.T, c *cluster) {
+	t.Helper()
+	pods := map[string]string{"exec": execPod, "httpget": httpPod}
+	for i, mode := range []string{"serving", "not-serving"} {
+		pods["grpc-"+mode] = strings.NewReplacer("MODE", mode, "PORT", fmt.Sprint(50051+i), "SIDECAR", fmt.Sprint(19190+i)).Replace(grpcPod)
+	}
+	for _, pod := range pods {
+		c.must(t, "POST", "/api/v1/namespaces/default/pods", "application/yaml", []byte(pod), nil)
+	}
+	get := func(name string) podStatus {
+		var p podStatus
+		c.must(t, "GET", "/api/v1/namespaces/default/pods/"+name, "", nil, &p)
+		return p
+	}
+	wait := func(name, what string, ok func(podStatus) bool) {
+		t.Helper()
+		for end := time.Now().Add(60 * time.Second); !ok(get(name)); time.Sleep(250 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("pod %s: not %s after 60 s: %+v", name, what, get(name))
+			}
+		}
+	}
+	for _, name := range []string{"exec", "httpget", "grpc-serving"} {
+		wait(name, "ready", ready)
+	}
+	for _, addr := range []string{"127.0.0.1:18080", "127.0.0.1:18081"} {
+		post(t, "http://"+addr+"/admin/health?up=false")
+	}
+	for _, name := range []string{"exec", "httpget"} {
+		wait(name, "restarted and ready", func(p podStatus) bool {
+			return ready(p) && len(p.Status.Containers) > 0 && p.Status.Containers[0].RestartCount >= 1
+		})
+		p := get(name)
+		t.Logf("| %s | the app failed | Ready %s, restarts %d |", name, p.condition("Ready"), p.Status.Containers[0].RestartCount)
+	}
+	if p := get("grpc-not-serving"); ready(p) {
+		t.Errorf("grpc-not-serving is ready: %+v", p)
+	} else {
+		t.Logf("| grpc-not-serving | | Ready %s (containers %s) |", p.condition("Ready"), containers(p))
+	}
+	for _, name := range []string{"exec", "httpget", "grpc-"} {
+		showEvents(t, c, name)
+	}
+	for name := range pods {
+		c.do("DELETE", "/api/v1/namespaces/default/pods/"+name, "application/json", []byte(`{"gracePeriodSeconds":0}`))
 	}
 }
