@@ -124,12 +124,8 @@ type podList struct {
 type podItems []struct {
 	Metadata struct {
 		Name              string  `json:"name"`
-		UID               string  `json:"uid"`
 		DeletionTimestamp *string `json:"deletionTimestamp"`
 	} `json:"metadata"`
-	Status struct {
-		PodIP string `json:"podIP"`
-	} `json:"status"`
 }
 
 // runCluster is the test inside its namespaces.
