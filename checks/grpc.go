@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,8 +27,12 @@ type GRPC struct {
 	Service    string      // the service asked about; "" for the server
 	TLS        *tls.Config // grpcs://; nil for cleartext HTTP/2 (h2c)
 	Authority  string      // :authority and TLS name; Host:Port when empty
-	Metadata   []Header    // sent as request headers, names in lower case
-	UserAgent  string
+	// Metadata is sent as request headers, names in lower case. The value
+	// of a name that ends in -bin is bytes: it goes out base64-encoded, as
+	// gRPC clients send binary metadata. A user-agent replaces UserAgent;
+	// an empty one sends none.
+	Metadata   []Header
+	UserAgent  string // "probe" when empty
 	CertExpiry time.Duration
 }
 
@@ -65,7 +71,10 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 	header := []Header{
 		{"content-type", "application/grpc"},
 		{"te", "trailers"},
-		{"user-agent", g.UserAgent},
+	}
+	metadata, userAgent := g.metadata()
+	if userAgent != "" {
+		header = append(header, Header{"user-agent", userAgent})
 	}
 	if d, ok := ctx.Deadline(); ok {
 		// The server may drop the call when probe stops waiting; 100ms
@@ -73,7 +82,7 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 		// comes first.
 		header = append(header, Header{"grpc-timeout", grpcTimeout(time.Until(d) + 100*time.Millisecond)})
 	}
-	header = append(header, g.Metadata...)
+	header = append(header, metadata...)
 	reply, err := h2RoundTrip(ctx, tr, conn, h2Request{method: "POST", scheme: scheme, authority: authority,
 		path: healthPath, header: header, body: healthRequest(g.Service), maxBody: 64 << 10})
 	var pe *ProtocolError
@@ -85,6 +94,26 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	tr.SetReply(describeGRPCReply(reply))
 	return g.judge(reply)
+}
+
+// metadata is Metadata as it goes on the wire, and the user-agent sent
+// ("" for none). As grpc-go does, a binary value (a name ending in -bin)
+// is base64 without padding; servers accept it with or without.
+func (g GRPC) metadata() ([]Header, string) {
+	userAgent := cmp.Or(g.UserAgent, "probe")
+	out := make([]Header, 0, len(g.Metadata))
+	for _, h := range g.Metadata {
+		name := strings.ToLower(h.Name)
+		switch {
+		case name == "user-agent":
+			userAgent = h.Value
+			continue
+		case strings.HasSuffix(name, "-bin"):
+			h.Value = base64.RawStdEncoding.EncodeToString([]byte(h.Value))
+		}
+		out = append(out, Header{Name: name, Value: h.Value})
+	}
+	return out, userAgent
 }
 
 // judge reads the gRPC status and the health status from the reply. As in

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,6 +179,55 @@ func TestUnixSockets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			expect(t, tc.check, tc.want)
+		})
+	}
+}
+
+// The fields a gRPC check sends, read as HPACK off the wire: a -bin
+// metadata value is base64 (unpadded, as grpc-go writes it), so that the
+// server decodes the bytes typed (issue 35); a user-agent in the metadata
+// replaces probe's, and an empty one sends none, as -H does over HTTP.
+func TestGRPCRequestFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		check checks.GRPC
+		want  []string // name: value, in order, of the fields that are not pseudo-headers; grpc-timeout and content-length left out
+	}{
+		{name: "defaults", check: checks.GRPC{UserAgent: "probe/1.2"},
+			want: []string{"content-type: application/grpc", "te: trailers", "user-agent: probe/1.2"}},
+		{name: "no user agent given", check: checks.GRPC{},
+			want: []string{"content-type: application/grpc", "te: trailers", "user-agent: probe"}},
+		{name: "binary metadata is base64", check: checks.GRPC{UserAgent: "probe/1.2", Metadata: []checks.Header{{"key2-bin", "test"}, {"key1", "value1"}, {"key1", "value2"}}},
+			want: []string{"content-type: application/grpc", "te: trailers", "user-agent: probe/1.2", "key2-bin: dGVzdA", "key1: value1", "key1: value2"}},
+		{name: "binary metadata, bytes that need padding", check: checks.GRPC{UserAgent: "probe/1.2", Metadata: []checks.Header{{"Trace-Bin", "\x01\x02\xff é"}}},
+			want: []string{"content-type: application/grpc", "te: trailers", "user-agent: probe/1.2", "trace-bin: AQL/IMOp"}},
+		{name: "a user agent replaces probe's", check: checks.GRPC{UserAgent: "probe/1.2", Metadata: []checks.Header{{"user-agent", "kube-probe/1.34"}}},
+			want: []string{"content-type: application/grpc", "te: trailers", "user-agent: kube-probe/1.34"}},
+		{name: "an empty user agent sends none", check: checks.GRPC{UserAgent: "probe/1.2", Metadata: []checks.Header{{"User-Agent", ""}, {"x-a", "b"}}},
+			want: []string{"content-type: application/grpc", "te: trailers", "x-a: b"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan []string, 1)
+			host, port := startH2(t, nil, func(h *testserver.H2) {
+				var fields []string
+				for _, f := range h.Fields {
+					if !strings.HasPrefix(f.Name, ":") && f.Name != "grpc-timeout" && f.Name != "content-length" {
+						fields = append(fields, f.Name+": "+f.Value)
+					}
+				}
+				got <- fields
+				grpcOK(h)
+				h.Data(false, testserver.Serving)
+				h.Headers(true, "grpc-status", "0")
+			})
+			tc.check.Host, tc.check.Port = host, port
+			expect(t, tc.check, want{seen: "SERVING"})
+			if fields := <-got; strings.Join(fields, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("sent\n\t%s\nwant\n\t%s", strings.Join(fields, "\n\t"), strings.Join(tc.want, "\n\t"))
+			}
 		})
 	}
 }

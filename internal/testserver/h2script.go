@@ -20,6 +20,9 @@ type H2 struct {
 	// Request holds the fields of the client's request, pseudo-headers
 	// (":path") among them.
 	Request map[string]string
+	// Fields are the request's fields in the order sent, a name that came
+	// twice twice.
+	Fields []hpack.HeaderField
 
 	conn net.Conn
 	fr   *http2.Framer
@@ -41,12 +44,12 @@ func StartH2(tlsCfg *tls.Config, script func(*H2)) (*Server, error) {
 	s.wg.Add(1)
 	go s.acceptLoop(func(c net.Conn, stop <-chan struct{}) {
 		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		request, ok := readRequestH2(c)
+		request, fields, ok := readRequestH2(c)
 		if !ok {
 			return
 		}
 		go func() { _, _ = io.Copy(io.Discard, c) }()
-		h := &H2{Request: request, conn: c, fr: http2.NewFramer(c, nil)}
+		h := &H2{Request: request, Fields: fields, conn: c, fr: http2.NewFramer(c, nil)}
 		h.enc = hpack.NewEncoder(&h.buf)
 		script(h)
 		<-stop
@@ -55,27 +58,30 @@ func StartH2(tlsCfg *tls.Config, script func(*H2)) (*Server, error) {
 }
 
 // readRequestH2 reads the client's preface and frames until its request
-// has ended (END_STREAM on stream 1), and returns the request's fields.
-func readRequestH2(c net.Conn) (map[string]string, bool) {
+// has ended (END_STREAM on stream 1), and returns the request's fields, by
+// name and in order.
+func readRequestH2(c net.Conn) (map[string]string, []hpack.HeaderField, bool) {
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(c, preface); err != nil || string(preface) != http2.ClientPreface {
-		return nil, false
+		return nil, nil, false
 	}
 	fr := http2.NewFramer(io.Discard, c)
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	fields := map[string]string{}
+	var list []hpack.HeaderField
 	for {
 		f, err := fr.ReadFrame()
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		if h, ok := f.(*http2.MetaHeadersFrame); ok && h.StreamID == 1 {
 			for _, hf := range h.Fields {
 				fields[hf.Name] = hf.Value
+				list = append(list, hf)
 			}
 		}
 		if f.Header().StreamID == 1 && f.Header().Flags.Has(http2.FlagHeadersEndStream) {
-			return fields, true // END_STREAM has the same bit on HEADERS and DATA
+			return fields, list, true // END_STREAM has the same bit on HEADERS and DATA
 		}
 	}
 }
