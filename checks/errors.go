@@ -90,7 +90,7 @@ type ReplyError struct {
 	Pattern *regexp.Regexp
 	Reject  bool   // the reply matched a --reject
 	Closed  bool   // the server closed the connection first
-	Excerpt string // the reply, quoted
+	Excerpt string // the reply's lines, quoted; with Reject, the line that matched
 	Read    Size   // when the read bound was reached
 }
 
@@ -103,9 +103,9 @@ func (e *ReplyError) Error() string {
 	case e.Reject:
 		return fmt.Sprintf("the reply matches --reject %q: %s", e.Pattern, e.Excerpt)
 	case e.Closed:
-		return fmt.Sprintf("connection closed before --expect %q matched; got %s", e.Pattern, e.Excerpt)
+		return fmt.Sprintf("connection closed before --expect %q matched a line; got %s", e.Pattern, e.Excerpt)
 	}
-	return fmt.Sprintf("read %s without matching --expect %q: %s", e.Read, e.Pattern, e.Excerpt)
+	return fmt.Sprintf("read %s without a line that matches --expect %q: %s", e.Read, e.Pattern, e.Excerpt)
 }
 
 // HeaderError: a response header is missing, does not match, or should not

@@ -17,9 +17,11 @@ import (
 const PhaseFile = "file"
 
 // File passes when a file exists, is young enough (MaxAge: a heartbeat
-// file that a worker touches), and its content matches every Expect and
-// no Reject. It works in a scratch image, read-only, as nobody: it only
-// reads. Only the first MaxRead bytes of the content are read.
+// file that a worker touches), and a line of its content matches each
+// Expect and none matches a Reject: patterns match one line at a time, as
+// TCP's do (linePattern). It works in a scratch image, read-only, as
+// nobody: it only reads. Only the first MaxRead bytes of the content are
+// read.
 type File struct {
 	Path    string
 	MaxAge  time.Duration // 0: any age
@@ -88,19 +90,21 @@ func (f File) check() (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", &FileError{Msg: fmt.Sprintf("%s is not a regular file: its content cannot be read", f.Path)}
 	}
-	content, err := files.ReadPrefix(f.Path, int64(f.maxRead()))
+	// One byte past the bound tells a file that ends within it, whose last
+	// line is whole, from one that goes on.
+	content, err := files.ReadPrefix(f.Path, int64(f.maxRead())+1)
 	if err != nil { // it names the path
 		return "", &FileError{Msg: fmt.Sprintf("cannot read file %v", err)}
 	}
-	for _, re := range f.Reject {
-		if loc := re.FindIndex(content); loc != nil {
-			return "", &FileError{Msg: fmt.Sprintf("file %s matches --reject %q: %s", f.Path, re, sanitize.Excerpt(content[loc[0]:], 60))}
+	ended := len(content) <= f.maxRead()
+	content = content[:min(len(content), f.maxRead())]
+	for _, p := range linePatterns(f.Reject) {
+		if line, ok := p.match(content, ended); ok {
+			return "", &FileError{Msg: fmt.Sprintf("file %s matches --reject %q: %s", f.Path, p.re, sanitize.Excerpt(line, 60))}
 		}
 	}
-	for _, re := range f.Expect {
-		if !re.Match(content) {
-			return "", &FileError{Msg: fmt.Sprintf("file %s does not match --expect %q: %s", f.Path, re, sanitize.Excerpt(content, 60))}
-		}
+	if re := unmatched(linePatterns(f.Expect), content, ended); re != nil {
+		return "", &FileError{Msg: fmt.Sprintf("file %s has no line that matches --expect %q: %s", f.Path, re, quoteLines(content))}
 	}
 	return seen + ", content matches --expect", nil
 }

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"net"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +20,9 @@ import (
 
 // TCP checks that a TCP port accepts connections. With TLS it also completes
 // a verified handshake; with Send it writes bytes; with Expect it reads until
-// the reply matches every pattern, and fails at once when it matches a
-// Reject pattern (a server's error reply, on a connection it keeps open).
+// a line of the reply matches each pattern, and fails at once when a line
+// matches a Reject pattern (a server's error reply, on a connection it keeps
+// open). Patterns match one line at a time (linePattern).
 type TCP struct {
 	Host, Port string
 	Socket     string      // a Unix socket to connect to, in place of Host:Port
@@ -66,6 +70,7 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 	if max <= 0 {
 		max = 64 << 10
 	}
+	expect, reject := linePatterns(t.Expect), linePatterns(t.Reject)
 	buf := make([]byte, 0, 512)
 	for {
 		if len(buf) == cap(buf) {
@@ -76,26 +81,28 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 		if n > 0 {
 			// Kept as it grows: a timeout reports what came, even when
 			// the engine stops waiting for this check.
-			tr.SetPartial(sanitize.Excerpt(buf, 60))
+			tr.SetPartial(quoteLines(buf))
 			tr.SetReply(sanitize.Excerpt(buf, 200))
 		}
-		for _, re := range t.Reject {
-			if loc := re.FindIndex(buf); loc != nil {
-				return "", &ReplyError{Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(buf[loc[0]:], 60)}
+		// The connection's end ends its last line, \n or not.
+		ended := errors.Is(err, io.EOF)
+		for _, p := range reject {
+			if line, ok := p.match(buf, ended); ok {
+				return "", &ReplyError{Pattern: p.re, Reject: true, Excerpt: sanitize.Excerpt(line, 60)}
 			}
 		}
-		missing := t.unmatched(buf)
+		missing := unmatched(expect, buf, ended)
 		if missing == nil {
 			tr.Finish()
 			return "reply matched --expect", nil
 		}
+		if ended {
+			return "", &ReplyError{Pattern: missing, Closed: true, Excerpt: quoteLines(buf)}
+		}
 		if len(buf) >= max {
-			return "", &ReplyError{Pattern: missing, Read: Size(len(buf)), Excerpt: sanitize.Excerpt(buf, 60)}
+			return "", &ReplyError{Pattern: missing, Read: Size(len(buf)), Excerpt: quoteLines(buf)}
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return "", &ReplyError{Pattern: missing, Closed: true, Excerpt: sanitize.Excerpt(buf, 60)}
-			}
 			if IsTimeout(err) || ctx.Err() != nil {
 				return "", context.DeadlineExceeded
 			}
@@ -104,14 +111,118 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 }
 
-// unmatched returns the first Expect pattern that buf does not match yet.
-func (t TCP) unmatched(buf []byte) *regexp.Regexp {
-	for _, re := range t.Expect {
-		if !re.Match(buf) {
-			return re
+// unmatched returns the first pattern that no line of text matches yet.
+func unmatched(ps []linePattern, text []byte, ended bool) *regexp.Regexp {
+	for _, p := range ps {
+		if _, ok := p.match(text, ended); !ok {
+			return p.re
 		}
 	}
 	return nil
+}
+
+// A linePattern is an --expect or --reject of a reply or a file, matched
+// one line at a time, as blackbox_exporter's query_response matches: a line
+// ends at \n, and neither the \n nor a \r before it is part of it
+// (bufio.ScanLines), so ^ and $ are its start and end.
+type linePattern struct {
+	re *regexp.Regexp
+	// lookahead: the pattern asserts what follows a position ($, \z, \b,
+	// \B), so a match that reaches the end of a line still arriving may
+	// not hold once the rest of it comes: "220 ready" matches ^220 ready$
+	// until " to go away" follows.
+	lookahead bool
+}
+
+func linePatterns(res []*regexp.Regexp) []linePattern {
+	out := make([]linePattern, len(res))
+	for i, re := range res {
+		out[i] = linePattern{re: re, lookahead: looksAhead(re)}
+	}
+	return out
+}
+
+// looksAhead reports whether re holds an assertion about what follows a
+// position; true when it cannot tell.
+func looksAhead(re *regexp.Regexp) bool {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return true
+	}
+	var walk func(*syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpEndLine, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+			return true
+		}
+		return slices.ContainsFunc(r.Sub, walk)
+	}
+	return walk(tree)
+}
+
+// match returns the first line of text that p matches. ended says that
+// text is all there is, so its last line is whole without a \n; until
+// then, that line is still arriving, and a match in it counts only when
+// nothing that follows can undo it.
+func (p linePattern) match(text []byte, ended bool) ([]byte, bool) {
+	for len(text) > 0 {
+		line, rest, whole := bytes.Cut(text, []byte("\n"))
+		text = rest
+		if whole || ended {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if p.re.Match(line) {
+				return line, true
+			}
+			continue
+		}
+		if loc := p.re.FindIndex(line); loc != nil && (loc[1] < len(line) || !p.lookahead) {
+			return line, true
+		}
+	}
+	return nil, false
+}
+
+// MatchesLineBreak reports whether re holds a line break (\n), which no
+// line of a reply or a file holds: --expect and --reject match one line at
+// a time, without its \r\n.
+func MatchesLineBreak(re *regexp.Regexp) bool {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return false
+	}
+	var walk func(*syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch {
+		case r.Op == syntax.OpLiteral && slices.Contains(r.Rune, '\n'),
+			r.Op == syntax.OpCharClass && len(r.Rune) == 2 && r.Rune[0] == '\n' && r.Rune[1] == '\n':
+			return true
+		}
+		return slices.ContainsFunc(r.Sub, walk)
+	}
+	return walk(tree)
+}
+
+// quoteLines quotes the lines of text for a message, as the patterns saw
+// them: the first three, each cut at 60 bytes, and how many there are.
+func quoteLines(text []byte) string {
+	var lines []string
+	count := 0
+	for len(text) > 0 {
+		line, rest, _ := bytes.Cut(text, []byte("\n"))
+		text = rest
+		if count++; count <= 3 {
+			lines = append(lines, sanitize.Excerpt(bytes.TrimSuffix(line, []byte("\r")), 60))
+		}
+	}
+	switch {
+	case count == 0:
+		return `""`
+	case count == 1:
+		return lines[0]
+	case count > 3:
+		lines = append(lines, "...")
+	}
+	return fmt.Sprintf("%d lines: %s", count, strings.Join(lines, ", "))
 }
 
 func (t TCP) ioError(ctx context.Context, op string, err error) error {

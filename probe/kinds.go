@@ -191,6 +191,9 @@ func buildTCP(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := d.rejectNeedsExpect(); err != nil {
 		return nil, err
 	}
+	if err := d.oneLine(); err != nil {
+		return nil, err
+	}
 	t := checks.TCP{Host: u.Hostname(), Port: port, Socket: d.UnixSocket, Send: d.Send, Expect: d.Expect,
 		Reject: d.Reject, CertExpiry: d.CertExpiry}
 	if u.Scheme == "tls" {
@@ -220,6 +223,9 @@ func buildUnix(u *url.URL, port string, d *Defaults) (Check, error) {
 		return nil, err
 	}
 	if err := d.rejectNeedsExpect(); err != nil {
+		return nil, err
+	}
+	if err := d.oneLine(); err != nil {
 		return nil, err
 	}
 	u.Scheme, u.Opaque = "unix", path
@@ -355,6 +361,9 @@ func buildDNS(u *url.URL, port string, d *Defaults) (Check, error) {
 func buildFile(u *url.URL, port string, d *Defaults) (Check, error) {
 	if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.User != nil {
 		return nil, errors.New("a file target is file:///ABSOLUTE/PATH")
+	}
+	if err := d.oneLine(); err != nil {
+		return nil, err
 	}
 	return checks.File{Path: u.Path, MaxAge: d.MaxAge, Expect: d.Expect, Reject: d.Reject}, nil
 }

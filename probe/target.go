@@ -76,6 +76,23 @@ func (d *Defaults) rejectNeedsExpect() error {
 	return nil
 }
 
+// oneLine refuses an --expect or --reject that holds a line break where
+// they match one line at a time (tcp://, tls://, unix:, file://): it could
+// never match.
+func (d *Defaults) oneLine() error {
+	for _, set := range []struct {
+		flag string
+		res  []*regexp.Regexp
+	}{{"--expect", d.Expect}, {"--reject", d.Reject}} {
+		for _, re := range set.res {
+			if checks.MatchesLineBreak(re) {
+				return flagError{fmt.Errorf("%s %q holds a line break, but --expect and --reject match one line at a time, without its \\r\\n: write ^ and $ for a line's start and end", set.flag, re)}
+			}
+		}
+	}
+	return nil
+}
+
 // flagError is a Build error about the Defaults, not the URL: ParseTarget
 // does not name the target in it.
 type flagError struct{ error }

@@ -1,0 +1,41 @@
+package probe_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/probe-sh/probe/probe"
+)
+
+// --expect and --reject match one line at a time on tcp://, tls://, unix:
+// and file:// targets: a pattern that holds a line break could never
+// match, so it is refused, saying how to write it (issue 35).
+func TestLinePatternsRefuseLineBreaks(t *testing.T) {
+	re := func(s string) []*regexp.Regexp { return []*regexp.Regexp{regexp.MustCompile(s)} }
+	tests := []struct {
+		name   string
+		target string
+		d      probe.Defaults
+		err    string
+	}{
+		{"tcp, \\r\\n in --expect", "tcp://127.0.0.1:6379", probe.Defaults{Expect: re(`^\+PONG\r\n$`)},
+			`--expect "^\\+PONG\\r\\n$" holds a line break, but --expect and --reject match one line at a time, without its \r\n: write ^ and $ for a line's start and end`},
+		{"tls, \\n in --reject", "tls://127.0.0.1:6379", probe.Defaults{Expect: re(`OK`), Reject: re("ERR\n")}, `--reject "ERR\n" holds a line break`},
+		{"unix, a class of \\n alone", "unix:///run/app.sock", probe.Defaults{Expect: re(`a[\n]b`)}, `--expect "a[\\n]b" holds a line break`},
+		{"file", "file:///etc/status", probe.Defaults{Expect: re(`ready\n`)}, `--expect "ready\\n" holds a line break`},
+		{"\\s may match a space", "tcp://127.0.0.1:6379", probe.Defaults{Expect: re(`\+PONG\s*$`)}, ""},
+		{"a literal \\r is left alone", "tcp://127.0.0.1:6379", probe.Defaults{Expect: re(`a\rb`)}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := probe.ParseTarget(tc.target, tc.d)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("want the target, got %v", err)
+			case tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err)):
+				t.Fatalf("got %v, want an error that begins %q", err, tc.err)
+			}
+		})
+	}
+}
