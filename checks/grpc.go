@@ -26,7 +26,10 @@ type GRPC struct {
 	Socket     string      // a Unix socket to connect to, in place of Host:Port
 	Service    string      // the service asked about; "" for the server
 	TLS        *tls.Config // grpcs://; nil for cleartext HTTP/2 (h2c)
-	Authority  string      // :authority and TLS name; Host:Port when empty
+	// Authority is :authority and, unless TLS has a ServerName, the name
+	// TLS verifies. When empty, it is TLS's ServerName, as grpc-go takes
+	// it from the credentials, or else Host:Port.
+	Authority string
 	// Metadata is sent as request headers, names in lower case. The value
 	// of a name that ends in -bin is bytes: it goes out base64-encoded, as
 	// gRPC clients send binary metadata. A user-agent replaces UserAgent;
@@ -55,6 +58,9 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	defer conn.Close()
 	authority := g.Authority
+	if authority == "" && g.TLS != nil {
+		authority = g.TLS.ServerName
+	}
 	if authority == "" {
 		authority = authorityOf(g.Host, g.Port)
 	}

@@ -231,3 +231,43 @@ func TestGRPCRequestFields(t *testing.T) {
 		})
 	}
 }
+
+// With a TLS server name set (--server-name), grpcs:// verifies that name
+// and sends it as :authority, as grpc-go does with grpc-health-probe's
+// -tls-server-name; an Authority (-H Host) still sets :authority.
+func TestGRPCServerName(t *testing.T) {
+	t.Parallel()
+	tlsCfg := &tls.Config{Certificates: []tls.Certificate{testserver.Certs().Good}, NextProtos: []string{"h2"}}
+	tests := []struct {
+		name      string
+		check     checks.GRPC
+		authority string
+		want
+	}{
+		{name: "the server name is the authority", check: checks.GRPC{TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "api.example.com"}},
+			authority: "api.example.com"},
+		{name: "-H Host keeps the authority", check: checks.GRPC{TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "api.example.com"}, Authority: "front.example:8443"},
+			authority: "front.example:8443"},
+		{name: "the server name is verified", check: checks.GRPC{TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "other.example"}, Authority: "api.example.com"},
+			want: want{err: `tls: certificate is not valid for "other.example" (name the server it was issued for with --server-name NAME, or use --insecure)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan string, 1)
+			host, port := startH2(t, tlsCfg, func(h *testserver.H2) {
+				got <- h.Request[":authority"]
+				grpcOK(h)
+				h.Data(false, testserver.Serving)
+				h.Headers(true, "grpc-status", "0")
+			})
+			tc.check.Host, tc.check.Port = host, port
+			expect(t, tc.check, tc.want)
+			if tc.authority != "" {
+				if a := <-got; a != tc.authority {
+					t.Errorf(":authority %q, want %q", a, tc.authority)
+				}
+			}
+		})
+	}
+}

@@ -16,12 +16,31 @@ import (
 	"github.com/probe-sh/probe/internal/sanitize"
 )
 
-// TLSOptions are the TLS settings shared by HTTPS and tls:// targets.
+// TLSOptions are the TLS settings shared by every target that speaks TLS.
 type TLSOptions struct {
 	Insecure bool   // skip certificate verification
 	CA       string // PEM file of trusted CAs; replaces the system roots
 	Cert     string // client certificate (PEM), for mTLS
 	Key      string // client key (PEM), for mTLS
+	// ServerName is the server's name in TLS: sent as SNI and verified
+	// against its certificate, in place of the target's host.
+	ServerName string
+}
+
+// isHostName reports whether s is a DNS name in ASCII: labels of letters,
+// digits, hyphens and underscores, of at most 63 bytes each, 253 in all.
+func isHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || strings.IndexFunc(label, func(r rune) bool {
+			return !(r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+		}) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // maxPEM bounds a CA bundle, certificate or key read from a file; the
@@ -32,6 +51,13 @@ const maxPEM = 8 << 20
 // which Go reads from SSL_CERT_FILE and SSL_CERT_DIR when they are set.
 func (o TLSOptions) Config() (*tls.Config, error) {
 	cfg := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // only with --insecure
+	if o.ServerName != "" {
+		name := strings.TrimSuffix(o.ServerName, ".")
+		if net.ParseIP(name) == nil && !isHostName(name) {
+			return nil, fmt.Errorf("--server-name %q is not a host name: give the name alone, such as api.example.com", sanitize.Clip(sanitize.Printable(o.ServerName), 80))
+		}
+		cfg.ServerName = name
+	}
 	if o.CA != "" {
 		pem, err := files.ReadSmall(o.CA, maxPEM)
 		if err != nil {
@@ -174,10 +200,10 @@ func tlsError(err error, cfg *tls.Config) error {
 	case errors.As(err, &remote) && remote.Op == "remote error" && net.ParseIP(cfg.ServerName) != nil:
 		// Go sends no server name (SNI) for an IP address, and servers
 		// with one certificate per name (Caddy, Traefik) refuse that.
-		return &TLSError{Msg: fmt.Sprintf("the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with -H 'Host: NAME'",
+		return &TLSError{Msg: fmt.Sprintf("the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with --server-name NAME",
 			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
 	case errors.As(err, &host):
-		return &TLSError{Msg: fmt.Sprintf("certificate is not valid for %q (set -H 'Host: NAME' to the name it was issued for, or --insecure)", host.Host)}
+		return &TLSError{Msg: fmt.Sprintf("certificate is not valid for %q (name the server it was issued for with --server-name NAME, or use --insecure)", host.Host)}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
 		// A cleartext server that reads a ClientHello as garbage hangs up.
 		return &TLSError{Msg: "the server hung up during the handshake (is the port cleartext, such as plain HTTP/2?)"}

@@ -33,6 +33,7 @@ type TargetFlags struct {
 	Cert       string          `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
 	Key        string          `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
 	CertExpiry checks.Duration `placeholder:"DURATION" group:"TLS" help:"Fail when a certificate the server presents, the leaf or any in its chain, expires within this, such as 14d."`
+	ServerName string          `placeholder:"NAME" group:"TLS" help:"The server's name in TLS, sent as SNI and verified against its certificate, in place of the target's host: for every TLS target (https://, grpcs://, tls://, the databases); on grpcs:// also :authority, unless -H Host sets it."`
 
 	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
 	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
@@ -101,7 +102,7 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 		return d, fmt.Errorf("--send: %w", err)
 	}
 	// Built even for http:// targets, which may redirect to https://.
-	if d.TLS, err = (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key}).Config(); err != nil {
+	if d.TLS, err = (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).Config(); err != nil {
 		return d, err
 	}
 	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
