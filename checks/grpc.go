@@ -129,10 +129,27 @@ func (g GRPC) metadata() ([]Header, string) {
 // end the stream says nothing: the trailers' is the final word.
 func (g GRPC) judge(r *h2Reply) (string, error) {
 	ctype, _ := r.get("content-type")
-	if r.status != 200 || !isGRPCContentType(ctype) {
+	if !isGRPCContentType(ctype) {
 		return "", &ProtocolError{Msg: fmt.Sprintf("HTTP %d with content-type %q: not a gRPC server (is this the HTTP port?)", r.status, sanitize.Clip(ctype, 40))}
 	}
 	trailers := r.trailers()
+	if r.status != 200 {
+		// A gRPC server that cannot read the request at all, such as
+		// binary metadata that is not base64, answers so, often with a
+		// status that says why (grpc-go: HTTP 400, INTERNAL).
+		why := ""
+		if code, ok := field(trailers, "grpc-status"); ok {
+			why = ": status " + sanitize.Clip(sanitize.Printable(code), 20)
+			if n, err := strconv.Atoi(code); err == nil {
+				why = ": " + (&GRPCError{Code: n}).CodeName()
+			}
+			msg, _ := field(trailers, "grpc-message")
+			if msg != "" {
+				why += ": " + sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160)
+			}
+		}
+		return "", &ProtocolError{Msg: fmt.Sprintf("the gRPC server refused the request with HTTP %d%s", r.status, why)}
+	}
 	if trailers == nil {
 		return "", &ProtocolError{Msg: "the server ended the stream without trailers, so without a grpc-status"}
 	}

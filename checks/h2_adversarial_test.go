@@ -84,6 +84,15 @@ func TestHostileHTTP2Peers(t *testing.T) {
 			h.Data(false, testserver.Serving)
 			h.Headers(true, "grpc-status", "0")
 		}, want: want{err: `HTTP 200 with content-type "text/html": not a gRPC server`}},
+		{name: "a gRPC server's HTTP 400, with its status", script: func(h *testserver.H2) {
+			// As grpc-go refuses binary metadata that is not base64.
+			h.Settings()
+			h.Headers(true, ":status", "400", "content-type", "application/grpc", "grpc-status", "13", "grpc-message", `malformed binary metadata "hello" in header "key2-bin"`)
+		}, want: want{err: `http2: the gRPC server refused the request with HTTP 400: INTERNAL: malformed binary metadata "hello" in header "key2-bin"`}},
+		{name: "a gRPC server's HTTP 503, no status", script: func(h *testserver.H2) {
+			h.Settings()
+			h.Headers(true, ":status", "503", "content-type", "application/grpc")
+		}, want: want{err: `http2: the gRPC server refused the request with HTTP 503`}},
 		{name: "no content-type, status 0", script: func(h *testserver.H2) {
 			h.Settings()
 			h.Headers(true, ":status", "200", "grpc-status", "0")
