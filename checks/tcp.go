@@ -216,7 +216,7 @@ func quoteLines(text []byte) string {
 	}
 	switch {
 	case count == 0:
-		return `""`
+		return "nothing"
 	case count == 1:
 		return lines[0]
 	case count > 3:
