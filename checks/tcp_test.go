@@ -3,7 +3,6 @@ package checks_test
 import (
 	"bufio"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -142,16 +141,8 @@ func TestTCPLines(t *testing.T) {
 	keeps := func(s string) func(net.Conn, *bufio.Reader) {
 		return func(c net.Conn, r *bufio.Reader) { io.WriteString(c, s); r.ReadByte() }
 	}
-	irc := func(last string) func(net.Conn, *bufio.Reader) {
-		return func(c net.Conn, r *bufio.Reader) {
-			io.WriteString(c, ":ircd.localhost NOTICE AUTH :*** Looking up your hostname...\n")
-			nick, _ := r.ReadString('\n')
-			r.ReadString('\n')
-			io.WriteString(c, fmt.Sprintf(last, strings.TrimSpace(strings.TrimPrefix(nick, "NICK "))))
-		}
-	}
-	ircH, ircP := talker(t, irc(":ircd.localhost 001 %s :Welcome to IRC!\n"))
-	bannedH, bannedP := talker(t, irc("ERROR: Your IP address has been blacklisted.%.0s\n"))
+	ircH, ircP := talker(t, ircServer(":ircd.localhost 001 %s :Welcome to IRC!\n"))
+	bannedH, bannedP := talker(t, ircServer("ERROR: Your IP address has been blacklisted.%.0s\n"))
 	sshH, sshP := talker(t, says("SSH-2.0-OpenSSH_6.9p1 Debian-2\r\n"))
 	smtpH, smtpP := talker(t, says("220-mail.example ESMTP\r\n220 ready\r\n"))
 	noauthH, noauthP := talker(t, keeps("+OK first\r\n-ERR no\r\n"))

@@ -1,11 +1,14 @@
 package testserver
 
 import (
+	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,8 +19,10 @@ import (
 
 // healthStatuses are the services the test health service knows, and the
 // status of each: "" is the server as a whole.
-// "secure" wants the metadata authorization: Bearer s3cret-token.
-var healthStatuses = map[string]int{"": 1, "ready": 1, "helloworld.Greeter": 1, "down": 2, "unknown-status": 0, "starting": 3, "secure": 1}
+// "secure" wants the metadata authorization: Bearer s3cret-token;
+// "blackbox.metadata" and "user-agent" want the metadata of wantMetadata.
+var healthStatuses = map[string]int{"": 1, "ready": 1, "helloworld.Greeter": 1, "down": 2, "unknown-status": 0, "starting": 3, "secure": 1,
+	"blackbox.metadata": 1, "user-agent": 1}
 
 // GRPCHealth is a handler for grpc.health.v1.Health/Check. With
 // implemented false, it answers every method UNIMPLEMENTED, as a gRPC
@@ -63,6 +68,12 @@ func GRPCHealth(implemented bool) http.Handler {
 			w.Header().Set("Grpc-Message", "unknown service")
 			return
 		}
+		if why := wantMetadata(service, r.Header); why != "" {
+			w.WriteHeader(http.StatusOK)
+			w.Header().Set("Grpc-Status", "7") // PERMISSION_DENIED
+			w.Header().Set("Grpc-Message", url.PathEscape(why))
+			return
+		}
 		if service == "secure" && r.Header.Get("authorization") != "Bearer s3cret-token" {
 			w.WriteHeader(http.StatusOK)
 			w.Header().Set("Grpc-Status", "16")
@@ -77,6 +88,43 @@ func GRPCHealth(implemented bool) http.Handler {
 		_, _ = w.Write(msg)
 		w.Header().Set("Grpc-Status", "0")
 	})
+}
+
+// wantMetadata says what is wrong with the metadata of a check of service,
+// as an app's auth interceptor would: for "blackbox.metadata", what
+// blackbox_exporter's TestGRPCConnectionWithMetadata sends (key1 twice,
+// key2-bin the bytes "test", decoded as grpc-go decodes binary metadata, an
+// authorization); for "user-agent", one user-agent, kube-probe's.
+func wantMetadata(service string, h http.Header) string {
+	switch service {
+	case "blackbox.metadata":
+		bin := slices.Clone(h.Values("key2-bin"))
+		for i, v := range bin {
+			enc := base64.RawStdEncoding
+			if len(v)%4 == 0 {
+				enc = base64.StdEncoding
+			}
+			b, err := enc.DecodeString(v)
+			if err != nil {
+				return fmt.Sprintf("malformed binary metadata %q in header key2-bin", v)
+			}
+			bin[i] = string(b)
+		}
+		for _, m := range []struct {
+			name string
+			got  []string
+			want []string
+		}{{"key1", h.Values("key1"), []string{"value1", "value2"}}, {"key2-bin", bin, []string{"test"}}, {"authorization", h.Values("authorization"), []string{"Bearer token"}}} {
+			if !slices.Equal(m.got, m.want) {
+				return fmt.Sprintf("metadata %s is %q, want %q", m.name, m.got, m.want)
+			}
+		}
+	case "user-agent":
+		if got := h.Values("user-agent"); len(got) != 1 || !strings.HasPrefix(got[0], "kube-probe/") {
+			return fmt.Sprintf("user-agent is %q, want one, kube-probe's", got)
+		}
+	}
+	return ""
 }
 
 // requestedService reads the service of a framed HealthCheckRequest.
