@@ -47,6 +47,7 @@ func TestGRPC(t *testing.T) {
 	endless := startGRPC(t, server, "endless")
 	goaway := startGRPC(t, server, "goaway")
 	silent := startGRPC(t, server, "silent")
+	meta := startGRPC(t, server, "metadata")
 	tlsServer := startGRPC(t, server, "serving", tlsFlags...)
 	mtls := startGRPC(t, server, "serving", append(tlsFlags, "-client-ca", pem("ca.pem"))...)
 	sock := filepath.Join(dir, "grpc.sock")
@@ -95,6 +96,13 @@ func TestGRPC(t *testing.T) {
 		{"a reply that never ends", []string{"grpc://" + endless}, []string{"-addr", endless},
 			1, `: timeout after 1.0\ds reading the response \(--timeout 1s\); got the headers of HTTP/2 200, no body so far$`, 3},
 		{"a Unix socket", []string{"--unix-socket", sock, "grpc://localhost"}, []string{"-addr", "unix://" + sock}, 0, `: SERVING$`, 0},
+		{"binary metadata", []string{"grpc://" + meta + "/blackbox.metadata", "-H", "key1: value1", "-H", "key1: value2", "-H", "key2-bin: test", "-H", "Authorization: Bearer token"},
+			[]string{"-addr", meta, "-service", "blackbox.metadata", "-rpc-header", "key1: value1", "-rpc-header", "key1: value2", "-rpc-header", "key2-bin: test", "-rpc-header", "Authorization: Bearer token"},
+			0, `: SERVING \(service "blackbox.metadata"\)$`, 0},
+		{"a user agent of its own", []string{"grpc://" + meta + "/user-agent", "-H", "User-Agent: kube-probe/1.34"}, []string{"-addr", meta, "-service", "user-agent", "-user-agent", "kube-probe/1.34"},
+			0, `: SERVING \(service "user-agent"\)$`, 0},
+		{"TLS, a server name", append([]string{"grpcs://" + tlsServer, "--server-name", "api.example.com"}, ca...),
+			append([]string{"-addr", tlsServer, "-tls-server-name", "api.example.com"}, ghpTLS...), 0, `: SERVING$`, 0},
 	}
 
 	var rows []string

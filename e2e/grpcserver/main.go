@@ -23,15 +23,17 @@ import (
 
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "host:port, or unix:PATH")
-	mode := flag.String("mode", "serving", "serving, not-serving, no-health, endless, goaway or silent")
+	mode := flag.String("mode", "serving", "serving, not-serving, no-health, endless, goaway, silent or metadata")
 	certFile := flag.String("cert", "", "server certificate (PEM), for TLS")
 	keyFile := flag.String("key", "", "server key (PEM)")
 	clientCA := flag.String("client-ca", "", "CA (PEM) that client certificates must chain to: mTLS")
@@ -74,6 +76,9 @@ func main() {
 		}
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg)))
 	}
+	if *mode == "metadata" {
+		opts = append(opts, grpc.UnaryInterceptor(checkMetadata))
+	}
 	srv := grpc.NewServer(opts...)
 	switch *mode {
 	case "serving", "not-serving":
@@ -84,6 +89,11 @@ func main() {
 		h.SetServingStatus("helloworld.Greeter", healthpb.HealthCheckResponse_SERVING)
 		h.SetServingStatus("down", healthpb.HealthCheckResponse_NOT_SERVING)
 		healthpb.RegisterHealthServer(srv, h)
+	case "metadata":
+		h := health.NewServer()
+		h.SetServingStatus("blackbox.metadata", healthpb.HealthCheckResponse_SERVING)
+		h.SetServingStatus("user-agent", healthpb.HealthCheckResponse_SERVING)
+		healthpb.RegisterHealthServer(srv, h)
 	case "endless":
 		healthpb.RegisterHealthServer(srv, endless{})
 	case "no-health":
@@ -91,6 +101,30 @@ func main() {
 		log.Fatalf("unknown -mode %q", *mode)
 	}
 	log.Fatal(srv.Serve(ln))
+}
+
+// checkMetadata refuses a health check whose metadata is not what the
+// service asked about wants, as an app's auth interceptor would: for
+// "blackbox.metadata", what blackbox_exporter's TestGRPCConnectionWithMetadata
+// sends (key1 twice, key2-bin the bytes "test", an authorization); for
+// "user-agent", one user-agent, kube-probe's.
+func checkMetadata(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	hc, _ := req.(*healthpb.HealthCheckRequest)
+	switch hc.GetService() {
+	case "blackbox.metadata":
+		want := map[string][]string{"key1": {"value1", "value2"}, "key2-bin": {"test"}, "authorization": {"Bearer token"}}
+		for k, v := range want {
+			if got := md.Get(k); strings.Join(got, "\x00") != strings.Join(v, "\x00") {
+				return nil, status.Errorf(codes.PermissionDenied, "metadata %s is %q, want %q", k, got, v)
+			}
+		}
+	case "user-agent":
+		if got := md.Get("user-agent"); len(got) != 1 || !strings.HasPrefix(got[0], "kube-probe/") {
+			return nil, status.Errorf(codes.PermissionDenied, "user-agent is %q, want one, kube-probe's", got)
+		}
+	}
+	return handler(ctx, req)
 }
 
 // endless sends the reply's headers, then never the message: a reply that
