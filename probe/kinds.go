@@ -177,6 +177,12 @@ func buildGRPC(u *url.URL, port string, d *Defaults) (Check, error) {
 			g.Authority = h.Value
 		case name == "content-type" || name == "te" || strings.HasPrefix(name, "grpc-"):
 			return nil, flagError{fmt.Errorf("-H %s: gRPC reserves this header; probe sets what it needs", h.Name)}
+		case strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != "":
+			// What grpc-go lets through (its metadata.ValidatePair), and
+			// gRPC's PROTOCOL-HTTP2 allows.
+			return nil, flagError{fmt.Errorf("-H %s: a gRPC metadata name has only letters, digits and - _ . (grpc-go refuses others)", h.Name)}
+		case name != "user-agent" && !strings.HasSuffix(name, "-bin") && strings.IndexFunc(h.Value, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0:
+			return nil, flagError{fmt.Errorf("-H %s: a gRPC metadata value is printable ASCII; send other bytes under a name that ends in -bin", h.Name)}
 		default:
 			g.Metadata = append(g.Metadata, checks.Header{Name: name, Value: h.Value})
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -30,6 +31,37 @@ func TestLinePatternsRefuseLineBreaks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := probe.ParseTarget(tc.target, tc.d)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("want the target, got %v", err)
+			case tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err)):
+				t.Fatalf("got %v, want an error that begins %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// gRPC metadata is what grpc-go (grpc-health-probe's -rpc-header) lets
+// through: names of [0-9a-z-_.] (probe writes them in lower case) and
+// values of printable ASCII, unless the name ends in -bin, whose value is
+// bytes. grpc-go fails such a call before sending it; probe says so before
+// any check.
+func TestGRPCMetadata(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []checks.Header
+		err    string
+	}{
+		{"a name of letters, digits, - _ .", []checks.Header{{Name: "X-Request_ID.v2", Value: "abc"}}, ""},
+		{"a name with another character", []checks.Header{{Name: "x!token", Value: "abc"}}, "-H x!token: a gRPC metadata name has only letters, digits and - _ . (grpc-go refuses others)"},
+		{"a value that is not ASCII", []checks.Header{{Name: "x-name", Value: "café"}}, "-H x-name: a gRPC metadata value is printable ASCII; send other bytes under a name that ends in -bin"},
+		{"a tab in a value", []checks.Header{{Name: "x-name", Value: "a\tb"}}, "-H x-name: a gRPC metadata value is printable ASCII"},
+		{"bytes under -bin", []checks.Header{{Name: "x-name-bin", Value: "café\t"}}, ""},
+		{"a user agent that is not ASCII", []checks.Header{{Name: "User-Agent", Value: "probé"}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := probe.ParseTarget("grpc://127.0.0.1:50051", probe.Defaults{Header: tc.header})
 			switch {
 			case tc.err == "" && err != nil:
 				t.Fatalf("want the target, got %v", err)
