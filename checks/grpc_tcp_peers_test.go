@@ -54,6 +54,8 @@ var grpcTCPPeers = []peerCase{
 	{peer: "grpc-health-probe", peerCase: "main.go: -rpc-header NAME-bin: VALUE (grpc-go sends it base64)", server: "health: wants key1 twice, key2-bin \"test\", authorization",
 		args: []string{"grpc://$GRPC/blackbox.metadata", "-H", "key1: value1", "-H", "key1: value2", "-H", "key2-bin: test", "-H", "Authorization: Bearer token"}, healthy: true,
 		note: "a -bin value is the bytes typed, sent base64 as gRPC clients send it"},
+	{peer: "grpc-health-probe", peerCase: "main.go: -rpc-header with a name grpc-go refuses (x!token) exits 3", server: "health: SERVING", args: []string{"grpc://$GRPC", "-H", "x!token: 1"},
+		note: "refused before any check, as a usage error", says: "a gRPC metadata name has only"},
 	{peer: "grpc-health-probe", peerCase: "README: -user-agent", server: "health: wants one user-agent, kube-probe's", args: []string{"grpc://$GRPC/user-agent", "-H", "User-Agent: kube-probe/1.34"}, healthy: true,
 		note: "-H 'User-Agent: X' replaces probe's; grpc-health-probe sends \"X grpc-go/1.x\", probe X alone"},
 	{peer: "grpc-health-probe", peerCase: "README: -tls -tls-ca-cert", server: "TLS, health: SERVING", args: []string{"grpcs://$GRPCS", "--ca", "$DIR/ca.pem"}, healthy: true},
