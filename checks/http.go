@@ -52,7 +52,7 @@ type reply struct {
 	status   int
 	location string
 	body     []byte
-	headers  []Header
+	headers  []Header // the fields as the server sent them, in order
 }
 
 // Run performs the request, follows up to MaxRedirects redirects, and judges
@@ -271,10 +271,11 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 		location: string(resp.Header.Peek(fasthttp.HeaderLocation)),
 		body:     append([]byte(nil), resp.Body()...), // resp goes back to the pool
 	}
-	if len(h.ExpectHeader)+len(h.RejectHeader) > 0 {
-		for k, v := range resp.Header.All() {
-			r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
-		}
+	// The fields as the server sent them: All would add a Content-Type
+	// never sent (text/plain; charset=utf-8) and a Connection: close, and
+	// keep one of two Content-Type or Content-Encoding fields.
+	for k, v := range resp.Header.Received() {
+		r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
 	}
 	return r, nil
 }

@@ -1,8 +1,11 @@
 package checks_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -240,5 +243,90 @@ func TestRedact(t *testing.T) {
 		if got := sanitize.Redact(mustURL(t, in)); got != want {
 			t.Errorf("sanitize.Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// rawHTTP serves reply, as it is, to every connection, once the request's
+// header block has come, and closes the connection.
+func rawHTTP(t *testing.T, reply string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, reply) //nolint:errcheck
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestHTTPHeadersAsSent: --expect-header and --reject-header judge the
+// fields the server sent, byte for byte, not those fasthttp fills in (a
+// default Content-Type, a Connection: close) or folds (the last of two
+// Content-Type fields, Transfer-Encoding in lower case); on HTTP/2 too.
+func TestHTTPHeadersAsSent(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	h2c := serve(t, "h2c", "tcp4", "127.0.0.1:0")
+	hm := func(s string) []checks.HeaderMatch {
+		m, err := checks.ParseHeaderMatch(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []checks.HeaderMatch{m}
+	}
+	raw := func(head string) *url.URL {
+		return mustURL(t, "http://"+rawHTTP(t, "HTTP/1.1 200 OK\r\n"+head+"\r\n")+"/")
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "no Content-Type fails --expect-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), ExpectHeader: hm("Content-Type")},
+			want: want{err: "HTTP 200, but the reply has no Content-Type header (--expect-header)"}},
+		{name: "no Content-Type passes --reject-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), RejectHeader: hm("Content-Type")}},
+		{name: "no Content-Type is not text/plain", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), RejectHeader: hm("Content-Type: text/plain")}},
+		{name: "an empty Content-Type is empty", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/empty-content-type"), ExpectHeader: hm("Content-Type: ^$")}},
+		{name: "an empty Content-Type is not the default", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/empty-content-type"), ExpectHeader: hm("Content-Type: text/plain")},
+			want: want{err: `HTTP 200, but Content-Type is "", which does not match "text/plain" (--expect-header)`}},
+		{name: "h2 no Content-Type fails --expect-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/no-content-type"), HTTP2: true, ExpectHeader: hm("Content-Type")},
+			want: want{err: "HTTP 200, but the reply has no Content-Type header (--expect-header)"}},
+		{name: "h2 an empty Content-Type is empty", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/empty-content-type"), HTTP2: true, ExpectHeader: hm("Content-Type: ^$")}},
+		{name: "the first of two Content-Type fields counts", check: checks.HTTP{URL: raw("Content-Type: application/json\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Content-Type: json")}},
+		{name: "either of two Content-Type fields is rejected", check: checks.HTTP{URL: raw("Content-Type: application/json\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"), RejectHeader: hm("Content-Type: json")},
+			want: want{err: "HTTP 200, but the reply has Content-Type: \"application/json\" (--reject-header)"}},
+		{name: "a Connection: close never sent is not there", check: checks.HTTP{URL: raw("X-Body: to the close\r\n\r\nok"), RejectHeader: hm("Connection")}},
+		{name: "Connection: close as sent", check: checks.HTTP{URL: raw("Connection: close\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Connection: ^close$")}},
+		{name: "Transfer-Encoding as sent", check: checks.HTTP{URL: raw("Transfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n"), ExpectHeader: hm("Transfer-Encoding: ^Chunked$")}},
+		{name: "the last of two Server fields is not the only one", check: checks.HTTP{URL: raw("Server: nginx\r\nServer: envoy\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Server: nginx")}},
+		{name: "Content-Length as sent", check: checks.HTTP{URL: raw("Content-Length: 2\r\n\r\nok"), ExpectHeader: hm("Content-Length: ^2$")}},
+		{name: "no Content-Length when none was sent", check: checks.HTTP{URL: raw("Connection: close\r\n\r\nok"), RejectHeader: hm("Content-Length")}},
+		{name: "Set-Cookie as sent, each", check: checks.HTTP{URL: raw("Set-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Set-Cookie: ^b=2; Path=/$")}},
+		{name: "Date as sent", check: checks.HTTP{URL: raw("Date: Tue, 15 Nov 1994 08:12:31 GMT\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Date: ^Tue, 15 Nov 1994 08:12:31 GMT$")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
 	}
 }
