@@ -282,7 +282,10 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 
 // request fills req for one HTTP/1.1 request, on a connection it closes.
 func (h HTTP) request(req *fasthttp.Request, u *url.URL, method, body string, header []Header) {
-	req.SetRequestURI(u.String())
+	// The userinfo is sent as requestHeaders says, not as fasthttp would.
+	noUser := *u
+	noUser.User = nil
+	req.SetRequestURI(noUser.String())
 	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
 		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
 		// must not leave it in the Host header (RFC 6874, 4).
@@ -290,14 +293,13 @@ func (h HTTP) request(req *fasthttp.Request, u *url.URL, method, body string, he
 		req.UseHostHeader = true
 	}
 	req.Header.SetMethod(method)
-	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
-	for _, hd := range header {
+	for _, hd := range h.requestHeaders(u, header) {
 		if strings.EqualFold(hd.Name, "Host") {
 			req.Header.SetHost(hd.Value)
 			req.UseHostHeader = true
 			continue
 		}
-		req.Header.Set(hd.Name, hd.Value)
+		req.Header.Add(hd.Name, hd.Value)
 	}
 	if body != "" {
 		req.SetBodyString(body)
@@ -330,15 +332,7 @@ func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body stri
 	}
 	req := h2Request{method: method, scheme: u.Scheme, authority: withoutZone(u.Host), path: u.RequestURI(),
 		body: []byte(body), maxBody: h.maxBody()}
-	if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "User-Agent") }) {
-		req.header = append(req.header, Header{"user-agent", cmp.Or(h.UserAgent, "probe")})
-	}
-	if u.User != nil && !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "Authorization") }) {
-		// The URL's userinfo as Basic credentials, as HTTP/1.1 sends them.
-		pass, _ := u.User.Password()
-		req.header = append(req.header, Header{"authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))})
-	}
-	for _, hd := range header {
+	for _, hd := range h.requestHeaders(u, header) {
 		if strings.EqualFold(hd.Name, "Host") {
 			req.authority = hd.Value
 			continue
@@ -446,6 +440,35 @@ func hostOnly(hostport string) string {
 		return h
 	}
 	return strings.Trim(hostport, "[]")
+}
+
+// requestHeaders are the fields of a request to u, but for Host, which
+// each protocol sends its own way: probe's own first (User-Agent, Accept:
+// */* as curl, wget and the kubelet send it, and the URL's userinfo as
+// Basic credentials), then those of -H, in order. A -H field replaces
+// probe's own of its name, and one with an empty value removes it, as with
+// curl and the kubelet (-H 'Accept:'); any other empty field is sent empty.
+func (h HTTP) requestHeaders(u *url.URL, header []Header) []Header {
+	own := []Header{{"User-Agent", cmp.Or(h.UserAgent, "probe")}, {"Accept", "*/*"}}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		own = append(own, Header{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))})
+	}
+	isOwn := func(name string) bool {
+		return slices.ContainsFunc(own, func(o Header) bool { return strings.EqualFold(o.Name, name) })
+	}
+	out := make([]Header, 0, len(own)+len(header))
+	for _, o := range own {
+		if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, o.Name) }) {
+			out = append(out, o)
+		}
+	}
+	for _, hd := range header {
+		if hd.Value != "" || !isOwn(hd.Name) {
+			out = append(out, hd)
+		}
+	}
+	return out
 }
 
 func withoutCredentials(in []Header) []Header {

@@ -330,3 +330,47 @@ func TestHTTPHeadersAsSent(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPRequestHeaders: probe sends Accept: */* as curl, wget and the
+// kubelet do, and -H 'Name:' with an empty value removes a field probe
+// sends itself (User-Agent, Accept, the userinfo's Authorization), as
+// with curl and the kubelet; any other is sent empty; on HTTP/1.1 and
+// HTTP/2 alike.
+func TestHTTPRequestHeaders(t *testing.T) {
+	t.Parallel()
+	servers := map[string]string{"HTTP/1.1": serve(t, "http", "tcp4", "127.0.0.1:0"), "HTTP/2": serve(t, "h2c", "tcp4", "127.0.0.1:0")}
+	re := func(s ...string) []*regexp.Regexp {
+		var out []*regexp.Regexp
+		for _, p := range s {
+			out = append(out, regexp.MustCompile(p))
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		path   string
+		header []checks.Header
+		expect []*regexp.Regexp
+		reject []*regexp.Regexp
+		want
+	}{
+		{name: "Accept */* by default", path: "/echo", expect: re(`(?m)^Accept=\*/\*$`)},
+		{name: "a content-negotiating app answers", path: "/accept-json", want: want{seen: "HTTP 200 OK"}},
+		{name: "-H Accept replaces it", path: "/echo", header: []checks.Header{{"Accept", "application/json"}}, expect: re(`(?m)^Accept=application/json$`)},
+		{name: "-H 'Accept:' removes it", path: "/echo", header: []checks.Header{{"Accept", ""}}, reject: re(`(?m)^Accept=`)},
+		{name: "-H 'User-Agent:' removes it", path: "/echo", header: []checks.Header{{"User-Agent", ""}}, reject: re(`(?m)^User-Agent=`)},
+		{name: "-H 'Authorization:' removes the userinfo's", path: "/echo", header: []checks.Header{{"Authorization", ""}}, reject: re(`(?m)^Authorization=`)},
+		{name: "the userinfo's Authorization", path: "/echo", expect: re(`(?m)^Authorization=Basic dTpzZWNyZXQ=$`)},
+		{name: "-H 'X-Empty:' is sent empty", path: "/echo", header: []checks.Header{{"X-Empty", ""}}, expect: re(`(?m)^X-Empty=$`)},
+		{name: "-H twice sends both", path: "/echo", header: []checks.Header{{"X-Twice", "1"}, {"X-Twice", "2"}}, expect: re(`(?m)^X-Twice=1,2$`)},
+	}
+	for proto, addr := range servers {
+		for _, tc := range tests {
+			t.Run(proto+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				c := checks.HTTP{URL: mustURL(t, "http://u:secret@"+addr+tc.path), HTTP2: proto == "HTTP/2", Header: tc.header, ExpectBody: tc.expect, RejectBody: tc.reject}
+				expect(t, &c, tc.want)
+			})
+		}
+	}
+}
