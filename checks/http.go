@@ -45,6 +45,12 @@ type HTTP struct {
 	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
 	Socket       string        // a Unix socket to connect to, in place of the URL's host and port
 	HTTP2        bool          // speak HTTP/2: prior knowledge (h2c) for http://, ALPN h2 for https://
+
+	// SameHostRedirects follows redirects to the target's own host name
+	// only (on any port): a redirect to another host is not followed, and
+	// its 3xx is the final response, judged by Status. The kubelet's
+	// httpGet policy.
+	SameHostRedirects bool
 }
 
 // reply is what one request returned, copied out of fasthttp's pooled objects.
@@ -53,6 +59,8 @@ type reply struct {
 	location string
 	body     []byte
 	headers  []Header // the fields as the server sent them, in order
+	// offHost is the host of a redirect not followed (SameHostRedirects).
+	offHost string
 }
 
 // Run performs the request, follows up to MaxRedirects redirects, and judges
@@ -72,12 +80,17 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
 			return h.judge(r)
 		}
-		if hop == h.MaxRedirects {
-			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
-		}
 		next, err := u.Parse(r.location)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
 			return "", fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+		}
+		if h.SameHostRedirects && !strings.EqualFold(next.Hostname(), h.URL.Hostname()) {
+			// The kubelet's policy: the redirect is the answer.
+			r.offHost = next.Hostname()
+			return h.judge(r)
+		}
+		if hop == h.MaxRedirects {
+			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
 		}
 		if visited[next.String()] {
 			return "", fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), text.Plural(hop+1, "redirect"))
@@ -144,7 +157,11 @@ func (h HTTP) judge(r *reply) (string, error) {
 			}
 		}
 	}
-	return fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status)), nil
+	seen := fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status))
+	if r.offHost != "" {
+		seen += fmt.Sprintf(", a redirect to another host (%s), not followed", sanitize.Clip(r.offHost, 80))
+	}
+	return seen, nil
 }
 
 // judgeHeaders checks --expect-header and --reject-header. A header whose

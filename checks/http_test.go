@@ -374,3 +374,44 @@ func TestHTTPRequestHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPSameHostRedirects: the kubelet's httpGet policy. Redirects to the
+// same host name are followed, on any port; a redirect to another host is
+// the final response, judged by the status.
+func TestHTTPSameHostRedirects(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	other := serve(t, "http", "tcp4", "127.0.0.1:0")
+	_, appPort, _ := strings.Cut(app, ":")
+	to := func(base, loc string) *url.URL {
+		return mustURL(t, "http://"+base+"/redirect-to?url="+url.QueryEscape(loc))
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "same host followed", check: checks.HTTP{URL: to(app, "/healthz"), MaxRedirects: 10, SameHostRedirects: true}, want: want{seen: "HTTP 200 OK"}},
+		{name: "same host, failing target", check: checks.HTTP{URL: to(app, "/status/500"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "HTTP 500"}},
+		{name: "same host name, another port, followed", check: checks.HTTP{URL: to(app, "http://"+other+"/status/500"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "HTTP 500"}},
+		{name: "another host not followed, passes", check: checks.HTTP{URL: to(app, "http://0.0.0.0/fail"), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (0.0.0.0), not followed"}},
+		{name: "localhost is another host than 127.0.0.1", check: checks.HTTP{URL: to(app, "http://localhost:"+appPort+"/status/500"), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (localhost), not followed"}},
+		{name: "another host, judged by --status", check: checks.HTTP{URL: to(app, "http://0.0.0.0/fail"), MaxRedirects: 10, SameHostRedirects: true, Status: checks.StatusRanges{{200, 299}}},
+			want: want{err: "HTTP 302 Found, want 200-299"}},
+		{name: "another host after a same-host one", check: checks.HTTP{URL: to(app, "/redirect-to?url="+url.QueryEscape("http://0.0.0.0/")), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (0.0.0.0), not followed"}},
+		{name: "another host at the limit is still the answer", check: checks.HTTP{URL: to(app, "http://0.0.0.0/"), MaxRedirects: 0, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found"}},
+		{name: "a loop fails", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "redirect loop"}},
+		{name: "without the policy, another host is followed", check: checks.HTTP{URL: to(app, "http://localhost:"+appPort+"/status/500"), MaxRedirects: 10},
+			want: want{err: "HTTP 500"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -23,6 +24,7 @@ type TargetFlags struct {
 	RejectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression; repeatable."`
 	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
 	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+	Redirects    string              `placeholder:"POLICY" group:"HTTP" help:"kubelet: follow redirects as a Kubernetes httpGet probe does, to the same host name only (any port), up to 10 or --max-redirects; a redirect to another host is not followed, and its 3xx is judged by --status, which passes it by default."`
 	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
 	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
 	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
@@ -106,6 +108,14 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	}
 	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
 		return d, err
+	}
+	switch f.Redirects {
+	case "":
+	case "kubelet":
+		d.SameHostRedirects = true
+		d.MaxRedirects = cmp.Or(f.MaxRedirects, 10)
+	default:
+		return d, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
 	}
 	if f.HTTP2 && len(f.Body) > 65535 {
 		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(f.Body))
