@@ -133,23 +133,30 @@ func (h HTTP) judge(r *reply) (string, error) {
 	if !want.Contains(r.status) {
 		return "", &StatusError{Status: r.status, Want: want}
 	}
+	body := r.body
+	if len(h.ExpectBody)+len(h.RejectBody)+len(h.ExpectJSON) > 0 {
+		var err error
+		if body, err = decodeBody(r, h.maxBody()); err != nil {
+			return "", err
+		}
+	}
 	for _, re := range h.ExpectBody {
-		if !re.Match(r.body) {
-			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(r.body, 60)}
+		if !re.Match(body) {
+			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(body, 60)}
 		}
 	}
 	for _, re := range h.RejectBody {
-		if loc := re.FindIndex(r.body); loc != nil {
-			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(r.body[loc[0]:], 60)}
+		if loc := re.FindIndex(body); loc != nil {
+			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(body[loc[0]:], 60)}
 		}
 	}
 	if err := judgeHeaders(r, h.ExpectHeader, h.RejectHeader); err != nil {
 		return "", err
 	}
 	if len(h.ExpectJSON) > 0 {
-		doc, err := decodeJSON(r.body)
+		doc, err := decodeJSON(body)
 		if err != nil {
-			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
+			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40))}
 		}
 		for _, a := range h.ExpectJSON {
 			if err := a.Check(doc); err != nil {

@@ -2,8 +2,12 @@ package checks_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -414,4 +418,87 @@ func TestHTTPSameHostRedirects(t *testing.T) {
 			expect(t, &tc.check, tc.want)
 		})
 	}
+}
+
+// TestHTTPContentEncoding: a body the server compressed although probe
+// never asked is decoded (gzip, deflate, stacked) before --expect-body and
+// --expect-json, within --max-body; any other coding fails in one line,
+// never as a confusing mismatch; a body without Content-Encoding is never
+// decoded.
+func TestHTTPContentEncoding(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	h2c := serve(t, "h2c", "tcp4", "127.0.0.1:0")
+	up := []byte(`{"status":"UP"}`)
+	zl := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := zlib.NewWriter(&buf)
+		w.Write(b) //nolint:errcheck
+		w.Close()  //nolint:errcheck
+		return buf.Bytes()
+	}
+	fl := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w, _ := flate.NewWriter(&buf, flate.BestCompression)
+		w.Write(b) //nolint:errcheck
+		w.Close()  //nolint:errcheck
+		return buf.Bytes()
+	}
+	raw := func(encoding string, body []byte) *url.URL {
+		head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n", len(body))
+		if encoding != "" {
+			head += "Content-Encoding: " + encoding + "\r\n"
+		}
+		return mustURL(t, "http://"+rawHTTP(t, head+"\r\n"+string(body))+"/")
+	}
+	bomb := testserver.Gzip(make([]byte, 8<<20))
+	corrupt := testserver.Gzip(up)
+	corrupt[len(corrupt)-6] ^= 0xff // the CRC
+	gzUP := testserver.Gzip(up)
+	isUP := []*regexp.Regexp{regexp.MustCompile(`"status":"UP"`)}
+	jsonUP := []checks.JSONAssertion{mustJSON(t, "status=UP")}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "gzip, asked for nothing", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), ExpectBody: isUP}},
+		{name: "gzip, --expect-json", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), ExpectJSON: jsonUP}},
+		{name: "gzip, --reject-body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), RejectBody: isUP}, want: want{err: `HTTP 200, but the body matches --reject-body "\"status\":\"UP\""`}},
+		{name: "gzip twice", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip-gzip"), ExpectBody: isUP}},
+		{name: "gzip over HTTP/2", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/gzip"), HTTP2: true, ExpectJSON: jsonUP}},
+		{name: "gzip in two fields", check: checks.HTTP{URL: mustURL(t, "http://"+rawHTTP(t, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s", len(testserver.Gzip(gzUP)), testserver.Gzip(gzUP)))+"/"), ExpectBody: isUP}},
+		{name: "x-gzip", check: checks.HTTP{URL: raw("x-gzip", gzUP), ExpectBody: isUP}},
+		{name: "deflate (zlib)", check: checks.HTTP{URL: raw("deflate", zl(up)), ExpectBody: isUP}},
+		{name: "deflate (raw, as some servers send it)", check: checks.HTTP{URL: raw("Deflate", fl(up)), ExpectBody: isUP}},
+		{name: "identity", check: checks.HTTP{URL: raw("identity", up), ExpectBody: isUP}},
+		{name: "no Content-Encoding: never decoded", check: checks.HTTP{URL: raw("", gzUP), ExpectBody: isUP}, want: want{err: `does not match --expect-body`}},
+		{name: "gzip, not judged: not decoded", check: checks.HTTP{URL: raw("gzip", []byte("not gzip at all"))}, want: want{seen: "HTTP 200 OK"}},
+		{name: "br is refused in one line", check: checks.HTTP{URL: raw("br", []byte("\x1b\x0e\x00\xf8")), ExpectBody: isUP},
+			want: want{err: "HTTP 200, but the body is encoded br (Content-Encoding: br), which probe cannot decode to match it: it reads gzip and deflate; ask for one with -H 'Accept-Encoding: gzip'"}},
+		{name: "zstd is refused", check: checks.HTTP{URL: raw("gzip, zstd", []byte("x")), ExpectJSON: jsonUP}, want: want{err: "the body is encoded zstd (Content-Encoding: gzip, zstd)"}},
+		{name: "br, not judged, passes", check: checks.HTTP{URL: raw("br", []byte("\x1b\x0e\x00\xf8"))}},
+		{name: "a gzip bomb stops at --max-body", check: checks.HTTP{URL: raw("gzip", bomb), ExpectBody: isUP},
+			want: want{err: "response body is larger than --max-body 1MiB once decompressed (Content-Encoding: gzip)"}},
+		{name: "a gzip bomb within a larger --max-body", check: checks.HTTP{URL: raw("gzip", bomb), MaxBody: 16 << 20, RejectBody: isUP}},
+		{name: "a bad checksum", check: checks.HTTP{URL: raw("gzip", corrupt), ExpectBody: isUP}, want: want{err: "HTTP 200, but the body is not valid gzip (Content-Encoding: gzip): its checksum is wrong"}},
+		{name: "not gzip at all", check: checks.HTTP{URL: raw("gzip", []byte("plain text")), ExpectBody: isUP}, want: want{err: "the body is not valid gzip (Content-Encoding: gzip): its header is wrong"}},
+		{name: "cut short", check: checks.HTTP{URL: raw("gzip", gzUP[:len(gzUP)-10]), ExpectBody: isUP}, want: want{err: "the body is not valid gzip (Content-Encoding: gzip): it ends early"}},
+		{name: "five codings are refused", check: checks.HTTP{URL: raw("gzip, gzip, gzip, gzip, gzip", gzUP), ExpectBody: isUP}, want: want{err: "the body is encoded 5 times (Content-Encoding: gzip, gzip, gzip, gzip, gzip); probe undoes at most 4"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}
+
+func mustJSON(t *testing.T, s string) checks.JSONAssertion {
+	t.Helper()
+	a, err := checks.ParseJSONAssertion(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
