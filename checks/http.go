@@ -40,7 +40,7 @@ type HTTP struct {
 	TLS          *tls.Config // verified system roots when nil
 	UserAgent    string      // sent unless Header sets another; "probe" when empty
 	ExpectJSON   []JSONAssertion
-	ExpectHeader []HeaderMatch // each must be present and match
+	ExpectHeader []HeaderMatch // each must be present (unless Optional) and match
 	RejectHeader []HeaderMatch // none may be present (and match, when it has a pattern)
 	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
 	Socket       string        // a Unix socket to connect to, in place of the URL's host and port
@@ -191,6 +191,9 @@ func judgeHeaders(r *reply, expect, reject []HeaderMatch) error {
 	}
 	for _, m := range expect {
 		vs := values(m.Name)
+		if len(vs) == 0 && m.Optional {
+			continue
+		}
 		if len(vs) == 0 {
 			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header (--expect-header)", r.status, m.Name)}
 		}

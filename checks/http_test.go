@@ -502,3 +502,42 @@ func mustJSON(t *testing.T, s string) checks.JSONAssertion {
 	}
 	return a
 }
+
+// TestHTTPOptionalHeader: --expect-header 'NAME?: REGEXP' lets the header
+// be absent, but a value present must match (blackbox_exporter's
+// allow_missing).
+func TestHTTPOptionalHeader(t *testing.T) {
+	t.Parallel()
+	hm := func(s string) []checks.HeaderMatch {
+		m, err := checks.ParseHeaderMatch(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []checks.HeaderMatch{m}
+	}
+	raw := func(head string) *url.URL {
+		return mustURL(t, "http://"+rawHTTP(t, "HTTP/1.1 200 OK\r\n"+head+"Content-Length: 0\r\n\r\n")+"/")
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "absent passes", check: checks.HTTP{URL: raw(""), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "present and matching passes", check: checks.HTTP{URL: raw("X-Version: 2.1\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "present and not matching fails", check: checks.HTTP{URL: raw("X-Version: 1.9\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")},
+			want: want{err: `HTTP 200, but X-Version is "1.9", which does not match "^2\\." (--expect-header)`}},
+		{name: "present and empty fails", check: checks.HTTP{URL: raw("X-Version:\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}, want: want{err: `X-Version is ""`}},
+		{name: "one of two values matching passes", check: checks.HTTP{URL: raw("X-Version: 1.9\r\nX-Version: 2.0\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "without ?, absent fails", check: checks.HTTP{URL: raw(""), ExpectHeader: hm("X-Version: ^2\\.")}, want: want{err: "the reply has no X-Version header"}},
+	}
+	if _, err := checks.ParseHeaderMatch("X-Version?"); err == nil || !strings.Contains(err.Error(), "give the pattern a value present must match") {
+		t.Errorf("NAME? without a pattern: %v", err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}

@@ -26,7 +26,7 @@ type TargetFlags struct {
 	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
 	Redirects    string              `placeholder:"POLICY" group:"HTTP" help:"kubelet: follow redirects as a Kubernetes httpGet probe does, to the same host name only (any port), up to 10 or --max-redirects; a redirect to another host is not followed, and its 3xx is judged by --status, which passes it by default."`
 	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
-	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
+	ExpectHeader []string            `sep:"none" placeholder:"'NAME[?][: REGEXP]'" group:"HTTP" help:"Fail unless the reply has this header, a value matching the regular expression if one is given; NAME? lets it be absent, but a value present must match; repeatable."`
 	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
 	HTTP2        bool                `name:"http2" env:"PROBE_HTTP2" group:"HTTP" help:"Speak HTTP/2: with prior knowledge (h2c) to http://, by ALPN h2 to https://. For servers that speak only HTTP/2; without it, probe speaks HTTP/1.1."`
 
@@ -132,6 +132,11 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	}
 	if d.RejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
 		return d, err
+	}
+	for _, m := range d.RejectHeader {
+		if m.Optional {
+			return d, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
+		}
 	}
 	return d, nil
 }
