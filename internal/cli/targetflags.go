@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
 )
@@ -17,7 +19,8 @@ import (
 // a target, to that target only (flags.go).
 type TargetFlags struct {
 	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
-	Body         string              `short:"d" group:"HTTP" help:"Request body."`
+	Body         string              `short:"d" group:"HTTP" help:"Request body; @FILE reads it from a file (at most 1 MiB, read once at start), as curl does."`
+	DataRaw      string              `name:"data-raw" placeholder:"TEXT" group:"HTTP" help:"Request body sent as given, a leading @ included (curl's --data-raw); in place of -d."`
 	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
 	Status       checks.StatusRanges `default:"200-399" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
 	ExpectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression; repeatable, all must match."`
@@ -82,7 +85,7 @@ func (f *TargetFlags) flagsFor(i int) *TargetFlags {
 // flag is checked, whatever kind of target follows, so that a mistake is
 // never silently ignored.
 func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
-	d := probe.Defaults{Method: f.Method, Body: f.Body, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
+	d := probe.Defaults{Method: f.Method, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
 		RejectBody: regexps(f.RejectBody), MaxBody: f.MaxBody, MaxRedirects: f.MaxRedirects, HTTP2: f.HTTP2,
 		UserAgent: userAgent(stamp), CertExpiry: time.Duration(f.CertExpiry), Expect: regexps(f.Expect),
 		Reject: regexps(f.Reject), UnixSocket: f.UnixSocket, MaxAge: time.Duration(f.MaxAge)}
@@ -109,6 +112,12 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
 		return d, err
 	}
+	if d.Body, err = requestBody(f.Body, f.DataRaw); err != nil {
+		return d, err
+	}
+	if f.HTTP2 && len(d.Body) > 65535 {
+		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(d.Body))
+	}
 	switch f.Redirects {
 	case "":
 	case "kubelet":
@@ -116,9 +125,6 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 		d.MaxRedirects = cmp.Or(f.MaxRedirects, 10)
 	default:
 		return d, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
-	}
-	if f.HTTP2 && len(f.Body) > 65535 {
-		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(f.Body))
 	}
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
@@ -139,6 +145,32 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 		}
 	}
 	return d, nil
+}
+
+// maxBodyFile bounds the request body -d @FILE reads.
+const maxBodyFile = 1 << 20
+
+// requestBody is the body of -d, or of --data-raw: -d @FILE reads FILE,
+// a regular file of at most 1 MiB, once, when probe starts.
+func requestBody(body, raw string) (string, error) {
+	if body != "" && raw != "" {
+		return "", errors.New("-d and --data-raw both give the request body: keep one")
+	}
+	path, isFile := strings.CutPrefix(body, "@")
+	if raw != "" || !isFile {
+		return body + raw, nil
+	}
+	if path == "-" {
+		return "", errors.New("-d @-: probe does not read a body from standard input, which a health check does not have: write it to a file and use -d @FILE")
+	}
+	if path == "" {
+		return "", errors.New("-d @: name the file, as in -d @body.json (--data-raw sends a leading @ as it is)")
+	}
+	b, err := files.ReadSmall(path, maxBodyFile)
+	if err != nil {
+		return "", fmt.Errorf("-d: cannot read the request body from %w", err)
+	}
+	return string(b), nil
 }
 
 func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
