@@ -405,7 +405,7 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 //	/html             200 with an HTML page
 //	/no-content-type  200 "ok" without Content-Type; /empty-content-type, with an empty one
 //	/accept-json      200 JSON when Accept allows it, 406 without Accept, as content-negotiating apps
-//	/gzip             200 {"status":"UP"} gzip-encoded, asked or not; /gzip-gzip twice
+//	/gzip             200 {"status":"UP"} gzip-encoded, asked or not; /gzip-gzip twice; /gzip-bomb 8 MiB of zeros
 func App() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/no-content-type", func(w http.ResponseWriter, _ *http.Request) {
@@ -429,6 +429,11 @@ func App() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Write(Gzip([]byte(`{"status":"UP"}`))) //nolint:errcheck
+	})
+	bomb := sync.OnceValue(func() []byte { return Gzip(make([]byte, 8<<20)) })
+	mux.HandleFunc("/gzip-bomb", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb()) //nolint:errcheck
 	})
 	mux.HandleFunc("/gzip-gzip", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
