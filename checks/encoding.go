@@ -17,12 +17,6 @@ import (
 // is undone in turn, so a server cannot make probe decode without end.
 const maxCodings = 4
 
-// EncodingError: the body is compressed in a way probe cannot undo, or is
-// not what its Content-Encoding says.
-type EncodingError struct{ Msg string }
-
-func (e *EncodingError) Error() string { return e.Msg }
-
 // decodeBody is the body as the server meant it: undone, last first, the
 // gzip and deflate of its Content-Encoding fields, which servers apply
 // even to a request without Accept-Encoding (probe sends none). A body
