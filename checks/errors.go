@@ -83,6 +83,13 @@ func (e *BodyError) Error() string {
 	return fmt.Sprintf("HTTP %d, but the body does not match --expect-body %q: %s", e.Status, e.Pattern, e.Excerpt)
 }
 
+// EncodingError: the body to judge is compressed in a way probe cannot
+// undo, past --max-body once decompressed, or not what its
+// Content-Encoding says.
+type EncodingError struct{ Msg string }
+
+func (e *EncodingError) Error() string { return e.Msg }
+
 // ReplyError: a TCP reply matched a --reject, or ended before an --expect
 // matched.
 type ReplyError struct {

@@ -83,23 +83,31 @@ func IsToken(s string) bool {
 type HeaderMatch struct {
 	Name    string
 	Pattern *regexp.Regexp
+	// Optional: the header may be absent, but when present a value must
+	// match (NAME?: REGEXP; blackbox_exporter's allow_missing).
+	Optional bool
 }
 
 // ParseHeaderMatch reads --expect-header and --reject-header: NAME, or
-// NAME: REGEXP (text that is not a regular expression matches literally).
+// NAME: REGEXP (text that is not a regular expression matches literally);
+// NAME? or NAME?: REGEXP is Optional.
 func ParseHeaderMatch(s string) (HeaderMatch, error) {
 	name, pattern, hasPattern := strings.Cut(s, ":")
 	name = strings.TrimSpace(name)
+	name, optional := strings.CutSuffix(name, "?")
 	if !IsToken(name) {
-		return HeaderMatch{}, fmt.Errorf("%q: want NAME or 'NAME: REGEXP', with a header name", sanitize.Clip(s, 40))
+		return HeaderMatch{}, fmt.Errorf("%q: want NAME, 'NAME: REGEXP' or 'NAME?: REGEXP', with a header name", sanitize.Clip(s, 40))
 	}
-	m := HeaderMatch{Name: name}
+	m := HeaderMatch{Name: name, Optional: optional}
 	if pattern = strings.TrimSpace(pattern); hasPattern && pattern != "" {
 		re, err := Pattern(pattern)
 		if err != nil {
 			return HeaderMatch{}, fmt.Errorf("%s: %w", name, err)
 		}
 		m.Pattern = re
+	}
+	if optional && m.Pattern == nil {
+		return HeaderMatch{}, fmt.Errorf("%s?: a header that may be absent, with any value, always holds: give the pattern a value present must match, as in '%s?: REGEXP'", name, name)
 	}
 	return m, nil
 }

@@ -40,11 +40,17 @@ type HTTP struct {
 	TLS          *tls.Config // verified system roots when nil
 	UserAgent    string      // sent unless Header sets another; "probe" when empty
 	ExpectJSON   []JSONAssertion
-	ExpectHeader []HeaderMatch // each must be present and match
+	ExpectHeader []HeaderMatch // each must be present (unless Optional) and match
 	RejectHeader []HeaderMatch // none may be present (and match, when it has a pattern)
 	CertExpiry   time.Duration // fail when a certificate presented expires within it; 0 for none
 	Socket       string        // a Unix socket to connect to, in place of the URL's host and port
 	HTTP2        bool          // speak HTTP/2: prior knowledge (h2c) for http://, ALPN h2 for https://
+
+	// SameHostRedirects follows redirects to the target's own host name
+	// only (on any port): a redirect to another host is not followed, and
+	// its 3xx is the final response, judged by Status. The kubelet's
+	// httpGet policy.
+	SameHostRedirects bool
 }
 
 // reply is what one request returned, copied out of fasthttp's pooled objects.
@@ -52,7 +58,9 @@ type reply struct {
 	status   int
 	location string
 	body     []byte
-	headers  []Header
+	headers  []Header // the fields as the server sent them, in order
+	// offHost is the host of a redirect not followed (SameHostRedirects).
+	offHost string
 }
 
 // Run performs the request, follows up to MaxRedirects redirects, and judges
@@ -72,12 +80,17 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
 			return h.judge(r)
 		}
-		if hop == h.MaxRedirects {
-			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
-		}
 		next, err := u.Parse(r.location)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
 			return "", fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+		}
+		if h.SameHostRedirects && !strings.EqualFold(next.Hostname(), h.URL.Hostname()) {
+			// The kubelet's policy: the redirect is the answer.
+			r.offHost = next.Hostname()
+			return h.judge(r)
+		}
+		if hop == h.MaxRedirects {
+			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
 		}
 		if visited[next.String()] {
 			return "", fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), text.Plural(hop+1, "redirect"))
@@ -120,23 +133,30 @@ func (h HTTP) judge(r *reply) (string, error) {
 	if !want.Contains(r.status) {
 		return "", &StatusError{Status: r.status, Want: want}
 	}
+	body := r.body
+	if len(h.ExpectBody)+len(h.RejectBody)+len(h.ExpectJSON) > 0 {
+		var err error
+		if body, err = decodeBody(r, h.maxBody()); err != nil {
+			return "", err
+		}
+	}
 	for _, re := range h.ExpectBody {
-		if !re.Match(r.body) {
-			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(r.body, 60)}
+		if !re.Match(body) {
+			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(body, 60)}
 		}
 	}
 	for _, re := range h.RejectBody {
-		if loc := re.FindIndex(r.body); loc != nil {
-			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(r.body[loc[0]:], 60)}
+		if loc := re.FindIndex(body); loc != nil {
+			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(body[loc[0]:], 60)}
 		}
 	}
 	if err := judgeHeaders(r, h.ExpectHeader, h.RejectHeader); err != nil {
 		return "", err
 	}
 	if len(h.ExpectJSON) > 0 {
-		doc, err := decodeJSON(r.body)
+		doc, err := decodeJSON(body)
 		if err != nil {
-			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(r.body, 40))}
+			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40))}
 		}
 		for _, a := range h.ExpectJSON {
 			if err := a.Check(doc); err != nil {
@@ -144,7 +164,11 @@ func (h HTTP) judge(r *reply) (string, error) {
 			}
 		}
 	}
-	return fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status)), nil
+	seen := fmt.Sprintf("HTTP %d %s", r.status, fasthttp.StatusMessage(r.status))
+	if r.offHost != "" {
+		seen += fmt.Sprintf(", a redirect to another host (%s), not followed", sanitize.Clip(r.offHost, 80))
+	}
+	return seen, nil
 }
 
 // judgeHeaders checks --expect-header and --reject-header. A header whose
@@ -167,6 +191,9 @@ func judgeHeaders(r *reply, expect, reject []HeaderMatch) error {
 	}
 	for _, m := range expect {
 		vs := values(m.Name)
+		if len(vs) == 0 && m.Optional {
+			continue
+		}
 		if len(vs) == 0 {
 			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header (--expect-header)", r.status, m.Name)}
 		}
@@ -271,17 +298,21 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 		location: string(resp.Header.Peek(fasthttp.HeaderLocation)),
 		body:     append([]byte(nil), resp.Body()...), // resp goes back to the pool
 	}
-	if len(h.ExpectHeader)+len(h.RejectHeader) > 0 {
-		for k, v := range resp.Header.All() {
-			r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
-		}
+	// The fields as the server sent them: All would add a Content-Type
+	// never sent (text/plain; charset=utf-8) and a Connection: close, and
+	// keep one of two Content-Type or Content-Encoding fields.
+	for k, v := range resp.Header.Received() {
+		r.headers = append(r.headers, Header{Name: string(k), Value: string(v)})
 	}
 	return r, nil
 }
 
 // request fills req for one HTTP/1.1 request, on a connection it closes.
 func (h HTTP) request(req *fasthttp.Request, u *url.URL, method, body string, header []Header) {
-	req.SetRequestURI(u.String())
+	// The userinfo is sent as requestHeaders says, not as fasthttp would.
+	noUser := *u
+	noUser.User = nil
+	req.SetRequestURI(noUser.String())
 	if zone := strings.IndexByte(u.Host, '%'); zone >= 0 {
 		// An IPv6 zone (fe80::1%eth0) names this machine's interface: it
 		// must not leave it in the Host header (RFC 6874, 4).
@@ -289,14 +320,13 @@ func (h HTTP) request(req *fasthttp.Request, u *url.URL, method, body string, he
 		req.UseHostHeader = true
 	}
 	req.Header.SetMethod(method)
-	req.Header.Set(fasthttp.HeaderUserAgent, cmp.Or(h.UserAgent, "probe"))
-	for _, hd := range header {
+	for _, hd := range h.requestHeaders(u, header) {
 		if strings.EqualFold(hd.Name, "Host") {
 			req.Header.SetHost(hd.Value)
 			req.UseHostHeader = true
 			continue
 		}
-		req.Header.Set(hd.Name, hd.Value)
+		req.Header.Add(hd.Name, hd.Value)
 	}
 	if body != "" {
 		req.SetBodyString(body)
@@ -329,15 +359,7 @@ func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body stri
 	}
 	req := h2Request{method: method, scheme: u.Scheme, authority: withoutZone(u.Host), path: u.RequestURI(),
 		body: []byte(body), maxBody: h.maxBody()}
-	if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "User-Agent") }) {
-		req.header = append(req.header, Header{"user-agent", cmp.Or(h.UserAgent, "probe")})
-	}
-	if u.User != nil && !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, "Authorization") }) {
-		// The URL's userinfo as Basic credentials, as HTTP/1.1 sends them.
-		pass, _ := u.User.Password()
-		req.header = append(req.header, Header{"authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))})
-	}
-	for _, hd := range header {
+	for _, hd := range h.requestHeaders(u, header) {
 		if strings.EqualFold(hd.Name, "Host") {
 			req.authority = hd.Value
 			continue
@@ -445,6 +467,35 @@ func hostOnly(hostport string) string {
 		return h
 	}
 	return strings.Trim(hostport, "[]")
+}
+
+// requestHeaders are the fields of a request to u, but for Host, which
+// each protocol sends its own way: probe's own first (User-Agent, Accept:
+// */* as curl, wget and the kubelet send it, and the URL's userinfo as
+// Basic credentials), then those of -H, in order. A -H field replaces
+// probe's own of its name, and one with an empty value removes it, as with
+// curl and the kubelet (-H 'Accept:'); any other empty field is sent empty.
+func (h HTTP) requestHeaders(u *url.URL, header []Header) []Header {
+	own := []Header{{"User-Agent", cmp.Or(h.UserAgent, "probe")}, {"Accept", "*/*"}}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		own = append(own, Header{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))})
+	}
+	isOwn := func(name string) bool {
+		return slices.ContainsFunc(own, func(o Header) bool { return strings.EqualFold(o.Name, name) })
+	}
+	out := make([]Header, 0, len(own)+len(header))
+	for _, o := range own {
+		if !slices.ContainsFunc(header, func(hd Header) bool { return strings.EqualFold(hd.Name, o.Name) }) {
+			out = append(out, o)
+		}
+	}
+	for _, hd := range header {
+		if hd.Value != "" || !isOwn(hd.Name) {
+			out = append(out, hd)
+		}
+	}
+	return out
 }
 
 func withoutCredentials(in []Header) []Header {

@@ -1,8 +1,15 @@
 package checks_test
 
 import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
 	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -240,5 +247,297 @@ func TestRedact(t *testing.T) {
 		if got := sanitize.Redact(mustURL(t, in)); got != want {
 			t.Errorf("sanitize.Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// rawHTTP serves reply, as it is, to every connection, once the request's
+// header block has come, and closes the connection.
+func rawHTTP(t *testing.T, reply string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, reply) //nolint:errcheck
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestHTTPHeadersAsSent: --expect-header and --reject-header judge the
+// fields the server sent, byte for byte, not those fasthttp fills in (a
+// default Content-Type, a Connection: close) or folds (the last of two
+// Content-Type fields, Transfer-Encoding in lower case); on HTTP/2 too.
+func TestHTTPHeadersAsSent(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	h2c := serve(t, "h2c", "tcp4", "127.0.0.1:0")
+	hm := func(s string) []checks.HeaderMatch {
+		m, err := checks.ParseHeaderMatch(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []checks.HeaderMatch{m}
+	}
+	raw := func(head string) *url.URL {
+		return mustURL(t, "http://"+rawHTTP(t, "HTTP/1.1 200 OK\r\n"+head+"\r\n")+"/")
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "no Content-Type fails --expect-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), ExpectHeader: hm("Content-Type")},
+			want: want{err: "HTTP 200, but the reply has no Content-Type header (--expect-header)"}},
+		{name: "no Content-Type passes --reject-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), RejectHeader: hm("Content-Type")}},
+		{name: "no Content-Type is not text/plain", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/no-content-type"), RejectHeader: hm("Content-Type: text/plain")}},
+		{name: "an empty Content-Type is empty", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/empty-content-type"), ExpectHeader: hm("Content-Type: ^$")}},
+		{name: "an empty Content-Type is not the default", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/empty-content-type"), ExpectHeader: hm("Content-Type: text/plain")},
+			want: want{err: `HTTP 200, but Content-Type is "", which does not match "text/plain" (--expect-header)`}},
+		{name: "h2 no Content-Type fails --expect-header Content-Type", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/no-content-type"), HTTP2: true, ExpectHeader: hm("Content-Type")},
+			want: want{err: "HTTP 200, but the reply has no Content-Type header (--expect-header)"}},
+		{name: "h2 an empty Content-Type is empty", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/empty-content-type"), HTTP2: true, ExpectHeader: hm("Content-Type: ^$")}},
+		{name: "the first of two Content-Type fields counts", check: checks.HTTP{URL: raw("Content-Type: application/json\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Content-Type: json")}},
+		{name: "either of two Content-Type fields is rejected", check: checks.HTTP{URL: raw("Content-Type: application/json\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"), RejectHeader: hm("Content-Type: json")},
+			want: want{err: "HTTP 200, but the reply has Content-Type: \"application/json\" (--reject-header)"}},
+		{name: "a Connection: close never sent is not there", check: checks.HTTP{URL: raw("X-Body: to the close\r\n\r\nok"), RejectHeader: hm("Connection")}},
+		{name: "Connection: close as sent", check: checks.HTTP{URL: raw("Connection: close\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Connection: ^close$")}},
+		{name: "Transfer-Encoding as sent", check: checks.HTTP{URL: raw("Transfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n"), ExpectHeader: hm("Transfer-Encoding: ^Chunked$")}},
+		{name: "the last of two Server fields is not the only one", check: checks.HTTP{URL: raw("Server: nginx\r\nServer: envoy\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Server: nginx")}},
+		{name: "Content-Length as sent", check: checks.HTTP{URL: raw("Content-Length: 2\r\n\r\nok"), ExpectHeader: hm("Content-Length: ^2$")}},
+		{name: "no Content-Length when none was sent", check: checks.HTTP{URL: raw("Connection: close\r\n\r\nok"), RejectHeader: hm("Content-Length")}},
+		{name: "Set-Cookie as sent, each", check: checks.HTTP{URL: raw("Set-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Set-Cookie: ^b=2; Path=/$")}},
+		{name: "Date as sent", check: checks.HTTP{URL: raw("Date: Tue, 15 Nov 1994 08:12:31 GMT\r\nContent-Length: 0\r\n"), ExpectHeader: hm("Date: ^Tue, 15 Nov 1994 08:12:31 GMT$")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}
+
+// TestHTTPRequestHeaders: probe sends Accept: */* as curl, wget and the
+// kubelet do, and -H 'Name:' with an empty value removes a field probe
+// sends itself (User-Agent, Accept, the userinfo's Authorization), as
+// with curl and the kubelet; any other is sent empty; on HTTP/1.1 and
+// HTTP/2 alike.
+func TestHTTPRequestHeaders(t *testing.T) {
+	t.Parallel()
+	servers := map[string]string{"HTTP/1.1": serve(t, "http", "tcp4", "127.0.0.1:0"), "HTTP/2": serve(t, "h2c", "tcp4", "127.0.0.1:0")}
+	re := func(s ...string) []*regexp.Regexp {
+		var out []*regexp.Regexp
+		for _, p := range s {
+			out = append(out, regexp.MustCompile(p))
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		path   string
+		header []checks.Header
+		expect []*regexp.Regexp
+		reject []*regexp.Regexp
+		want
+	}{
+		{name: "Accept */* by default", path: "/echo", expect: re(`(?m)^Accept=\*/\*$`)},
+		{name: "a content-negotiating app answers", path: "/accept-json", want: want{seen: "HTTP 200 OK"}},
+		{name: "-H Accept replaces it", path: "/echo", header: []checks.Header{{"Accept", "application/json"}}, expect: re(`(?m)^Accept=application/json$`)},
+		{name: "-H 'Accept:' removes it", path: "/echo", header: []checks.Header{{"Accept", ""}}, reject: re(`(?m)^Accept=`)},
+		{name: "-H 'User-Agent:' removes it", path: "/echo", header: []checks.Header{{"User-Agent", ""}}, reject: re(`(?m)^User-Agent=`)},
+		{name: "-H 'Authorization:' removes the userinfo's", path: "/echo", header: []checks.Header{{"Authorization", ""}}, reject: re(`(?m)^Authorization=`)},
+		{name: "the userinfo's Authorization", path: "/echo", expect: re(`(?m)^Authorization=Basic dTpzZWNyZXQ=$`)},
+		{name: "-H 'X-Empty:' is sent empty", path: "/echo", header: []checks.Header{{"X-Empty", ""}}, expect: re(`(?m)^X-Empty=$`)},
+		{name: "-H twice sends both", path: "/echo", header: []checks.Header{{"X-Twice", "1"}, {"X-Twice", "2"}}, expect: re(`(?m)^X-Twice=1,2$`)},
+	}
+	for proto, addr := range servers {
+		for _, tc := range tests {
+			t.Run(proto+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				c := checks.HTTP{URL: mustURL(t, "http://u:secret@"+addr+tc.path), HTTP2: proto == "HTTP/2", Header: tc.header, ExpectBody: tc.expect, RejectBody: tc.reject}
+				expect(t, &c, tc.want)
+			})
+		}
+	}
+}
+
+// TestHTTPSameHostRedirects: the kubelet's httpGet policy. Redirects to the
+// same host name are followed, on any port; a redirect to another host is
+// the final response, judged by the status.
+func TestHTTPSameHostRedirects(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	other := serve(t, "http", "tcp4", "127.0.0.1:0")
+	_, appPort, _ := strings.Cut(app, ":")
+	to := func(base, loc string) *url.URL {
+		return mustURL(t, "http://"+base+"/redirect-to?url="+url.QueryEscape(loc))
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "same host followed", check: checks.HTTP{URL: to(app, "/healthz"), MaxRedirects: 10, SameHostRedirects: true}, want: want{seen: "HTTP 200 OK"}},
+		{name: "same host, failing target", check: checks.HTTP{URL: to(app, "/status/500"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "HTTP 500"}},
+		{name: "same host name, another port, followed", check: checks.HTTP{URL: to(app, "http://"+other+"/status/500"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "HTTP 500"}},
+		{name: "another host not followed, passes", check: checks.HTTP{URL: to(app, "http://0.0.0.0/fail"), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (0.0.0.0), not followed"}},
+		{name: "localhost is another host than 127.0.0.1", check: checks.HTTP{URL: to(app, "http://localhost:"+appPort+"/status/500"), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (localhost), not followed"}},
+		{name: "another host, judged by --status", check: checks.HTTP{URL: to(app, "http://0.0.0.0/fail"), MaxRedirects: 10, SameHostRedirects: true, Status: checks.StatusRanges{{200, 299}}},
+			want: want{err: "HTTP 302 Found, want 200-299"}},
+		{name: "another host after a same-host one", check: checks.HTTP{URL: to(app, "/redirect-to?url="+url.QueryEscape("http://0.0.0.0/")), MaxRedirects: 10, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found, a redirect to another host (0.0.0.0), not followed"}},
+		{name: "another host at the limit is still the answer", check: checks.HTTP{URL: to(app, "http://0.0.0.0/"), MaxRedirects: 0, SameHostRedirects: true},
+			want: want{seen: "HTTP 302 Found"}},
+		{name: "a loop fails", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/loop"), MaxRedirects: 10, SameHostRedirects: true}, want: want{err: "redirect loop"}},
+		{name: "without the policy, another host is followed", check: checks.HTTP{URL: to(app, "http://localhost:"+appPort+"/status/500"), MaxRedirects: 10},
+			want: want{err: "HTTP 500"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}
+
+// TestHTTPContentEncoding: a body the server compressed although probe
+// never asked is decoded (gzip, deflate, stacked) before --expect-body and
+// --expect-json, within --max-body; any other coding fails in one line,
+// never as a confusing mismatch; a body without Content-Encoding is never
+// decoded.
+func TestHTTPContentEncoding(t *testing.T) {
+	t.Parallel()
+	app := serve(t, "http", "tcp4", "127.0.0.1:0")
+	h2c := serve(t, "h2c", "tcp4", "127.0.0.1:0")
+	up := []byte(`{"status":"UP"}`)
+	zl := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := zlib.NewWriter(&buf)
+		w.Write(b) //nolint:errcheck
+		w.Close()  //nolint:errcheck
+		return buf.Bytes()
+	}
+	fl := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w, _ := flate.NewWriter(&buf, flate.BestCompression)
+		w.Write(b) //nolint:errcheck
+		w.Close()  //nolint:errcheck
+		return buf.Bytes()
+	}
+	raw := func(encoding string, body []byte) *url.URL {
+		head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n", len(body))
+		if encoding != "" {
+			head += "Content-Encoding: " + encoding + "\r\n"
+		}
+		return mustURL(t, "http://"+rawHTTP(t, head+"\r\n"+string(body))+"/")
+	}
+	bomb := testserver.Gzip(make([]byte, 8<<20))
+	corrupt := testserver.Gzip(up)
+	corrupt[len(corrupt)-6] ^= 0xff // the CRC
+	gzUP := testserver.Gzip(up)
+	isUP := []*regexp.Regexp{regexp.MustCompile(`"status":"UP"`)}
+	jsonUP := []checks.JSONAssertion{mustJSON(t, "status=UP")}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "gzip, asked for nothing", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), ExpectBody: isUP}},
+		{name: "gzip, --expect-json", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), ExpectJSON: jsonUP}},
+		{name: "gzip, --reject-body", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip"), RejectBody: isUP}, want: want{err: `HTTP 200, but the body matches --reject-body "\"status\":\"UP\""`}},
+		{name: "gzip twice", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/gzip-gzip"), ExpectBody: isUP}},
+		{name: "gzip over HTTP/2", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/gzip"), HTTP2: true, ExpectJSON: jsonUP}},
+		{name: "gzip in two fields", check: checks.HTTP{URL: mustURL(t, "http://"+rawHTTP(t, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s", len(testserver.Gzip(gzUP)), testserver.Gzip(gzUP)))+"/"), ExpectBody: isUP}},
+		{name: "x-gzip", check: checks.HTTP{URL: raw("x-gzip", gzUP), ExpectBody: isUP}},
+		{name: "deflate (zlib)", check: checks.HTTP{URL: raw("deflate", zl(up)), ExpectBody: isUP}},
+		{name: "deflate (raw, as some servers send it)", check: checks.HTTP{URL: raw("Deflate", fl(up)), ExpectBody: isUP}},
+		{name: "identity", check: checks.HTTP{URL: raw("identity", up), ExpectBody: isUP}},
+		{name: "no Content-Encoding: never decoded", check: checks.HTTP{URL: raw("", gzUP), ExpectBody: isUP}, want: want{err: `does not match --expect-body`}},
+		{name: "gzip, not judged: not decoded", check: checks.HTTP{URL: raw("gzip", []byte("not gzip at all"))}, want: want{seen: "HTTP 200 OK"}},
+		{name: "br is refused in one line", check: checks.HTTP{URL: raw("br", []byte("\x1b\x0e\x00\xf8")), ExpectBody: isUP},
+			want: want{err: "HTTP 200, but the body is encoded br (Content-Encoding: br), which probe cannot decode to match it: it reads gzip and deflate; ask for one with -H 'Accept-Encoding: gzip'"}},
+		{name: "zstd is refused", check: checks.HTTP{URL: raw("gzip, zstd", []byte("x")), ExpectJSON: jsonUP}, want: want{err: "the body is encoded zstd (Content-Encoding: gzip, zstd)"}},
+		{name: "br, not judged, passes", check: checks.HTTP{URL: raw("br", []byte("\x1b\x0e\x00\xf8"))}},
+		{name: "a gzip bomb stops at --max-body", check: checks.HTTP{URL: raw("gzip", bomb), ExpectBody: isUP},
+			want: want{err: "response body is larger than --max-body 1MiB once decompressed (Content-Encoding: gzip)"}},
+		{name: "a gzip bomb within a larger --max-body", check: checks.HTTP{URL: raw("gzip", bomb), MaxBody: 16 << 20, RejectBody: isUP}},
+		{name: "a bad checksum", check: checks.HTTP{URL: raw("gzip", corrupt), ExpectBody: isUP}, want: want{err: "HTTP 200, but the body is not valid gzip (Content-Encoding: gzip): its checksum is wrong"}},
+		{name: "not gzip at all", check: checks.HTTP{URL: raw("gzip", []byte("plain text")), ExpectBody: isUP}, want: want{err: "the body is not valid gzip (Content-Encoding: gzip): its header is wrong"}},
+		{name: "cut short", check: checks.HTTP{URL: raw("gzip", gzUP[:len(gzUP)-10]), ExpectBody: isUP}, want: want{err: "the body is not valid gzip (Content-Encoding: gzip): it ends early"}},
+		{name: "five codings are refused", check: checks.HTTP{URL: raw("gzip, gzip, gzip, gzip, gzip", gzUP), ExpectBody: isUP}, want: want{err: "the body is encoded 5 times (Content-Encoding: gzip, gzip, gzip, gzip, gzip); probe undoes at most 4"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
+	}
+}
+
+func mustJSON(t *testing.T, s string) checks.JSONAssertion {
+	t.Helper()
+	a, err := checks.ParseJSONAssertion(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestHTTPOptionalHeader: --expect-header 'NAME?: REGEXP' lets the header
+// be absent, but a value present must match (blackbox_exporter's
+// allow_missing).
+func TestHTTPOptionalHeader(t *testing.T) {
+	t.Parallel()
+	hm := func(s string) []checks.HeaderMatch {
+		m, err := checks.ParseHeaderMatch(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []checks.HeaderMatch{m}
+	}
+	raw := func(head string) *url.URL {
+		return mustURL(t, "http://"+rawHTTP(t, "HTTP/1.1 200 OK\r\n"+head+"Content-Length: 0\r\n\r\n")+"/")
+	}
+	tests := []struct {
+		name  string
+		check checks.HTTP
+		want
+	}{
+		{name: "absent passes", check: checks.HTTP{URL: raw(""), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "present and matching passes", check: checks.HTTP{URL: raw("X-Version: 2.1\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "present and not matching fails", check: checks.HTTP{URL: raw("X-Version: 1.9\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")},
+			want: want{err: `HTTP 200, but X-Version is "1.9", which does not match "^2\\." (--expect-header)`}},
+		{name: "present and empty fails", check: checks.HTTP{URL: raw("X-Version:\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}, want: want{err: `X-Version is ""`}},
+		{name: "one of two values matching passes", check: checks.HTTP{URL: raw("X-Version: 1.9\r\nX-Version: 2.0\r\n"), ExpectHeader: hm("X-Version?: ^2\\.")}},
+		{name: "without ?, absent fails", check: checks.HTTP{URL: raw(""), ExpectHeader: hm("X-Version: ^2\\.")}, want: want{err: "the reply has no X-Version header"}},
+	}
+	if _, err := checks.ParseHeaderMatch("X-Version?"); err == nil || !strings.Contains(err.Error(), "give the pattern a value present must match") {
+		t.Errorf("NAME? without a pattern: %v", err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expect(t, &tc.check, tc.want)
+		})
 	}
 }

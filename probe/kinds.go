@@ -59,7 +59,8 @@ type Flags uint8
 
 const (
 	// HTTPFlags: Method, Body, Status, ExpectBody, RejectBody, MaxBody,
-	// MaxRedirects, ExpectJSON, ExpectHeader, RejectHeader, HTTP2.
+	// MaxRedirects, SameHostRedirects, ExpectJSON, ExpectHeader,
+	// RejectHeader, HTTP2.
 	HTTPFlags Flags = 1 << iota
 	// HeaderFlags: Header, the request headers (gRPC's metadata too).
 	HeaderFlags
@@ -158,7 +159,7 @@ func buildHTTP(u *url.URL, port string, d *Defaults) (Check, error) {
 		Status: d.Status, ExpectBody: d.ExpectBody, RejectBody: d.RejectBody, MaxBody: int(d.MaxBody),
 		MaxRedirects: d.MaxRedirects, TLS: d.TLS, UserAgent: d.UserAgent, ExpectJSON: d.ExpectJSON,
 		ExpectHeader: d.ExpectHeader, RejectHeader: d.RejectHeader, CertExpiry: d.CertExpiry,
-		Socket: d.UnixSocket, HTTP2: d.HTTP2}, nil
+		Socket: d.UnixSocket, HTTP2: d.HTTP2, SameHostRedirects: d.SameHostRedirects}, nil
 }
 
 func buildGRPC(u *url.URL, port string, d *Defaults) (Check, error) {

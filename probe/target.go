@@ -35,6 +35,10 @@ type Defaults struct {
 	HTTP2        bool
 	UserAgent    string // "probe" when empty
 
+	// SameHostRedirects: redirects to another host are not followed
+	// (checks.HTTP.SameHostRedirects).
+	SameHostRedirects bool
+
 	// HeaderFlags: request headers, and gRPC's metadata.
 	Header []checks.Header
 

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
 )
@@ -16,15 +19,17 @@ import (
 // a target, to that target only (flags.go).
 type TargetFlags struct {
 	Method       string              `short:"X" default:"GET" group:"HTTP" help:"HTTP method."`
-	Body         string              `short:"d" group:"HTTP" help:"Request body."`
+	Body         string              `short:"d" group:"HTTP" help:"Request body; @FILE reads it from a file (at most 1 MiB, read once at start), as curl does."`
+	DataRaw      string              `name:"data-raw" placeholder:"TEXT" group:"HTTP" help:"Request body sent as given, a leading @ included (curl's --data-raw); in place of -d."`
 	Header       []string            `short:"H" sep:"none" placeholder:"'NAME: VALUE'" group:"HTTP" help:"Request header, repeatable. 'Host: NAME' is sent as the Host header and used for TLS SNI."`
 	Status       checks.StatusRanges `default:"200-399" group:"HTTP" help:"Accepted status codes and ranges, such as 200-299,304."`
 	ExpectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail unless the body matches this regular expression; repeatable, all must match."`
 	RejectBody   []Pattern           `sep:"none" placeholder:"REGEXP" group:"HTTP" help:"Fail when the body matches this regular expression; repeatable."`
 	MaxBody      checks.Size         `default:"1MiB" group:"HTTP" help:"Largest body read; a larger one fails."`
 	MaxRedirects int                 `default:"0" group:"HTTP" help:"Follow up to N redirects. With 0, a 3xx is judged by --status."`
+	Redirects    string              `placeholder:"POLICY" group:"HTTP" help:"kubelet: follow redirects as a Kubernetes httpGet probe does, to the same host name only (any port), up to 10 or --max-redirects; a redirect to another host is not followed, and its 3xx is judged by --status, which passes it by default."`
 	ExpectJSON   []string            `name:"expect-json" sep:"none" placeholder:"PATH=VALUE" group:"HTTP" help:"Fail unless the JSON body holds this: PATH=VALUE, PATH!=VALUE, PATH (there) or !PATH (absent); gjson paths such as components.db.status or checks.0.status; repeatable, all must hold."`
-	ExpectHeader []string            `sep:"none" placeholder:"'NAME: REGEXP'" group:"HTTP" help:"Fail unless the reply has this header, matching the regular expression if one is given; repeatable."`
+	ExpectHeader []string            `sep:"none" placeholder:"'NAME[?][: REGEXP]'" group:"HTTP" help:"Fail unless the reply has this header, a value matching the regular expression if one is given; NAME? lets it be absent, but a value present must match; repeatable."`
 	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
 	HTTP2        bool                `name:"http2" env:"PROBE_HTTP2" group:"HTTP" help:"Speak HTTP/2: with prior knowledge (h2c) to http://, by ALPN h2 to https://. For servers that speak only HTTP/2; without it, probe speaks HTTP/1.1."`
 
@@ -81,7 +86,7 @@ func (f *TargetFlags) flagsFor(i int) *TargetFlags {
 // flag is checked, whatever kind of target follows, so that a mistake is
 // never silently ignored.
 func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
-	d := probe.Defaults{Method: f.Method, Body: f.Body, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
+	d := probe.Defaults{Method: f.Method, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
 		RejectBody: regexps(f.RejectBody), MaxBody: f.MaxBody, MaxRedirects: f.MaxRedirects, HTTP2: f.HTTP2,
 		UserAgent: userAgent(stamp), CertExpiry: time.Duration(f.CertExpiry), Expect: regexps(f.Expect),
 		Reject: regexps(f.Reject), UnixSocket: f.UnixSocket, MaxAge: time.Duration(f.MaxAge)}
@@ -108,8 +113,19 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
 		return d, err
 	}
-	if f.HTTP2 && len(f.Body) > 65535 {
-		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(f.Body))
+	if d.Body, err = requestBody(f.Body, f.DataRaw); err != nil {
+		return d, err
+	}
+	if f.HTTP2 && len(d.Body) > 65535 {
+		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(d.Body))
+	}
+	switch f.Redirects {
+	case "":
+	case "kubelet":
+		d.SameHostRedirects = true
+		d.MaxRedirects = cmp.Or(f.MaxRedirects, 10)
+	default:
+		return d, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
 	}
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
@@ -124,7 +140,38 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	if d.RejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
 		return d, err
 	}
+	for _, m := range d.RejectHeader {
+		if m.Optional {
+			return d, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
+		}
+	}
 	return d, nil
+}
+
+// maxBodyFile bounds the request body -d @FILE reads.
+const maxBodyFile = 1 << 20
+
+// requestBody is the body of -d, or of --data-raw: -d @FILE reads FILE,
+// a regular file of at most 1 MiB, once, when probe starts.
+func requestBody(body, raw string) (string, error) {
+	if body != "" && raw != "" {
+		return "", errors.New("-d and --data-raw both give the request body: keep one")
+	}
+	path, isFile := strings.CutPrefix(body, "@")
+	if raw != "" || !isFile {
+		return body + raw, nil
+	}
+	if path == "-" {
+		return "", errors.New("-d @-: probe does not read a body from standard input, which a health check does not have: write it to a file and use -d @FILE")
+	}
+	if path == "" {
+		return "", errors.New("-d @: name the file, as in -d @body.json (--data-raw sends a leading @ as it is)")
+	}
+	b, err := files.ReadSmall(path, maxBodyFile)
+	if err != nil {
+		return "", fmt.Errorf("-d: cannot read the request body from %w", err)
+	}
+	return string(b), nil
 }
 
 func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {

@@ -2,6 +2,8 @@ package testserver
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -401,8 +403,43 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 //	/aspnet/health    ASP.NET Core's health checks JSON (HealthChecks.UI's writer), redis Unhealthy
 //	/headers          200 with X-App-Version: 1.2.3, a Set-Cookie and JSON
 //	/html             200 with an HTML page
+//	/no-content-type  200 "ok" without Content-Type; /empty-content-type, with an empty one
+//	/accept-json      200 JSON when Accept allows it, 406 without Accept, as content-negotiating apps
+//	/gzip             200 {"status":"UP"} gzip-encoded, asked or not; /gzip-gzip twice; /gzip-bomb 8 MiB of zeros
 func App() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/no-content-type", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = nil // no sniffing: no Content-Type at all
+		io.WriteString(w, "ok")          //nolint:errcheck
+	})
+	mux.HandleFunc("/empty-content-type", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = []string{""}
+		io.WriteString(w, "ok") //nolint:errcheck
+	})
+	mux.HandleFunc("/accept-json", func(w http.ResponseWriter, r *http.Request) {
+		accept := r.Header.Values("Accept")
+		if len(accept) == 0 || !strings.Contains(strings.Join(accept, ","), "*/*") && !strings.Contains(strings.Join(accept, ","), "application/json") {
+			w.WriteHeader(http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"UP"}`) //nolint:errcheck
+	})
+	mux.HandleFunc("/gzip", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(Gzip([]byte(`{"status":"UP"}`))) //nolint:errcheck
+	})
+	bomb := sync.OnceValue(func() []byte { return Gzip(make([]byte, 8<<20)) })
+	mux.HandleFunc("/gzip-bomb", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb()) //nolint:errcheck
+	})
+	mux.HandleFunc("/gzip-gzip", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip, gzip")
+		w.Write(Gzip(Gzip([]byte(`{"status":"UP"}`)))) //nolint:errcheck
+	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"UP"}`) //nolint:errcheck
@@ -705,4 +742,13 @@ func mqttServer(rc byte) func(net.Conn, <-chan struct{}) {
 		c.Write([]byte{0x20, 2, 0, rc}) //nolint:errcheck
 		io.Copy(io.Discard, c)          //nolint:errcheck
 	}
+}
+
+// Gzip compresses b with gzip.
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b) //nolint:errcheck
+	zw.Close()  //nolint:errcheck
+	return buf.Bytes()
 }

@@ -91,6 +91,10 @@ type ResponseHeader struct {
 	noDefaultDate bool
 	// serverSet tells an empty Server value from none.
 	serverSet bool
+
+	// received holds every field of a parsed response as it came, in
+	// order: see Received.
+	received []argsKV
 }
 
 // RequestHeader represents HTTP request header.
@@ -1466,6 +1470,7 @@ func (h *ResponseHeader) resetSkipNormalize() {
 	h.trailer = h.trailer[:0]
 	h.mulHeader = h.mulHeader[:0]
 	h.written = false
+	h.received = h.received[:0]
 }
 
 // Reset clears request header.
@@ -1531,6 +1536,7 @@ func (h *ResponseHeader) CopyTo(dst *ResponseHeader) {
 	dst.server = append(dst.server, h.server...)
 	dst.serverSet = h.serverSet
 	dst.serverDefaultLine = h.serverDefaultLine
+	dst.received = copyArgs(dst.received, h.received)
 }
 
 // CopyTo copies all the headers to dst.
@@ -1591,6 +1597,24 @@ func (h *ResponseHeader) All() iter.Seq2[[]byte, []byte] {
 
 		if h.ConnectionClose() && !hasConnectionCloseValue(h.h) && !yield(strConnection, strClose) {
 			return
+		}
+	}
+}
+
+// Received returns an iterator over the fields of a parsed response header
+// as they were received: every field, in order, with its name as sent and
+// its value without the whitespace around it. Unlike All, it leaves nothing
+// out (every Content-Type, Content-Encoding and Server, Transfer-Encoding
+// as sent) and adds nothing (no default Content-Type, no Connection: close
+// the client decided on). It is empty for a header that was not parsed.
+//
+// The key and value may be invalid outside the iteration loop.
+func (h *ResponseHeader) Received() iter.Seq2[[]byte, []byte] {
+	return func(yield func([]byte, []byte) bool) {
+		for i := range h.received {
+			if !yield(h.received[i].key, h.received[i].value) {
+				return
+			}
 		}
 	}
 }
@@ -3642,6 +3666,7 @@ func (h *ResponseHeader) parseHeaders(buf []byte) (int, error) {
 	var trailers trailerSet
 	transferEncodingSeen := false
 	contentLengthSeen := false
+	h.received = h.received[:0]
 
 	for s.next() {
 		// Trim trailing whitespace before the colon to normalize headers
@@ -3652,6 +3677,9 @@ func (h *ResponseHeader) parseHeaders(buf []byte) (int, error) {
 			h.connectionClose = true
 			return 0, fmt.Errorf("invalid header key %q", s.key)
 		}
+		h.received, kv = allocArg(h.received)
+		kv.key = append(kv.key[:0], s.key...)
+		kv.value = append(kv.value[:0], s.value...)
 
 		// Key bytes were already validated by the scanner. A key containing
 		// a space is tolerated, but must not be canonicalized and closes
