@@ -42,6 +42,8 @@ type TargetFlags struct {
 
 	MaxAge checks.Duration `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
 
+	Rcode []string `placeholder:"CODE" group:"DNS" help:"dns:// targets: accept this response code, such as NXDOMAIN for a name that must not exist; repeatable or a comma list. Without it, only NOERROR with a record of the type passes. --expect and --reject match each record of the answer, as its data or as the whole record."`
+
 	// perTarget are the flags of the targets that have their own, by
 	// index; see flags.go.
 	perTarget []*TargetFlags
@@ -122,6 +124,13 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 	}
 	if d.RejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
 		return d, err
+	}
+	for _, s := range f.Rcode {
+		rcode, err := checks.ParseDNSRcode(s)
+		if err != nil {
+			return d, fmt.Errorf("--rcode: %w", err)
+		}
+		d.Rcodes = append(d.Rcodes, rcode)
 	}
 	return d, nil
 }
