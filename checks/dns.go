@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,24 +20,35 @@ import (
 )
 
 // DNS checks that a DNS server answers a query: it asks for Name's records
-// of Type over UDP (TCP when the answer is truncated) and passes when the
-// answer is NOERROR with at least one record of that type, and, with
-// Expect, one of the records matches. NXDOMAIN, a name with no record of the
-// type, SERVFAIL, REFUSED and silence each fail in one line. An open port
-// 53 does not prove a server answers: this does.
+// of Type in class IN, over UDP (TCP when the answer is truncated, or with
+// TCP), and passes when the answer is NOERROR with at least one record of
+// that type for the name asked, or for a name its CNAME records lead to,
+// and, with Expect, one of them matches. NXDOMAIN, a name with no record of
+// the type, SERVFAIL, REFUSED, a malformed record and silence each fail in
+// one line. An open port 53 does not prove a server answers: this does.
 type DNS struct {
 	Host, Port string
-	Name       string           // the name asked for
-	Type       string           // A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT; A when empty
-	Expect     []*regexp.Regexp // each must match the answer's records, joined by ", "
-	Reject     []*regexp.Regexp
+	Name       string // the name asked for
+	Type       string // A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT; A when empty
+	TCP        bool   // ask over TCP only
+	// Rcodes are the response codes that pass; NOERROR (with a record of
+	// the type) when empty. NXDOMAIN here checks that a name does not exist.
+	Rcodes []int
+	// Expect and Reject match each record of the answer (the records
+	// counted and the CNAME records followed) as its data, "10.1.2.3", and
+	// as the whole record, "probe.test.\t60\tIN\tA\t10.1.2.3": each Expect
+	// must match one record at least, and no Reject any record.
+	Expect []*regexp.Regexp
+	Reject []*regexp.Regexp
 }
 
 // dnsTypes are the record types a check may ask for, by their numbers.
 var dnsTypes = map[string]uint16{"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33}
 
-// dnsRcodes name the response codes (RFC 1035, 4.1.1; RFC 6895).
-var dnsRcodes = map[int]string{1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED", 6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE"}
+// dnsRcodes name the response codes (RFC 1035, 4.1.1; RFC 6895), as
+// miekg/dns and dig do.
+var dnsRcodes = map[int]string{0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+	6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS", 23: "BADCOOKIE"}
 
 // DNSType returns the number of a record type's name, in any case.
 func DNSType(name string) (uint16, bool) {
@@ -44,17 +56,37 @@ func DNSType(name string) (uint16, bool) {
 	return t, ok
 }
 
+// ParseDNSRcode reads a response code by its name, such as NXDOMAIN, in
+// any case, or its number (0 to 4095, with EDNS's extended bits).
+func ParseDNSRcode(s string) (int, error) {
+	for n, name := range dnsRcodes {
+		if strings.EqualFold(name, s) {
+			return n, nil
+		}
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 4095 {
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown DNS response code %q: use NOERROR, NXDOMAIN, SERVFAIL, REFUSED, FORMERR, NOTIMP, YXDOMAIN, YXRRSET, NXRRSET, NOTAUTH, NOTZONE, BADVERS, BADCOOKIE or a number from 0 to 4095", sanitize.Printable(sanitize.Clip(s, 40)))
+}
+
+func dnsRcodeName(rcode int) string {
+	if name, ok := dnsRcodes[rcode]; ok {
+		return name
+	}
+	return "RCODE " + strconv.Itoa(rcode)
+}
+
 // dnsResend is how long a query over UDP waits before it is sent again.
 const dnsResend = 500 * time.Millisecond
 
+// dnsMaxChain is how many names a CNAME chain may have, the question's
+// included; resolvers give up sooner (Unbound after 11 restarts).
+const dnsMaxChain = 16
+
 // Run asks the question.
 func (d DNS) Run(ctx context.Context, tr *Trace) (string, error) {
-	qtype, ok := DNSType(cmpOr(d.Type, "A"))
-	if !ok {
-		return "", fmt.Errorf("unknown DNS record type %q", d.Type)
-	}
-	typeName := strings.ToUpper(cmpOr(d.Type, "A"))
-	query, id, err := dnsQuery(d.Name, qtype)
+	q, query, err := d.question()
 	if err != nil {
 		return "", err
 	}
@@ -62,55 +94,61 @@ func (d DNS) Run(ctx context.Context, tr *Trace) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	server := net.JoinHostPort(addrs[0].String(), d.Port)
-	reply, err := dnsUDP(ctx, tr, server, query)
+	var reply []byte
+	overTCP := d.TCP
+	if overTCP {
+		reply, err = dnsTCP(ctx, tr, addrs, d.Port, query)
+	} else {
+		var server netip.Addr
+		reply, server, err = dnsUDP(ctx, tr, addrs, d.Port, query)
+		if err == nil {
+			if m, perr := readDNS(reply, q); perr == nil && m.truncated {
+				tr.SetNote("dns", "the UDP answer was truncated: asked again over TCP")
+				reply, err = dnsTCP(ctx, tr, []netip.Addr{server}, d.Port, query)
+				overTCP = true
+			}
+		}
+	}
 	if err != nil {
 		return "", err
-	}
-	msg, err := parseDNS(reply, id, d.Name, qtype)
-	if err != nil {
-		return "", err
-	}
-	if msg.truncated {
-		tr.SetNote("dns", "the UDP answer was truncated: asked again over TCP")
-		if reply, err = dnsTCP(ctx, tr, server, query); err != nil {
-			return "", err
-		}
-		if msg, err = parseDNS(reply, id, d.Name, qtype); err != nil {
-			return "", err
-		}
 	}
 	tr.Finish()
-	name := sanitize.Printable(d.Name)
-	if msg.rcode != 0 {
-		code := dnsRcodes[msg.rcode]
-		if code == "" {
-			code = "RCODE " + strconv.Itoa(msg.rcode)
-		}
-		return "", &ServerError{Msg: fmt.Sprintf("%s for %s %s", code, name, typeName)}
+	return d.answer(reply, q, overTCP)
+}
+
+// question is the question d asks, and the query that asks it: recursion
+// desired, with an EDNS0 OPT record offering 1,232 bytes over UDP (DNS Flag
+// Day 2020), and a random ID.
+func (d DNS) question() (dnsQuestion, []byte, error) {
+	typ := cmpOr(d.Type, "A")
+	qtype, ok := DNSType(typ)
+	if !ok {
+		return dnsQuestion{}, nil, fmt.Errorf("unknown DNS record type %q", sanitize.Printable(typ))
 	}
-	var answers []string
-	for _, rr := range msg.answers {
-		if rr.typ == qtype {
-			answers = append(answers, rr.text)
-		}
-	}
-	if len(answers) == 0 {
-		return "", &ServerError{Msg: fmt.Sprintf("NOERROR, but no %s record for %s (%d other record(s) in the answer)", typeName, name, len(msg.answers))}
-	}
-	text := strings.Join(answers, ", ")
-	shown := sanitize.Printable(sanitize.Clip(text, 160))
-	for _, re := range d.Reject {
-		if re.MatchString(text) {
-			return "", &ReplyError{What: "the answer", Pattern: re, Reject: true, Excerpt: shown}
-		}
-	}
-	for _, re := range d.Expect {
-		if !re.MatchString(text) {
-			return "", &ReplyError{What: "the answer", Pattern: re, Excerpt: shown}
+	var idb [2]byte
+	_, _ = rand.Read(idb[:])
+	q := dnsQuestion{id: binary.BigEndian.Uint16(idb[:]), qtype: qtype}
+	b := append(idb[:], 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1) // RD; one question, one additional record
+	var name strings.Builder
+	if trimmed := strings.TrimSuffix(d.Name, "."); trimmed != "" {
+		for _, label := range strings.Split(trimmed, ".") {
+			if label == "" || len(label) > 63 {
+				return dnsQuestion{}, nil, fmt.Errorf("the name %q has an empty label or one above 63 bytes", sanitize.Printable(d.Name))
+			}
+			b = append(b, byte(len(label)))
+			b = append(b, label...)
+			writeLabel(&name, []byte(label))
 		}
 	}
-	return fmt.Sprintf("NOERROR, %s %s: %s", name, typeName, shown), nil
+	b = append(b, 0)
+	if len(b) > 12+255 {
+		return dnsQuestion{}, nil, fmt.Errorf("the name %q is longer than 255 bytes", sanitize.Printable(sanitize.Clip(d.Name, 60)))
+	}
+	q.name = cmpOr(name.String(), ".")
+	b = binary.BigEndian.AppendUint16(b, qtype)
+	b = append(b, 0, dnsClassIN)
+	b = append(b, 0, 0, dnsTypeOPT, 0x04, 0xd0, 0, 0, 0, 0, 0, 0) // OPT: root, 1232 bytes, no flags, no data
+	return q, b, nil
 }
 
 func cmpOr(a, b string) string {
@@ -120,48 +158,272 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// dnsQuery is a query for name's records of type qtype, recursion desired,
-// with an EDNS0 OPT record offering 1,232 bytes over UDP (DNS Flag Day
-// 2020), and its random ID.
-func dnsQuery(name string, qtype uint16) ([]byte, uint16, error) {
-	var idb [2]byte
-	_, _ = rand.Read(idb[:])
-	id := binary.BigEndian.Uint16(idb[:])
-	q := binary.BigEndian.AppendUint16(nil, id)
-	q = append(q, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1) // RD; one question, one additional record
-	name = strings.TrimSuffix(name, ".")
-	if name != "" {
-		for _, label := range strings.Split(name, ".") {
-			if label == "" || len(label) > 63 {
-				return nil, 0, fmt.Errorf("the name %q has an empty label or one above 63 bytes", sanitize.Printable(name))
-			}
-			q = append(q, byte(len(label)))
-			q = append(q, label...)
+// answer reads reply as the answer to q and judges it.
+func (d DNS) answer(reply []byte, q dnsQuestion, overTCP bool) (string, error) {
+	m, err := readDNS(reply, q)
+	if err != nil {
+		return "", err
+	}
+	if m.truncated {
+		// TC over TCP means the answer did not fit even there: what
+		// arrived is not the whole answer, whatever it holds.
+		how := "over UDP"
+		if overTCP {
+			how = "even over TCP"
 		}
+		return "", &ServerError{Msg: fmt.Sprintf("the answer for %s %s is truncated %s (TC set): it is not the whole answer", sanitize.Printable(d.Name), dnsTypeName(q.qtype), how)}
 	}
-	q = append(q, 0)
-	if len(q) > 12+255 {
-		return nil, 0, fmt.Errorf("the name %q is longer than 255 bytes", sanitize.Printable(sanitize.Clip(name, 60)))
-	}
-	q = binary.BigEndian.AppendUint16(q, qtype)
-	q = append(q, 0, 1)                                   // class IN
-	q = append(q, 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0) // OPT: root, type 41, 1232 bytes, no flags, no data
-	return q, id, nil
+	return d.judge(m, q)
 }
 
-// dnsUDP sends the query over UDP, again every dnsResend until the
-// deadline, and returns the first datagram that answers it.
-func dnsUDP(ctx context.Context, tr *Trace, server string, query []byte) ([]byte, error) {
-	tr.Enter(PhaseConnect)
+// judge says whether an answer passes: its response code, then the records
+// that answer the question, each a valid record of its type, then Expect
+// and Reject.
+func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
+	name, typeName := sanitize.Printable(d.Name), dnsTypeName(q.qtype)
+	accepted := d.Rcodes
+	if len(accepted) == 0 {
+		accepted = []int{0}
+	}
+	if !slices.Contains(accepted, m.rcode) {
+		msg := fmt.Sprintf("%s for %s %s", dnsRcodeName(m.rcode), name, typeName)
+		if len(d.Rcodes) > 0 {
+			names := make([]string, len(d.Rcodes))
+			for i, r := range d.Rcodes {
+				names[i] = dnsRcodeName(r)
+			}
+			msg += ", where --rcode accepts " + strings.Join(names, ", ")
+		}
+		return "", &ServerError{Msg: msg}
+	}
+	chain, followed, err := m.follow(q)
+	if err != nil {
+		return "", err
+	}
+	cnames, via := "", ""
+	if len(chain) > 1 {
+		cnames = "CNAME " + chainText(chain[1:])
+		via = " (via " + cnames + ")"
+	}
+	// The records judged: the CNAME records followed, then those of the
+	// type asked for, in class IN, owned by a name on the chain. A
+	// resolver (glibc's getanswer_r, Go's) skips every other record, so
+	// the app never sees them: they count for nothing.
+	judged := make([]dnsRR, 0, len(followed)+len(m.answers))
+	data := make([]string, 0, cap(judged))
+	for i, rr := range followed {
+		judged, data = append(judged, rr), append(data, chain[i+1])
+	}
+	var other []dnsRR
+	for _, rr := range m.answers {
+		if !onChain(chain, rr.name) || rr.class != dnsClassIN || rr.typ != q.qtype {
+			if !slices.ContainsFunc(followed, func(f dnsRR) bool { return f.off == rr.off }) {
+				other = append(other, rr)
+			}
+			continue
+		}
+		text, err := m.rdata(rr)
+		if err != nil {
+			return "", badRecord(rr, err)
+		}
+		judged, data = append(judged, rr), append(data, text)
+	}
+	counted := data[len(followed):]
+	if m.rcode == 0 && len(counted) == 0 {
+		msg := fmt.Sprintf("NOERROR, but no %s record for %s", typeName, name)
+		if cnames != "" {
+			msg += " via " + cnames
+		}
+		msg += fmt.Sprintf(" (%d other record(s) in the answer", len(other))
+		if len(other) > 0 {
+			msg += "; the first, " + otherRecord(other[0], chain, q.qtype)
+		}
+		return "", &ServerError{Msg: msg + ")"}
+	}
+	shown := "no record"
+	if len(counted) > 0 {
+		shown = sanitize.Printable(sanitize.Clip(strings.Join(counted, ", "), 160))
+	}
+	for _, re := range d.Reject {
+		for i, rr := range judged {
+			if whole := rr.text(data[i]); re.MatchString(data[i]) || re.MatchString(whole) {
+				return "", &ReplyError{What: "the record", Pattern: re, Reject: true, Excerpt: shownRecord(whole)}
+			}
+		}
+	}
+	for _, re := range d.Expect {
+		matched := false
+		for i, rr := range judged {
+			matched = matched || re.MatchString(data[i]) || re.MatchString(rr.text(data[i]))
+		}
+		if !matched {
+			return "", &ReplyError{What: "the answer", Pattern: re, Excerpt: shown + via}
+		}
+	}
+	if m.rcode != 0 {
+		return fmt.Sprintf("%s for %s %s%s, as --rcode accepts", dnsRcodeName(m.rcode), name, typeName, via), nil
+	}
+	return fmt.Sprintf("NOERROR, %s %s: %s%s", name, typeName, shown, via), nil
+}
+
+// follow returns the chain of names the question leads to, its name first
+// and then the target of each CNAME record, in class IN, that the name
+// before owns; and the CNAME records followed. A CNAME question follows
+// none. A chain that loops, is longer than dnsMaxChain or forks is refused.
+func (m dnsMsg) follow(q dnsQuestion) ([]string, []dnsRR, error) {
+	chain := []string{q.name}
+	var followed []dnsRR
+	for q.qtype != dnsTypeCNAME {
+		var next string
+		var cname dnsRR
+		for _, rr := range m.answers {
+			if rr.typ != dnsTypeCNAME || rr.class != dnsClassIN || !strings.EqualFold(rr.name, chain[len(chain)-1]) {
+				continue
+			}
+			target, err := m.rdata(rr)
+			switch {
+			case err != nil:
+				return nil, nil, badRecord(rr, err)
+			case next == "":
+				next, cname = target, rr
+			case !strings.EqualFold(next, target):
+				return nil, nil, &ServerError{Msg: fmt.Sprintf("two CNAME records for %s lead apart (%s and %s), where a name has one at most",
+					sanitize.Clip(rr.name, 80), sanitize.Clip(next, 80), sanitize.Clip(target, 80))}
+			}
+		}
+		switch {
+		case next == "":
+			return chain, followed, nil
+		case onChain(chain, next):
+			return nil, nil, &ServerError{Msg: "the CNAME chain loops: " + sanitize.Clip(strings.Join(append(chain, next), " -> "), 240)}
+		case len(chain) == dnsMaxChain:
+			return nil, nil, &ServerError{Msg: fmt.Sprintf("the CNAME chain from %s is longer than %d names", sanitize.Clip(q.name, 80), dnsMaxChain)}
+		}
+		chain, followed = append(chain, next), append(followed, cname)
+	}
+	return chain, followed, nil
+}
+
+// chainText writes the targets of a CNAME chain, a long one by its ends.
+func chainText(targets []string) string {
+	shown := targets
+	if len(targets) > 3 {
+		shown = []string{targets[0], "...", targets[len(targets)-1]}
+	}
+	clipped := make([]string, len(shown))
+	for i, t := range shown {
+		clipped[i] = sanitize.Printable(sanitize.Clip(t, 80))
+	}
+	s := strings.Join(clipped, " -> ")
+	if len(targets) > 3 {
+		s += fmt.Sprintf(", %d CNAMEs", len(targets))
+	}
+	return s
+}
+
+// onChain reports whether name is on the chain; names compare in any case
+// (RFC 4343), and their escapes (writeLabel) keep other bytes apart.
+func onChain(chain []string, name string) bool {
+	return slices.ContainsFunc(chain, func(c string) bool { return strings.EqualFold(c, name) })
+}
+
+// badRecord is the failure of a record whose data cannot be what its type
+// says.
+func badRecord(rr dnsRR, why error) error {
+	return &ServerError{Msg: fmt.Sprintf("a bad %s record for %s in the answer: %v", dnsTypeName(rr.typ), sanitize.Clip(rr.name, 80), why)}
+}
+
+// otherRecord says why a record of the answer does not answer the question.
+func otherRecord(rr dnsRR, chain []string, qtype uint16) string {
+	what := sanitize.Clip(rr.name, 80) + " " + dnsClassName(rr.class) + " " + dnsTypeName(rr.typ)
+	switch {
+	case rr.class != dnsClassIN:
+		return what + ", is of class " + dnsClassName(rr.class) + ", not IN"
+	case !onChain(chain, rr.name):
+		return what + ", is for a name the question does not lead to"
+	}
+	return what + ", is of another type than " + dnsTypeName(qtype)
+}
+
+// shownRecord is a whole record as a failure quotes it: its tabs as \t, as
+// a regular expression writes them.
+func shownRecord(whole string) string {
+	return sanitize.Printable(sanitize.Clip(strings.ReplaceAll(whole, "\t", `\t`), 200))
+}
+
+// dnsUDP asks every address of the server, in the manner of Happy
+// Eyeballs: the next address starts when one fails or after fallbackDelay
+// (dial.go), so both 127.0.0.1 and ::1 are asked for localhost. The first
+// answer wins; it returns the address it came from.
+func dnsUDP(ctx context.Context, tr *Trace, addrs []netip.Addr, port string, query []byte) ([]byte, netip.Addr, error) {
+	tr.Enter(PhaseReply)
+	race, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		reply []byte
+		addr  netip.Addr
+		err   error
+	}
+	results := make(chan result, len(addrs))
+	next, pending := 0, 0
+	start := func() {
+		addr := addrs[next]
+		next, pending = next+1, pending+1
+		go func() {
+			reply, err := dnsExchangeUDP(race, net.JoinHostPort(addr.String(), port), query)
+			results <- result{reply, addr, err}
+		}()
+	}
+	start()
+	timer := time.NewTimer(fallbackDelay)
+	defer timer.Stop()
+	var refused []string
+	var firstErr error
+	for pending > 0 {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				tr.SetNote("address", net.JoinHostPort(r.addr.String(), port))
+				return r.reply, r.addr, nil
+			}
+			if errors.Is(r.err, syscall.ECONNREFUSED) {
+				refused = append(refused, net.JoinHostPort(r.addr.String(), port))
+			} else if firstErr == nil {
+				firstErr = r.err
+			}
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		case <-timer.C:
+			if next < len(addrs) {
+				start()
+				timer.Reset(fallbackDelay)
+			}
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return nil, netip.Addr{}, context.DeadlineExceeded
+	case len(refused) > 0:
+		return nil, netip.Addr{}, fmt.Errorf("no DNS server answers on %s (ICMP port unreachable)", strings.Join(refused, ", "))
+	}
+	return nil, netip.Addr{}, firstErr
+}
+
+// dnsExchangeUDP sends the query to server over UDP, again every dnsResend
+// until ctx is done, and returns the first datagram with its ID. An error
+// that wraps ECONNREFUSED means nothing listens there.
+func dnsExchangeUDP(ctx context.Context, server string, query []byte) ([]byte, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "udp", server)
 	if err != nil {
-		return nil, &DialError{Causes: []DialCause{{Cause: err.Error(), Addrs: []string{server}}}}
+		return nil, dnsIOError(ctx, server, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	tr.Enter(PhaseReply)
 	buf := make([]byte, 64<<10)
 	id := binary.BigEndian.Uint16(query)
 	for {
@@ -186,15 +448,20 @@ func dnsUDP(ctx context.Context, tr *Trace, server string, query []byte) ([]byte
 	}
 }
 
-// dnsTCP asks again over TCP, each message after its 2-byte length.
-func dnsTCP(ctx context.Context, tr *Trace, server string, query []byte) ([]byte, error) {
-	host, port, _ := net.SplitHostPort(server)
-	conn, err := dial(ctx, tr, host, port)
+// dnsTCP asks over TCP, the message after its 2-byte length, of the first
+// of addrs to connect (dial.go's race).
+func dnsTCP(ctx context.Context, tr *Trace, addrs []netip.Addr, port string, query []byte) ([]byte, error) {
+	tr.Enter(PhaseConnect)
+	conn, err := dialRace(ctx, addrs, port)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
+	server := conn.RemoteAddr().String()
+	tr.SetNote("address", server)
 	_ = conn.SetDeadline(deadline(ctx))
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	tr.Enter(PhaseReply)
 	if _, err := conn.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(query))), query...)); err != nil {
 		return nil, dnsIOError(ctx, server, err)
@@ -215,7 +482,7 @@ func dnsIOError(ctx context.Context, server string, err error) error {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("no DNS server answers on %s (ICMP port unreachable)", server)
+		return fmt.Errorf("no DNS server answers on %s (ICMP port unreachable): %w", server, syscall.ECONNREFUSED)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("the server closed the connection before its whole answer (%s)", server)
 	}
@@ -224,154 +491,4 @@ func dnsIOError(ctx context.Context, server string, err error) error {
 		err = op.Err
 	}
 	return fmt.Errorf("%v (%s)", err, server)
-}
-
-// dnsMessage is what a check reads of an answer.
-type dnsMessage struct {
-	rcode     int
-	truncated bool
-	answers   []dnsRR
-}
-
-type dnsRR struct {
-	typ  uint16
-	text string // the record's data as dig shows it
-}
-
-// parseDNS reads an answer to the query id for name and qtype: a reply
-// (QR), the same ID and question, then its answer records. A message that
-// lies about its lengths, or whose names loop, is refused, not read past.
-func parseDNS(b []byte, id uint16, name string, qtype uint16) (dnsMessage, error) {
-	bad := func(why string) (dnsMessage, error) {
-		return dnsMessage{}, fmt.Errorf("not a DNS answer: %s: %s", why, sanitize.Excerpt(b, 40))
-	}
-	if len(b) < 12 {
-		return bad("shorter than a header")
-	}
-	flags := binary.BigEndian.Uint16(b[2:])
-	if binary.BigEndian.Uint16(b) != id || flags&0x8000 == 0 {
-		return bad("not the reply to this query")
-	}
-	msg := dnsMessage{rcode: int(flags & 0xf), truncated: flags&0x0200 != 0}
-	qd, an := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:])
-	off := 12
-	if qd != 1 {
-		if qd == 0 && msg.rcode != 0 { // some servers send no question with an error
-			return msg, nil
-		}
-		return bad(fmt.Sprintf("%d questions", qd))
-	}
-	qname, next, err := dnsName(b, off)
-	if err != nil || next+4 > len(b) {
-		return bad("its question is cut short")
-	}
-	if !strings.EqualFold(strings.TrimSuffix(qname, "."), strings.TrimSuffix(name, ".")) || binary.BigEndian.Uint16(b[next:]) != qtype {
-		return bad(fmt.Sprintf("it answers another question (%q)", sanitize.Clip(qname, 60)))
-	}
-	off = next + 4
-	if msg.truncated {
-		return msg, nil
-	}
-	for range an {
-		_, next, err := dnsName(b, off)
-		if err != nil || next+10 > len(b) {
-			return bad("an answer record is cut short")
-		}
-		typ := binary.BigEndian.Uint16(b[next:])
-		rdlen := int(binary.BigEndian.Uint16(b[next+8:]))
-		start := next + 10
-		if start+rdlen > len(b) {
-			return bad("an answer record's data runs past the message")
-		}
-		msg.answers = append(msg.answers, dnsRR{typ: typ, text: dnsData(b, typ, start, rdlen)})
-		off = start + rdlen
-	}
-	return msg, nil
-}
-
-// dnsName reads a name at off, following compression pointers (at most 64
-// of them, and never forward into itself), and returns it with the offset
-// after it in the message.
-func dnsName(b []byte, off int) (string, int, error) {
-	var labels []string
-	end := -1
-	for jumps := 0; ; {
-		if off >= len(b) {
-			return "", 0, errors.New("cut short")
-		}
-		l := int(b[off])
-		switch {
-		case l == 0:
-			if end < 0 {
-				end = off + 1
-			}
-			return strings.Join(labels, ".") + ".", end, nil
-		case l&0xc0 == 0xc0:
-			if off+1 >= len(b) || jumps > 64 {
-				return "", 0, errors.New("a compression pointer loops or is cut short")
-			}
-			if end < 0 {
-				end = off + 2
-			}
-			ptr := int(binary.BigEndian.Uint16(b[off:]) & 0x3fff)
-			if ptr >= off {
-				return "", 0, errors.New("a compression pointer points forward")
-			}
-			off, jumps = ptr, jumps+1
-		case l&0xc0 != 0:
-			return "", 0, errors.New("a label type it does not know")
-		default:
-			if off+1+l > len(b) || len(labels) > 127 {
-				return "", 0, errors.New("a label is cut short")
-			}
-			labels = append(labels, string(b[off+1:off+1+l]))
-			off += 1 + l
-		}
-	}
-}
-
-// dnsData writes a record's data as dig does, for the types a check asks
-// for; others as their length.
-func dnsData(b []byte, typ uint16, off, n int) string {
-	data := b[off : off+n]
-	name := func(at int) string {
-		s, _, err := dnsName(b, at)
-		if err != nil {
-			return "?"
-		}
-		return s
-	}
-	switch {
-	case typ == 1 && n == 4, typ == 28 && n == 16:
-		a, _ := netip.AddrFromSlice(data)
-		return a.String()
-	case typ == 2 || typ == 5 || typ == 12:
-		return name(off)
-	case typ == 15 && n > 2:
-		return strconv.Itoa(int(binary.BigEndian.Uint16(data))) + " " + name(off+2)
-	case typ == 33 && n > 6:
-		return fmt.Sprintf("%d %d %d %s", binary.BigEndian.Uint16(data), binary.BigEndian.Uint16(data[2:]), binary.BigEndian.Uint16(data[4:]), name(off+6))
-	case typ == 6:
-		mname, next, err := dnsName(b, off)
-		if err != nil {
-			return "?"
-		}
-		rname, next2, err := dnsName(b, next)
-		if err != nil || next2+20 > off+n {
-			return mname
-		}
-		return fmt.Sprintf("%s %s %d", mname, rname, binary.BigEndian.Uint32(b[next2:]))
-	case typ == 16:
-		var parts []string
-		for i := 0; i < n; {
-			l := int(data[i])
-			if i+1+l > n {
-				break
-			}
-			parts = append(parts, strconv.Quote(string(data[i+1:i+1+l])))
-			i += 1 + l
-		}
-		return strings.Join(parts, " ")
-	}
-	return fmt.Sprintf("(%d bytes)", n)
 }

@@ -3,10 +3,12 @@ package checks_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -19,9 +21,24 @@ import (
 // tcpReply (when set).
 func dnsPeer(t *testing.T, reply func(q []byte) [][]byte, tcpReply func(q []byte) []byte) (string, string) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The TCP port may be taken where the UDP one was free: try another.
+	var pc net.PacketConn
+	var ln net.Listener
+	for try := 0; pc == nil; try++ {
+		var err error
+		if pc, err = net.ListenPacket("udp4", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if tcpReply == nil {
+			break
+		}
+		if ln, err = net.Listen("tcp4", pc.LocalAddr().String()); err != nil {
+			pc.Close()
+			pc = nil
+			if !errors.Is(err, syscall.EADDRINUSE) || try == 20 {
+				t.Fatal(err)
+			}
+		}
 	}
 	t.Cleanup(func() { pc.Close() })
 	go func() {
@@ -37,10 +54,6 @@ func dnsPeer(t *testing.T, reply func(q []byte) [][]byte, tcpReply func(q []byte
 		}
 	}()
 	if tcpReply != nil {
-		ln, err := net.Listen("tcp4", pc.LocalAddr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() { ln.Close() })
 		go func() {
 			for {
@@ -72,6 +85,12 @@ func dnsPeer(t *testing.T, reply func(q []byte) [][]byte, tcpReply func(q []byte
 // the answer records given (each a full record, its name a pointer to the
 // question).
 func answer(q []byte, flags uint16, rcode int, records ...[]byte) []byte {
+	return sections(q, flags, rcode, records, nil)
+}
+
+// sections builds a reply to q with the answer and additional records
+// given.
+func sections(q []byte, flags uint16, rcode int, an, ar [][]byte) []byte {
 	end := 12
 	for q[end] != 0 {
 		end += int(q[end]) + 1
@@ -80,10 +99,11 @@ func answer(q []byte, flags uint16, rcode int, records ...[]byte) []byte {
 	r := append([]byte(nil), q[:2]...)
 	r = binary.BigEndian.AppendUint16(r, 0x8180|flags|uint16(rcode))
 	r = append(r, 0, 1)
-	r = binary.BigEndian.AppendUint16(r, uint16(len(records)))
-	r = append(r, 0, 0, 0, 0)
+	r = binary.BigEndian.AppendUint16(r, uint16(len(an)))
+	r = append(r, 0, 0)
+	r = binary.BigEndian.AppendUint16(r, uint16(len(ar)))
 	r = append(r, q[12:end]...)
-	for _, rr := range records {
+	for _, rr := range append(an, ar...) {
 		r = append(r, rr...)
 	}
 	return r
@@ -94,17 +114,53 @@ func recordA(ip [4]byte) []byte {
 	return append([]byte{0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4}, ip[:]...)
 }
 
+// atQuestion is a name that points to the question's.
+var atQuestion = []byte{0xc0, 12}
+
+// wire is a name in wire form, uncompressed: "real.test" is
+// \x04real\x04test\x00.
+func wire(name string) []byte {
+	var b []byte
+	for _, l := range strings.Split(strings.TrimSuffix(name, "."), ".") {
+		b = append(append(b, byte(len(l))), l...)
+	}
+	return append(b, 0)
+}
+
+// record is a whole record of class IN unless class says otherwise, with
+// a TTL of 60.
+func record(owner []byte, typ uint16, data []byte, class ...uint16) []byte {
+	c := uint16(1)
+	if len(class) > 0 {
+		c = class[0]
+	}
+	r := binary.BigEndian.AppendUint16(append([]byte(nil), owner...), typ)
+	r = binary.BigEndian.AppendUint16(r, c)
+	r = append(r, 0, 0, 0, 60)
+	r = binary.BigEndian.AppendUint16(r, uint16(len(data)))
+	return append(r, data...)
+}
+
+// answers answers every query with the records given.
+func answers(records ...[]byte) func(q []byte) [][]byte {
+	return func(q []byte) [][]byte { return [][]byte{answer(q, 0, 0, records...)} }
+}
+
+// dnsCase is a scripted server and what a check of probe.test says of it:
+// seen when healthy, or an error that holds err.
+type dnsCase struct {
+	name  string
+	reply func(q []byte) [][]byte
+	tcp   func(q []byte) []byte
+	typ   string
+	seen  string
+	err   string
+}
+
 func TestDNSHostilePeers(t *testing.T) {
 	t.Parallel()
 	ok := func(q []byte) [][]byte { return [][]byte{answer(q, 0, 0, recordA([4]byte{10, 1, 2, 3}))} }
-	for _, tc := range []struct {
-		name  string
-		reply func(q []byte) [][]byte
-		tcp   func(q []byte) []byte
-		typ   string
-		seen  string
-		err   string
-	}{
+	runDNSCases(t, []dnsCase{
 		{name: "a good answer", reply: ok, seen: "NOERROR, probe.test A: 10.1.2.3"},
 		{name: "NXDOMAIN", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0, 3)} }, err: "NXDOMAIN for probe.test A"},
 		{name: "SERVFAIL", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0, 2)} }, err: "SERVFAIL for probe.test A"},
@@ -125,22 +181,22 @@ func TestDNSHostilePeers(t *testing.T) {
 			r := answer(q, 0, 0, recordA([4]byte{6, 6, 6, 6}))
 			r[13] = 'X' // "probe" becomes "Xrobe"
 			return [][]byte{r}
-		}, err: `it answers another question ("Xrobe.test.")`},
+		}, err: `it answers another question (Xrobe.test. IN A)`},
 		{name: "a compression pointer that loops", reply: func(q []byte) [][]byte {
 			rr := []byte{0xc0, 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4}
 			r := answer(q, 0, 0, rr)
 			loop := len(r) - len(rr)
 			binary.BigEndian.PutUint16(r[loop:], 0xc000|uint16(loop))
 			return [][]byte{r}
-		}, err: "not a DNS answer: an answer record is cut short"},
+		}, err: "not a DNS answer: answer record 1 of 1: its name: a compression pointer points forward or loops"},
 		{name: "data past the message", reply: func(q []byte) [][]byte {
 			return [][]byte{answer(q, 0, 0, []byte{0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0xff, 0xff, 1, 2})}
-		}, err: "an answer record's data runs past the message"},
+		}, err: "answer record 1 of 1: its data (65535 bytes) runs past the message"},
 		{name: "more answers counted than sent", reply: func(q []byte) [][]byte {
 			r := answer(q, 0, 0, recordA([4]byte{10, 1, 2, 3}))
 			r[7] = 200
 			return [][]byte{r}
-		}, err: "an answer record is cut short"},
+		}, err: "answer record 2 of 200: the message ends before it"},
 		{name: "a header only", reply: func(q []byte) [][]byte { return [][]byte{q[:11]} }, err: "deadline"},
 		{name: "truncated, then whole over TCP", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0x0200, 0)} },
 			tcp: func(q []byte) []byte { return answer(q, 0, 0, recordA([4]byte{10, 9, 9, 9})) }, seen: "NOERROR, probe.test A: 10.9.9.9"},
@@ -149,8 +205,13 @@ func TestDNSHostilePeers(t *testing.T) {
 			txt := "\x1b[2J\r\nfake"
 			rr := append([]byte{0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 0, byte(len(txt) + 1), byte(len(txt))}, txt...)
 			return [][]byte{answer(q, 0, 0, rr)}
-		}, typ: "TXT", seen: `NOERROR, probe.test TXT: "\x1b[2J\r\nfake"`},
-	} {
+		}, typ: "TXT", seen: `NOERROR, probe.test TXT: "\027[2J\013\010fake"`},
+	})
+}
+
+func runDNSCases(t *testing.T, cases []dnsCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			host, port := dnsPeer(t, tc.reply, tc.tcp)
@@ -181,30 +242,48 @@ func TestDNSHostilePeers(t *testing.T) {
 	}
 }
 
+// --expect and --reject match each record of the answer, as its data and
+// as the whole record in miekg/dns's text (blackbox_exporter's answer
+// regexps): an --expect must match one record, a --reject none.
 func TestDNSExpect(t *testing.T) {
 	t.Parallel()
-	host, port := dnsPeer(t, func(q []byte) [][]byte {
-		return [][]byte{answer(q, 0, 0, recordA([4]byte{10, 1, 2, 3}), recordA([4]byte{10, 1, 2, 4}))}
-	}, nil)
-	run := func(expect, reject string) (string, error) {
-		d := checks.DNS{Host: host, Port: port, Name: "probe.test"}
-		if expect != "" {
-			d.Expect = []*regexp.Regexp{regexp.MustCompile(expect)}
-		}
-		if reject != "" {
-			d.Reject = []*regexp.Regexp{regexp.MustCompile(reject)}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		return d.Run(ctx, checks.NewTrace())
-	}
-	if seen, err := run(`10\.1\.2\.4`, ""); err != nil || seen != "NOERROR, probe.test A: 10.1.2.3, 10.1.2.4" {
-		t.Errorf("--expect that matches: %q, %v", seen, err)
-	}
-	if _, err := run(`10\.9`, ""); err == nil || err.Error() != `the answer 10.1.2.3, 10.1.2.4 does not match --expect "10\\.9"` {
-		t.Errorf("--expect that does not: %v", err)
-	}
-	if _, err := run("", `10\.1\.2\.4`); err == nil || !strings.Contains(err.Error(), "matches --reject") {
-		t.Errorf("--reject that matches: %v", err)
+	host, port := dnsPeer(t, answers(record(atQuestion, 5, wire("real.test")),
+		record(wire("real.test"), 1, []byte{10, 1, 2, 3}), record(wire("real.test"), 1, []byte{10, 1, 2, 4})), nil)
+	for _, tc := range []struct {
+		name, expect, reject string
+		err                  string
+	}{
+		{name: "the data of one record", expect: `10\.1\.2\.4`},
+		{name: "the data, anchored", expect: `^10\.1\.2\.3$`},
+		{name: "the whole record", expect: `^real\.test\.\t60\tIN\tA\t10\.1\.2\.4$`},
+		{name: "the TTL and type", expect: `\t60\tIN\tA\t`},
+		{name: "the CNAME followed", expect: `^probe\.test\.\t60\tIN\tCNAME\treal\.test\.$`},
+		{name: "two, each matched by another record", expect: `10\.1\.2\.3$`, reject: `7200`},
+		{name: "no record matches", expect: `10\.9`, err: `the answer 10.1.2.3, 10.1.2.4 (via CNAME real.test.) does not match --expect "10\\.9"`},
+		{name: "a TTL that is not there", expect: `\t3600\t`, err: `does not match --expect "\\t3600\\t"`},
+		{name: "across records, as the text joined once matched", expect: `10\.1\.2\.3, 10\.1\.2\.4`, err: "does not match --expect"},
+		{name: "--reject of one record's data", reject: `^10\.1\.2\.4$`, err: `the record real.test.\t60\tIN\tA\t10.1.2.4 matches --reject "^10\\.1\\.2\\.4$"`},
+		{name: "--reject of the CNAME", reject: `CNAME\treal`, err: `the record probe.test.\t60\tIN\tCNAME\treal.test. matches --reject`},
+		{name: "--reject that matches nothing", reject: `\t7200\t`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := checks.DNS{Host: host, Port: port, Name: "probe.test"}
+			if tc.expect != "" {
+				d.Expect = []*regexp.Regexp{regexp.MustCompile(tc.expect)}
+			}
+			if tc.reject != "" {
+				d.Reject = []*regexp.Regexp{regexp.MustCompile(tc.reject)}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			seen, err := d.Run(ctx, checks.NewTrace())
+			switch {
+			case tc.err == "" && (err != nil || seen != "NOERROR, probe.test A: 10.1.2.3, 10.1.2.4 (via CNAME real.test.)"):
+				t.Errorf("%q, %v", seen, err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, tc.err)
+			}
+		})
 	}
 }

@@ -694,7 +694,7 @@ func TestMosquitto(t *testing.T) {
 
 // TestUnbound runs Debian's unbound with a local zone, on a free port:
 // answers, NXDOMAIN, a name with no record of the type, REFUSED, --expect,
-// and stopped (ICMP port unreachable).
+// --rcode, ?proto=tcp, a CNAME, and stopped (ICMP port unreachable).
 func TestUnbound(t *testing.T) {
 	need(t, "unbound", "unbound")
 	bin := build(t, t.TempDir(), "probe", ".")
@@ -717,6 +717,7 @@ func TestUnbound(t *testing.T) {
   local-data: "api.probe.test. IN A 10.1.2.3"
   local-data: "api.probe.test. IN TXT version=42"
   local-data: "probe.test. IN MX 10 mail.probe.test."
+  local-data: "www.probe.test. IN CNAME api.probe.test."
   local-zone: "refused.test." refuse
 remote-control:
   control-enable: no
@@ -738,6 +739,14 @@ remote-control:
 		{"NXDOMAIN", "nope.probe.test", nil, ": NXDOMAIN for nope.probe.test A", 1},
 		{"no AAAA", "api.probe.test?type=AAAA", nil, ": NOERROR, but no AAAA record for api.probe.test (0 other record(s) in the answer)", 1},
 		{"REFUSED", "www.refused.test", nil, ": REFUSED for www.refused.test A", 1},
+		{"over TCP", "api.probe.test?proto=tcp", nil, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
+		{"--rcode NXDOMAIN, a name that must not exist", "nope.probe.test", []string{"--rcode", "NXDOMAIN"}, ": NXDOMAIN for nope.probe.test A, as --rcode accepts", 0},
+		{"--rcode NXDOMAIN, a name that exists", "api.probe.test", []string{"--rcode", "NXDOMAIN"}, ": NOERROR for api.probe.test A, where --rcode accepts NXDOMAIN", 1},
+		{"--expect on the whole record", "api.probe.test", []string{"--expect", `^api\.probe\.test\.\t3600\tIN\tA\t10\.1\.2\.3$`}, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
+		{"CNAME", "www.probe.test?type=CNAME", nil, ": NOERROR, www.probe.test CNAME: api.probe.test.", 0},
+		// A static zone answers the CNAME alone, without the target's
+		// records: a resolver's app gets no address, and probe says so.
+		{"A, through a CNAME unbound does not chase", "www.probe.test", nil, ": NOERROR, but no A record for www.probe.test via CNAME api.probe.test. (0 other record(s) in the answer)", 1},
 	} {
 		out, code := probeRun(t, bin, append([]string{"--timeout", "2s", server + c.target}, c.extra...)...)
 		if code != c.code || !strings.HasSuffix(out, c.want) {

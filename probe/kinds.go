@@ -74,6 +74,8 @@ const (
 	SocketFlags
 	// FileFlags: MaxAge.
 	FileFlags
+	// DNSFlags: Rcodes.
+	DNSFlags
 )
 
 const (
@@ -112,7 +114,7 @@ var Kinds = []Kind{
 		Build: buildMongoDB},
 	{Name: "kafka", Schemes: []Scheme{{Name: "kafka", Port: "9092", Flags: databaseFlags}},
 		Build: buildKafka},
-	{Name: "dns", Schemes: []Scheme{{Name: "dns", Port: "53", Flags: MatchFlags}},
+	{Name: "dns", Schemes: []Scheme{{Name: "dns", Port: "53", Flags: MatchFlags | DNSFlags}},
 		Build: buildDNS},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
 		Local: true, Build: buildFile, Display: func(u *url.URL) string { return "file://" + u.Path }},
@@ -346,23 +348,31 @@ func buildKafka(u *url.URL, port string, d *Defaults) (Check, error) {
 }
 
 func buildDNS(u *url.URL, port string, d *Defaults) (Check, error) {
-	form := errors.New("a dns target is dns://SERVER[:PORT]/NAME[?type=A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT], such as dns://127.0.0.1/example.com?type=AAAA")
+	form := errors.New("a dns target is dns://SERVER[:PORT]/NAME[?type=A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT][&proto=tcp], such as dns://127.0.0.1/example.com?type=AAAA")
 	q, err := url.ParseQuery(u.RawQuery)
 	name := strings.TrimPrefix(u.Path, "/")
 	if err != nil || u.User != nil || u.Fragment != "" || name == "" || strings.Contains(name, "/") {
 		return nil, form
 	}
-	typ := "A"
+	typ, tcp := "A", false
 	for k, v := range q {
-		if k != "type" || len(v) != 1 {
+		switch {
+		case len(v) != 1:
+			return nil, form
+		case k == "type":
+			typ = strings.ToUpper(v[0])
+		case k == "proto" && (v[0] == "udp" || v[0] == "tcp"):
+			// As listen://...?proto=udp: UDP first, then TCP when the
+			// answer is truncated, unless TCP is asked for.
+			tcp = v[0] == "tcp"
+		default:
 			return nil, form
 		}
-		typ = strings.ToUpper(v[0])
 	}
 	if _, ok := checks.DNSType(typ); !ok {
 		return nil, fmt.Errorf("unknown DNS record type %q: use A, AAAA, CNAME, MX, NS, PTR, SOA, SRV or TXT", sanitize.Printable(typ))
 	}
-	return checks.DNS{Host: u.Hostname(), Port: port, Name: name, Type: typ, Expect: d.Expect, Reject: d.Reject}, nil
+	return checks.DNS{Host: u.Hostname(), Port: port, Name: name, Type: typ, TCP: tcp, Rcodes: d.Rcodes, Expect: d.Expect, Reject: d.Reject}, nil
 }
 
 func buildFile(u *url.URL, port string, d *Defaults) (Check, error) {

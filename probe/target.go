@@ -57,6 +57,9 @@ type Defaults struct {
 	// FileFlags
 	MaxAge time.Duration
 
+	// DNSFlags: the response codes a dns:// check accepts (checks.DNS.Rcodes).
+	Rcodes []int
+
 	// Proc is where the proc filesystem is mounted, for listen://; /proc
 	// when empty.
 	Proc string

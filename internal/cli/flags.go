@@ -24,10 +24,11 @@ import (
 // when a condition is false. -H adds a header each time.
 
 // targetFlagsHelp says the rule in --help, beside each command's targets.
-const targetFlagsHelp = "HTTP, TLS, TCP, SOCKET and FILE flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect and --reject add up."
+const targetFlagsHelp = "HTTP, TLS, TCP, SOCKET, FILE and DNS flags before the first target apply to every target of their kind; after a target, to that target only. A flag given twice there is an error; -H, --expect-body, --reject-body, --expect-json, --expect-header, --reject-header, --expect, --reject and --rcode add up."
 
 // targetGroups are the flag groups that bind to targets.
-var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "SOCKET": true, "FILE": true}
+var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "SOCKET": true, "FILE": true,
+	"DNS": true}
 
 // boundArgs is a command line split by where its flags bind. kong reads a
 // list of targets only while no flag interrupts it, so the flags go first.
@@ -233,7 +234,7 @@ func fits(f *kong.Flag, target string) error {
 }
 
 // defaultsGroup is the group of probe.Defaults that a target flag sets.
-// The command line's groups (HTTP, TLS, TCP, SOCKET, FILE) are coarser:
+// The command line's groups (HTTP, TLS, TCP, SOCKET, FILE, DNS) are coarser:
 // -H is gRPC's metadata too, and --expect and --reject match a file's
 // content, where --send has no place.
 func defaultsGroup(f *kong.Flag) probe.Flags {
@@ -245,5 +246,6 @@ func defaultsGroup(f *kong.Flag) probe.Flags {
 	case "expect", "reject":
 		return probe.MatchFlags
 	}
-	return map[string]probe.Flags{"HTTP": probe.HTTPFlags, "TLS": probe.TLSFlags, "SOCKET": probe.SocketFlags, "FILE": probe.FileFlags}[f.Group.Key]
+	return map[string]probe.Flags{"HTTP": probe.HTTPFlags, "TLS": probe.TLSFlags, "SOCKET": probe.SocketFlags, "FILE": probe.FileFlags,
+		"DNS": probe.DNSFlags}[f.Group.Key]
 }

@@ -48,6 +48,8 @@ type TargetFlags struct {
 
 	MaxAge checks.Duration `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
 
+	Rcode []string `placeholder:"CODE" group:"DNS" help:"dns:// targets: accept this response code, such as NXDOMAIN for a name that must not exist; repeatable or a comma list. Without it, only NOERROR with a record of the type passes. --expect and --reject match each record of the answer, as its data or as the whole record."`
+
 	// perTarget are the flags of the targets that have their own, by
 	// index; see flags.go.
 	perTarget []*TargetFlags
@@ -144,6 +146,13 @@ func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
 		if m.Optional {
 			return d, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
 		}
+	}
+	for _, s := range f.Rcode {
+		rcode, err := checks.ParseDNSRcode(s)
+		if err != nil {
+			return d, fmt.Errorf("--rcode: %w", err)
+		}
+		d.Rcodes = append(d.Rcodes, rcode)
 	}
 	return d, nil
 }

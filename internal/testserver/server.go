@@ -608,6 +608,28 @@ func startDNS(addr string) (*Server, error) {
 			case strings.HasSuffix(name, "\x08nxdomain\x04test"):
 				r = append(r, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0)
 				r = append(r, q[12:end+5]...)
+			// Hostile answers (issue 34): an A record for another name
+			// only; a CNAME and an A record for a third name; an A record
+			// of 3 bytes; a CNAME chain done right.
+			case strings.HasSuffix(name, "\x07offname\x04test"):
+				r = append(r, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+				r = append(r, "\x04evil\x07example\x00\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x06\x06\x06"...)
+			case strings.HasSuffix(name, "\x08offchain\x04test"):
+				r = append(r, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+				r = append(r, "\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x3c\x00\x0b\x04real\x04test\x00"...)
+				r = append(r, "\x05third\x04test\x00\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x06\x06\x06"...)
+			case strings.HasSuffix(name, "\x08badrdata\x04test"):
+				r = append(r, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+				r = append(r, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 3, 10, 6, 6)
+			case strings.HasSuffix(name, "\x05chain\x04test") && qtype == 1:
+				r = append(r, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0)
+				r = append(r, q[12:end+5]...)
+				r = append(r, "\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x3c\x00\x0b\x04real\x04test\x00"...)
+				real := len(r) - 11 // the CNAME's target, for the A record's owner
+				r = append(r, 0xc0|byte(real>>8), byte(real), 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 9, 9)
 			case qtype == 1:
 				r = append(r, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0)
 				r = append(r, q[12:end+5]...)
