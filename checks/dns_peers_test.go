@@ -13,13 +13,13 @@ import (
 	"github.com/probe-sh/probe/internal/cli"
 )
 
-// peerCase is one case of a peer's own test suite, ported: the server
+// dnsPeerCase is one case of a peer's own test suite, ported: the server
 // behaviour it runs against, the probe command line that asks what the
 // peer's configuration asks (SERVER stands for the server's HOST:PORT),
 // and the peer's verdict, which probe gives too unless Differs says why
 // not. A case probe cannot ask is Inexpressible: Note says why, and it does
 // not run.
-type peerCase struct {
+type dnsPeerCase struct {
 	Peer          string   // the peer's test: file, function and case
 	Server        string   // the server behaviour: a key of dnsPeerServers, then /udp or /tcp
 	Args          []string // probe's command line
@@ -33,7 +33,7 @@ type peerCase struct {
 // case, each for UDP and for TCP as blackbox runs them.
 // TestDNSMetrics is left out: it checks the names of Prometheus metrics,
 // not a verdict.
-var dnsPeerCases = bothTransports([]peerCase{
+var dnsPeerCases = bothTransports([]dnsPeerCase{
 	{Peer: "TestRecursiveDNSResponse #0: recursion", Server: "recursive", Args: []string{"dns://SERVER/example.com"}, Healthy: true,
 		Note: "blackbox asks type ANY by default, probe A (RFC 8482 lets a server answer ANY with one record of its choice)"},
 	{Peer: "TestRecursiveDNSResponse #1: valid_rcodes SERVFAIL, NXDOMAIN", Server: "recursive", Args: []string{"dns://SERVER/example.com", "--rcode", "SERVFAIL,NXDOMAIN"}},
@@ -86,7 +86,7 @@ var dnsPeerCases = bothTransports([]peerCase{
 
 // The last case of TestDNSProtocol: no transport_protocol is UDP, so it
 // passes against the UDP server and fails against the TCP one.
-var dnsPeerDefaultTransport = []peerCase{
+var dnsPeerDefaultTransport = []dnsPeerCase{
 	{Peer: "TestDNSProtocol: localhost, no transport_protocol (udp)", Server: "recursive+localhost/udp", Args: []string{"dns://SERVER/example.com"}, Healthy: true},
 	{Peer: "TestDNSProtocol: localhost, no transport_protocol (tcp)", Server: "recursive+localhost/tcp", Args: []string{"dns://SERVER/example.com"},
 		Note: "probe asks over UDP unless ?proto=tcp says TCP; a TCP-only server is no DNS server on UDP"},
@@ -94,8 +94,8 @@ var dnsPeerDefaultTransport = []peerCase{
 
 // bothTransports runs each case against a UDP server with probe's default,
 // and against a TCP server with ?proto=tcp.
-func bothTransports(cases []peerCase) []peerCase {
-	var out []peerCase
+func bothTransports(cases []dnsPeerCase) []dnsPeerCase {
+	var out []dnsPeerCase
 	for _, c := range cases {
 		udp, tcp := c, c
 		udp.Peer, udp.Server = c.Peer+" (udp)", c.Server+"/udp"
