@@ -595,7 +595,10 @@ func natsServer(extra string) func(net.Conn, <-chan struct{}) {
 			if err != nil {
 				return
 			}
-			if strings.TrimSpace(line) == "PING" {
+			switch {
+			case strings.HasPrefix(line, "CONNECT ") && strings.Contains(line, `"verbose":true`):
+				io.WriteString(c, "+OK\r\n") //nolint:errcheck
+			case strings.TrimSpace(line) == "PING":
 				io.WriteString(c, "PONG\r\n") //nolint:errcheck
 			}
 		}
