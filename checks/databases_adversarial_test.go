@@ -3,6 +3,7 @@ package checks_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/testserver"
 )
 
 // hostile is a server that runs serve on each connection it accepts, and
@@ -342,5 +344,95 @@ func TestNATSEchoShowsNoCredential(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "s3cr") || strings.Contains(err.Error(), "t0ken") {
 			t.Errorf("%v; want an error without the credential", err)
 		}
+	}
+}
+
+// natsTLSPeer sends INFO with info, and speaks TLS when the client's first
+// byte opens a TLS handshake (as nats-server does when it offers TLS); it
+// answers CONNECT and PING with +OK and PONG, and sends on got the bytes it
+// read off the wire, once the connection ends.
+func natsTLSPeer(info string, got chan<- string) func(net.Conn) {
+	return func(c net.Conn) {
+		var clear bytes.Buffer
+		defer func() { got <- clear.String() }()
+		c.Write([]byte("INFO " + info + "\r\n"))
+		br := bufio.NewReader(io.TeeReader(c, &clear))
+		first, err := br.Peek(1)
+		if err != nil {
+			return
+		}
+		var rw io.ReadWriter = struct {
+			io.Reader
+			io.Writer
+		}{br, c}
+		if first[0] == 0x16 {
+			tc := tls.Server(peekedConn{c, br}, &tls.Config{Certificates: []tls.Certificate{testserver.Certs().Good}})
+			if tc.Handshake() != nil {
+				return
+			}
+			rw = tc
+		}
+		lines := bufio.NewReader(rw)
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(line, "CONNECT "):
+				rw.Write([]byte("+OK\r\n"))
+			case line == "PING\r\n":
+				rw.Write([]byte("PONG\r\n"))
+			}
+		}
+	}
+}
+
+// peekedConn reads through r, which has read ahead of the connection.
+type peekedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (p peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// TestNATSRequireTLS: with RequireTLS (nats+tls://, or TLS flags), a server
+// that offers no TLS gets nothing, credentials least of all; one that
+// offers it (tls_available) or requires it is spoken to over TLS.
+func TestNATSRequireTLS(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		info    string
+		require bool
+		seen    string
+		err     string
+		clear   string // what the server read in the clear, "" when nothing
+	}{
+		{name: "no TLS offered, TLS required", info: `{"version":"2.10.1"}`, require: true,
+			err: "tls: the server does not offer TLS (its INFO has neither tls_required nor tls_available), and TLS is required: nothing was sent"},
+		{name: "TLS offered, TLS required", info: `{"version":"2.10.1","tls_available":true}`, require: true, seen: "PONG from nats-server 2.10.1"},
+		{name: "TLS required by the server", info: `{"version":"2.10.1","tls_required":true}`, require: true, seen: "PONG from nats-server 2.10.1"},
+		{name: "TLS offered, not required: in clear, as nats.go does", info: `{"version":"2.10.1","tls_available":true}`, seen: "PONG from nats-server 2.10.1", clear: "CONNECT "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan string, 1)
+			host, port := hostile(t, natsTLSPeer(tc.info, got))
+			seen, err := run(t, checks.NATS{Host: host, Port: port, User: "probe", Pass: "s3cret-pw", TLS: caConfig(), RequireTLS: tc.require})
+			switch {
+			case tc.err == "" && (err != nil || seen != tc.seen):
+				t.Errorf("%q, %v; want %q", seen, err, tc.seen)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, tc.err)
+			}
+			clear := <-got
+			switch {
+			case tc.clear == "" && strings.Contains(clear, "s3cret-pw"), tc.clear == "" && strings.Contains(clear, "CONNECT"):
+				t.Errorf("the server read in the clear: %q", clear)
+			case !strings.HasPrefix(clear, tc.clear):
+				t.Errorf("the server read in the clear %q, want %q first", clear, tc.clear)
+			}
+		})
 	}
 }

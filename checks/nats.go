@@ -31,6 +31,11 @@ type NATS struct {
 	Socket     string      // a Unix socket to connect to, in place of Host:Port
 	User, Pass string      // CONNECT's user and pass; a user with no password is a token
 	TLS        *tls.Config // for a server that requires TLS; its defaults when nil
+	// RequireTLS speaks TLS or nothing: a server whose INFO neither
+	// requires nor offers TLS is refused before anything is sent, so that
+	// no credential crosses in clear (nats.go's tls:// scheme, and its
+	// RootCAs and ClientCert options, do the same).
+	RequireTLS bool
 	CertExpiry time.Duration
 	Version    string // probe's version, sent in CONNECT
 }
@@ -41,6 +46,7 @@ type natsInfo struct {
 	Version      string `json:"version"`
 	Proto        int    `json:"proto"`
 	TLSRequired  bool   `json:"tls_required"`
+	TLSAvailable bool   `json:"tls_available"`
 	AuthRequired bool   `json:"auth_required"`
 	LameDuck     bool   `json:"ldm"`
 	JetStream    bool   `json:"jetstream"`
@@ -83,7 +89,12 @@ func (n NATS) Run(ctx context.Context, tr *Trace) (string, error) {
 		tr.Finish()
 		return "", natsLameDuck()
 	}
-	if info.TLSRequired {
+	secure := info.TLSRequired || n.RequireTLS && info.TLSAvailable
+	if n.RequireTLS && !secure {
+		tr.Finish()
+		return "", &TLSError{Msg: "the server does not offer TLS (its INFO has neither tls_required nor tls_available), and TLS is required: nothing was sent (nats:// with no TLS flag checks it in clear)"}
+	}
+	if secure {
 		cfg := n.TLS
 		if cfg == nil {
 			cfg = &tls.Config{}
