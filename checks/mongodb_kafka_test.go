@@ -13,8 +13,8 @@ import (
 	"github.com/probe-sh/probe/checks"
 )
 
-// bson encodes a document from name and value pairs: bool, int32, float64
-// and string values.
+// bson encodes a document from name and value pairs: bool, int32, int64,
+// float64, string and raw (a type byte, then the value's bytes) values.
 func bson(kv ...any) []byte {
 	b := []byte{0, 0, 0, 0}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -30,6 +30,12 @@ func bson(kv ...any) []byte {
 		case int32:
 			b = append(append(append(b, 0x10), key...), 0)
 			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		case int64:
+			b = append(append(append(b, 0x12), key...), 0)
+			b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		case raw:
+			b = append(append(append(b, v[0]), key...), 0)
+			b = append(b, v[1:]...)
 		case float64:
 			b = append(append(append(b, 0x01), key...), 0)
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
@@ -43,6 +49,9 @@ func bson(kv ...any) []byte {
 	binary.LittleEndian.PutUint32(b, uint32(len(b)))
 	return b
 }
+
+// raw is a BSON value of any type: its type byte, then its bytes.
+type raw []byte
 
 // mongoPeer answers each OP_MSG with reply(command), the command being the
 // first key of the request's body.
@@ -106,6 +115,49 @@ func TestMongoDBRoles(t *testing.T) {
 			return bson("ismaster", true, "ok", 1.0)
 		}, seen: "a standalone server, writable"},
 		{name: "an error with escapes", reply: func(string) []byte { return bson("ok", 0.0, "errmsg", "\x1b[2Jbad\r\nthing", "code", int32(13)) }, err: `hello failed: \x1b[2Jbad\x0d\x0athing`},
+
+		// ok as MongoDB's Go driver reads it: 1 as an int32, an int64 or a
+		// double, or true.
+		{name: "ok as an int32", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", int32(1)) }, seen: "a standalone server, writable"},
+		{name: "ok as an int64", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", int64(1)) }, seen: "a standalone server, writable"},
+		{name: "ok as true", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", true) }, seen: "a standalone server, writable"},
+		{name: "ok false", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", false, "errmsg", "not now") }, err: "hello failed: not now"},
+		{name: "ok 2", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", int32(2)) }, err: "hello failed (ok 2), with no errmsg"},
+		{name: "ok 0, with its code and name", reply: func(string) []byte {
+			return bson("ok", 0.0, "errmsg", "command hello requires authentication", "code", int32(13), "codeName", "Unauthorized")
+		}, err: "hello failed: command hello requires authentication (code 13, Unauthorized)"},
+		{name: "ok 0, a code and nothing else", reply: func(string) []byte { return bson("ok", int32(0), "code", int64(8000)) }, err: "hello failed (ok 0), with no errmsg (code 8000)"},
+		{name: "ok 0, a code name with escapes", reply: func(string) []byte { return bson("ok", 0.0, "codeName", "Un\x1b[2J") }, err: `hello failed (ok 0), with no errmsg (Un\x1b[2J)`},
+		{name: "ok 0, an errmsg that is not a string", reply: func(string) []byte { return bson("ok", 0.0, "errmsg", int32(7)) }, err: "hello failed (ok 0), with no errmsg"},
+		{name: "no ok", reply: func(string) []byte { return bson("isWritablePrimary", true) }, err: "not a MongoDB server: its hello reply has no ok field"},
+		{name: "ok as a string", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", "1") }, err: "not a MongoDB server: its hello reply's ok is a string, not a number"},
+		{name: "ok as null", reply: func(string) []byte { return bson("isWritablePrimary", true, "ok", raw{0x0a}) }, err: "not a MongoDB server: its hello reply's ok is null, not a number"},
+		{name: "before 4.4.2, ok and code as int32 and int64", reply: func(cmd string) []byte {
+			if cmd == "hello" {
+				return bson("ok", int32(0), "errmsg", "no such command: 'hello'", "code", int64(59))
+			}
+			return bson("ismaster", true, "ok", int32(1))
+		}, seen: "a standalone server, writable"},
+
+		// Fields of every BSON type are read past.
+		{name: "a regular expression, a DBPointer and code with scope", reply: func(string) []byte {
+			dbp := append(binary.LittleEndian.AppendUint32(nil, 2), "x\x00"...)
+			dbp = append(dbp, make([]byte, 12)...)
+			scope := binary.LittleEndian.AppendUint32(nil, 4+5+5)
+			scope = append(binary.LittleEndian.AppendUint32(scope, 1), 0)
+			scope = append(scope, 5, 0, 0, 0, 0)
+			return bson("re", raw(append([]byte{0x0b}, "a.*\x00i\x00"...)), "p", raw(append([]byte{0x0c}, dbp...)),
+				"c", raw(append([]byte{0x0f}, scope...)), "isWritablePrimary", true, "ok", 1.0)
+		}, seen: "a standalone server, writable"},
+		{name: "binary data of a negative length", reply: func(string) []byte {
+			return bson("b", raw{0x05, 0xfb, 0xff, 0xff, 0xff, 0}, "isWritablePrimary", true, "ok", 1.0)
+		}, err: "not a MongoDB server: its reply's document"},
+		{name: "a document of 4 bytes", reply: func(string) []byte {
+			return bson("d", raw{0x03, 4, 0, 0, 0}, "isWritablePrimary", true, "ok", 1.0)
+		}, err: "not a MongoDB server: its reply's document"},
+		{name: "a regular expression with no end", reply: func(string) []byte {
+			return bson("isWritablePrimary", true, "ok", 1.0, "re", raw{0x0b, 'a'})
+		}, err: "not a MongoDB server: its reply's document"},
 		{name: "a document whose length lies", reply: func(string) []byte {
 			d := bson("ok", 1.0)
 			binary.LittleEndian.PutUint32(d, 1000)
