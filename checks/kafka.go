@@ -35,7 +35,7 @@ var kafkaErrors = map[int16]string{
 
 func kafkaError(code int16) string {
 	if name, ok := kafkaErrors[code]; ok {
-		return name
+		return name + " (error " + strconv.Itoa(int(code)) + ")"
 	}
 	return "error " + strconv.Itoa(int(code))
 }
@@ -66,23 +66,42 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 	if r.err != nil || n < 0 || n > 1000 {
 		return "", fmt.Errorf("not a Kafka broker: its ApiVersions reply is not one: %s", sanitize.Excerpt(c.seen, 40))
 	}
-	if code != 0 && code != 35 {
-		tr.Finish()
-		return "", &ServerError{Msg: "ApiVersions: " + kafkaError(code)}
-	}
-	// The Metadata versions it takes; probe speaks 1 to 8, the ones
-	// before the flexible encoding.
-	lo, hi := int16(-1), int16(-1)
+	// The versions it takes: of Metadata, which probe speaks from 1 to 8
+	// (the ones before the flexible encoding), and of ApiVersions.
+	lo, hi, ok := int16(0), int16(0), false
+	avLo, avHi, avOK := int16(0), int16(0), false
 	for range n {
 		key, min, max := r.int16(), r.int16(), r.int16()
-		if key == kafkaMetadataKey {
-			lo, hi = min, max
+		switch key {
+		case kafkaMetadataKey:
+			lo, hi, ok = min, max, true
+		case kafkaApiVersions:
+			avLo, avHi, avOK = min, max, true
 		}
 	}
 	if r.err != nil {
 		return "", fmt.Errorf("not a Kafka broker: its ApiVersions reply is cut short: %s", sanitize.Excerpt(c.seen, 40))
 	}
-	if lo < 0 || hi < 1 || lo > 8 {
+	switch {
+	case code == 35 && !ok:
+		// The broker does not take ApiVersions v0; since Kafka 2.4 it
+		// names the versions it takes (KIP-511), and a client retries
+		// with one. Every broker since 0.10 takes v0, so one that does
+		// not is not a broker probe speaks to.
+		tr.Finish()
+		takes := "it names no version it takes"
+		if avOK {
+			takes = fmt.Sprintf("it takes v%d to v%d", avLo, avHi)
+		}
+		return "", fmt.Errorf("ApiVersions: UNSUPPORTED_VERSION (error 35): the broker does not take ApiVersions v0, which probe speaks (%s)", takes)
+	case code != 0 && code != 35:
+		tr.Finish()
+		return "", &ServerError{Msg: "ApiVersions: " + kafkaError(code)}
+	case !ok:
+		return "", errors.New("not a Kafka broker: its ApiVersions reply lists no Metadata API (key 3)")
+	case lo < 0 || lo > hi:
+		return "", fmt.Errorf("not a Kafka broker: it takes Metadata versions %d to %d", lo, hi)
+	case hi < 1 || lo > 8:
 		tr.Finish()
 		return "", fmt.Errorf("the broker takes Metadata versions %d to %d; probe speaks 1 to 8", lo, hi)
 	}
