@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -53,10 +54,13 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 	defer c.Close()
 	// ApiVersions v0: every broker since 0.10 answers it, and one that does
 	// not take v0 still answers in v0's format, with UNSUPPORTED_VERSION.
-	if err := c.send(kafkaRequest(kafkaApiVersions, 0, 1, nil)); err != nil {
+	// Correlation IDs of its own, so that a reply replayed or meant for
+	// another client is not taken for the broker's.
+	id := kafkaCorrelationID()
+	if err := c.send(kafkaRequest(kafkaApiVersions, 0, id, nil)); err != nil {
 		return "", err
 	}
-	body, err := kafkaReply(c, 1)
+	body, err := kafkaReply(c, id)
 	if err != nil {
 		return "", err
 	}
@@ -106,10 +110,10 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", fmt.Errorf("the broker takes Metadata versions %d to %d; probe speaks 1 to 8", lo, hi)
 	}
 	version := min(hi, 8)
-	if err := c.send(kafkaRequest(kafkaMetadataKey, version, 2, kafkaMetadataBody(version))); err != nil {
+	if err := c.send(kafkaRequest(kafkaMetadataKey, version, id+1, kafkaMetadataBody(version))); err != nil {
 		return "", err
 	}
-	if body, err = kafkaReply(c, 2); err != nil {
+	if body, err = kafkaReply(c, id+1); err != nil {
 		return "", err
 	}
 	tr.Finish()
@@ -128,6 +132,14 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 		seen = "cluster " + sanitize.Printable(sanitize.Clip(md.cluster, 40)) + ": " + seen
 	}
 	return seen, nil
+}
+
+// kafkaCorrelationID is a random correlation ID from 2^24 to 2^30-1: not
+// one a client counting from 0 or 1 would send soon.
+func kafkaCorrelationID() int32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return int32(binary.BigEndian.Uint32(b[:])&(1<<30-1)) | 1<<24
 }
 
 // kafkaRequest frames a request: its size, the header (v1: key, version,

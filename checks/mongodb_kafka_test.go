@@ -213,6 +213,20 @@ func kafkaPeer(apiVersions, metadata []byte) func(net.Conn) {
 	}
 }
 
+// kafkaReplayed answers as a capture of a conversation replayed would:
+// ApiVersions with correlation ID 1, Metadata with 2, whatever the requests'.
+func kafkaReplayed(apiVersions, metadata []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		for i, body := range [][]byte{apiVersions, metadata} {
+			readFirst(c, -3)
+			out := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
+			out = binary.BigEndian.AppendUint32(out, uint32(i+1))
+			c.Write(append(out, body...))
+		}
+		io.Copy(io.Discard, c)
+	}
+}
+
 // kafkaVersions is an ApiVersions v0 reply body: error code, then each
 // key with its minimum and maximum version.
 func kafkaVersions(code int16, keys ...[3]int16) []byte {
@@ -271,7 +285,18 @@ func TestKafkaHostilePeers(t *testing.T) {
 		{name: "Metadata versions 8 to 2", serve: kafkaPeer(kafkaVersions(0, [3]int16{3, 8, 2}), nil), err: "not a Kafka broker: it takes Metadata versions 8 to 2"},
 		{name: "a count of 2^31 APIs", serve: kafkaPeer([]byte{0, 0, 0x7f, 0xff, 0xff, 0xff}, nil), err: "its ApiVersions reply is not one"},
 		{name: "a reply of 2 GiB", serve: reply(-3, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1}), err: "a reply of 2147483647 bytes"},
-		{name: "a reply to another request", serve: reply(-3, []byte{0, 0, 0, 10, 0, 0, 0, 9, 0, 0}), err: "a reply to request 9, not 1"},
+		{name: "a reply to another request", serve: reply(-3, []byte{0, 0, 0, 10, 0, 0, 0, 9, 0, 0}), err: "not a Kafka broker: a reply to request 9, not "},
+		{name: "replies replayed, to requests 1 and 2", serve: kafkaReplayed(versions, kafkaMetadataV8(3, "abc", 1)), err: "not a Kafka broker: a reply to request 1, not "},
+		{name: "ApiVersions cut short", serve: kafkaPeer(versions[:10], nil), err: "its ApiVersions reply is cut short"},
+		{name: "a reply a byte at a time", serve: func(c net.Conn) {
+			var size [4]byte
+			io.ReadFull(c, size[:])
+			req := make([]byte, binary.BigEndian.Uint32(size[:]))
+			io.ReadFull(c, req)
+			out := append(binary.BigEndian.AppendUint32(nil, uint32(4+len(versions))), req[4:8]...)
+			drip(0, append(out, versions...))(c)
+		}, err: "deadline"},
+		{name: "a negative size", serve: reply(-3, []byte{0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 1}), err: "not a Kafka broker: a reply of -16 bytes"},
 		{name: "Metadata cut short", serve: kafkaPeer(versions, kafkaMetadataV8(3, "abc", 1)[:20]), err: "a Metadata reply cut short"},
 		{name: "an HTTP server", serve: reply(-3, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), err: "not a Kafka broker"},
 		{name: "silence", serve: reply(-3, nil), err: "deadline"},
