@@ -207,6 +207,10 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"mqtt: an HTTP server", mqtt, reply(-2, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an MQTT broker"},
 		{"mqtt: CONNACK cut short", mqtt, closeAfter(-2, []byte{0x20, 2, 0}), "the connection after"},
 		{"mqtt: silence", mqtt, reply(-2, nil), "deadline"},
+		{"mqtt: a session present, for a clean session", mqtt, reply(-2, []byte{0x20, 2, 1, 0}), "not an MQTT 3.1.1 broker: CONNACK says a session is present, though probe asked for a clean session"},
+		{"mqtt: a refusal with a session present", mqtt, reply(-2, []byte{0x20, 2, 1, 5}), "CONNACK refused the connection: not authorized (code 5)"},
+		{"mqtt: PUBLISH before CONNACK", mqtt, reply(-2, []byte{0x30, 2, 0, 0}), "not an MQTT broker: the reply to CONNECT is not CONNACK"},
+		{"mqtt: a length of 2 in two bytes", mqtt, reply(-2, []byte{0x20, 0x82, 0, 0, 0}), "not an MQTT broker: the reply to CONNECT is not CONNACK"},
 
 		// AMQP, after the 8-byte protocol header.
 		{"amqp: a Connection.Start of 4 bytes", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 10}, 0xce)), "a Connection.Start of 4 bytes, cut short"},
