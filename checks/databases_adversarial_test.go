@@ -196,6 +196,12 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"nats: another reply", nats, natsServer(`{}`, "+OK\r\nSUB x 1\r\n"), `not the reply to CONNECT and PING: "SUB x 1"`},
 		{"nats: INFO without end", nats, endless(0, bytes.Repeat([]byte("INFO "), 4096)), "a reply line longer than 64KiB"},
 		{"nats: INFO, then the end", nats, closeAfter(0, []byte("INFO {}\r\n")), "the connection after"},
+		{"nats: INFO a byte at a time", nats, drip(0, []byte("INFO {\"server_id\":\"NDRIP\"}\r\n")), "deadline"},
+		{"nats: +OK, then the end", nats, func(c net.Conn) {
+			c.Write([]byte("INFO {}\r\n"))
+			readFirst(c, -1)
+			c.Write([]byte("+OK\r\n"))
+		}, "the connection after"},
 		{"nats: TLS required, then none", nats, natsServer(`{"tls_required":true}`, "PONG\r\n"), "deadline"},
 
 		// MQTT: CONNECT, then CONNACK.

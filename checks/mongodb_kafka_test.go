@@ -325,3 +325,92 @@ func TestKafkaHostilePeers(t *testing.T) {
 		})
 	}
 }
+
+// mongoFramed answers the first OP_MSG with frame(requestID), raw.
+func mongoFramed(frame func(id uint32) []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		head := make([]byte, 16)
+		if _, err := io.ReadFull(c, head); err != nil {
+			return
+		}
+		io.ReadFull(c, make([]byte, binary.LittleEndian.Uint32(head)-16))
+		c.Write(frame(binary.LittleEndian.Uint32(head[4:])))
+		io.Copy(io.Discard, c)
+	}
+}
+
+// mongoMsg is a message: its header (size, requestID, responseTo, opCode),
+// then body.
+func mongoMsg(responseTo, opCode uint32, body []byte) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(16+len(body)))
+	b = binary.LittleEndian.AppendUint32(b, 7)
+	b = binary.LittleEndian.AppendUint32(b, responseTo)
+	b = binary.LittleEndian.AppendUint32(b, opCode)
+	return append(b, body...)
+}
+
+// TestMongoDBHostileFrames: replies whose frame lies (a reply to another
+// request, another opcode, sizes that cannot be, a frame cut short or
+// dripped) fail, each in one line, none healthy.
+func TestMongoDBHostileFrames(t *testing.T) {
+	t.Parallel()
+	ok := append([]byte{0, 0, 0, 0, 0}, bson("isWritablePrimary", true, "ok", 1.0)...)
+	for _, tc := range []struct {
+		name  string
+		serve func(net.Conn)
+		err   string
+	}{
+		{"a reply to another request", mongoFramed(func(id uint32) []byte { return mongoMsg(id+1, 2013, ok) }), "not a MongoDB server: a reply to another request"},
+		{"OP_REPLY", mongoFramed(func(id uint32) []byte { return mongoMsg(id, 1, ok) }), "not a MongoDB server: it answered"},
+		{"a size of 2 GiB", mongoFramed(func(id uint32) []byte {
+			m := mongoMsg(id, 2013, ok)
+			binary.LittleEndian.PutUint32(m, 1<<31-1)
+			return m
+		}), "not a MongoDB server: it answered"},
+		{"a negative size", mongoFramed(func(id uint32) []byte {
+			m := mongoMsg(id, 2013, ok)
+			binary.LittleEndian.PutUint32(m, 0xfffffff0)
+			return m
+		}), "not a MongoDB server: it answered"},
+		{"a section of a document sequence only", mongoFramed(func(id uint32) []byte {
+			seq := append(binary.LittleEndian.AppendUint32(nil, uint32(4+2+len(bson("ok", 1.0)))), "d\x00"...)
+			return mongoMsg(id, 2013, append(append([]byte{0, 0, 0, 0, 1}, seq...), bson("ok", 1.0)...))
+		}), "not a MongoDB server: a reply with no body"},
+		{"a body longer than the message", mongoFramed(func(id uint32) []byte {
+			m := mongoMsg(id, 2013, ok)
+			binary.LittleEndian.PutUint32(m[21:], 500)
+			return m
+		}), "not a MongoDB server: a reply with no body"},
+		{"cut short", func(c net.Conn) {
+			head := make([]byte, 16)
+			io.ReadFull(c, head)
+			io.ReadFull(c, make([]byte, binary.LittleEndian.Uint32(head)-16))
+			c.Write(mongoMsg(binary.LittleEndian.Uint32(head[4:]), 2013, ok)[:30])
+		}, "the server closed the connection after"},
+		{"a byte at a time", func(c net.Conn) {
+			head := make([]byte, 16)
+			io.ReadFull(c, head)
+			io.ReadFull(c, make([]byte, binary.LittleEndian.Uint32(head)-16))
+			drip(0, mongoMsg(binary.LittleEndian.Uint32(head[4:]), 2013, ok))(c)
+		}, "deadline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := hostile(t, tc.serve)
+			seen, err := run(t, checks.MongoDB{Host: host, Port: port})
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+				if checks.IsTimeout(err) {
+					msg = "deadline"
+				}
+			}
+			if err == nil || !strings.Contains(msg, tc.err) {
+				t.Errorf("%q, %q; want an error with %q", seen, msg, tc.err)
+			}
+			if strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+				t.Errorf("unprintable: %q", msg)
+			}
+		})
+	}
+}
