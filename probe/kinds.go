@@ -318,9 +318,11 @@ func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
 }
 
 // buildMongoDB reads a MongoDB connection string as its users write it, for
-// one host: of its options, tls (or ssl) and readPreference=primary count;
+// one host: of its options, tls (or ssl), those that name a certificate
+// file (TLS on, as the driver has it) and readPreference=primary count;
 // the others (authSource, replicaSet...) are a driver's, and are ignored,
-// so that a connection string can be pasted as it is.
+// so that a connection string can be pasted as it is. A TLS flag turns TLS
+// on too.
 func buildMongoDB(u *url.URL, port string, d *Defaults) (Check, error) {
 	if strings.Contains(u.Host, ",") {
 		return nil, errors.New("a mongodb target names one host: check each member of a replica set as its own target")
@@ -331,7 +333,18 @@ func buildMongoDB(u *url.URL, port string, d *Defaults) (Check, error) {
 	}
 	m := checks.MongoDB{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry,
 		Primary: strings.EqualFold(q.Get("readPreference"), "primary")}
-	if q.Get("tls") == "true" || q.Get("ssl") == "true" {
+	// TLS as the driver turns it on: tls=true, or an option naming a
+	// certificate file (probe reads none: --ca, --cert and --key do), and
+	// also a TLS flag.
+	on := q.Get("tls") == "true" || q.Get("ssl") == "true" || d.tlsAsked()
+	for _, k := range []string{"tlsCAFile", "tlsCertificateKeyFile", "tlsCertificateFile", "tlsPrivateKeyFile",
+		"sslCertificateAuthorityFile", "sslClientCertificateKeyFile"} {
+		on = on || q.Has(k)
+	}
+	if on && (q.Get("tls") == "false" || q.Get("ssl") == "false") {
+		return nil, errors.New("tls=false, and TLS asked for by a TLS flag or a certificate option: choose one")
+	}
+	if on {
 		m.TLS = d.tlsConfig()
 	}
 	return m, nil

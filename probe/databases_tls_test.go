@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -89,6 +90,44 @@ func TestNATSInsistsOnTLS(t *testing.T) {
 			}
 			if strings.Contains(read, "s3cret-pw") || strings.Contains(read, "CONNECT") {
 				t.Errorf("the server read %q", read)
+			}
+		})
+	}
+}
+
+// TestMongoDBTLSAsked: a TLS flag, or an option naming a certificate file
+// (which the driver takes for tls=true), speaks TLS to mongodb://; tls=false
+// with either is refused.
+func TestMongoDBTLSAsked(t *testing.T) {
+	t.Parallel()
+	flag := probe.Defaults{TLS: &tls.Config{RootCAs: x509.NewCertPool()}}
+	none := probe.Defaults{TLS: &tls.Config{}}
+	for _, tc := range []struct {
+		name, target string
+		d            probe.Defaults
+		tls          bool
+		err          string
+	}{
+		{name: "no TLS", target: "mongodb://127.0.0.1", d: none},
+		{name: "tls=true", target: "mongodb://127.0.0.1/?tls=true", d: none, tls: true},
+		{name: "--ca", target: "mongodb://127.0.0.1", d: flag, tls: true},
+		{name: "--cert-expiry", target: "mongodb://127.0.0.1", d: probe.Defaults{TLS: &tls.Config{}, CertExpiry: time.Hour}, tls: true},
+		{name: "tlsCAFile", target: "mongodb://127.0.0.1/?tlsCAFile=/etc/ssl/ca.pem", d: none, tls: true},
+		{name: "tls=false and --ca", target: "mongodb://127.0.0.1/?tls=false", d: flag, err: "tls=false, and TLS asked for"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target, err := probe.ParseTarget(tc.target, tc.d)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("%v, want an error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := target.Check.(checks.MongoDB); (m.TLS != nil) != tc.tls {
+				t.Errorf("TLS %v, want %v", m.TLS != nil, tc.tls)
 			}
 		})
 	}
