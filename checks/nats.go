@@ -117,12 +117,12 @@ func (n NATS) Run(ctx context.Context, tr *Trace) (string, error) {
 		switch strings.ToUpper(verb) {
 		case "+OK":
 			if acked || args != "" {
-				return "", fmt.Errorf("not a NATS server: +OK to nothing probe sent: %s", sanitize.Excerpt(c.seen, 60))
+				return "", fmt.Errorf("not a NATS server: +OK to nothing probe sent: %s", sanitize.Excerpt([]byte(line), 60))
 			}
 			acked = true
 		case "PONG":
 			if !acked || args != "" {
-				return "", fmt.Errorf("not a NATS server: PONG before the +OK to CONNECT, so not the reply to probe's PING: %s", sanitize.Excerpt(c.seen, 60))
+				return "", fmt.Errorf("not a NATS server: PONG before the +OK to CONNECT, so not the reply to probe's PING: %s", sanitize.Excerpt([]byte(line), 60))
 			}
 			tr.Finish()
 			return natsSeen(info), nil
