@@ -1,7 +1,9 @@
 package checks_test
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/testserver"
 )
 
 // hostile is a server that runs serve on each connection it accepts, and
@@ -189,10 +192,16 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"nats: lame duck mode", nats, natsServer(`{"ldm":true}`, "PONG\r\n"), "lame duck mode: the server is shutting down"},
 		{"nats: an authorization violation", nats, natsServer(`{"auth_required":true}`, "-ERR 'Authorization Violation'\r\n"), "-ERR Authorization Violation"},
 		{"nats: an error with escapes", nats, natsServer(`{}`, "-ERR '"+strings.ReplaceAll(escape, "\r\n", "")+"'\r\n"), `-ERR \x1b[2J`},
-		{"nats: +OK forever", nats, natsServer(`{}`, strings.Repeat("+OK\r\n", 100)), "no PONG among the first replies"},
-		{"nats: another reply", nats, natsServer(`{}`, "MSG x 1 2\r\nhi\r\n"), "not the reply to PING"},
+		{"nats: PING forever", nats, natsServer(`{}`, strings.Repeat("PING\r\n", 100)), "no PONG among the first 16 replies"},
+		{"nats: another reply", nats, natsServer(`{}`, "+OK\r\nSUB x 1\r\n"), `not the reply to CONNECT and PING: "SUB x 1"`},
 		{"nats: INFO without end", nats, endless(0, bytes.Repeat([]byte("INFO "), 4096)), "a reply line longer than 64KiB"},
 		{"nats: INFO, then the end", nats, closeAfter(0, []byte("INFO {}\r\n")), "the connection after"},
+		{"nats: INFO a byte at a time", nats, drip(0, []byte("INFO {\"server_id\":\"NDRIP\"}\r\n")), "deadline"},
+		{"nats: +OK, then the end", nats, func(c net.Conn) {
+			c.Write([]byte("INFO {}\r\n"))
+			readFirst(c, -1)
+			c.Write([]byte("+OK\r\n"))
+		}, "the connection after"},
 		{"nats: TLS required, then none", nats, natsServer(`{"tls_required":true}`, "PONG\r\n"), "deadline"},
 
 		// MQTT: CONNECT, then CONNACK.
@@ -204,6 +213,10 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"mqtt: an HTTP server", mqtt, reply(-2, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an MQTT broker"},
 		{"mqtt: CONNACK cut short", mqtt, closeAfter(-2, []byte{0x20, 2, 0}), "the connection after"},
 		{"mqtt: silence", mqtt, reply(-2, nil), "deadline"},
+		{"mqtt: a session present, for a clean session", mqtt, reply(-2, []byte{0x20, 2, 1, 0}), "not an MQTT 3.1.1 broker: CONNACK says a session is present, though probe asked for a clean session"},
+		{"mqtt: a refusal with a session present", mqtt, reply(-2, []byte{0x20, 2, 1, 5}), "CONNACK refused the connection: not authorized (code 5)"},
+		{"mqtt: PUBLISH before CONNACK", mqtt, reply(-2, []byte{0x30, 2, 0, 0}), "not an MQTT broker: the reply to CONNECT is not CONNACK"},
+		{"mqtt: a length of 2 in two bytes", mqtt, reply(-2, []byte{0x20, 0x82, 0, 0, 0}), "not an MQTT broker: the reply to CONNECT is not CONNACK"},
 
 		// AMQP, after the 8-byte protocol header.
 		{"amqp: a Connection.Start of 4 bytes", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 10}, 0xce)), "a Connection.Start of 4 bytes, cut short"},
@@ -256,5 +269,180 @@ func natsServer(info, after string) func(net.Conn) {
 		}
 		c.Write([]byte(after))
 		io.Copy(io.Discard, c)
+	}
+}
+
+// TestNATSHostilePeers: what a NATS server may send between CONNECT and
+// PONG (+OK, INFO, PING), and what it must not. The PONG must follow the
+// +OK that verbose mode sends for CONNECT, or it is not the reply to
+// probe's PING; an INFO with ldm, wherever it comes, is lame duck mode.
+func TestNATSHostilePeers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		serve func(net.Conn)
+		seen  string
+		err   string
+	}{
+		{name: "+OK, then PONG", serve: natsServer(`{"version":"2.10.1","server_name":"n1"}`, "+OK\r\nPONG\r\n"), seen: "PONG from nats-server 2.10.1 (n1)"},
+		{name: "an INFO of the cluster's URLs between", serve: natsServer(`{"version":"2.10.1"}`, "+OK\r\nINFO {\"connect_urls\":[\"10.0.0.2:4222\"]}\r\nPONG\r\n"), seen: "PONG from nats-server 2.10.1"},
+		{name: "verbs in lower case", serve: natsServer(`{"version":"2.10.1"}`, "+ok\r\npong\r\n"), seen: "PONG from nats-server 2.10.1"},
+		{name: "the server's PING, answered", serve: natsPinging, seen: "PONG from nats-server 2.10.1"},
+
+		{name: "lame duck mode after CONNECT", serve: natsServer(`{}`, "+OK\r\nINFO {\"server_id\":\"N\",\"ldm\":true}\r\nPONG\r\n"), err: "lame duck mode: the server is shutting down"},
+		{name: "lame duck mode before the +OK", serve: natsServer(`{}`, "INFO {\"ldm\":true}\r\n+OK\r\nPONG\r\n"), err: "lame duck mode"},
+		{name: "PONG before probe's PING", serve: func(c net.Conn) {
+			c.Write([]byte("INFO {}\r\nPONG\r\n"))
+			io.Copy(io.Discard, c)
+		}, err: "not a NATS server: PONG before the +OK to CONNECT"},
+		{name: "PONG with no +OK", serve: natsServer(`{}`, "PONG\r\n"), err: "PONG before the +OK to CONNECT, so not the reply to probe's PING"},
+		{name: "+OK and PONG before probe spoke", serve: func(c net.Conn) {
+			c.Write([]byte("INFO {}\r\n+OK\r\n+OK\r\nPONG\r\n"))
+			io.Copy(io.Discard, c)
+		}, err: "+OK to nothing probe sent"},
+		{name: "+OK twice", serve: natsServer(`{}`, "+OK\r\n+OK\r\nPONG\r\n"), err: "+OK to nothing probe sent"},
+		{name: "an INFO that is not JSON after CONNECT", serve: natsServer(`{}`, "+OK\r\nINFO {\"ldm\r\nPONG\r\n"), err: "not a NATS server: its INFO is not JSON"},
+		{name: "a message", serve: natsServer(`{}`, "+OK\r\nMSG x 1 2\r\nhi\r\nPONG\r\n"), err: `a message, though probe subscribed to nothing: "MSG x 1 2"`},
+		{name: "INFO forever", serve: natsServer(`{}`, strings.Repeat("INFO {}\r\n", 100)), err: "no PONG among the first 16 replies"},
+		{name: "an -ERR after +OK", serve: natsServer(`{}`, "+OK\r\n-ERR 'Maximum Connections Exceeded'\r\n"), err: "-ERR Maximum Connections Exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, port := hostile(t, tc.serve)
+			seen, err := run(t, checks.NATS{Host: host, Port: port})
+			switch {
+			case tc.err == "" && (err != nil || seen != tc.seen):
+				t.Errorf("%q, %v; want %q", seen, err, tc.seen)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, tc.err)
+			}
+			if err != nil && strings.IndexFunc(err.Error(), func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+				t.Errorf("unprintable: %q", err)
+			}
+		})
+	}
+}
+
+// natsPinging pings the client after its CONNECT and PING, and answers
+// them only once the client has answered its PING.
+func natsPinging(c net.Conn) {
+	c.Write([]byte("INFO {\"version\":\"2.10.1\"}\r\n"))
+	br := bufio.NewReader(c)
+	for _, want := range []string{"CONNECT", "PING"} {
+		if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, want) {
+			return
+		}
+	}
+	c.Write([]byte("PING\r\n"))
+	if line, err := br.ReadString('\n'); err != nil || line != "PONG\r\n" {
+		return
+	}
+	c.Write([]byte("+OK\r\nPONG\r\n"))
+	io.Copy(io.Discard, c)
+}
+
+// TestNATSEchoShowsNoCredential: a server that echoes CONNECT back gets an
+// error quoting the line, which must not reach the password or the token.
+func TestNATSEchoShowsNoCredential(t *testing.T) {
+	t.Parallel()
+	host, port := hostile(t, func(c net.Conn) {
+		c.Write([]byte("INFO {}\r\n"))
+		io.Copy(c, c)
+	})
+	for _, tc := range []struct{ user, pass string }{{"probe", "s3cr<t&pw"}, {"t0ken<&>", ""}} {
+		_, err := run(t, checks.NATS{Host: host, Port: port, User: tc.user, Pass: tc.pass})
+		if err == nil || strings.Contains(err.Error(), "s3cr") || strings.Contains(err.Error(), "t0ken") {
+			t.Errorf("%v; want an error without the credential", err)
+		}
+	}
+}
+
+// natsTLSPeer sends INFO with info, and speaks TLS when the client's first
+// byte opens a TLS handshake (as nats-server does when it offers TLS); it
+// answers CONNECT and PING with +OK and PONG, and sends on got the bytes it
+// read off the wire, once the connection ends.
+func natsTLSPeer(info string, got chan<- string) func(net.Conn) {
+	return func(c net.Conn) {
+		var clear bytes.Buffer
+		defer func() { got <- clear.String() }()
+		c.Write([]byte("INFO " + info + "\r\n"))
+		br := bufio.NewReader(io.TeeReader(c, &clear))
+		first, err := br.Peek(1)
+		if err != nil {
+			return
+		}
+		var rw io.ReadWriter = struct {
+			io.Reader
+			io.Writer
+		}{br, c}
+		if first[0] == 0x16 {
+			tc := tls.Server(peekedConn{c, br}, &tls.Config{Certificates: []tls.Certificate{testserver.Certs().Good}})
+			if tc.Handshake() != nil {
+				return
+			}
+			rw = tc
+		}
+		lines := bufio.NewReader(rw)
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(line, "CONNECT "):
+				rw.Write([]byte("+OK\r\n"))
+			case line == "PING\r\n":
+				rw.Write([]byte("PONG\r\n"))
+			}
+		}
+	}
+}
+
+// peekedConn reads through r, which has read ahead of the connection.
+type peekedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (p peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// TestNATSRequireTLS: with RequireTLS (nats+tls://, or TLS flags), a server
+// that offers no TLS gets nothing, credentials least of all; one that
+// offers it (tls_available) or requires it is spoken to over TLS.
+func TestNATSRequireTLS(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		info    string
+		require bool
+		seen    string
+		err     string
+		clear   string // what the server read in the clear, "" when nothing
+	}{
+		{name: "no TLS offered, TLS required", info: `{"version":"2.10.1"}`, require: true,
+			err: "tls: the server does not offer TLS (its INFO has neither tls_required nor tls_available), and TLS is required: nothing was sent"},
+		{name: "TLS offered, TLS required", info: `{"version":"2.10.1","tls_available":true}`, require: true, seen: "PONG from nats-server 2.10.1"},
+		{name: "TLS required by the server", info: `{"version":"2.10.1","tls_required":true}`, require: true, seen: "PONG from nats-server 2.10.1"},
+		{name: "TLS offered, not required: in clear, as nats.go does", info: `{"version":"2.10.1","tls_available":true}`, seen: "PONG from nats-server 2.10.1", clear: "CONNECT "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan string, 1)
+			host, port := hostile(t, natsTLSPeer(tc.info, got))
+			seen, err := run(t, checks.NATS{Host: host, Port: port, User: "probe", Pass: "s3cret-pw", TLS: caConfig(), RequireTLS: tc.require})
+			switch {
+			case tc.err == "" && (err != nil || seen != tc.seen):
+				t.Errorf("%q, %v; want %q", seen, err, tc.seen)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, tc.err)
+			}
+			clear := <-got
+			switch {
+			case tc.clear == "" && strings.Contains(clear, "s3cret-pw"), tc.clear == "" && strings.Contains(clear, "CONNECT"):
+				t.Errorf("the server read in the clear: %q", clear)
+			case !strings.HasPrefix(clear, tc.clear):
+				t.Errorf("the server read in the clear %q, want %q first", clear, tc.clear)
+			}
+		})
 	}
 }

@@ -14,3 +14,12 @@ var DecodeJSON = decodeJSON
 
 // NumbersEqual is numbersEqual, for its fuzz test.
 var NumbersEqual = numbersEqual
+
+// BSONRead is bsonRead, for its fuzz test.
+var BSONRead = bsonRead
+
+// ParseKafkaMetadata is parseKafkaMetadata, for its fuzz test.
+func ParseKafkaMetadata(b []byte, version int16) error {
+	_, err := parseKafkaMetadata(b, version)
+	return err
+}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -35,7 +36,7 @@ var kafkaErrors = map[int16]string{
 
 func kafkaError(code int16) string {
 	if name, ok := kafkaErrors[code]; ok {
-		return name
+		return name + " (error " + strconv.Itoa(int(code)) + ")"
 	}
 	return "error " + strconv.Itoa(int(code))
 }
@@ -53,10 +54,13 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 	defer c.Close()
 	// ApiVersions v0: every broker since 0.10 answers it, and one that does
 	// not take v0 still answers in v0's format, with UNSUPPORTED_VERSION.
-	if err := c.send(kafkaRequest(kafkaApiVersions, 0, 1, nil)); err != nil {
+	// Correlation IDs of its own, so that a reply replayed or meant for
+	// another client is not taken for the broker's.
+	id := kafkaCorrelationID()
+	if err := c.send(kafkaRequest(kafkaApiVersions, 0, id, nil)); err != nil {
 		return "", err
 	}
-	body, err := kafkaReply(c, 1)
+	body, err := kafkaReply(c, id)
 	if err != nil {
 		return "", err
 	}
@@ -66,31 +70,50 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 	if r.err != nil || n < 0 || n > 1000 {
 		return "", fmt.Errorf("not a Kafka broker: its ApiVersions reply is not one: %s", sanitize.Excerpt(c.seen, 40))
 	}
-	if code != 0 && code != 35 {
-		tr.Finish()
-		return "", &ServerError{Msg: "ApiVersions: " + kafkaError(code)}
-	}
-	// The Metadata versions it takes; probe speaks 1 to 8, the ones
-	// before the flexible encoding.
-	lo, hi := int16(-1), int16(-1)
+	// The versions it takes: of Metadata, which probe speaks from 1 to 8
+	// (the ones before the flexible encoding), and of ApiVersions.
+	lo, hi, ok := int16(0), int16(0), false
+	avLo, avHi, avOK := int16(0), int16(0), false
 	for range n {
 		key, min, max := r.int16(), r.int16(), r.int16()
-		if key == kafkaMetadataKey {
-			lo, hi = min, max
+		switch key {
+		case kafkaMetadataKey:
+			lo, hi, ok = min, max, true
+		case kafkaApiVersions:
+			avLo, avHi, avOK = min, max, true
 		}
 	}
 	if r.err != nil {
 		return "", fmt.Errorf("not a Kafka broker: its ApiVersions reply is cut short: %s", sanitize.Excerpt(c.seen, 40))
 	}
-	if lo < 0 || hi < 1 || lo > 8 {
+	switch {
+	case code == 35 && !ok:
+		// The broker does not take ApiVersions v0; since Kafka 2.4 it
+		// names the versions it takes (KIP-511), and a client retries
+		// with one. Every broker since 0.10 takes v0, so one that does
+		// not is not a broker probe speaks to.
+		tr.Finish()
+		takes := "it names no version it takes"
+		if avOK {
+			takes = fmt.Sprintf("it takes v%d to v%d", avLo, avHi)
+		}
+		return "", fmt.Errorf("ApiVersions: UNSUPPORTED_VERSION (error 35): the broker does not take ApiVersions v0, which probe speaks (%s)", takes)
+	case code != 0 && code != 35:
+		tr.Finish()
+		return "", &ServerError{Msg: "ApiVersions: " + kafkaError(code)}
+	case !ok:
+		return "", errors.New("not a Kafka broker: its ApiVersions reply lists no Metadata API (key 3)")
+	case lo < 0 || lo > hi:
+		return "", fmt.Errorf("not a Kafka broker: it takes Metadata versions %d to %d", lo, hi)
+	case hi < 1 || lo > 8:
 		tr.Finish()
 		return "", fmt.Errorf("the broker takes Metadata versions %d to %d; probe speaks 1 to 8", lo, hi)
 	}
 	version := min(hi, 8)
-	if err := c.send(kafkaRequest(kafkaMetadataKey, version, 2, kafkaMetadataBody(version))); err != nil {
+	if err := c.send(kafkaRequest(kafkaMetadataKey, version, id+1, kafkaMetadataBody(version))); err != nil {
 		return "", err
 	}
-	if body, err = kafkaReply(c, 2); err != nil {
+	if body, err = kafkaReply(c, id+1); err != nil {
 		return "", err
 	}
 	tr.Finish()
@@ -109,6 +132,14 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 		seen = "cluster " + sanitize.Printable(sanitize.Clip(md.cluster, 40)) + ": " + seen
 	}
 	return seen, nil
+}
+
+// kafkaCorrelationID is a random correlation ID from 2^24 to 2^30-1: not
+// one a client counting from 0 or 1 would send soon.
+func kafkaCorrelationID() int32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return int32(binary.BigEndian.Uint32(b[:])&(1<<30-1)) | 1<<24
 }
 
 // kafkaRequest frames a request: its size, the header (v1: key, version,

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -45,15 +48,18 @@ func (m MongoDB) Run(ctx context.Context, tr *Trace) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if ok, _ := doc["ok"].(float64); ok != 1 && doc["code"] == int32(59) { // CommandNotFound: before 4.4.2
+	if ok, _, bad := mongoOK(doc); bad == nil && !ok && mongoCode(doc) == 59 { // CommandNotFound: before 4.4.2
 		if doc, err = mongoCommand(c, "isMaster"); err != nil {
 			return "", err
 		}
 	}
 	tr.Finish()
-	if ok, _ := doc["ok"].(float64); ok != 1 {
-		msg, _ := doc["errmsg"].(string)
-		return "", &ServerError{Msg: "hello failed: " + sanitize.Printable(sanitize.Clip(msg, 160))}
+	ok, value, err := mongoOK(doc)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", &ServerError{Msg: mongoFailure(doc, value)}
 	}
 	writable := doc["isWritablePrimary"] == true || doc["ismaster"] == true
 	setName, _ := doc["setName"].(string)
@@ -79,6 +85,66 @@ func (m MongoDB) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", &ServerError{Msg: "a replica set member with no configuration yet (rs.initiate() has not run)"}
 	}
 	return "", &ServerError{Msg: "neither primary nor secondary" + set + ": starting, recovering, or cut off from its set"}
+}
+
+// mongoOK reads a reply's ok as MongoDB's Go driver does: 1 as an int32,
+// an int64 or a double, or true, is ok. It returns ok's value as text, and
+// an error when there is none, or it is neither a number nor a boolean.
+func mongoOK(doc map[string]any) (bool, string, error) {
+	switch v := doc["ok"].(type) {
+	case float64:
+		return v == 1, strconv.FormatFloat(v, 'g', -1, 64), nil
+	case int32:
+		return v == 1, strconv.Itoa(int(v)), nil
+	case int64:
+		return v == 1, strconv.FormatInt(v, 10), nil
+	case bool:
+		return v, strconv.FormatBool(v), nil
+	case nil:
+		return false, "", errors.New("not a MongoDB server: its hello reply has no ok field")
+	case string:
+		return false, "", errors.New("not a MongoDB server: its hello reply's ok is a string, not a number")
+	default:
+		return false, "", fmt.Errorf("not a MongoDB server: its hello reply's ok is %s, not a number", v)
+	}
+}
+
+// mongoCode reads a reply's code, a number of any type; -1 when there is
+// none.
+func mongoCode(doc map[string]any) int64 {
+	switch v := doc["code"].(type) {
+	case int32:
+		return int64(v)
+	case int64:
+		return v
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
+			return int64(v)
+		}
+	}
+	return -1
+}
+
+// mongoFailure says why a command failed: errmsg, then code and codeName,
+// as the server gave them.
+func mongoFailure(doc map[string]any, ok string) string {
+	msg := "hello failed"
+	if errmsg, _ := doc["errmsg"].(string); errmsg != "" {
+		msg += ": " + sanitize.Printable(sanitize.Clip(errmsg, 160))
+	} else {
+		msg += " (ok " + ok + "), with no errmsg"
+	}
+	var why []string
+	if code := mongoCode(doc); code >= 0 {
+		why = append(why, "code "+strconv.FormatInt(code, 10))
+	}
+	if name, _ := doc["codeName"].(string); name != "" {
+		why = append(why, sanitize.Printable(sanitize.Clip(name, 60)))
+	}
+	if len(why) > 0 {
+		msg += " (" + strings.Join(why, ", ") + ")"
+	}
+	return msg
 }
 
 // mongoCommand sends {name: 1, $db: "admin"} in an OP_MSG and returns the
@@ -160,9 +226,37 @@ func bsonDoc(kv ...any) []byte {
 	return b
 }
 
+// bsonOther is a field of a type bsonRead does not decode: its BSON type.
+type bsonOther byte
+
+func (t bsonOther) String() string {
+	switch t {
+	case 0x03:
+		return "a document"
+	case 0x04:
+		return "an array"
+	case 0x05:
+		return "binary data"
+	case 0x06:
+		return "undefined"
+	case 0x07:
+		return "an ObjectId"
+	case 0x09:
+		return "a date"
+	case 0x0a:
+		return "null"
+	case 0x11:
+		return "a timestamp"
+	case 0x13:
+		return "a decimal128"
+	}
+	return fmt.Sprintf("a BSON %#x", byte(t))
+}
+
 // bsonRead reads a document's top-level fields: doubles, strings, booleans,
-// 32- and 64-bit integers and null as Go values; the others skipped by
-// their sizes. It reads no further than the document's length says.
+// 32- and 64-bit integers as Go values, the others as their bsonOther
+// type, skipped by their sizes. It reads no further than the document's
+// length says, and fails on a field whose size cannot be.
 func bsonRead(b []byte) (map[string]any, error) {
 	if len(b) < 5 || int(binary.LittleEndian.Uint32(b)) != len(b) || b[len(b)-1] != 0 {
 		return nil, errors.New("its length is not its size")
@@ -171,17 +265,14 @@ func bsonRead(b []byte) (map[string]any, error) {
 	b = b[4 : len(b)-1]
 	for len(b) > 0 {
 		typ := b[0]
-		end := 1
-		for end < len(b) && b[end] != 0 {
-			end++
-		}
-		if end >= len(b) {
+		end := bytes.IndexByte(b[1:], 0)
+		if end < 0 {
 			return nil, errors.New("a field name with no end")
 		}
-		key := string(b[1:end])
-		b = b[end+1:]
-		var size int
-		var val any
+		key := string(b[1 : 1+end])
+		b = b[2+end:]
+		size := -1
+		var val any = bsonOther(typ)
 		switch typ {
 		case 0x01: // double
 			size = 8
@@ -189,27 +280,21 @@ func bsonRead(b []byte) (map[string]any, error) {
 				val = math.Float64frombits(binary.LittleEndian.Uint64(b))
 			}
 		case 0x02, 0x0d, 0x0e: // string, JavaScript, symbol
-			if len(b) < 4 {
-				return nil, errors.New("a string cut short")
-			}
-			n := int(int32(binary.LittleEndian.Uint32(b)))
-			size = 4 + n
-			if n >= 1 && 4+n <= len(b) {
-				val = string(b[4 : 4+n-1])
-			} else {
+			n := bsonLength(b)
+			if n < 1 || 4+n > len(b) || b[4+n-1] != 0 {
 				return nil, errors.New("a string whose length is not its size")
 			}
-		case 0x03, 0x04: // document, array
-			if len(b) < 4 {
-				return nil, errors.New("a document cut short")
+			size, val = 4+n, string(b[4:4+n-1])
+		case 0x03, 0x04, 0x0f: // document, array, code with scope
+			if n := bsonLength(b); n >= 5 {
+				size = n
 			}
-			size = int(int32(binary.LittleEndian.Uint32(b)))
-		case 0x05: // binary
-			if len(b) < 4 {
-				return nil, errors.New("binary data cut short")
+		case 0x05: // binary: its length, its subtype, its bytes
+			if n := bsonLength(b); n >= 0 {
+				size = 5 + n
 			}
-			size = 5 + int(int32(binary.LittleEndian.Uint32(b)))
 		case 0x06, 0x0a, 0x7f, 0xff: // undefined, null, max key, min key
+			size = 0
 		case 0x07: // ObjectId
 			size = 12
 		case 0x08: // boolean
@@ -222,6 +307,16 @@ func bsonRead(b []byte) (map[string]any, error) {
 			if typ == 0x12 && len(b) >= 8 {
 				val = int64(binary.LittleEndian.Uint64(b))
 			}
+		case 0x0b: // regular expression: two C strings
+			if i := bytes.IndexByte(b, 0); i >= 0 {
+				if j := bytes.IndexByte(b[i+1:], 0); j >= 0 {
+					size = i + 1 + j + 1
+				}
+			}
+		case 0x0c: // DBPointer: a string, then an ObjectId
+			if n := bsonLength(b); n >= 1 {
+				size = 4 + n + 12
+			}
 		case 0x10: // int32
 			size = 4
 			if len(b) >= 4 {
@@ -232,13 +327,22 @@ func bsonRead(b []byte) (map[string]any, error) {
 		default:
 			return nil, fmt.Errorf("a field of type %#x it does not know", typ)
 		}
-		if size < 0 || size > len(b) {
+		if size < 0 {
+			return nil, fmt.Errorf("%s whose size cannot be", bsonOther(typ))
+		}
+		if size > len(b) {
 			return nil, errors.New("a field runs past the document")
 		}
-		if val != nil {
-			out[key] = val
-		}
+		out[key] = val
 		b = b[size:]
 	}
 	return out, nil
+}
+
+// bsonLength reads the int32 a field begins with; -1 when it is cut short.
+func bsonLength(b []byte) int {
+	if len(b) < 4 {
+		return -1
+	}
+	return int(int32(binary.LittleEndian.Uint32(b)))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // MQTT checks that an MQTT broker (Mosquitto, EMQX, HiveMQ...) takes
 // clients: it sends CONNECT (MQTT 3.1.1, a clean session, the credentials
 // given) and reads CONNACK, whose return code says accepted or why not,
-// then disconnects.
+// then disconnects. A CONNACK that says a session is present, for a clean
+// session, breaks the protocol, and fails.
 type MQTT struct {
 	Host, Port string
 	Socket     string      // a Unix socket to connect to, in place of Host:Port
@@ -61,8 +63,11 @@ func (m MQTT) Run(ctx context.Context, tr *Trace) (string, error) {
 		}
 		return "", &ServerError{Msg: fmt.Sprintf("CONNACK refused the connection: %s (code %d)", why, code)}
 	}
-	if head[2]&^1 != 0 {
-		return "", fmt.Errorf("not an MQTT 3.1.1 broker: CONNACK with flags %#x", head[2])
+	switch flags := head[2]; {
+	case flags == 1: // MQTT 3.1.1 section 3.2.2.2: 0 for a clean session
+		return "", errors.New("not an MQTT 3.1.1 broker: CONNACK says a session is present, though probe asked for a clean session")
+	case flags != 0:
+		return "", fmt.Errorf("not an MQTT 3.1.1 broker: CONNACK with flags %#x", flags)
 	}
 	return "CONNACK: connection accepted", nil
 }

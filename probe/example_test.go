@@ -56,7 +56,7 @@ func ExampleParseTarget() {
 	// redis://***@cache.internal:6380 redis <nil>
 	// cache.internal 6380 true
 	// target "tcp://db.internal" needs a port, as in tcp://db.internal:6379
-	// target "ftp://files.internal/" has an unknown scheme "ftp": use http, https, grpc, grpcs, tcp, tls, unix, postgres, redis, rediss, mysql, memcached, amqp, amqps, nats, mqtt, mqtts, mongodb, kafka, dns, file or listen
+	// target "ftp://files.internal/" has an unknown scheme "ftp": use http, https, grpc, grpcs, tcp, tls, unix, postgres, redis, rediss, mysql, memcached, amqp, amqps, nats, nats+tls, mqtt, mqtts, mongodb, kafka, dns, file or listen
 }
 
 // The shutdown marker turns every verdict into draining: probe exec creates

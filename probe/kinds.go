@@ -106,7 +106,8 @@ var Kinds = []Kind{
 		Build: buildMemcached},
 	{Name: "amqp", Schemes: []Scheme{{Name: "amqp", Port: "5672", Flags: databaseFlags}, {Name: "amqps", Port: "5671", Flags: databaseFlags | TLSFlags}},
 		Build: buildAMQP},
-	{Name: "nats", Schemes: []Scheme{{Name: "nats", Port: "4222", Flags: databaseFlags | TLSFlags}},
+	{Name: "nats", Schemes: []Scheme{{Name: "nats", Port: "4222", Flags: databaseFlags | TLSFlags},
+		{Name: "nats+tls", Port: "4222", Flags: databaseFlags | TLSFlags}},
 		Build: buildNATS},
 	{Name: "mqtt", Schemes: []Scheme{{Name: "mqtt", Port: "1883", Flags: databaseFlags}, {Name: "mqtts", Port: "8883", Flags: databaseFlags | TLSFlags}},
 		Build: buildMQTT},
@@ -287,16 +288,30 @@ func buildAMQP(u *url.URL, port string, d *Defaults) (Check, error) {
 	return a, nil
 }
 
+// buildNATS: nats+tls://, or a TLS flag, insists on TLS, as nats.go's
+// tls:// scheme and its RootCAs and ClientCert options do: a server whose
+// INFO offers none is refused before anything, a password least of all, is
+// sent in clear.
 func buildNATS(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
 	if u.Path != "" && u.Path != "/" {
-		return nil, errors.New("a nats target is only nats://[USER[:PASSWORD]@|TOKEN@]HOST[:PORT]")
+		return nil, errors.New("a nats target is only " + u.Scheme + "://[USER[:PASSWORD]@|TOKEN@]HOST[:PORT]")
 	}
 	pass, _ := u.User.Password()
 	return checks.NATS{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(), Pass: pass,
-		TLS: d.tlsConfig(), CertExpiry: d.CertExpiry, Version: strings.TrimPrefix(d.UserAgent, "probe/")}, nil
+		TLS: d.tlsConfig(), RequireTLS: u.Scheme == "nats+tls" || d.tlsAsked(), CertExpiry: d.CertExpiry,
+		Version: strings.TrimPrefix(d.UserAgent, "probe/")}, nil
+}
+
+// tlsAsked says whether a TLS flag was given: --ca, --cert and --key,
+// --insecure or --cert-expiry. The command line builds a TLS config for
+// every target, so its presence says nothing.
+func (d *Defaults) tlsAsked() bool {
+	c := d.TLS
+	return d.CertExpiry > 0 || c != nil && (c.InsecureSkipVerify || c.RootCAs != nil || len(c.Certificates) > 0 ||
+		c.GetClientCertificate != nil || c.VerifyPeerCertificate != nil || c.ServerName != "")
 }
 
 func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
@@ -318,9 +333,11 @@ func buildMQTT(u *url.URL, port string, d *Defaults) (Check, error) {
 }
 
 // buildMongoDB reads a MongoDB connection string as its users write it, for
-// one host: of its options, tls (or ssl) and readPreference=primary count;
+// one host: of its options, tls (or ssl), those that name a certificate
+// file (TLS on, as the driver has it) and readPreference=primary count;
 // the others (authSource, replicaSet...) are a driver's, and are ignored,
-// so that a connection string can be pasted as it is.
+// so that a connection string can be pasted as it is. A TLS flag turns TLS
+// on too.
 func buildMongoDB(u *url.URL, port string, d *Defaults) (Check, error) {
 	if strings.Contains(u.Host, ",") {
 		return nil, errors.New("a mongodb target names one host: check each member of a replica set as its own target")
@@ -331,7 +348,18 @@ func buildMongoDB(u *url.URL, port string, d *Defaults) (Check, error) {
 	}
 	m := checks.MongoDB{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry,
 		Primary: strings.EqualFold(q.Get("readPreference"), "primary")}
-	if q.Get("tls") == "true" || q.Get("ssl") == "true" {
+	// TLS as the driver turns it on: tls=true, or an option naming a
+	// certificate file (probe reads none: --ca, --cert and --key do), and
+	// also a TLS flag.
+	on := q.Get("tls") == "true" || q.Get("ssl") == "true" || d.tlsAsked()
+	for _, k := range []string{"tlsCAFile", "tlsCertificateKeyFile", "tlsCertificateFile", "tlsPrivateKeyFile",
+		"sslCertificateAuthorityFile", "sslClientCertificateKeyFile"} {
+		on = on || q.Has(k)
+	}
+	if on && (q.Get("tls") == "false" || q.Get("ssl") == "false") {
+		return nil, errors.New("tls=false, and TLS asked for by a TLS flag or a certificate option: choose one")
+	}
+	if on {
 		m.TLS = d.tlsConfig()
 	}
 	return m, nil

@@ -300,7 +300,7 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 	// requires a login for every command.
 	"mongodb":              mongodbServer(bsonDoc(bsonBool("isWritablePrimary", true), bsonDouble("ok", 1))),
 	"mongodb-recovering":   mongodbServer(bsonDoc(bsonBool("isWritablePrimary", false), bsonBool("secondary", false), bsonString("setName", "rs0"), bsonDouble("ok", 1))),
-	"mongodb-unauthorized": mongodbServer(bsonDoc(bsonDouble("ok", 0), bsonString("errmsg", "command hello requires authentication"), bsonString("codeName", "Unauthorized"))),
+	"mongodb-unauthorized": mongodbServer(bsonDoc(bsonDouble("ok", 0), bsonString("errmsg", "command hello requires authentication"), bsonInt32("code", 13), bsonString("codeName", "Unauthorized"))),
 	// kafka answers ApiVersions and Metadata as a one-broker cluster, its
 	// own controller; kafka-electing as one with no controller yet.
 	"kafka":          kafkaServer(1),
@@ -654,7 +654,10 @@ func natsServer(extra string) func(net.Conn, <-chan struct{}) {
 			if err != nil {
 				return
 			}
-			if strings.TrimSpace(line) == "PING" {
+			switch {
+			case strings.HasPrefix(line, "CONNECT ") && strings.Contains(line, `"verbose":true`):
+				io.WriteString(c, "+OK\r\n") //nolint:errcheck
+			case strings.TrimSpace(line) == "PING":
 				io.WriteString(c, "PONG\r\n") //nolint:errcheck
 			}
 		}
@@ -708,6 +711,10 @@ func bsonBool(k string, v bool) []byte {
 
 func bsonDouble(k string, v float64) []byte {
 	return binary.LittleEndian.AppendUint64(append(append([]byte{0x01}, k...), 0), math.Float64bits(v))
+}
+
+func bsonInt32(k string, v int32) []byte {
+	return binary.LittleEndian.AppendUint32(append(append([]byte{0x10}, k...), 0), uint32(v))
 }
 
 func bsonString(k, v string) []byte {
