@@ -99,6 +99,21 @@ func endless(n int, b []byte) func(net.Conn) {
 	}
 }
 
+// endlessAfter sends first, then b again and again until the client goes.
+func endlessAfter(n int, first, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		if _, err := c.Write(first); err != nil {
+			return
+		}
+		for {
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	}
+}
+
 // closeAfter writes b and closes the connection.
 func closeAfter(n int, b []byte) func(net.Conn) {
 	return func(c net.Conn) {
@@ -148,7 +163,19 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"pg: a header, then the end", pg, closeAfter(8, []byte{'R', 0, 0, 0, 12, 0, 0}), "the connection after"},
 		{"pg: an error without a SQLSTATE", pg, reply(8, pgMessage('E', []byte("SFATAL\x00Mno state\x00\x00"))), "an error without a SQLSTATE"},
 		{"pg: an error with escapes", pg, reply(8, pgError("57P03", escape)), `not accepting connections: \x1b[2J`},
-		{"pg: endless notices", pg, endless(8, pgMessage('N', []byte("SNOTICE\x00Mhello\x00\x00"))), "no answer to the startup message among the first replies"},
+		{"pg: endless notices", pg, endless(8, pgMessage('N', []byte("SNOTICE\x00Mhello\x00\x00"))), "not a PostgreSQL server: 256 messages (5376B) without the end of the login"},
+		// After AuthenticationOk: ParameterStatus, BackendKeyData and notices
+		// until ReadyForQuery or an ErrorResponse, within bounds.
+		{"pg: ok, then endless ParameterStatus", pg, endlessAfter(8, pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("x", "y")), "not a PostgreSQL server: 256 messages"},
+		{"pg: ok, then large ParameterStatus up to the bound", pg, endlessAfter(8, pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("x", strings.Repeat("y", 40<<10))), "not a PostgreSQL server: 3 messages (81945B) without the end of the login"},
+		{"pg: ok, then silence: no ReadyForQuery", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("server_version", "15.18")...)), "deadline"},
+		{"pg: ok, then a length of 2 GiB", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), 'S', 0x7f, 0xff, 0xff, 0xff)), "a PostgreSQL message of 2147483647 bytes"},
+		{"pg: ok, then a data row", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('D', []byte{0, 0})...)), `not a PostgreSQL reply: message "D" after AuthenticationOk`},
+		{"pg: ok, then a ParameterStatus without its end", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('S', []byte("server_version"))...)), "a ParameterStatus that is not one"},
+		{"pg: ok, then an error with escapes", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgError("28000", escape)...)), `refused the login of user postgres to database postgres: \x1b[2J`},
+		{"pg: ok, then an error without a SQLSTATE", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('E', []byte("SFATAL\x00Mno state\x00\x00"))...)), "an error without a SQLSTATE"},
+		{"pg: ok, then ReadyForQuery a byte at a time", pg, drip(8, pgLogin()), "deadline"},
+		{"pg: ok, then the end", pg, closeAfter(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("server_version", "15.18")...)), "the connection after"},
 		{"pg: a reply a byte at a time", pg, drip(8, pgMessage('R', []byte{0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "deadline"},
 		{"pg: silence", pg, reply(8, nil), "deadline"},
 		{"pg: an HTTP server", pg, reply(8, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")), "not a PostgreSQL server"},

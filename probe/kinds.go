@@ -230,8 +230,11 @@ func buildPostgres(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	return checks.Postgres{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(),
-		Database: strings.TrimPrefix(u.Path, "/")}, nil
+	// libpq's variables first, then the official image's, which it sets
+	// in the container a health check runs in.
+	user := cmp.Or(u.User.Username(), d.env("PGUSER", "POSTGRES_USER"))
+	db := cmp.Or(strings.TrimPrefix(u.Path, "/"), d.env("PGDATABASE", "POSTGRES_DB"))
+	return checks.Postgres{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: user, Database: db}, nil
 }
 
 func buildRedis(u *url.URL, port string, d *Defaults) (Check, error) {

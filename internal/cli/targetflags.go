@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"time"
 
@@ -156,6 +157,7 @@ func (f *TargetFlags) build(raw []string, procRoot string, stamp Stamp) ([]probe
 				return nil, err
 			}
 			d.Proc = procRoot
+			d.Getenv = os.Getenv
 			done[flags] = d
 		}
 		t, err := probe.ParseTarget(r, d)
