@@ -99,6 +99,37 @@ func endless(n int, b []byte) func(net.Conn) {
 	}
 }
 
+// mysqlThen greets as MariaDB does, reads the login, then sends answer, and
+// holds the connection, or closes it.
+func mysqlThen(answer []byte, close bool) func(net.Conn) {
+	return func(c net.Conn) {
+		c.Write(mysqlPacket(mysqlGreeting("5.5.5-10.11.19-MariaDB")))
+		var h [4]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			return
+		}
+		io.ReadFull(c, make([]byte, int(h[0])|int(h[1])<<8|int(h[2])<<16))
+		c.Write(answer)
+		if !close {
+			io.Copy(io.Discard, c)
+		}
+	}
+}
+
+// mysqlDrip greets, reads the login, then sends answer a byte every 50 ms.
+func mysqlDrip(answer []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		mysqlThen(nil, true)(c)
+		for i := range answer {
+			if _, err := c.Write(answer[i : i+1]); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		io.Copy(io.Discard, c)
+	}
+}
+
 // endlessAfter sends first, then b again and again until the client goes.
 func endlessAfter(n int, first, b []byte) func(net.Conn) {
 	return func(c net.Conn) {
@@ -194,6 +225,16 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"mysql: a PostgreSQL error, shorter than the length it reads as", mysql, reply(0, pgError("57P03", "starting")), "deadline"},
 		{"mysql: protocol 9", mysql, reply(0, mysqlPacket(append([]byte{9}, "4.0\x00"...))), "not a MySQL greeting (protocol 9)"},
 		{"mysql: a greeting a byte at a time", mysql, drip(0, mysqlPacket(mysqlGreeting("8.0.36"))), "deadline"},
+		// MySQL, after the login: the answer must be packet 2, short, and one
+		// of AuthSwitchRequest, AuthMoreData, OK or an error.
+		{"mysql: silence after the login", mysql, mysqlThen(nil, false), "deadline"},
+		{"mysql: the end after the login", mysql, mysqlThen(nil, true), "the server closed the connection after"},
+		{"mysql: an answer of 16 MiB", mysql, mysqlThen([]byte{0xff, 0xff, 0xff, 2}, false), "not a MySQL server"},
+		{"mysql: an answer that is packet 0", mysql, mysqlThen(mysqlPacket([]byte{0}), false), "not a MySQL reply: packet 0 in answer to the login"},
+		{"mysql: an answer of another kind", mysql, mysqlThen(mysqlAnswer([]byte("HTTP/1.1 400")), false), `not a MySQL reply to a login: "HTTP/1.1 400"`},
+		{"mysql: an error with escapes after the login", mysql, mysqlThen(mysqlErr(1045, escape), false), `refused the login of user root: \x1b[2J`},
+		{"mysql: an error with no error after the login", mysql, mysqlThen(mysqlAnswer([]byte{0xff, 1}), false), "an error packet with no error"},
+		{"mysql: an answer a byte at a time", mysql, mysqlDrip(mysqlSwitch), "deadline"},
 
 		// Redis: PING.
 		{"redis: PONG and more", redis(""), reply(-1, []byte("+PONGX\r\n")), "+PONGX"},

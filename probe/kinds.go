@@ -254,7 +254,9 @@ func buildMySQL(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	return checks.MySQL{Socket: d.UnixSocket, Host: u.Hostname(), Port: port}, nil
+	// The official images' variables: the account they make for the app.
+	user := cmp.Or(u.User.Username(), d.env("MARIADB_USER", "MYSQL_USER"))
+	return checks.MySQL{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: user, Database: strings.TrimPrefix(u.Path, "/")}, nil
 }
 
 func buildMemcached(u *url.URL, port string, d *Defaults) (Check, error) {

@@ -45,3 +45,36 @@ func TestDatabaseLoginDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestMySQLLoginDefaults: mysql:// logs in as the URL's user, else the
+// account the official images make for the app, else root (the check's
+// default).
+func TestMySQLLoginDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		target string
+		env    map[string]string
+		want   checks.MySQL
+	}{
+		{"nothing: the check's own default", "mysql://db", nil, checks.MySQL{Host: "db", Port: "3306"}},
+		{"MariaDB's image", "mysql://db", map[string]string{"MARIADB_USER": "maria", "MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3306", User: "maria"}},
+		{"MySQL's image", "mysql://db", map[string]string{"MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3306", User: "my"}},
+		{"the URL first, and its database", "mariadb://me@db:3307/shop", map[string]string{"MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3307", User: "me", Database: "shop"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := probe.Defaults{}
+			if tc.env != nil {
+				d.Getenv = func(name string) string { return tc.env[name] }
+			}
+			target, err := probe.ParseTarget(tc.target, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := target.Check.(checks.MySQL); !ok || got != tc.want {
+				t.Errorf("got %#v, want %#v", target.Check, tc.want)
+			}
+		})
+	}
+}
