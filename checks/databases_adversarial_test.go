@@ -130,6 +130,24 @@ func mysqlDrip(answer []byte) func(net.Conn) {
 	}
 }
 
+// amqpAfterStartOK offers PLAIN, reads the client's Start-Ok, sends answer,
+// and holds the connection.
+func amqpAfterStartOK(answer []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, 8)
+		c.Write(amqpStartWith("PLAIN"))
+		var h [7]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			return
+		}
+		io.ReadFull(c, make([]byte, binary.BigEndian.Uint32(h[3:])+1))
+		c.Write(answer)
+		io.Copy(io.Discard, c)
+	}
+}
+
+func amqpUser(host, port string) checker { return &checks.AMQP{Host: host, Port: port, User: "app"} }
+
 // endlessAfter sends first, then b again and again until the client goes.
 func endlessAfter(n int, first, b []byte) func(net.Conn) {
 	return func(c net.Conn) {
@@ -282,6 +300,11 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"amqp: another method", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 50, 0, 0}, 0xce)), "not Connection.Start (class 10, method 50)"},
 		{"amqp: the end mid-frame", amqp, closeAfter(8, amqpStart()[:20]), "the connection after"},
 		{"amqp: an HTTP server", amqp, reply(8, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an AMQP broker"},
+		// AMQP, logging in: the broker's answers to Start-Ok.
+		{"amqp: a refusal with escapes", amqpUser, amqpAfterStartOK(amqpClose(403, escape)), `refused the login of user app: \x1b[2J`},
+		{"amqp: a Connection.Close cut short", amqpUser, amqpAfterStartOK(amqpMethodFrame(10, 50, []byte{1, 147, 200})), "a Connection.Close of 3 bytes"},
+		{"amqp: a frame of 4 GiB after Start-Ok", amqpUser, amqpAfterStartOK([]byte{1, 0, 0, 0xff, 0xff, 0xff, 0xff}), "not an AMQP broker"},
+		{"amqp: a frame of type 9", amqpUser, amqpAfterStartOK([]byte{9, 0, 0, 0, 0, 0, 0, 0xce}), "not an AMQP broker"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

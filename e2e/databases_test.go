@@ -853,6 +853,45 @@ func TestRabbitMQ(t *testing.T) {
 	if !strings.Contains(out, "Connection.Start, AMQP 0-9, RabbitMQ ") {
 		t.Errorf("ready: %s\n%s", out, rq.log)
 	}
+	// What each check leaves in the broker's log: a login and a close, at
+	// info level; a login refused, an error; no user, a warning, as every
+	// client that leaves after Connection.Start does.
+	logFile := filepath.Join(dir, "log", "probe-e2e@localhost.log")
+	time.Sleep(2 * time.Second) // the lines of the checks before
+	logged := func(args ...string) (string, int, []string) {
+		before, _ := os.ReadFile(logFile)
+		out, code := probeRun(t, bin, append([]string{"--timeout", "5s"}, args...)...)
+		time.Sleep(time.Second)
+		after, _ := os.ReadFile(logFile)
+		var lines []string
+		if len(after) >= len(before) {
+			for _, l := range strings.Split(string(after[len(before):]), "\n") {
+				if strings.TrimSpace(l) != "" {
+					lines = append(lines, l)
+				}
+			}
+		}
+		return out, code, lines
+	}
+	for _, c := range []struct {
+		name, target, want string
+		code               int
+		logs               string
+		noLogs             []string
+	}{
+		{"a login", "amqp://guest:guest@127.0.0.1:" + port, "; logged in as *** to virtual host /", 0, "[info]", []string{"[warning]", "[error]"}},
+		{"a login refused", "amqp://guest:wrong-password@127.0.0.1:" + port, "the broker is up, but refused the login of user guest: ACCESS_REFUSED", 1, "[error]", nil},
+		{"a virtual host refused", "amqp://guest:guest@127.0.0.1:" + port + "/gone", "refused user *** the virtual host gone: NOT_ALLOWED - vhost gone not found (530)", 1, "[error]", nil},
+		{"no user", target, "Connection.Start, AMQP 0-9, RabbitMQ ", 0, "[warning]", []string{"[error]"}},
+	} {
+		out, code, lines := logged(c.target)
+		all := strings.Join(lines, "\n")
+		if code != c.code || !strings.Contains(out, c.want) || !strings.Contains(all, c.logs) || len(badLines(lines, c.noLogs...)) > 0 ||
+			strings.Contains(out, "wrong-password") {
+			t.Errorf("%s: exit %d: %s; want exit %d and %q; the broker logged:\n%s", c.name, code, out, c.code, c.want, all)
+		}
+		t.Logf("| RabbitMQ | %s | exit %d: %s | the broker's log: %d line(s), %q |", c.name, code, out, len(lines), badLines(lines, "[warning]", "[error]"))
+	}
 	rq.stop(t)
 	out, code = probeRun(t, bin, "--timeout", "2s", target)
 	if code != 1 || !strings.Contains(out, "connection refused") {

@@ -270,7 +270,9 @@ func buildAMQP(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	a := checks.AMQP{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry}
+	pass, _ := u.User.Password()
+	a := checks.AMQP{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry,
+		User: u.User.Username(), Password: pass, VHost: strings.TrimPrefix(u.Path, "/")}
 	if u.Scheme == "amqps" {
 		a.TLS = d.tlsConfig()
 	}

@@ -78,3 +78,22 @@ func TestMySQLLoginDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestAMQPLogin: amqp:// logs in when its URL names a user, to the virtual
+// host its path names.
+func TestAMQPLogin(t *testing.T) {
+	t.Parallel()
+	for target, want := range map[string]checks.AMQP{
+		"amqp://mq":                        {Host: "mq", Port: "5672"},
+		"amqp://app:s3cret@mq:5673/orders": {Host: "mq", Port: "5673", User: "app", Password: "s3cret", VHost: "orders"},
+		"amqp://app@mq/":                   {Host: "mq", Port: "5672", User: "app"},
+	} {
+		got, err := probe.ParseTarget(target, probe.Defaults{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := got.Check.(checks.AMQP); !ok || a != want {
+			t.Errorf("%s: got %#v, want %#v", target, got.Check, want)
+		}
+	}
+}
