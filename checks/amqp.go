@@ -2,10 +2,13 @@ package checks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -15,16 +18,32 @@ import (
 // sends the protocol header, and a Connection.Start method in reply means
 // the broker is up. A broker of another version answers with its own
 // header.
+//
+// With a User, it then logs in as a client does (PLAIN): Start-Ok, Tune-Ok,
+// Open of the virtual host, and Close once the broker says Open-Ok; a
+// login or a virtual host the broker refuses is unhealthy, and said.
+// RabbitMQ logs a connection that logs in and closes at info level only;
+// one that leaves after Connection.Start, as a check without a user does,
+// is a warning in its log ("client unexpectedly closed TCP connection"),
+// and a login refused is an error.
 type AMQP struct {
 	Host, Port string
 	Socket     string      // a Unix socket to connect to, in place of Host:Port
 	TLS        *tls.Config // amqps://
 	CertExpiry time.Duration
+	User       string // log in as User, with Password; "" stops at Connection.Start
+	Password   string
+	VHost      string // the virtual host to open: "/" when empty
 }
 
 var amqpHeader = []byte("AMQP\x00\x00\x09\x01")
 
-// Run opens the conversation and reads the broker's first frame.
+// The bound of the frames a login reads after Connection.Start
+// (heartbeats among them).
+const amqpMaxFrames = 16
+
+// Run opens the conversation and reads the broker's first frame, then logs
+// in when there is a user.
 func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 	c, err := dialConversation(ctx, tr, a.Socket, a.Host, a.Port, a.TLS, a.CertExpiry)
 	if err != nil {
@@ -43,33 +62,200 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 		_ = c.readFull(rest)
 		return "", &ServerError{Msg: fmt.Sprintf("the broker speaks another AMQP version: it answered %s", sanitize.Excerpt(append(head, rest...), 8))}
 	}
-	size := binary.BigEndian.Uint32(head[3:])
-	if head[0] != 1 || size < 4 || size > 64<<10 {
-		return "", fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
-	}
-	frame := make([]byte, size+1) // the payload, then the frame-end octet
-	if err := c.readFull(frame); err != nil {
+	typ, payload, err := readAMQPFrame(c, head)
+	if err != nil {
 		return "", err
 	}
-	tr.Finish()
-	payload := frame[:size]
-	if frame[size] != 0xce {
-		return "", fmt.Errorf("not an AMQP broker: its first frame does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
+	if typ != 1 {
+		return "", fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	class, method := binary.BigEndian.Uint16(payload), binary.BigEndian.Uint16(payload[2:])
 	if class != 10 || method != 10 {
+		tr.Finish()
 		return "", fmt.Errorf("the broker's first frame is not Connection.Start (class %d, method %d)", class, method)
 	}
 	// The versions, then the server-properties table (its length first),
 	// the mechanisms and the locales.
 	if len(payload) < 4+2+4 {
+		tr.Finish()
 		return "", fmt.Errorf("not an AMQP broker: a Connection.Start of %d bytes, cut short", len(payload))
 	}
 	seen := fmt.Sprintf("Connection.Start, AMQP %d-%d", payload[4], payload[5])
 	if props := amqpStrings(payload[6:]); props["product"] != "" {
 		seen += ", " + sanitize.Printable(sanitize.Clip(props["product"]+" "+props["version"], 80))
 	}
-	return seen, nil
+	if a.User == "" {
+		tr.Finish()
+		return seen, nil
+	}
+	if err := a.login(c, payload[6:]); err != nil {
+		tr.Finish()
+		return "", err
+	}
+	tr.Finish()
+	return seen + "; logged in as " + sanitize.Printable(sanitize.Clip(a.User, 80)) + " to virtual host " + sanitize.Printable(sanitize.Clip(cmp.Or(a.VHost, "/"), 80)), nil
+}
+
+// readAMQPFrame reads the rest of a frame whose 7-byte header is head (the
+// type, the channel, the payload's size): the payload, then the frame-end
+// octet.
+func readAMQPFrame(c *conversation, head []byte) (byte, []byte, error) {
+	size := binary.BigEndian.Uint32(head[3:])
+	if head[0] < 1 || head[0] > 8 || size > 64<<10 || head[0] == 1 && size < 4 {
+		return 0, nil, fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
+	}
+	frame := make([]byte, size+1)
+	if err := c.readFull(frame); err != nil {
+		return 0, nil, err
+	}
+	if frame[size] != 0xce {
+		return 0, nil, fmt.Errorf("not an AMQP broker: a frame that does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
+	}
+	return head[0], frame[:size], nil
+}
+
+// login answers Connection.Start (whose arguments after the versions are
+// start) with PLAIN, tunes, opens the virtual host, and closes.
+func (a AMQP) login(c *conversation, start []byte) error {
+	user := sanitize.Printable(sanitize.Clip(a.User, 80))
+	mechanisms := amqpMechanisms(start)
+	if !slices.Contains(strings.Fields(mechanisms), "PLAIN") {
+		return &ServerError{Msg: "the broker offers no PLAIN login (it offers " + sanitize.Excerpt([]byte(mechanisms), 60) + ")"}
+	}
+	// Start-Ok: the client's properties (a capability that makes the
+	// broker say why a login is refused, instead of closing), the
+	// mechanism, the response, the locale.
+	var props []byte
+	props = amqpField(props, "product", 'S', []byte("probe"))
+	props = amqpField(props, "capabilities", 'F', amqpTable(amqpField(nil, "authentication_failure_close", 't', []byte{1})))
+	args := amqpTable(props)
+	args = amqpShort(args, "PLAIN")
+	args = amqpLong(args, "\x00"+a.User+"\x00"+a.Password)
+	args = amqpShort(args, "en_US")
+	if err := c.send(amqpMethod(10, 11, args)); err != nil {
+		return err
+	}
+	for range amqpMaxFrames {
+		class, method, args, err := readAMQPMethod(c)
+		if err != nil {
+			return err
+		}
+		switch {
+		case class == 10 && method == 30: // Tune: channel-max, frame-max, heartbeat
+			if len(args) < 8 {
+				return fmt.Errorf("not an AMQP broker: a Connection.Tune of %d bytes", len(args))
+			}
+			tuneOK := append(append([]byte{}, args[:6]...), 0, 0) // the broker's limits; no heartbeats
+			open := amqpShort(amqpShort(nil, cmp.Or(a.VHost, "/")), "")
+			if err := c.send(append(amqpMethod(10, 31, tuneOK), amqpMethod(10, 40, append(open, 0))...)); err != nil {
+				return err
+			}
+		case class == 10 && method == 41: // Open-Ok: closing, as a client does
+			if err := c.send(amqpMethod(10, 50, append(amqpShort([]byte{0, 200}, "probe: checked"), 0, 0, 0, 0))); err != nil {
+				return err
+			}
+			for range amqpMaxFrames {
+				class, method, _, err := readAMQPMethod(c)
+				if err != nil || class == 10 && method == 51 { // Close-Ok
+					return nil // logged in: the broker's manners after that are not the check's
+				}
+			}
+			return nil
+		case class == 10 && method == 50: // Close: the broker refuses
+			_, _ = c.conn.Write(amqpMethod(10, 51, nil))
+			return amqpRefused(args, user, cmp.Or(a.VHost, "/"))
+		default:
+			return fmt.Errorf("not an AMQP broker: method %d.%d in answer to the login", class, method)
+		}
+	}
+	return fmt.Errorf("not an AMQP broker: %d frames without an answer to the login", amqpMaxFrames)
+}
+
+// readAMQPMethod reads frames until a method frame on channel 0, skipping
+// heartbeats, and returns its class, method and arguments.
+func readAMQPMethod(c *conversation) (uint16, uint16, []byte, error) {
+	for range amqpMaxFrames {
+		head := make([]byte, 7)
+		if err := c.readFull(head); err != nil {
+			return 0, 0, nil, err
+		}
+		typ, payload, err := readAMQPFrame(c, head)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		if typ == 8 { // a heartbeat
+			continue
+		}
+		if typ != 1 || head[1] != 0 || head[2] != 0 {
+			return 0, 0, nil, fmt.Errorf("not an AMQP broker: a frame of type %d on channel %d during the login", typ, binary.BigEndian.Uint16(head[1:]))
+		}
+		return binary.BigEndian.Uint16(payload), binary.BigEndian.Uint16(payload[2:]), payload[4:], nil
+	}
+	return 0, 0, nil, fmt.Errorf("not an AMQP broker: %d heartbeats and no method", amqpMaxFrames)
+}
+
+// amqpRefused says what a Connection.Close means: its reply code and text.
+func amqpRefused(args []byte, user, vhost string) error {
+	if len(args) < 3 || len(args) < 3+int(args[2]) {
+		return fmt.Errorf("not an AMQP broker: a Connection.Close of %d bytes", len(args))
+	}
+	code := binary.BigEndian.Uint16(args)
+	text := sanitize.Printable(sanitize.Clip(string(args[3:3+int(args[2])]), 160))
+	switch code {
+	case 403: // ACCESS_REFUSED: the login
+		return &ServerError{Msg: "the broker is up, but refused the login of user " + user + ": " + text + " (403); check the user and password in the target's userinfo"}
+	case 530: // NOT_ALLOWED: the virtual host
+		return &ServerError{Msg: "the broker is up, but refused user " + user + " the virtual host " + vhost + ": " + text + " (530)"}
+	}
+	return &ServerError{Msg: fmt.Sprintf("the broker closed the connection during the login: %s (%d)", text, code)}
+}
+
+// amqpMechanisms returns Connection.Start's mechanisms, a long string after
+// the server-properties table.
+func amqpMechanisms(start []byte) string {
+	if len(start) < 4 {
+		return ""
+	}
+	n := int(binary.BigEndian.Uint32(start))
+	if n > len(start)-4-4 {
+		return ""
+	}
+	rest := start[4+n:]
+	m := int(binary.BigEndian.Uint32(rest))
+	if m > len(rest)-4 {
+		return ""
+	}
+	return string(rest[4 : 4+m])
+}
+
+// amqpMethod is a method frame on channel 0.
+func amqpMethod(class, method uint16, args []byte) []byte {
+	f := []byte{1, 0, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(f[3:], uint32(4+len(args)))
+	f = binary.BigEndian.AppendUint16(f, class)
+	f = binary.BigEndian.AppendUint16(f, method)
+	return append(append(f, args...), 0xce)
+}
+
+func amqpShort(b []byte, s string) []byte { return append(append(b, byte(len(s))), s...) }
+
+func amqpLong(b []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...)
+}
+
+// amqpTable is a field table: its length, then its fields.
+func amqpTable(fields []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(fields))), fields...)
+}
+
+// amqpField appends a field: its name, its type, its value (a long
+// string's length first).
+func amqpField(b []byte, name string, typ byte, value []byte) []byte {
+	b = append(amqpShort(b, name), typ)
+	if typ == 'S' {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(value)))
+	}
+	return append(b, value...)
 }
 
 // amqpStrings reads the long strings of a field table (the broker's

@@ -102,6 +102,70 @@ func endless(n int, b []byte) func(net.Conn) {
 	}
 }
 
+// mysqlThen greets as MariaDB does, reads the login, then sends answer, and
+// holds the connection, or closes it.
+func mysqlThen(answer []byte, close bool) func(net.Conn) {
+	return func(c net.Conn) {
+		c.Write(mysqlPacket(mysqlGreeting("5.5.5-10.11.19-MariaDB")))
+		var h [4]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			return
+		}
+		io.ReadFull(c, make([]byte, int(h[0])|int(h[1])<<8|int(h[2])<<16))
+		c.Write(answer)
+		if !close {
+			io.Copy(io.Discard, c)
+		}
+	}
+}
+
+// mysqlDrip greets, reads the login, then sends answer a byte every 50 ms.
+func mysqlDrip(answer []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		mysqlThen(nil, true)(c)
+		for i := range answer {
+			if _, err := c.Write(answer[i : i+1]); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		io.Copy(io.Discard, c)
+	}
+}
+
+// amqpAfterStartOK offers PLAIN, reads the client's Start-Ok, sends answer,
+// and holds the connection.
+func amqpAfterStartOK(answer []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, 8)
+		c.Write(amqpStartWith("PLAIN"))
+		var h [7]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			return
+		}
+		io.ReadFull(c, make([]byte, binary.BigEndian.Uint32(h[3:])+1))
+		c.Write(answer)
+		io.Copy(io.Discard, c)
+	}
+}
+
+func amqpUser(host, port string) checker { return &checks.AMQP{Host: host, Port: port, User: "app"} }
+
+// endlessAfter sends first, then b again and again until the client goes.
+func endlessAfter(n int, first, b []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		readFirst(c, n)
+		if _, err := c.Write(first); err != nil {
+			return
+		}
+		for {
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	}
+}
+
 // closeAfter writes b and closes the connection.
 func closeAfter(n int, b []byte) func(net.Conn) {
 	return func(c net.Conn) {
@@ -151,7 +215,19 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"pg: a header, then the end", pg, closeAfter(8, []byte{'R', 0, 0, 0, 12, 0, 0}), "the connection after"},
 		{"pg: an error without a SQLSTATE", pg, reply(8, pgMessage('E', []byte("SFATAL\x00Mno state\x00\x00"))), "an error without a SQLSTATE"},
 		{"pg: an error with escapes", pg, reply(8, pgError("57P03", escape)), `not accepting connections: \x1b[2J`},
-		{"pg: endless notices", pg, endless(8, pgMessage('N', []byte("SNOTICE\x00Mhello\x00\x00"))), "no answer to the startup message among the first replies"},
+		{"pg: endless notices", pg, endless(8, pgMessage('N', []byte("SNOTICE\x00Mhello\x00\x00"))), "not a PostgreSQL server: 256 messages (5376B) without the end of the login"},
+		// After AuthenticationOk: ParameterStatus, BackendKeyData and notices
+		// until ReadyForQuery or an ErrorResponse, within bounds.
+		{"pg: ok, then endless ParameterStatus", pg, endlessAfter(8, pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("x", "y")), "not a PostgreSQL server: 256 messages"},
+		{"pg: ok, then large ParameterStatus up to the bound", pg, endlessAfter(8, pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("x", strings.Repeat("y", 40<<10))), "not a PostgreSQL server: 3 messages (81945B) without the end of the login"},
+		{"pg: ok, then silence: no ReadyForQuery", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("server_version", "15.18")...)), "deadline"},
+		{"pg: ok, then a length of 2 GiB", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), 'S', 0x7f, 0xff, 0xff, 0xff)), "a PostgreSQL message of 2147483647 bytes"},
+		{"pg: ok, then a data row", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('D', []byte{0, 0})...)), `not a PostgreSQL reply: message "D" after AuthenticationOk`},
+		{"pg: ok, then a ParameterStatus without its end", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('S', []byte("server_version"))...)), "a ParameterStatus that is not one"},
+		{"pg: ok, then an error with escapes", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgError("28000", escape)...)), `refused the login of user postgres to database postgres: \x1b[2J`},
+		{"pg: ok, then an error without a SQLSTATE", pg, reply(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgMessage('E', []byte("SFATAL\x00Mno state\x00\x00"))...)), "an error without a SQLSTATE"},
+		{"pg: ok, then ReadyForQuery a byte at a time", pg, drip(8, pgLogin()), "deadline"},
+		{"pg: ok, then the end", pg, closeAfter(8, append(pgMessage('R', []byte{0, 0, 0, 0}), pgStatus("server_version", "15.18")...)), "the connection after"},
 		{"pg: a reply a byte at a time", pg, drip(8, pgMessage('R', []byte{0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "deadline"},
 		{"pg: silence", pg, reply(8, nil), "deadline"},
 		{"pg: an HTTP server", pg, reply(8, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")), "not a PostgreSQL server"},
@@ -170,6 +246,16 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"mysql: a PostgreSQL error, shorter than the length it reads as", mysql, reply(0, pgError("57P03", "starting")), "deadline"},
 		{"mysql: protocol 9", mysql, reply(0, mysqlPacket(append([]byte{9}, "4.0\x00"...))), "not a MySQL greeting (protocol 9)"},
 		{"mysql: a greeting a byte at a time", mysql, drip(0, mysqlPacket(mysqlGreeting("8.0.36"))), "deadline"},
+		// MySQL, after the login: the answer must be packet 2, short, and one
+		// of AuthSwitchRequest, AuthMoreData, OK or an error.
+		{"mysql: silence after the login", mysql, mysqlThen(nil, false), "deadline"},
+		{"mysql: the end after the login", mysql, mysqlThen(nil, true), "the server closed the connection after"},
+		{"mysql: an answer of 16 MiB", mysql, mysqlThen([]byte{0xff, 0xff, 0xff, 2}, false), "not a MySQL server"},
+		{"mysql: an answer that is packet 0", mysql, mysqlThen(mysqlPacket([]byte{0}), false), "not a MySQL reply: packet 0 in answer to the login"},
+		{"mysql: an answer of another kind", mysql, mysqlThen(mysqlAnswer([]byte("HTTP/1.1 400")), false), `not a MySQL reply to a login: "HTTP/1.1 400"`},
+		{"mysql: an error with escapes after the login", mysql, mysqlThen(mysqlErr(1045, escape), false), `refused the login of user root: \x1b[2J`},
+		{"mysql: an error with no error after the login", mysql, mysqlThen(mysqlAnswer([]byte{0xff, 1}), false), "an error packet with no error"},
+		{"mysql: an answer a byte at a time", mysql, mysqlDrip(mysqlSwitch), "deadline"},
 
 		// Redis: PING.
 		{"redis: PONG and more", redis(""), reply(-1, []byte("+PONGX\r\n")), "+PONGX"},
@@ -227,6 +313,11 @@ func TestDatabasesAdversarial(t *testing.T) {
 		{"amqp: another method", amqp, reply(8, amqpFrame([]byte{0, 10, 0, 50, 0, 0}, 0xce)), "not Connection.Start (class 10, method 50)"},
 		{"amqp: the end mid-frame", amqp, closeAfter(8, amqpStart()[:20]), "the connection after"},
 		{"amqp: an HTTP server", amqp, reply(8, []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), "not an AMQP broker"},
+		// AMQP, logging in: the broker's answers to Start-Ok.
+		{"amqp: a refusal with escapes", amqpUser, amqpAfterStartOK(amqpClose(403, escape)), `refused the login of user app: \x1b[2J`},
+		{"amqp: a Connection.Close cut short", amqpUser, amqpAfterStartOK(amqpMethodFrame(10, 50, []byte{1, 147, 200})), "a Connection.Close of 3 bytes"},
+		{"amqp: a frame of 4 GiB after Start-Ok", amqpUser, amqpAfterStartOK([]byte{1, 0, 0, 0xff, 0xff, 0xff, 0xff}), "not an AMQP broker"},
+		{"amqp: a frame of type 9", amqpUser, amqpAfterStartOK([]byte{9, 0, 0, 0, 0, 0, 0, 0xce}), "not an AMQP broker"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -34,8 +34,8 @@ func ExampleHTTP() {
 	// components.db.status is "DOWN", want "UP" (--expect-json)
 }
 
-// A PostgreSQL check, as pg_isready makes it: a server that asks for a
-// password is accepting connections.
+// A PostgreSQL check: a server that asks for a password is accepting
+// connections, as pg_isready says too; probe sends none, and stops there.
 func ExamplePostgres() {
 	db := fakePostgres() // a stand-in for postgres on loopback
 	defer db.Close()
@@ -51,7 +51,7 @@ func ExamplePostgres() {
 		fmt.Println("phase", m.Phase)
 	}
 	// Output:
-	// accepting connections: it asks for a password (SASL, SCRAM-SHA-256) <nil>
+	// accepting connections: it asks user app for a password (SASL, SCRAM-SHA-256); probe sends none and stops there <nil>
 	// phase connect
 	// phase reply
 }

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -10,18 +11,40 @@ import (
 	"github.com/probe-sh/probe/internal/sanitize"
 )
 
-// Postgres checks that a PostgreSQL server accepts connections, as
-// pg_isready does: it sends a StartupMessage and reads the first reply. An
-// authentication request means the server is ready (it asks for a password,
-// or lets the user in); so does an authentication failure, or a database
-// that does not exist, since a server that judges a login is up. A server
-// that is starting, recovering, shutting down or full says so, and is not.
+// Postgres checks that a PostgreSQL server takes logins: it sends a
+// StartupMessage for the user and database, and reads on to the end of the
+// login.
+//
+//   - The server lets the user in (trust, peer): probe reads on to
+//     ReadyForQuery, says "logged in", and ends the session with Terminate,
+//     as psql does, so the server logs nothing.
+//   - The server asks for a password: it is up and judging logins, as
+//     pg_isready says too. probe sends none (it has none to send), and stops
+//     there, which the server does not log either.
+//   - The server answers with an ErrorResponse, before or after
+//     AuthenticationOk: unhealthy, whatever the SQLSTATE, and the line says
+//     what the server said. A server that is starting, recovering or
+//     shutting down (57P03) or full (53300) is not ready; one that refuses
+//     the login (28000: no such role, pg_hba.conf; 3D000: no such database)
+//     is up, but every such check writes a FATAL line in its log, and a
+//     client that logs in as the check does would fail too.
+//
+// pg_isready calls every answer but 57P03 "accepting connections";
+// docs/databases.md has the table.
 type Postgres struct {
 	Host, Port string
 	Socket     string // a Unix socket to connect to, in place of Host:Port
 	User       string // "postgres" when empty
-	Database   string // the user's name when empty
+	Database   string // "postgres" when empty: initdb always makes it
 }
+
+// The bounds of a login: the messages a server sends between
+// AuthenticationOk and ReadyForQuery (ParameterStatus, BackendKeyData,
+// NoticeResponse: about 16 for PostgreSQL 15), and their bytes.
+const (
+	postgresMaxMessages = 256
+	postgresMaxBytes    = 64 << 10
+)
 
 // Run checks the server.
 func (p Postgres) Run(ctx context.Context, tr *Trace) (string, error) {
@@ -30,41 +53,117 @@ func (p Postgres) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	user := p.User
-	if user == "" {
-		user = "postgres"
-	}
-	if err := c.send(startupMessage(user, p.Database)); err != nil {
+	l := postgresLogin{c: c, tr: tr, user: cmp.Or(p.User, "postgres"), db: cmp.Or(p.Database, "postgres")}
+	tr.SetNote("login", "user "+sanitize.Printable(l.user)+", database "+sanitize.Printable(l.db))
+	if err := c.send(startupMessage(l.user, l.db)); err != nil {
 		return "", err
 	}
-	for range 8 { // a notice may come first
-		kind, body, err := readPostgresMessage(c)
+	return l.run()
+}
+
+// postgresLogin is one login's conversation, message by message.
+type postgresLogin struct {
+	c        *conversation
+	tr       *Trace
+	user, db string
+	messages int // read so far
+	bytes    int
+	params   map[string]string // ParameterStatus: server_version, in_hot_standby
+}
+
+func (l *postgresLogin) run() (string, error) {
+	// Until the server asks for a password, lets the user in, or refuses.
+	for {
+		kind, body, err := l.next()
 		if err != nil {
 			return "", err
 		}
 		switch kind {
 		case 'R':
-			tr.Finish()
 			auth, ok := postgresAuthRequest(body)
 			switch {
 			case !ok:
-				return "", fmt.Errorf("not a PostgreSQL reply: an authentication request that is not one: %s", sanitize.Excerpt(c.seen, 40))
-			case auth == 0:
-				return "accepting connections: user " + user + " logged in with no password", nil
+				return "", fmt.Errorf("not a PostgreSQL reply: an authentication request that is not one: %s", sanitize.Excerpt(l.c.seen, 40))
+			case auth != 0:
+				// Closing now ends the backend silently: it logs nothing
+				// for a client that goes away when asked for a password.
+				l.tr.Finish()
+				return "accepting connections: it asks user " + l.name(l.user) + " for a password (" + postgresAuth(auth) + "); probe sends none and stops there", nil
 			}
-			return "accepting connections: it asks for a password (" + postgresAuth(auth) + ")", nil
+			return l.session()
 		case 'E':
-			f := postgresFields(body)
-			if !isSQLState(f['C']) {
-				return "", fmt.Errorf("not a PostgreSQL reply: an error without a SQLSTATE: %s", sanitize.Excerpt(c.seen, 40))
-			}
-			return postgresVerdict(tr, f)
+			return "", l.errorResponse(body)
 		case 'N': // NoticeResponse: read on
 		default:
 			return "", fmt.Errorf("not a PostgreSQL reply: message %q first", string(rune(kind)))
 		}
 	}
-	return "", fmt.Errorf("no answer to the startup message among the first replies: %s", sanitize.Excerpt(c.seen, 60))
+}
+
+// session reads what follows AuthenticationOk: ParameterStatus,
+// BackendKeyData and notices, then ReadyForQuery, or an ErrorResponse when
+// the server refuses the login after all (no such role or database under
+// trust, no CONNECT privilege).
+func (l *postgresLogin) session() (string, error) {
+	l.params = map[string]string{}
+	for {
+		kind, body, err := l.next()
+		if err != nil {
+			return "", err
+		}
+		switch kind {
+		case 'S':
+			name, value, ok := bytes.Cut(body, []byte{0})
+			if !ok || len(value) == 0 || value[len(value)-1] != 0 {
+				return "", fmt.Errorf("not a PostgreSQL reply: a ParameterStatus that is not one: %s", sanitize.Excerpt(body, 40))
+			}
+			if n := string(name); n == "server_version" || n == "in_hot_standby" {
+				l.params[n] = string(value[:len(value)-1])
+			}
+		case 'K', 'N': // BackendKeyData, NoticeResponse
+		case 'Z':
+			l.tr.Finish()
+			// Terminate: the backend exits without a word in the log.
+			_, _ = l.c.conn.Write([]byte{'X', 0, 0, 0, 4})
+			seen := "accepting connections: logged in as " + l.name(l.user) + " to database " + l.name(l.db)
+			if v := l.params["server_version"]; v != "" {
+				seen += ", PostgreSQL " + sanitize.Printable(sanitize.Clip(v, 60))
+			}
+			if l.params["in_hot_standby"] == "on" {
+				seen += ", a hot standby: read-only"
+			}
+			return seen, nil
+		case 'E':
+			return "", l.errorResponse(body)
+		default:
+			return "", fmt.Errorf("not a PostgreSQL reply: message %q after AuthenticationOk", string(rune(kind)))
+		}
+	}
+}
+
+// next reads a message, within the bounds of a login.
+func (l *postgresLogin) next() (byte, []byte, error) {
+	if l.messages >= postgresMaxMessages || l.bytes >= postgresMaxBytes {
+		return 0, nil, fmt.Errorf("not a PostgreSQL server: %d messages (%s) without the end of the login: %s",
+			l.messages, Size(l.bytes), sanitize.Excerpt(l.c.seen, 40))
+	}
+	kind, body, err := readPostgresMessage(l.c)
+	l.messages++
+	l.bytes += 5 + len(body)
+	return kind, body, err
+}
+
+// name shows a user or database name as the line may.
+func (l *postgresLogin) name(s string) string { return sanitize.Printable(sanitize.Clip(s, 63)) }
+
+// errorResponse says what an ErrorResponse means.
+func (l *postgresLogin) errorResponse(body []byte) error {
+	f := postgresFields(body)
+	if !isSQLState(f['C']) {
+		return fmt.Errorf("not a PostgreSQL reply: an error without a SQLSTATE: %s", sanitize.Excerpt(l.c.seen, 40))
+	}
+	l.tr.Finish()
+	return postgresError(f, l.name(l.user), l.name(l.db))
 }
 
 // startupMessage is protocol 3.0's: the length, the version, then
@@ -157,25 +256,32 @@ func postgresFields(body []byte) map[byte]string {
 	return f
 }
 
-// postgresVerdict judges an error reply by its SQLSTATE.
-func postgresVerdict(tr *Trace, f map[byte]string) (string, error) {
+// postgresError says what an ErrorResponse means, by its SQLSTATE, with
+// the server's own message and a hint where one helps.
+func postgresError(f map[byte]string, user, db string) error {
 	state, msg := f['C'], sanitize.Printable(sanitize.Clip(f['M'], 160))
-	tr.Finish()
 	switch {
 	case state == "57P03":
 		// cannot_connect_now: starting up, recovering, shutting down, or
 		// a standby that takes no connections.
-		return "", &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 57P03)"}
+		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 57P03)"}
 	case state == "53300":
-		return "", &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 53300, too many connections)"}
+		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 53300, too many connections)"}
 	case strings.HasPrefix(state, "57P"):
-		return "", &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE " + state + ")"}
-	case strings.HasPrefix(state, "28"), state == "3D000":
-		// An authentication failure, a pg_hba.conf refusal, a database
-		// that does not exist: the server is up and judging logins.
-		return "accepting connections (it refused this login: " + msg + ", SQLSTATE " + state + ")", nil
+		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE " + state + ")"}
 	}
-	return "", &ServerError{Msg: "the server refused the connection: " + msg + " (SQLSTATE " + state + ")"}
+	hint := ""
+	switch {
+	case state == "28P01":
+		hint = "; check the password"
+	case strings.HasPrefix(state, "28"):
+		// No such role, or pg_hba.conf refuses it (or wants TLS, which
+		// probe does not speak: a Unix socket needs none).
+		hint = "; name a user it lets in: in the target's userinfo, or PGUSER or POSTGRES_USER in probe's environment"
+	case state == "3D000":
+		hint = "; name a database that exists: as the target's path, or PGDATABASE or POSTGRES_DB in probe's environment"
+	}
+	return &ServerError{Msg: "the server is up, but refused the login of user " + user + " to database " + db + ": " + msg + " (SQLSTATE " + state + ")" + hint}
 }
 
 func postgresAuth(code uint32) string {

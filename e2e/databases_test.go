@@ -50,10 +50,45 @@ func (v *verdicts) add(t *testing.T, server, state, probeOut string, probeCode i
 // server is a database process of the test's.
 type server struct {
 	cmd  *exec.Cmd
-	log  *bytes.Buffer
+	log  *serverLog
 	port string
 	dir  string
 	done chan struct{}
+}
+
+// serverLog is what a server wrote to its stdout and stderr, which a test
+// reads while the server runs.
+type serverLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *serverLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *serverLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// since returns the lines the server wrote after offset, a length of its
+// String earlier.
+func (l *serverLog) since(offset int) []string {
+	s := l.String()
+	if offset > len(s) {
+		return nil
+	}
+	var lines []string
+	for _, line := range strings.Split(s[offset:], "\n") {
+		if strings.TrimSpace(line) != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
 }
 
 // startAs runs a server as the system user name (the packages make one;
@@ -73,12 +108,12 @@ func startAs(t *testing.T, name string, dir string, argv ...string) *server {
 	} else {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	}
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &serverLog{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", argv[0], err)
 	}
-	s := &server{cmd: cmd, log: &log, dir: dir, done: make(chan struct{})}
+	s := &server{cmd: cmd, log: log, dir: dir, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.stop(t) })
 	return s
@@ -135,7 +170,14 @@ func freePort(t *testing.T) string {
 // probeRun runs probe and returns its stdout and exit code.
 func probeRun(t *testing.T, bin string, args ...string) (string, int) {
 	t.Helper()
+	return probeRunEnv(t, bin, nil, args...)
+}
+
+// probeRunEnv runs probe with env added to the test's environment.
+func probeRunEnv(t *testing.T, bin string, env []string, args ...string) (string, int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -268,7 +310,7 @@ func TestPostgres(t *testing.T) {
 	t.Logf("the window: pg_ctl promote, then probe healthy %s later (%s since promote began)", took.Round(time.Millisecond), time.Since(windowStart).Round(time.Millisecond))
 	ao, ac = anchorRun(isready...)
 	v.add(t, "PostgreSQL 15", "ready (SCRAM password)", out, 0, "pg_isready", ac, ao)
-	if !strings.Contains(out, "accepting connections: it asks for a password (SASL, SCRAM-SHA-256)") || ac != 0 {
+	if !strings.Contains(out, "accepting connections: it asks user postgres for a password (SASL, SCRAM-SHA-256); probe sends none and stops there") || ac != 0 {
 		t.Errorf("ready: probe %q, pg_isready %d %q", out, ac, ao)
 	}
 
@@ -319,6 +361,140 @@ func startupMessage(user string) []byte {
 	body = append(body, "user\x00"+user+"\x00\x00"...)
 	n := len(body) + 4
 	return append([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, body...)
+}
+
+// noLoginEnv clears the variables the database kinds read their default
+// logins from, whatever the test's own environment holds.
+var noLoginEnv = []string{"PGUSER=", "PGDATABASE=", "POSTGRES_USER=", "POSTGRES_DB=", "MARIADB_USER=", "MYSQL_USER="}
+
+// badLines returns the lines of a server's log that a health check must
+// never cause: errors, fatal errors, warnings.
+func badLines(lines []string, words ...string) []string {
+	var bad []string
+	for _, l := range lines {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				bad = append(bad, l)
+				break
+			}
+		}
+	}
+	return bad
+}
+
+// TestPostgresOfficialImage sets a cluster up as the official image does
+// with POSTGRES_USER=app: its superuser is app (there is no role
+// postgres), connections from loopback are trusted, and the database app
+// exists. A default check, with the image's variables in its environment
+// as the image sets them in the container, logs in and leaves nothing in
+// the server's log: 60 checks, 100 ms apart (Docker would run one every
+// few seconds; the server's log is the same for each), then again over the
+// Unix socket, and with passwords. Without the variables, the check is
+// unhealthy and says what the server said, which the server logged.
+func TestPostgresOfficialImage(t *testing.T) {
+	need(t, "pg_isready", "postgresql")
+	bin := build(t, t.TempDir(), "probe", ".")
+	pgbin, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(pgbin) == 0 {
+		t.Fatal("no /usr/lib/postgresql/*/bin: install postgresql")
+	}
+	bindir := pgbin[len(pgbin)-1]
+	dir := ownedDir(t, "postgres")
+	initdb := startAs(t, "postgres", dir, filepath.Join(bindir, "initdb"), "-D", filepath.Join(dir, "db"), "-U", "app", "--auth=trust", "--no-sync")
+	<-initdb.done
+	if initdb.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("initdb: %s", initdb.log)
+	}
+	port := freePort(t)
+	target := "postgres://127.0.0.1:" + port
+	pg := startAs(t, "postgres", dir, filepath.Join(bindir, "postgres"), "-D", filepath.Join(dir, "db"), "-p", port,
+		"-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off")
+	official := []string{"POSTGRES_USER=app", "POSTGRES_DB=app"}
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		if out, code := probeRunEnv(t, bin, append(noLoginEnv, "POSTGRES_USER=app"), "--timeout", "2s", target); code == 0 {
+			break
+		} else if time.Since(start) > 30*time.Second {
+			t.Fatalf("the server never let app in: %s\n%s", out, pg.log)
+		}
+	}
+	// The image makes POSTGRES_DB, as createdb does.
+	createdb := exec.Command(filepath.Join(bindir, "createdb"), "-h", "127.0.0.1", "-p", port, "-U", "app", "app")
+	if out, err := createdb.CombinedOutput(); err != nil {
+		t.Fatalf("createdb app: %v: %s", err, out)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	checks := func(n int, env []string, want string, args ...string) []string {
+		t.Helper()
+		offset := len(pg.log.String())
+		for i := range n {
+			out, code := probeRunEnv(t, bin, append(noLoginEnv, env...), append([]string{"--timeout", "2s"}, args...)...)
+			if code != 0 || !strings.Contains(out, want) {
+				t.Fatalf("check %d of %d (%s): exit %d: %s; want exit 0 and %q", i+1, n, strings.Join(env, " "), code, out, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // the last backend's exit
+		return pg.log.since(offset)
+	}
+	lines := checks(60, official, "accepting connections: logged in as app to database app, PostgreSQL ", target)
+	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
+		t.Errorf("60 default checks with the image's variables: the server logged\n%s", strings.Join(bad, "\n"))
+	}
+	t.Logf("60 checks, 100 ms apart, POSTGRES_USER=app POSTGRES_DB=app: %d line(s) in the server's log since the first", len(lines))
+	lines = checks(10, official, "logged in as app to database app", "--unix-socket", filepath.Join(dir, ".s.PGSQL."+port), "postgres://localhost")
+	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
+		t.Errorf("10 checks over the Unix socket: the server logged\n%s", strings.Join(bad, "\n"))
+	}
+
+	// The negative control: no variables, so the user and database are
+	// postgres; the server lets the login in (trust), then finds no such
+	// role, and says so, and logs it.
+	offset := len(pg.log.String())
+	for range 3 {
+		out, code := probeRunEnv(t, bin, noLoginEnv, "--timeout", "2s", target)
+		if code != 1 || !strings.Contains(out, `the server is up, but refused the login of user postgres to database postgres: role "postgres" does not exist (SQLSTATE 28000)`) {
+			t.Fatalf("no variables: exit %d: %s", code, out)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	fatal := badLines(pg.log.since(offset), `FATAL:  role "postgres" does not exist`)
+	if len(fatal) != 3 {
+		t.Errorf("3 checks as the missing role postgres: %d FATAL lines in the server's log, want 3:\n%s", len(fatal), pg.log.String()[offset:])
+	}
+	out, _ := probeRunEnv(t, bin, noLoginEnv, "--timeout", "2s", target)
+	t.Logf("no variables: %s\nthe server's log: %s", out, fatal[0])
+	// pg_isready, the anchor, says the same server accepts connections,
+	// and leaves the same line.
+	offset = len(pg.log.String())
+	ao, ac := anchorRun("pg_isready", "-h", "127.0.0.1", "-p", port, "-U", "postgres")
+	time.Sleep(300 * time.Millisecond)
+	t.Logf("pg_isready -U postgres: exit %d, %s; the server's log: %q", ac, ao, pg.log.since(offset))
+
+	// Passwords, as the image sets them with POSTGRES_PASSWORD: the server
+	// asks, probe sends none and stops there, and the server logs nothing.
+	psql := exec.Command(filepath.Join(bindir, "psql"), "-h", "127.0.0.1", "-p", port, "-U", "app", "-d", "app", "-c", "ALTER ROLE app PASSWORD 'x'")
+	if out, err := psql.CombinedOutput(); err != nil {
+		t.Fatalf("psql: %v: %s", err, out)
+	}
+	hba := filepath.Join(dir, "db", "pg_hba.conf")
+	conf, err := os.ReadFile(hba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hba, bytes.ReplaceAll(conf, []byte("trust"), []byte("scram-sha-256")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pg.cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(500 * time.Millisecond)
+	lines = checks(20, official, "accepting connections: it asks user app for a password (SASL, SCRAM-SHA-256); probe sends none and stops there", target)
+	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
+		t.Errorf("20 checks, asked for a password: the server logged\n%s", strings.Join(bad, "\n"))
+	}
+	lines = checks(5, nil, "accepting connections: it asks user postgres for a password (SASL, SCRAM-SHA-256)", target)
+	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
+		t.Errorf("5 checks as postgres, asked for a password: the server logged\n%s", strings.Join(bad, "\n"))
+	}
 }
 
 func TestRedis(t *testing.T) {
@@ -487,7 +663,7 @@ func TestMariaDB(t *testing.T) {
 	}
 	ao, ac := admin()
 	v.add(t, "MariaDB 10.11", "ready", out, code, "mysqladmin ping", ac, ao)
-	if !strings.HasPrefix(strings.SplitN(out, ": ", 2)[1], "greeting from ") {
+	if !strings.HasPrefix(strings.SplitN(out, ": ", 2)[1], "accepting connections: greeting from ") {
 		t.Errorf("ready: %s", out)
 	}
 	db.stop(t)
@@ -523,6 +699,110 @@ func TestMariaDB(t *testing.T) {
 	if code != 1 {
 		t.Errorf("stopped: %d %s", code, out)
 	}
+}
+
+// TestMariaDBOfficialImage sets accounts up as the official image does
+// (root@localhost and root@'%' with a password, MARIADB_USER's account,
+// skip-name-resolve), and runs the default check: 60 checks, 100 ms apart,
+// half with MARIADB_USER in the environment; the server's log, at
+// log_warnings=2 (the default), gets no warning and no error. A client
+// that reads the greeting and leaves, as probe did before, and
+// mysqladmin ping each leave a warning; a login the server refuses is
+// unhealthy, and logged.
+func TestMariaDBOfficialImage(t *testing.T) {
+	need(t, "mariadbd", "mariadb-server")
+	need(t, "mysqladmin", "mariadb-client")
+	bin := build(t, t.TempDir(), "probe", ".")
+	dir := ownedDir(t, "mysql")
+	port := freePort(t)
+	target := "mysql://127.0.0.1:" + port
+	sock := filepath.Join(dir, "sock")
+	install := startAs(t, "", dir, "mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "db"),
+		"--auth-root-authentication-method=normal", "--skip-test-db")
+	<-install.done
+	if install.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("mariadb-install-db: %s", install.log)
+	}
+	db := startAs(t, "", dir, "mariadbd", "--no-defaults", "--user=mysql", "--datadir="+filepath.Join(dir, "db"),
+		"--port="+port, "--bind-address=127.0.0.1", "--socket="+sock, "--skip-log-bin", "--pid-file="+filepath.Join(dir, "pid"),
+		"--skip-name-resolve", "--log-warnings=2")
+	for start := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+		if _, code := probeRunEnv(t, bin, noLoginEnv, "--timeout", "1s", target); code == 0 {
+			break
+		} else if time.Since(start) > 30*time.Second {
+			t.Fatalf("MariaDB never answered: %s", db.log)
+		}
+	}
+	// The image's accounts (docker-entrypoint.sh, docker_setup_db), and one
+	// that only unix_socket lets in.
+	setup := exec.Command("mariadb", "--no-defaults", "-S", sock, "-u", "root", "-e", `
+		DROP USER IF EXISTS root@'127.0.0.1', root@'::1';
+		EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@\'', @@hostname, '\'');
+		SET PASSWORD FOR root@localhost = PASSWORD('s3cret-root');
+		CREATE USER root@'%' IDENTIFIED BY 's3cret-root';
+		GRANT ALL ON *.* TO root@'%' WITH GRANT OPTION;
+		CREATE USER app@'%' IDENTIFIED BY 's3cret-app';
+		CREATE USER sock@localhost IDENTIFIED VIA unix_socket;`)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("the accounts: %v: %s", err, out)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	checks := func(n int, env []string, want string, args ...string) []string {
+		t.Helper()
+		offset := len(db.log.String())
+		for i := range n {
+			out, code := probeRunEnv(t, bin, append(noLoginEnv, env...), append([]string{"--timeout", "2s"}, args...)...)
+			if code != 0 || !strings.Contains(out, want) {
+				t.Fatalf("check %d of %d (%s): exit %d: %s; want exit 0 and %q", i+1, n, strings.Join(env, " "), code, out, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		return db.log.since(offset)
+	}
+	lines := append(checks(30, nil, "; it asks user root to authenticate (mysql_native_password); probe sends no password and stops there", target),
+		checks(30, []string{"MARIADB_USER=app"}, "; it asks user app to authenticate (mysql_native_password)", target)...)
+	if bad := badLines(lines, "[Warning]", "[ERROR]"); len(bad) > 0 {
+		t.Errorf("60 default checks: the server logged\n%s", strings.Join(bad, "\n"))
+	}
+	t.Logf("60 checks, 100 ms apart (30 as root, 30 with MARIADB_USER=app): %d line(s) in the server's log", len(lines))
+	lines = checks(10, []string{"MARIADB_USER=app"}, "it asks user app to authenticate", "--unix-socket", sock, "mysql://localhost")
+	lines = append(lines, checks(10, nil, "it asks user root to authenticate", "--unix-socket", sock, "mysql://localhost")...)
+	if bad := badLines(lines, "[Warning]", "[ERROR]"); len(bad) > 0 {
+		t.Errorf("20 checks over the Unix socket: the server logged\n%s", strings.Join(bad, "\n"))
+	}
+
+	// What probe did before: read the greeting, and leave.
+	offset := len(db.log.String())
+	c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Read(make([]byte, 256))
+	c.Close()
+	time.Sleep(300 * time.Millisecond)
+	before := badLines(db.log.since(offset), "[Warning]")
+	if len(before) != 1 || !strings.Contains(before[0], "closed normally without authentication") {
+		t.Errorf("a client that leaves after the greeting: want one warning, got %q", before)
+	}
+	t.Logf("a client that leaves after the greeting (probe before): %s", before)
+	// mysqladmin ping, the anchor: alive, and a warning.
+	offset = len(db.log.String())
+	ao, ac := anchorRun("mysqladmin", "--no-defaults", "-h", "127.0.0.1", "-P", port, "--protocol=TCP", "--connect-timeout=2", "ping")
+	time.Sleep(300 * time.Millisecond)
+	t.Logf("mysqladmin ping: exit %d, %s; the server's log: %q", ac, ao, db.log.since(offset))
+
+	// The negative control: an account only unix_socket lets in, and this
+	// process is not its system user.
+	offset = len(db.log.String())
+	out, code := probeRunEnv(t, bin, noLoginEnv, "--timeout", "2s", "--unix-socket", sock, "mysql://sock@localhost")
+	time.Sleep(300 * time.Millisecond)
+	denied := badLines(db.log.since(offset), "Access denied for user 'sock'@'localhost'")
+	if code != 1 || !strings.Contains(out, "refused the login of user ***: Access denied for user") || len(denied) != 1 {
+		t.Errorf("a login refused: exit %d: %s; the server's log: %q", code, out, db.log.since(offset))
+	}
+	t.Logf("a login refused: %s; the server's log: %s", out, denied)
 }
 
 func TestMemcached(t *testing.T) {
@@ -572,6 +852,45 @@ func TestRabbitMQ(t *testing.T) {
 	_ = took
 	if !strings.Contains(out, "Connection.Start, AMQP 0-9, RabbitMQ ") {
 		t.Errorf("ready: %s\n%s", out, rq.log)
+	}
+	// What each check leaves in the broker's log: a login and a close, at
+	// info level; a login refused, an error; no user, a warning, as every
+	// client that leaves after Connection.Start does.
+	logFile := filepath.Join(dir, "log", "probe-e2e@localhost.log")
+	time.Sleep(2 * time.Second) // the lines of the checks before
+	logged := func(args ...string) (string, int, []string) {
+		before, _ := os.ReadFile(logFile)
+		out, code := probeRun(t, bin, append([]string{"--timeout", "5s"}, args...)...)
+		time.Sleep(time.Second)
+		after, _ := os.ReadFile(logFile)
+		var lines []string
+		if len(after) >= len(before) {
+			for _, l := range strings.Split(string(after[len(before):]), "\n") {
+				if strings.TrimSpace(l) != "" {
+					lines = append(lines, l)
+				}
+			}
+		}
+		return out, code, lines
+	}
+	for _, c := range []struct {
+		name, target, want string
+		code               int
+		logs               string
+		noLogs             []string
+	}{
+		{"a login", "amqp://guest:guest@127.0.0.1:" + port, "; logged in as *** to virtual host /", 0, "[info]", []string{"[warning]", "[error]"}},
+		{"a login refused", "amqp://guest:wrong-password@127.0.0.1:" + port, "the broker is up, but refused the login of user guest: ACCESS_REFUSED", 1, "[error]", nil},
+		{"a virtual host refused", "amqp://guest:guest@127.0.0.1:" + port + "/gone", "refused user *** the virtual host gone: NOT_ALLOWED - vhost gone not found (530)", 1, "[error]", nil},
+		{"no user", target, "Connection.Start, AMQP 0-9, RabbitMQ ", 0, "[warning]", []string{"[error]"}},
+	} {
+		out, code, lines := logged(c.target)
+		all := strings.Join(lines, "\n")
+		if code != c.code || !strings.Contains(out, c.want) || !strings.Contains(all, c.logs) || len(badLines(lines, c.noLogs...)) > 0 ||
+			strings.Contains(out, "wrong-password") {
+			t.Errorf("%s: exit %d: %s; want exit %d and %q; the broker logged:\n%s", c.name, code, out, c.code, c.want, all)
+		}
+		t.Logf("| RabbitMQ | %s | exit %d: %s | the broker's log: %d line(s), %q |", c.name, code, out, len(lines), badLines(lines, "[warning]", "[error]"))
 	}
 	rq.stop(t)
 	out, code = probeRun(t, bin, "--timeout", "2s", target)

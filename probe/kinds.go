@@ -246,8 +246,11 @@ func buildPostgres(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	return checks.Postgres{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: u.User.Username(),
-		Database: strings.TrimPrefix(u.Path, "/")}, nil
+	// libpq's variables first, then the official image's, which it sets
+	// in the container a health check runs in.
+	user := cmp.Or(u.User.Username(), d.env("PGUSER", "POSTGRES_USER"))
+	db := cmp.Or(strings.TrimPrefix(u.Path, "/"), d.env("PGDATABASE", "POSTGRES_DB"))
+	return checks.Postgres{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: user, Database: db}, nil
 }
 
 func buildRedis(u *url.URL, port string, d *Defaults) (Check, error) {
@@ -267,7 +270,9 @@ func buildMySQL(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	return checks.MySQL{Socket: d.UnixSocket, Host: u.Hostname(), Port: port}, nil
+	// The official images' variables: the account they make for the app.
+	user := cmp.Or(u.User.Username(), d.env("MARIADB_USER", "MYSQL_USER"))
+	return checks.MySQL{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, User: user, Database: strings.TrimPrefix(u.Path, "/")}, nil
 }
 
 func buildMemcached(u *url.URL, port string, d *Defaults) (Check, error) {
@@ -281,7 +286,9 @@ func buildAMQP(u *url.URL, port string, d *Defaults) (Check, error) {
 	if err := databaseForm(u); err != nil {
 		return nil, err
 	}
-	a := checks.AMQP{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry}
+	pass, _ := u.User.Password()
+	a := checks.AMQP{Socket: d.UnixSocket, Host: u.Hostname(), Port: port, CertExpiry: d.CertExpiry,
+		User: u.User.Username(), Password: pass, VHost: strings.TrimPrefix(u.Path, "/")}
 	if u.Scheme == "amqps" {
 		a.TLS = d.tlsConfig()
 	}

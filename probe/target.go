@@ -63,6 +63,25 @@ type Defaults struct {
 	// Proc is where the proc filesystem is mounted, for listen://; /proc
 	// when empty.
 	Proc string
+
+	// Getenv reads the environment the database kinds take the defaults of
+	// their clients from (PGUSER, POSTGRES_USER, MYSQL_USER...:
+	// docs/databases.md); none is read when nil. The command line passes
+	// os.Getenv.
+	Getenv func(name string) string
+}
+
+// env returns the first of the variables names that is set and not empty.
+func (d *Defaults) env(names ...string) string {
+	if d.Getenv == nil {
+		return ""
+	}
+	for _, name := range names {
+		if v := d.Getenv(name); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // tlsConfig is the TLS configuration of a scheme that speaks TLS: the

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -213,6 +214,7 @@ func (f *TargetFlags) build(raw []string, procRoot string, stamp Stamp) ([]probe
 				return nil, err
 			}
 			d.Proc = procRoot
+			d.Getenv = os.Getenv
 			done[flags] = d
 		}
 		t, err := probe.ParseTarget(r, d)

@@ -350,10 +350,22 @@ var rawKinds = map[string]func(net.Conn, <-chan struct{}){
 		io.WriteString(c, "R"+string([]byte{0, 0, 0, byte(len(body) + 4)})+body) //nolint:errcheck
 		time.Sleep(100 * time.Millisecond)
 	},
-	// mysql greets as MariaDB 10.11 does, with protocol 10.
+	// mysql greets as MariaDB 10.11 does, with protocol 10, and asks the
+	// login that follows to authenticate with mysql_native_password.
 	"mysql": func(c net.Conn, _ <-chan struct{}) {
-		payload := "\x0a5.5.5-10.11.19-MariaDB\x00" + strings.Repeat("\x00", 40)
+		payload := "\x0a5.5.5-10.11.19-MariaDB\x00\x2a\x00\x00\x00abcdefgh\x00\xfe\xf7\x2d\x02\x00\xff\x81\x15" +
+			strings.Repeat("\x00", 10) + "ijklmnopqrst\x00mysql_native_password\x00"
 		io.WriteString(c, string([]byte{byte(len(payload)), 0, 0, 0})+payload) //nolint:errcheck
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		head := make([]byte, 4)
+		if _, err := io.ReadFull(c, head); err != nil {
+			return
+		}
+		if _, err := io.ReadFull(c, make([]byte, int(head[0])|int(head[1])<<8|int(head[2])<<16)); err != nil {
+			return
+		}
+		payload = "\xfemysql_native_password\x00abcdefghijklmnopqrst\x00"
+		io.WriteString(c, string([]byte{byte(len(payload)), 0, 0, 2})+payload) //nolint:errcheck
 		time.Sleep(100 * time.Millisecond)
 	},
 	// amqp answers the AMQP 0-9-1 header with a Connection.Start.
