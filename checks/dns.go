@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
 )
 
 // DNS checks that a DNS server answers a query: it asks for Name's records
@@ -234,10 +235,10 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 		if cnames != "" {
 			msg += " via " + cnames
 		}
-		msg += fmt.Sprintf(" (%d other record(s) in the answer", len(other))
-		if len(other) > 0 {
-			msg += "; the first, " + otherRecord(other[0], chain, q.qtype)
+		if len(other) == 0 {
+			return "", &ServerError{Msg: msg + " (the answer holds no other record)"}
 		}
+		msg += " (" + text.Plural(len(other), "other record") + " in the answer; the first, " + otherRecord(other[0], chain, q.qtype)
 		return "", &ServerError{Msg: msg + ")"}
 	}
 	shown := "no record"

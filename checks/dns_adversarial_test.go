@@ -25,9 +25,9 @@ func TestDNSAnswersTheQuestion(t *testing.T) {
 	cname := func(owner []byte, target string) []byte { return record(owner, 5, wire(target)) }
 	runDNSCases(t, []dnsCase{
 		{name: "a record for another name only", reply: answers(record(wire("evil.example"), 1, a(10, 6, 6, 6))),
-			err: "NOERROR, but no A record for probe.test (1 other record(s) in the answer; the first, evil.example. IN A, is for a name the question does not lead to)"},
+			err: "NOERROR, but no A record for probe.test (1 other record in the answer; the first, evil.example. IN A, is for a name the question does not lead to)"},
 		{name: "a CNAME, and an A record for a third name", reply: answers(cname(atQuestion, "real.test"), record(wire("third.test"), 1, a(10, 6, 6, 6))),
-			err: "NOERROR, but no A record for probe.test via CNAME real.test. (1 other record(s) in the answer; the first, third.test. IN A, is for a name the question does not lead to)"},
+			err: "NOERROR, but no A record for probe.test via CNAME real.test. (1 other record in the answer; the first, third.test. IN A, is for a name the question does not lead to)"},
 		{name: "a CNAME followed, in another case", reply: answers(cname(atQuestion, "real.test"), record(wire("REAL.test"), 1, a(10, 9, 9, 9))),
 			seen: "NOERROR, probe.test A: 10.9.9.9 (via CNAME real.test.)"},
 		{name: "a chain of two, out of order", reply: answers(record(wire("b.test"), 1, a(10, 9, 9, 9)), cname(wire("a.test"), "b.test"), cname(atQuestion, "a.test")),
@@ -36,9 +36,9 @@ func TestDNSAnswersTheQuestion(t *testing.T) {
 		{name: "an owner whose one label holds a dot", reply: answers(record(append([]byte{10}, "probe.test\x00"...), 1, a(10, 6, 6, 6))),
 			err: `the first, probe\.test. IN A, is for a name the question does not lead to`},
 		{name: "class CH", reply: answers(record(atQuestion, 1, a(10, 6, 6, 6), 3)),
-			err: "(1 other record(s) in the answer; the first, probe.test. CH A, is of class CH, not IN)"},
+			err: "(1 other record in the answer; the first, probe.test. CH A, is of class CH, not IN)"},
 		{name: "a CNAME of class CH is not followed", reply: answers(record(atQuestion, 5, wire("real.test"), 3), record(wire("real.test"), 1, a(10, 6, 6, 6))),
-			err: "NOERROR, but no A record for probe.test (2 other record(s) in the answer; the first, probe.test. CH CNAME, is of class CH, not IN)"},
+			err: "NOERROR, but no A record for probe.test (2 other records in the answer; the first, probe.test. CH CNAME, is of class CH, not IN)"},
 		{name: "another type only", reply: answers(record(atQuestion, 16, []byte("\x02hi"))),
 			err: "the first, probe.test. IN TXT, is of another type than A)"},
 		{name: "a CNAME loop", reply: answers(cname(atQuestion, "a.test"), cname(wire("a.test"), "PROBE.test"), record(wire("a.test"), 1, a(10, 6, 6, 6))),

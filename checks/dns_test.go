@@ -169,7 +169,7 @@ func TestDNSHostilePeers(t *testing.T) {
 			return [][]byte{append(append(r[:4:4], 0, 0, 0, 0), 0, 0, 0, 0)}
 		}, err: "REFUSED for probe.test A"},
 		{name: "an rcode of 12", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0, 12)} }, err: "RCODE 12 for probe.test A"},
-		{name: "NOERROR with no record", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0, 0)} }, err: "NOERROR, but no A record for probe.test (0 other record(s) in the answer)"},
+		{name: "NOERROR with no record", reply: func(q []byte) [][]byte { return [][]byte{answer(q, 0, 0)} }, err: "NOERROR, but no A record for probe.test (the answer holds no other record)"},
 		{name: "silence", reply: func(q []byte) [][]byte { return nil }, err: "deadline"},
 		{name: "spoofed IDs first, then the answer", reply: func(q []byte) [][]byte {
 			bad := answer(q, 0, 0, recordA([4]byte{6, 6, 6, 6}))

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/probe-sh/probe/internal/procinfo"
+	"github.com/probe-sh/probe/internal/text"
 )
 
 // Listen passes when a TCP socket is in LISTEN state on Port, read from
@@ -114,9 +115,9 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	}
 	switch {
 	case connected > 0 && l.UDP:
-		msg += fmt.Sprintf(" (it has %d connected socket(s), which take datagrams from one peer only)", connected)
+		msg += " (it has " + text.Plural(connected, "connected socket") + ", which take datagrams from one peer only)"
 	case connected > 0:
-		msg += fmt.Sprintf(" (it has %d socket(s) that are not listening)", connected)
+		msg += " (it has " + text.Plural(connected, "socket") + " that " + isAre(connected) + " not listening)"
 	}
 	slices.Sort(others)
 	others = slices.Compact(others)
@@ -136,4 +137,11 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 		msg += fmt.Sprintf(" and %d more", len(others)-8)
 	}
 	return "", errors.New(msg)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -114,7 +114,7 @@ func TestListenFixtures(t *testing.T) {
 		{"tcp6 only", []procfixture.Socket{sock("[::]:9090", true)}, true, netip.Addr{}, 9090, "listening on [::]:9090"},
 		{"others listen", []procfixture.Socket{sock("127.0.0.1:5432", true), sock("[::]:22", true), sock("127.0.0.1:22", true)}, true, netip.Addr{}, 8080,
 			"nothing listens on port 8080; ports listening: 22, 5432"},
-		// Issue 19: once "it has 1 socket(s) that are not listening".
+		// Issue 19: once "it has 1 socket that is not listening".
 		{"bound to loopback, wanted everywhere", []procfixture.Socket{sock("127.0.0.1:6379", true)}, true, netip.MustParseAddr("0.0.0.0"), 6379,
 			"nothing listens on 0.0.0.0:6379: port 6379 listens on 127.0.0.1:6379 only"},
 	}
@@ -202,7 +202,7 @@ func TestListenUDPRealProc(t *testing.T) {
 		{l: checks.Listen{Port: v4, UDP: true}, seen: "UDP socket bound to 127.0.0.1:" + strconv.Itoa(int(v4))},
 		{l: checks.Listen{Port: any, UDP: true, Addr: netip.MustParseAddr("127.0.0.1")}, seen: "UDP socket bound to [::]:" + strconv.Itoa(int(any))},
 		{l: checks.Listen{Port: v4, UDP: true, Addr: netip.MustParseAddr("10.9.8.7")}, err: "is bound on 127.0.0.1:" + strconv.Itoa(int(v4)) + " only"},
-		{l: checks.Listen{Port: connected, UDP: true}, err: "(it has 1 connected socket(s), which take datagrams from one peer only)"},
+		{l: checks.Listen{Port: connected, UDP: true}, err: "(it has 1 connected socket, which take datagrams from one peer only)"},
 		{l: checks.Listen{Port: tcpOnly, UDP: true}, err: "no UDP socket is bound to port " + strconv.Itoa(int(tcpOnly))},
 		{l: checks.Listen{Port: v4}, err: "nothing listens on port " + strconv.Itoa(int(v4))},
 	} {

@@ -1056,7 +1056,7 @@ remote-control:
 		{"--expect", "api.probe.test", []string{"--expect", `^10\.1\.2\.3$`}, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
 		{"--expect, another address", "api.probe.test", []string{"--expect", `10\.9\.9\.9`}, `: the answer 10.1.2.3 does not match --expect "10\\.9\\.9\\.9"`, 1},
 		{"NXDOMAIN", "nope.probe.test", nil, ": NXDOMAIN for nope.probe.test A", 1},
-		{"no AAAA", "api.probe.test?type=AAAA", nil, ": NOERROR, but no AAAA record for api.probe.test (0 other record(s) in the answer)", 1},
+		{"no AAAA", "api.probe.test?type=AAAA", nil, ": NOERROR, but no AAAA record for api.probe.test (the answer holds no other record)", 1},
 		{"REFUSED", "www.refused.test", nil, ": REFUSED for www.refused.test A", 1},
 		{"over TCP", "api.probe.test?proto=tcp", nil, ": NOERROR, api.probe.test A: 10.1.2.3", 0},
 		{"--rcode NXDOMAIN, a name that must not exist", "nope.probe.test", []string{"--rcode", "NXDOMAIN"}, ": NXDOMAIN for nope.probe.test A, as --rcode accepts", 0},
@@ -1065,7 +1065,7 @@ remote-control:
 		{"CNAME", "www.probe.test?type=CNAME", nil, ": NOERROR, www.probe.test CNAME: api.probe.test.", 0},
 		// A static zone answers the CNAME alone, without the target's
 		// records: a resolver's app gets no address, and probe says so.
-		{"A, through a CNAME unbound does not chase", "www.probe.test", nil, ": NOERROR, but no A record for www.probe.test via CNAME api.probe.test. (0 other record(s) in the answer)", 1},
+		{"A, through a CNAME unbound does not chase", "www.probe.test", nil, ": NOERROR, but no A record for www.probe.test via CNAME api.probe.test. (the answer holds no other record)", 1},
 	} {
 		out, code := probeRun(t, bin, append([]string{"--timeout", "2s", server + c.target}, c.extra...)...)
 		if code != c.code || !strings.HasSuffix(out, c.want) {
