@@ -6,14 +6,12 @@ package peers
 var Reasons = map[string]string{
 	// Differences.
 	"connection-header": "probe refuses `-H Connection` (and `Keep-Alive`, `Transfer-Encoding`, `Content-Length`, `TE`, `Trailer`, `Upgrade`): it opens one connection per check, closes it, and sets these itself, so a value given there would contradict the request it sends. Leave them out.",
-	"header-twice":      "probe sends one value per header name: `-H` twice with the same name sends the last value. The kubelet sends both lines. Write the values in one header, separated by a comma (`-H 'Accept: application/json, */*'`), which HTTP reads as the same list.",
 	"brotli":            "probe decodes no brotli (nor zstd): a body check of a brotli body fails. probe sends no `Accept-Encoding` of its own; leave `br` out of one you send.",
 	"decode-what-comes": "probe decodes a gzip or deflate body whichever of the two the server sent, asked for or not: the check judges the content the app serves. blackbox_exporter decodes only the compression its module names and fails another.",
 	"cookies":           "probe keeps no cookies: a cookie set by a response is not sent on the redirect that follows it, as with `curl -L` without `-b`. A health endpoint that needs a session cookie to answer should not.",
 	"scheme":            "A target names its scheme (`http://`, `tcp://`, `grpc://`...): `HOST:PORT` alone could be any of them, and the error says which to write.",
 	"unused-flags":      "A TLS flag before the first target applies to every target that takes it, and a `grpc://` target (cleartext) takes none, so it changes nothing; grpc-health-probe refuses TLS flags without `-tls`. Write `grpcs://` for TLS.",
-	"host-header":       "`-H 'Host: NAME'` names the server: the `:authority` on `grpc://`, and on `grpcs://` also the TLS server name and, unless `-k`, the name the certificate must carry. grpc-health-probe's `-tls-server-name` names the TLS server only, and it refuses it without `-tls` or with `-tls-no-verify`.",
-	"insecure-wins":     "With `-k` and `--ca` together probe does not verify the certificate, as `-k` says (the file must still be a valid one); grpc-health-probe refuses the two together.",
+	"insecure-wins":     "With `-k` probe does not verify the certificate, as `-k` says, whatever else names it (`--ca`, which must still be a valid file; `--server-name`, still sent as SNI); grpc-health-probe refuses `-tls-no-verify` with `-tls-ca-cert` or `-tls-server-name`.",
 
 	// What probe cannot express.
 	"http3":             "probe speaks HTTP/1.1, and HTTP/2 with `--http2`; not HTTP/3 (QUIC, over UDP), which would add a QUIC stack to the binary for a protocol apps serve beside HTTP/1.1 or HTTP/2 anyway.",
