@@ -42,9 +42,11 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	defer conn.Close()
 	// Deadlines on the socket, and a close when ctx ends early, so no read
-	// outlives the run's deadline.
+	// outlives the run's deadline. The socket's, not conn's: conn becomes
+	// the TLS connection, and closing the socket ends a TLS read too.
 	_ = conn.SetDeadline(deadline(ctx))
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	sock := conn
+	stop := context.AfterFunc(ctx, func() { sock.Close() })
 	defer stop()
 
 	if t.TLS != nil {

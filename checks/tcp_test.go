@@ -2,6 +2,7 @@ package checks_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/testserver"
 )
 
 func hostPort(t *testing.T, addr string) (string, string) {
@@ -56,6 +58,48 @@ func TestTCP(t *testing.T) {
 			t.Parallel()
 			expect(t, &tc.check, tc.want)
 		})
+	}
+}
+
+// TestTLSCancelledWhileReading cancels a tls:// check that waits for its
+// --expect: the close that ends the read must not race the TLS connection
+// that replaced the socket (go test -race; found by internal/peers).
+func TestTLSCancelledWhileReading(t *testing.T) {
+	t.Parallel()
+	host, port := hostPort(t, serve(t, "https", "tcp4", "127.0.0.1:0"))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	check := checks.TCP{Host: host, Port: port, TLS: caConfig(), Expect: []*regexp.Regexp{regexp.MustCompile(`x`)}}
+	tr := checks.NewTrace()
+	if _, err := check.Run(ctx, tr); err == nil || tr.Snapshot().Phase != checks.PhaseExpect {
+		t.Fatalf("want the read in --expect ended, got %v in phase %q", err, tr.Snapshot().Phase)
+	}
+}
+
+// TestTLSConversationCancelled is the same for the kinds that speak a
+// database's protocol over TLS (rediss:// here): the server completes the
+// handshake, then never answers PING.
+func TestTLSConversationCancelled(t *testing.T) {
+	t.Parallel()
+	ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{testserver.Certs().Good}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_ = c.(*tls.Conn).Handshake()
+		time.Sleep(2 * time.Second)
+	}()
+	host, port := hostPort(t, ln.Addr().String())
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	if _, err := (checks.Redis{Host: host, Port: port, TLS: caConfig()}).Run(ctx, checks.NewTrace()); err == nil {
+		t.Fatal("want the conversation ended, got healthy")
 	}
 }
 

@@ -44,7 +44,9 @@ func dialConversation(ctx context.Context, tr *Trace, socket, host, port string,
 		return nil, err
 	}
 	_ = conn.SetDeadline(deadline(ctx))
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// The socket's close, not conn's: conn becomes the TLS connection.
+	sock := conn
+	stop := context.AfterFunc(ctx, func() { sock.Close() })
 	if cfg != nil {
 		tc, err := handshake(ctx, tr, conn, cfg, host, expiry)
 		if err != nil {
