@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -264,5 +265,16 @@ func TestFileLines(t *testing.T) {
 			t.Parallel()
 			expect(t, tc.check, tc.want)
 		})
+	}
+}
+
+// ircServer greets as blackbox_exporter's IRC test server does, reads NICK
+// and USER, and answers last (a format that takes the nick).
+func ircServer(last string) func(net.Conn, *bufio.Reader) {
+	return func(c net.Conn, r *bufio.Reader) {
+		io.WriteString(c, ":ircd.localhost NOTICE AUTH :*** Looking up your hostname...\n")
+		nick, _ := r.ReadString('\n')
+		r.ReadString('\n')
+		fmt.Fprintf(c, last, strings.TrimSpace(strings.TrimPrefix(nick, "NICK ")))
 	}
 }

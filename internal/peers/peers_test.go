@@ -14,8 +14,7 @@ import (
 )
 
 var (
-	update  = flag.Bool("update", false, "rewrite the generated parts of docs/porting.md from the table")
-	pending = flag.Bool("pending", false, "run the rows that wait for an issue-35 item too, to see which pass")
+	update = flag.Bool("update", false, "rewrite the generated parts of docs/porting.md from the table")
 )
 
 // TestPeers runs every row probe can express through probe's command line
@@ -41,9 +40,6 @@ func TestPeers(t *testing.T) {
 			continue
 		}
 		t.Run(string(c.Peer)+"/"+c.Test, func(t *testing.T) {
-			if c.Pending != "" && !*pending {
-				t.Skip("pending: " + c.Pending)
-			}
 			if len(c.Env) == 0 {
 				t.Parallel()
 			}
@@ -133,8 +129,8 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: a row needs its test, the peer's config and the peer's verdict", id)
 		case c.Says == Refused:
 			t.Errorf("%s: a peer's verdict is healthy or unhealthy", id)
-		case c.Line == nil && (c.Probe != "" || c.Pending != "" || c.Env != nil):
-			t.Errorf("%s: a row probe cannot express has no verdict of probe's, no environment, nothing pending", id)
+		case c.Line == nil && (c.Probe != "" || c.Env != nil):
+			t.Errorf("%s: a row probe cannot express has no verdict of probe's, no environment", id)
 		case c.Line != nil && c.Probe == "":
 			t.Errorf("%s: probe's verdict is missing", id)
 		case (c.Reason != "") != (c.Kind() != Agree):

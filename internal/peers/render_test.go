@@ -67,7 +67,7 @@ func generated(name string) (string, bool) {
 }
 
 // tally counts a peer's rows.
-type tally struct{ total, agree, differ, inexpressible, pending int }
+type tally struct{ total, agree, differ, inexpressible int }
 
 func count(p Peer) tally {
 	var t tally
@@ -84,27 +84,23 @@ func count(p Peer) tally {
 		case Inexpressible:
 			t.inexpressible++
 		}
-		if c.Pending != "" {
-			t.pending++
-		}
 	}
 	return t
 }
 
 func counts() string {
 	var b strings.Builder
-	b.WriteString("| peer | cases | probe agrees | probe differs, for a reason below | probe cannot express | of these, waiting for an issue-35 item |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| peer | cases | probe agrees | probe differs, for a reason below | probe cannot express |\n|---|---|---|---|---|\n")
 	var all tally
 	for _, p := range Peers {
 		t := count(p)
-		fmt.Fprintf(&b, "| [%s](#%s) | %d | %d | %d | %d | %d |\n", p, anchor(p), t.total, t.agree, t.differ, t.inexpressible, t.pending)
+		fmt.Fprintf(&b, "| [%s](#%s) | %d | %d | %d | %d |\n", p, anchor(p), t.total, t.agree, t.differ, t.inexpressible)
 		all.total += t.total
 		all.agree += t.agree
 		all.differ += t.differ
 		all.inexpressible += t.inexpressible
-		all.pending += t.pending
 	}
-	fmt.Fprintf(&b, "| all | %d | %d | %d | %d | %d |\n", all.total, all.agree, all.differ, all.inexpressible, all.pending)
+	fmt.Fprintf(&b, "| all | %d | %d | %d | %d |\n", all.total, all.agree, all.differ, all.inexpressible)
 	return b.String()
 }
 
@@ -115,7 +111,7 @@ func anchor(p Peer) string {
 func caseTable(p Peer) string {
 	var b strings.Builder
 	t := count(p)
-	fmt.Fprintf(&b, "%d cases: probe agrees on %d, differs on %d for a reason below, cannot express %d; %d wait for an issue-35 item.\n\n", t.total, t.agree, t.differ, t.inexpressible, t.pending)
+	fmt.Fprintf(&b, "%d cases: probe agrees on %d, differs on %d for a reason below, cannot express %d.\n\n", t.total, t.agree, t.differ, t.inexpressible)
 	b.WriteString("| case | their check | server | probe | they say | probe says | why |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range Cases {
 		if c.Peer != p {
@@ -136,9 +132,6 @@ func caseTable(p Peer) string {
 		}
 		if c.Note != "" {
 			why = append(why, c.Note)
-		}
-		if c.Pending != "" {
-			why = append(why, "**pending**: "+c.Pending)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", code(c.Test), code(c.Config), server, probe, c.Says, says, cell(strings.Join(why, "; ")))
 	}
@@ -197,18 +190,13 @@ func code(s string) string {
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // reasonList shows the reasons, those of differences first, then those of
-// what probe cannot express. A reason that only rows waiting for an
-// issue-35 item give describes probe as it will be, and says so.
+// what probe cannot express.
 func reasonList() string {
-	kinds, waiting := map[string]Kind{}, map[string]bool{}
+	kinds := map[string]Kind{}
 	for _, c := range Cases {
 		if c.Reason == "" {
 			continue
 		}
-		if _, ok := waiting[c.Reason]; !ok {
-			waiting[c.Reason] = true
-		}
-		waiting[c.Reason] = waiting[c.Reason] && c.Pending != ""
 		if kinds[c.Reason] != Differ {
 			kinds[c.Reason] = c.Kind()
 		}
@@ -227,11 +215,7 @@ func reasonList() string {
 			if kinds[k] != kind {
 				continue
 			}
-			text := Reasons[k]
-			if waiting[k] {
-				text = "(once its issue-35 item is in) " + text
-			}
-			fmt.Fprintf(&b, "- <a id=\"why-%s\"></a>**%s**: %s\n", k, k, text)
+			fmt.Fprintf(&b, "- <a id=\"why-%s\"></a>**%s**: %s\n", k, k, Reasons[k])
 		}
 	}
 	return b.String()
