@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,5 +260,84 @@ func TestEveryPhaseHasWords(t *testing.T) {
 		if !strings.HasPrefix(d, "timeout after ") || strings.Contains(d, "before the check finished") {
 			t.Errorf("phase %q: the timeout says %q, which does not name the phase", phase, d)
 		}
+	}
+}
+
+// Once its context is cancelled, Run returns within its grace, even for a
+// check that ignores the context: each is reported from its trace, as
+// cancelled, with the canceller's reason (probe watch at Ctrl-C, probe
+// run at SIGTERM). The deadline is a minute away.
+func TestRunReturnsOnCancel(t *testing.T) {
+	t.Parallel()
+	entered := make(chan struct{}, 2)
+	obeys := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseFirstByte)
+		entered <- struct{}{}
+		<-ctx.Done()
+		return context.DeadlineExceeded
+	}
+	ignores := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseReply)
+		entered <- struct{}{}
+		select {}
+	}
+	for _, c := range []struct {
+		cause error
+		want  string
+	}{
+		{context.Canceled, "cancelled after "},
+		{errors.New("received SIGTERM"), "received SIGTERM after "},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		go func() {
+			<-entered
+			<-entered
+			cancel(c.cause)
+		}()
+		done := make(chan *probe.Report, 1)
+		go func() {
+			done <- probe.Run(ctx, []probe.Target{target("obeys", obeys), target("ignores", ignores)}, probe.Options{Timeout: time.Minute})
+		}()
+		var r *probe.Report
+		select {
+		case r = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Run still runs 10s after its context was cancelled")
+		}
+		words := []string{"waiting for the first byte of the response", "waiting for the server's reply"}
+		for i, res := range r.Results {
+			if res.State != probe.Unhealthy || !strings.HasPrefix(res.Detail, c.want) || !strings.HasSuffix(res.Detail, words[i]) {
+				t.Errorf("%s: %s %q, want unhealthy %q...%q", res.Target, res.State, res.Detail, c.want, words[i])
+			}
+		}
+	}
+}
+
+// A check that calls runtime.Goexit (t.FailNow in a test's check) is
+// reported at once, not at the deadline a minute away.
+func TestRunReportsGoexit(t *testing.T) {
+	t.Parallel()
+	exits := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseConnect)
+		runtime.Goexit()
+		return nil
+	}
+	done := make(chan *probe.Report, 1)
+	go func() {
+		done <- probe.Run(context.Background(), []probe.Target{target("exits", exits), target("ok", func(context.Context) error { return nil })},
+			probe.Options{Timeout: time.Minute, Retries: 3})
+	}()
+	var r *probe.Report
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waits 10s after a check called runtime.Goexit")
+	}
+	res := r.Results[0]
+	if res.State != probe.Unhealthy || res.Detail != "the check exited without returning (runtime.Goexit)" || res.Phase != checks.PhaseConnect || res.Attempts != 1 {
+		t.Fatalf("%+v", res)
+	}
+	if r.Results[1].State != probe.Healthy {
+		t.Fatalf("the other target: %+v", r.Results[1])
 	}
 }
