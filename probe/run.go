@@ -14,7 +14,8 @@
 // (the flags of probe's command line). Run owns the clock: one deadline for
 // every target and retry, targets run concurrently, and Run returns by the
 // deadline plus a few milliseconds, or as soon after a cancel, whatever a
-// check does. Monitor checks
+// check does (an Ender, a check that must end what it started, gets up to
+// its EndWithin). Monitor checks
 // targets on a schedule (probe serve), Waiter until each passes (probe
 // wait), and Marker is the shutdown marker that turns every verdict into
 // draining.
@@ -78,6 +79,19 @@ const DefaultTimeout = 5 * time.Second
 // and moves on.
 const grace = 20 * time.Millisecond
 
+// Ender is a Check that starts what must not outlive it (checks.Command: a
+// process group) and ends it itself before it returns. Run waits for such
+// a check up to EndWithin past the deadline, or past a cancel, rather than
+// grace, at most maxEndWithin: no report is made while what it started
+// may still run.
+type Ender interface {
+	Check
+	EndWithin() time.Duration
+}
+
+// maxEndWithin bounds the wait for an Ender.
+const maxEndWithin = 2 * time.Second
+
 // Options control one run.
 type Options struct {
 	Timeout    time.Duration // shared by every check and retry; DefaultTimeout when zero
@@ -126,6 +140,7 @@ func (r *Report) ExitCode() int {
 // deadline plus a few milliseconds, whatever the checks do; once ctx is
 // cancelled, within as much. A check that has not returned by then is
 // reported from its trace: timed out, or cancelled, in the phase it was in.
+// An Ender is waited for longer (EndWithin).
 func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	start := time.Now()
 	if opt.Timeout <= 0 {
@@ -180,11 +195,12 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	}
 	got := make([]bool, len(targets))
 	// Once ctx is done (the deadline, or a cancel), each check gets grace
-	// to return.
+	// to return, an Ender its EndWithin.
 	ended := ctx.Done()
 	late := time.NewTimer(time.Hour)
 	late.Stop()
 	defer late.Stop()
+	extended := false
 wait:
 	for n := 0; n < len(targets); {
 		select {
@@ -195,6 +211,13 @@ wait:
 			ended = nil
 			late.Reset(grace)
 		case <-late.C:
+			if !extended {
+				extended = true
+				if more := endWithin(targets, got) - grace; more > 0 {
+					late.Reset(more)
+					continue
+				}
+			}
 			break wait
 		}
 	}
@@ -205,7 +228,7 @@ wait:
 			snap, took := traces[i].Load().Snapshot(), time.Since(start)
 			*res = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
 				Duration: took, Phase: snap.LastPhase, Marks: snap.Marks,
-				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial)}
+				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, "")}
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
 		// What a result says is shown as it is, by every output (the
@@ -219,6 +242,18 @@ wait:
 		}
 	}
 	return report
+}
+
+// endWithin is the longest EndWithin of the checks not yet returned, up to
+// maxEndWithin; 0 when none is an Ender.
+func endWithin(targets []Target, got []bool) time.Duration {
+	var d time.Duration
+	for i, t := range targets {
+		if e, ok := t.Check.(Ender); ok && !got[i] {
+			d = max(d, min(e.EndWithin(), maxEndWithin))
+		}
+	}
+	return d
 }
 
 // attempt runs one target into res, retrying within the deadline.
@@ -240,7 +275,12 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		res.State, res.Phase = Unhealthy, snap.Phase
 		if checks.IsTimeout(err) || errors.Is(ctx.Err(), context.Canceled) {
 			// Cancelled, a check's error says only how it was cut short.
-			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial)
+			var ce *checks.CommandError
+			ended := ""
+			if errors.As(err, &ce) && ce.Stop != nil {
+				ended = ce.Msg
+			}
+			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
 			return
 		}
 		res.Detail = err.Error()
@@ -279,15 +319,19 @@ var phaseWords = map[string]string{
 	checks.PhaseProc:      "reading /proc",
 	checks.PhaseFile:      "reading the file",
 	checks.PhaseReply:     "waiting for the server's reply",
-	checks.PhaseRun:       "while the command ran (its process group was killed)",
+	checks.PhaseRun:       "while the command ran",
 }
 
 // stoppedDetail says which limit ran out, or who cancelled the run, in
-// which phase, and what part of the reply had come.
-func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial string) string {
+// which phase, what became of what the check started (ended, in its own
+// words), and what part of the reply had come.
+func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string) string {
 	words := phaseWords[phase]
 	if words == "" {
 		words = "before the check finished"
+	}
+	if ended != "" {
+		words += " (" + ended + ")"
 	}
 	var s string
 	switch cause := context.Cause(ctx); {

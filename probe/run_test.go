@@ -341,3 +341,31 @@ func TestRunReportsGoexit(t *testing.T) {
 		t.Fatalf("the other target: %+v", r.Results[1])
 	}
 }
+
+// ender is a check that ends what it started only some time after its
+// deadline, and says so: an Ender.
+type ender struct{ late, within time.Duration }
+
+func (e ender) Run(ctx context.Context, tr *checks.Trace) (string, error) {
+	tr.Enter(checks.PhaseRun)
+	<-ctx.Done()
+	time.Sleep(e.late)
+	return "", &checks.CommandError{Msg: "its process group was killed", Code: -1, Stop: context.DeadlineExceeded}
+}
+
+func (e ender) EndWithin() time.Duration { return e.within }
+
+// Run waits for an Ender past its grace, up to EndWithin, and reports what
+// it said of its end; past EndWithin, it reports from the trace, claiming
+// nothing.
+func TestRunWaitsForAnEnder(t *testing.T) {
+	t.Parallel()
+	r := runBounded(t, []probe.Target{{Name: "slow to end", Check: ender{late: 150 * time.Millisecond, within: time.Second}},
+		{Name: "never ends", Check: ender{late: 10 * time.Second, within: 300 * time.Millisecond}}}, probe.Options{Timeout: 50 * time.Millisecond})
+	if d := r.Results[0].Detail; !strings.HasSuffix(d, "while the command ran (its process group was killed) (--timeout 50ms)") {
+		t.Errorf("an Ender that ended: %q", d)
+	}
+	if d := r.Results[1].Detail; !strings.HasSuffix(d, "while the command ran (--timeout 50ms)") {
+		t.Errorf("an Ender that did not end: %q", d)
+	}
+}
