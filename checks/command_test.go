@@ -1,9 +1,14 @@
 package checks_test
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +17,8 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/procinfo"
+	"github.com/probe-sh/probe/probe"
 )
 
 func runCommand(t *testing.T, timeout time.Duration, argv ...string) (string, error) {
@@ -45,7 +52,11 @@ func TestCommand(t *testing.T) {
 		{argv: []string{"sh", "-c", "sleep 10"}, deadline: true},
 		{argv: nil, err: "no command to run"},
 	} {
-		seen, err := runCommand(t, 300*time.Millisecond, c.argv...)
+		timeout := 10 * time.Second // a loaded machine is slow to start sh
+		if c.deadline {
+			timeout = 300 * time.Millisecond
+		}
+		seen, err := runCommand(t, timeout, c.argv...)
 		switch {
 		case c.deadline:
 			if !checks.IsTimeout(err) {
@@ -66,31 +77,197 @@ func TestCommand(t *testing.T) {
 	}
 }
 
-// The deadline kills the command's whole process group: a shell's
-// background child too, not left behind to pile up at every check.
-func TestCommandDeadlineKillsTheGroup(t *testing.T) {
-	t.Parallel()
-	pidfile := filepath.Join(t.TempDir(), "child")
-	start := time.Now()
-	_, err := runCommand(t, 300*time.Millisecond, "sh", "-c", "sleep 30 & echo $! > "+pidfile+"; wait")
-	if !checks.IsTimeout(err) || time.Since(start) > 2*time.Second {
-		t.Fatalf("%v after %s; want the deadline at 300ms", err, time.Since(start))
-	}
-	b, err := os.ReadFile(pidfile)
+// gone reports whether pid is gone or a zombie (its parent reaps it), read
+// once, now: no wait.
+func gone(pid int) bool {
+	st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return err != nil || strings.Contains(string(st), ") Z ")
+}
+
+// pids reads the process ids a test command wrote, one a line.
+func pids(t *testing.T, path string) []int {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	for end := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || strings.Contains(string(st), ") Z ") {
-			break // gone, or a zombie its parent (init) will reap
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("%s: %q", path, b)
 		}
-		if time.Now().After(end) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the background child %d outlived the deadline", pid)
+		out = append(out, pid)
+	}
+	return out
+}
+
+// liveInGroup counts the processes of group pgid that still run.
+func liveInGroup(t *testing.T, pgid int) int {
+	t.Helper()
+	procs, err := procinfo.Processes("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range procs {
+		if p.PGID == pgid && p.Live() {
+			n++
 		}
 	}
+	return n
+}
+
+// Whatever the command's exit, its process group is ended before Run
+// returns: a shell's background child, holding the output or not, is not
+// left behind to pile up at every check (a HEALTHCHECK every few seconds
+// until the container's pids.max). Each command writes the ids of what it
+// started to the file $1; each must be gone, or a zombie, the moment Run
+// returns.
+func TestCommandEndsItsGroup(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, script string
+		timeout      time.Duration
+		cancel       bool
+		seen, err    string
+		stop         error
+	}{
+		{name: "exit 0, a background child holding the output",
+			script: `sleep 60 & echo $! > "$1"; echo started`, seen: "exit 0: started"},
+		{name: "exit 0, a background child with output elsewhere",
+			script: `sleep 60 >/dev/null 2>&1 & echo $! > "$1"; echo started`, seen: "exit 0: started"},
+		{name: "exit 3, a background child",
+			script: `sleep 60 & echo $! > "$1"; echo not ready; exit 3`, err: "exit status 3: not ready"},
+		{name: "exit 0, a grandchild whose parent is gone",
+			script: `(sleep 60 & echo $! > "$1") ; echo started`, seen: "exit 0: started"},
+		{name: "exit 0, many children",
+			script: `for i in 1 2 3 4 5 6 7 8 9 10; do sleep 60 & echo $! >> "$1"; done; echo started`, seen: "exit 0: started"},
+		{name: "killed by a signal, a background child",
+			script: `sleep 60 & echo $! > "$1"; kill -KILL $$`, err: "killed by SIGKILL"},
+		{name: "the deadline",
+			script: `sleep 60 & echo $! > "$1"; echo $$ >> "$1"; echo working; wait`, timeout: 1500 * time.Millisecond,
+			err: "its process group was killed", stop: context.DeadlineExceeded},
+		{name: "a cancel",
+			script: `sleep 60 & echo $! > "$1"; echo $$ >> "$1"; echo working; wait`, cancel: true,
+			err: "its process group was killed", stop: context.Canceled},
+		{name: "the deadline, a child that ignores SIGTERM and SIGHUP",
+			script: `sh -c 'trap "" TERM HUP INT; echo $$ > "$1"; while :; do sleep 1; done' sh "$1" & wait`, timeout: 1500 * time.Millisecond,
+			err: "its process group was killed", stop: context.DeadlineExceeded},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), "pids")
+			timeout := cmp.Or(c.timeout, 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if c.cancel {
+				go func() {
+					for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+						if b, _ := os.ReadFile(file); strings.Count(string(b), "\n") == 2 {
+							break
+						}
+					}
+					cancel()
+				}()
+			}
+			seen, err := checks.Command{Argv: []string{"sh", "-c", c.script, "sh", file}}.Run(ctx, checks.NewTrace())
+			started := pids(t, file)
+			for _, pid := range started {
+				if !gone(pid) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Errorf("process %d outlived the check", pid)
+				}
+			}
+			var ce *checks.CommandError
+			switch {
+			case c.err == "" && (err != nil || seen != c.seen):
+				t.Errorf("%q, %v; want %q", seen, err, c.seen)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Errorf("%q, %v; want an error with %q", seen, err, c.err)
+			case c.stop != nil && (!errors.As(err, &ce) || ce.Stop != c.stop || !errors.Is(err, c.stop)):
+				t.Errorf("%#v; want a CommandError stopped by %v", err, c.stop)
+			}
+		})
+	}
+}
+
+// A process that left the group (setsid) and holds the output does not
+// hold the check: it is named, and the check returns. (probe run, a child
+// subreaper, ends it; checks.Command cannot.)
+func TestCommandOutputHeldOutsideTheGroup(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "pids")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	seen, err := checks.Command{Argv: []string{"sh", "-c", `setsid sh -c 'echo $$ > "$1"; exec sleep 60' sh "$1" & while [ ! -s "$1" ]; do sleep 0.01; done; echo started`, "sh", file}}.Run(ctx, checks.NewTrace())
+	for _, pid := range pids(t, file) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if err != nil || seen != "exit 0, but a process it started outside its process group still holds its output open" {
+		t.Fatalf("%q, %v", seen, err)
+	}
+}
+
+// The deadline's kill is done, and waited for, before the result is
+// reported, even when probe is descheduled across the deadline (a
+// container at its CPU quota): a helper process runs probe.Run on one CPU
+// (GOMAXPROCS=1) with a command of 500 children and exits the moment Run
+// returns, as probe does; this test stops it (SIGSTOP) from just before
+// its deadline to after the deadline plus Run's grace, so that every timer
+// has fired when it runs again. No process of the group may be left.
+func TestCommandDeadlineKillUnderStress(t *testing.T) {
+	t.Parallel()
+	const timeout = 3 * time.Second
+	for round := range 3 {
+		dir := t.TempDir()
+		helper := exec.Command(os.Args[0], "-test.run=^TestCommandKillHelper$", "-test.count=1")
+		helper.Env = append(os.Environ(), "GOMAXPROCS=1", "PROBE_COMMAND_HELPER="+dir, "PROBE_COMMAND_TIMEOUT="+timeout.String())
+		out, err := helper.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := helper.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if line != "start\n" {
+			helper.Process.Kill()
+			helper.Wait()
+			t.Fatalf("the helper said %q, %v", line, err)
+		}
+		started := time.Now()
+		// Stopped from before the kill (25ms before the deadline) to after
+		// the deadline plus grace (20ms), in a different place each round.
+		time.Sleep(timeout - 100*time.Millisecond + time.Duration(round)*20*time.Millisecond)
+		helper.Process.Signal(syscall.SIGSTOP)
+		time.Sleep(time.Until(started.Add(timeout + 200*time.Millisecond)))
+		helper.Process.Signal(syscall.SIGCONT)
+		rest, _ := io.ReadAll(out)
+		helper.Wait()
+		t.Logf("round %d: %s", round, strings.TrimSpace(string(rest)))
+		pgid := pids(t, filepath.Join(dir, "pgid"))[0]
+		if n := liveInGroup(t, pgid); n > 0 {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			t.Errorf("round %d: %d processes of the group outlived probe.Run, which said %q", round, n, rest)
+		}
+	}
+}
+
+// TestCommandKillHelper is TestCommandDeadlineKillUnderStress's helper
+// process.
+func TestCommandKillHelper(t *testing.T) {
+	dir := os.Getenv("PROBE_COMMAND_HELPER")
+	if dir == "" {
+		t.Skip("the helper of TestCommandDeadlineKillUnderStress")
+	}
+	timeout, _ := time.ParseDuration(os.Getenv("PROBE_COMMAND_TIMEOUT"))
+	script := `echo $$ > "$1"; i=0; while [ $i -lt 500 ]; do sleep 60 & i=$((i+1)); done; echo spawned; wait`
+	check := checks.Command{Argv: []string{"sh", "-c", script, "sh", filepath.Join(dir, "pgid")}}
+	fmt.Println("start")
+	r := probe.Run(context.Background(), []probe.Target{{Name: "stress", Kind: "command", Check: check}}, probe.Options{Timeout: timeout})
+	fmt.Println(r.Results[0].Detail)
+	os.Exit(0) // at once, as probe exits once it has reported
 }
 
 // A command that prints without end is judged by what it kept: 4 KiB, the

@@ -95,10 +95,30 @@ func dial(ctx context.Context, tr *Trace, host, port string) (net.Conn, error) {
 	}
 	tr.Enter(PhaseConnect)
 	conn, err := dialRace(ctx, addrs, port)
-	if err == nil {
-		tr.SetNote("address", conn.RemoteAddr().String())
+	if err != nil {
+		return nil, err
 	}
-	return conn, err
+	tr.SetNote("address", conn.RemoteAddr().String())
+	return watchConn(ctx, conn), nil
+}
+
+// ctxConn is a connection that closes when its context ends, deadline or
+// cancel, so that every read and write on it returns at once, whoever
+// waits in it: the one path by which cancelling reaches every kind, the
+// HTTP/1.1 client's (fasthttp has no context) among them.
+type ctxConn struct {
+	net.Conn
+	stop func() bool
+}
+
+// watchConn ties conn to ctx; closing it unties it.
+func watchConn(ctx context.Context, conn net.Conn) net.Conn {
+	return &ctxConn{Conn: conn, stop: context.AfterFunc(ctx, func() { conn.Close() })}
+}
+
+func (c *ctxConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
 
 type dialResult struct {
@@ -243,7 +263,7 @@ func dialUnix(ctx context.Context, tr *Trace, path string) (net.Conn, error) {
 		return nil, unixDialError(ctx, path, err)
 	}
 	tr.SetNote("address", "unix:"+path)
-	return conn, nil
+	return watchConn(ctx, conn), nil
 }
 
 // unixDialError says why connecting to a Unix socket failed, in terms of

@@ -207,6 +207,13 @@ func (e *ServerError) Error() string { return e.Msg }
 type CommandError struct {
 	Msg  string
 	Code int // its exit code; -1 when it could not start or was killed
+	// Stop is why probe stopped the command, when it did: ctx's error,
+	// context.DeadlineExceeded (IsTimeout) or context.Canceled. Msg then
+	// says what became of its process group, and only what was seen.
+	Stop error
 }
 
 func (e *CommandError) Error() string { return e.Msg }
+
+// Unwrap returns Stop.
+func (e *CommandError) Unwrap() error { return e.Stop }

@@ -13,7 +13,9 @@
 // scheme names the kind, and Defaults fill in what the URL does not say
 // (the flags of probe's command line). Run owns the clock: one deadline for
 // every target and retry, targets run concurrently, and Run returns by the
-// deadline plus a few milliseconds whatever a check does. Monitor checks
+// deadline plus a few milliseconds, or as soon after a cancel, whatever a
+// check does (an Ender, a check that must end what it started, gets up to
+// its EndWithin). Monitor checks
 // targets on a schedule (probe serve), Waiter until each passes (probe
 // wait), and Marker is the shutdown marker that turns every verdict into
 // draining.
@@ -72,9 +74,23 @@ func (s State) String() string { return string(s) }
 // failure reaches docker inspect instead of Docker killing the probe.
 const DefaultTimeout = 5 * time.Second
 
-// grace is how long past the deadline Run waits for a check to return
-// on its own before it reports the check as timed out and moves on.
+// grace is how long past the deadline, or past a cancel, Run waits for a
+// check to return on its own before it reports the check from its trace
+// and moves on.
 const grace = 20 * time.Millisecond
+
+// Ender is a Check that starts what must not outlive it (checks.Command: a
+// process group) and ends it itself before it returns. Run waits for such
+// a check up to EndWithin past the deadline, or past a cancel, rather than
+// grace, at most maxEndWithin: no report is made while what it started
+// may still run.
+type Ender interface {
+	Check
+	EndWithin() time.Duration
+}
+
+// maxEndWithin bounds the wait for an Ender.
+const maxEndWithin = 2 * time.Second
 
 // Options control one run.
 type Options struct {
@@ -121,7 +137,10 @@ func (r *Report) ExitCode() int {
 }
 
 // Run runs every target concurrently under one deadline and returns by that
-// deadline plus a few milliseconds, whatever the checks do.
+// deadline plus a few milliseconds, whatever the checks do; once ctx is
+// cancelled, within as much. A check that has not returned by then is
+// reported from its trace: timed out, or cancelled, in the phase it was in.
+// An Ender is waited for longer (EndWithin).
 func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	start := time.Now()
 	if opt.Timeout <= 0 {
@@ -155,18 +174,50 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	finished := make(chan done, len(targets))
 	traces := make([]atomic.Pointer[checks.Trace], len(targets))
 	for i, t := range targets {
-		go func() { finished <- done{i, attempt(ctx, start, t, opt, &traces[i])} }()
+		go func() {
+			res := Result{Target: t.Name, Kind: t.Kind}
+			returned := false
+			// A check that calls runtime.Goexit (t.FailNow in a test) ends
+			// this goroutine, deferred calls included: its result is sent
+			// at once all the same.
+			defer func() {
+				if !returned {
+					snap := traces[i].Load().Snapshot()
+					res.State, res.Phase, res.Marks = Unhealthy, snap.LastPhase, snap.Marks
+					res.Duration = time.Since(start)
+					res.Detail = "the check exited without returning (runtime.Goexit)"
+				}
+				finished <- done{i, res}
+			}()
+			attempt(ctx, start, t, opt, &traces[i], &res)
+			returned = true
+		}()
 	}
 	got := make([]bool, len(targets))
-	deadline, _ := ctx.Deadline()
-	late := time.NewTimer(time.Until(deadline) + grace)
+	// Once ctx is done (the deadline, or a cancel), each check gets grace
+	// to return, an Ender its EndWithin.
+	ended := ctx.Done()
+	late := time.NewTimer(time.Hour)
+	late.Stop()
 	defer late.Stop()
+	extended := false
 wait:
-	for n := 0; n < len(targets); n++ {
+	for n := 0; n < len(targets); {
 		select {
 		case d := <-finished:
 			report.Results[d.i], got[d.i] = d.r, true
+			n++
+		case <-ended:
+			ended = nil
+			late.Reset(grace)
 		case <-late.C:
+			if !extended {
+				extended = true
+				if more := endWithin(targets, got) - grace; more > 0 {
+					late.Reset(more)
+					continue
+				}
+			}
 			break wait
 		}
 	}
@@ -177,7 +228,7 @@ wait:
 			snap, took := traces[i].Load().Snapshot(), time.Since(start)
 			*res = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
 				Duration: took, Phase: snap.LastPhase, Marks: snap.Marks,
-				Detail: timeoutDetail(took, snap.LastPhase, opt.Timeout, snap.Partial)}
+				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, "")}
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
 		// What a result says is shown as it is, by every output (the
@@ -193,10 +244,22 @@ wait:
 	return report
 }
 
-// attempt runs one target, retrying within the deadline. Durations count
-// from start, the start of the run, which the deadline counts from too.
-func attempt(ctx context.Context, start time.Time, t Target, opt Options, current *atomic.Pointer[checks.Trace]) Result {
-	res := Result{Target: t.Name, Kind: t.Kind}
+// endWithin is the longest EndWithin of the checks not yet returned, up to
+// maxEndWithin; 0 when none is an Ender.
+func endWithin(targets []Target, got []bool) time.Duration {
+	var d time.Duration
+	for i, t := range targets {
+		if e, ok := t.Check.(Ender); ok && !got[i] {
+			d = max(d, min(e.EndWithin(), maxEndWithin))
+		}
+	}
+	return d
+}
+
+// attempt runs one target into res, retrying within the deadline.
+// Durations count from start, the start of the run, which the deadline
+// counts from too.
+func attempt(ctx context.Context, start time.Time, t Target, opt Options, current *atomic.Pointer[checks.Trace], res *Result) {
 	for {
 		res.Attempts++
 		tr := checks.NewTrace()
@@ -207,22 +270,28 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		res.CertExpiry = snap.CertExpiry
 		if err == nil {
 			res.State, res.Detail, res.Phase = Healthy, seen, ""
-			return res
+			return
 		}
 		res.State, res.Phase = Unhealthy, snap.Phase
-		if checks.IsTimeout(err) {
-			res.Detail = timeoutDetail(res.Duration, res.Phase, opt.Timeout, snap.Partial)
-			return res
+		if checks.IsTimeout(err) || errors.Is(ctx.Err(), context.Canceled) {
+			// Cancelled, a check's error says only how it was cut short.
+			var ce *checks.CommandError
+			ended := ""
+			if errors.As(err, &ce) && ce.Stop != nil {
+				ended = ce.Msg
+			}
+			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
+			return
 		}
 		res.Detail = err.Error()
 		deadline, _ := ctx.Deadline()
 		if res.Attempts > opt.Retries || time.Until(deadline) < opt.RetryDelay {
-			return res
+			return
 		}
 		select {
 		case <-time.After(opt.RetryDelay):
 		case <-ctx.Done():
-			return res
+			return
 		}
 	}
 }
@@ -250,17 +319,30 @@ var phaseWords = map[string]string{
 	checks.PhaseProc:      "reading /proc",
 	checks.PhaseFile:      "reading the file",
 	checks.PhaseReply:     "waiting for the server's reply",
-	checks.PhaseRun:       "while the command ran (its process group was killed)",
+	checks.PhaseRun:       "while the command ran",
 }
 
-// timeoutDetail says which limit ran out, in which phase, and what part of
-// the reply had come.
-func timeoutDetail(elapsed time.Duration, phase string, limit time.Duration, partial string) string {
+// stoppedDetail says which limit ran out, or who cancelled the run, in
+// which phase, what became of what the check started (ended, in its own
+// words), and what part of the reply had come.
+func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string) string {
 	words := phaseWords[phase]
 	if words == "" {
 		words = "before the check finished"
 	}
-	s := fmt.Sprintf("timeout after %s %s (--timeout %s)", text.Duration(elapsed), words, limit)
+	if ended != "" {
+		words += " (" + ended + ")"
+	}
+	var s string
+	switch cause := context.Cause(ctx); {
+	case !errors.Is(ctx.Err(), context.Canceled):
+		s = fmt.Sprintf("timeout after %s %s (--timeout %s)", text.Duration(elapsed), words, limit)
+	case cause == nil || cause == context.Canceled:
+		s = fmt.Sprintf("cancelled after %s %s", text.Duration(elapsed), words)
+	default:
+		// The canceller's own reason: "received SIGTERM".
+		s = fmt.Sprintf("%s after %s %s", cause, text.Duration(elapsed), words)
+	}
 	if partial != "" {
 		s += "; got " + partial + " so far"
 	}

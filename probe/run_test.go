@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,5 +260,112 @@ func TestEveryPhaseHasWords(t *testing.T) {
 		if !strings.HasPrefix(d, "timeout after ") || strings.Contains(d, "before the check finished") {
 			t.Errorf("phase %q: the timeout says %q, which does not name the phase", phase, d)
 		}
+	}
+}
+
+// Once its context is cancelled, Run returns within its grace, even for a
+// check that ignores the context: each is reported from its trace, as
+// cancelled, with the canceller's reason (probe watch at Ctrl-C, probe
+// run at SIGTERM). The deadline is a minute away.
+func TestRunReturnsOnCancel(t *testing.T) {
+	t.Parallel()
+	entered := make(chan struct{}, 2)
+	obeys := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseFirstByte)
+		entered <- struct{}{}
+		<-ctx.Done()
+		return context.DeadlineExceeded
+	}
+	ignores := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseReply)
+		entered <- struct{}{}
+		select {}
+	}
+	for _, c := range []struct {
+		cause error
+		want  string
+	}{
+		{context.Canceled, "cancelled after "},
+		{errors.New("received SIGTERM"), "received SIGTERM after "},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		go func() {
+			<-entered
+			<-entered
+			cancel(c.cause)
+		}()
+		done := make(chan *probe.Report, 1)
+		go func() {
+			done <- probe.Run(ctx, []probe.Target{target("obeys", obeys), target("ignores", ignores)}, probe.Options{Timeout: time.Minute})
+		}()
+		var r *probe.Report
+		select {
+		case r = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Run still runs 10s after its context was cancelled")
+		}
+		words := []string{"waiting for the first byte of the response", "waiting for the server's reply"}
+		for i, res := range r.Results {
+			if res.State != probe.Unhealthy || !strings.HasPrefix(res.Detail, c.want) || !strings.HasSuffix(res.Detail, words[i]) {
+				t.Errorf("%s: %s %q, want unhealthy %q...%q", res.Target, res.State, res.Detail, c.want, words[i])
+			}
+		}
+	}
+}
+
+// A check that calls runtime.Goexit (t.FailNow in a test's check) is
+// reported at once, not at the deadline a minute away.
+func TestRunReportsGoexit(t *testing.T) {
+	t.Parallel()
+	exits := func(ctx context.Context) error {
+		traceFrom(ctx).Enter(checks.PhaseConnect)
+		runtime.Goexit()
+		return nil
+	}
+	done := make(chan *probe.Report, 1)
+	go func() {
+		done <- probe.Run(context.Background(), []probe.Target{target("exits", exits), target("ok", func(context.Context) error { return nil })},
+			probe.Options{Timeout: time.Minute, Retries: 3})
+	}()
+	var r *probe.Report
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waits 10s after a check called runtime.Goexit")
+	}
+	res := r.Results[0]
+	if res.State != probe.Unhealthy || res.Detail != "the check exited without returning (runtime.Goexit)" || res.Phase != checks.PhaseConnect || res.Attempts != 1 {
+		t.Fatalf("%+v", res)
+	}
+	if r.Results[1].State != probe.Healthy {
+		t.Fatalf("the other target: %+v", r.Results[1])
+	}
+}
+
+// ender is a check that ends what it started only some time after its
+// deadline, and says so: an Ender.
+type ender struct{ late, within time.Duration }
+
+func (e ender) Run(ctx context.Context, tr *checks.Trace) (string, error) {
+	tr.Enter(checks.PhaseRun)
+	<-ctx.Done()
+	time.Sleep(e.late)
+	return "", &checks.CommandError{Msg: "its process group was killed", Code: -1, Stop: context.DeadlineExceeded}
+}
+
+func (e ender) EndWithin() time.Duration { return e.within }
+
+// Run waits for an Ender past its grace, up to EndWithin, and reports what
+// it said of its end; past EndWithin, it reports from the trace, claiming
+// nothing.
+func TestRunWaitsForAnEnder(t *testing.T) {
+	t.Parallel()
+	r := runBounded(t, []probe.Target{{Name: "slow to end", Check: ender{late: 150 * time.Millisecond, within: time.Second}},
+		{Name: "never ends", Check: ender{late: 10 * time.Second, within: 300 * time.Millisecond}}}, probe.Options{Timeout: 50 * time.Millisecond})
+	if d := r.Results[0].Detail; !strings.HasSuffix(d, "while the command ran (its process group was killed) (--timeout 50ms)") {
+		t.Errorf("an Ender that ended: %q", d)
+	}
+	if d := r.Results[1].Detail; !strings.HasSuffix(d, "while the command ran (--timeout 50ms)") {
+		t.Errorf("an Ender that did not end: %q", d)
 	}
 }

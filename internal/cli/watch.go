@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/probe-sh/probe/internal/render"
+	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -51,13 +52,28 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stop := make(chan os.Signal, 1)
+	stop := make(chan os.Signal, 2)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(stop)
+	watched := make(chan struct{})
+	defer close(watched)
 	go func() {
-		if _, ok := <-stop; ok {
-			cancel()
+		select {
+		case <-stop:
+			cancel() // the summary, once the checks in flight return
+		case <-watched:
+			return
 		}
+		var sig os.Signal
+		select {
+		case sig = <-stop:
+		case <-watched:
+			return
+		}
+		// A second Ctrl-C exits now, whatever holds the summary: a check
+		// that ignores its context, a terminal or pipe that takes no more
+		// output.
+		exitNow(env.Stderr, fmt.Sprintf("probe: received %s again: exiting without the summary\n", signals.Name(sig)))
 	}()
 
 	w := &probe.Watcher{Targets: targets, Interval: c.Interval, Count: c.Count, Options: opt}
@@ -96,6 +112,20 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// exitNow writes line, unless that blocks for more than 50ms, and exits 1.
+func exitNow(w io.Writer, line string) {
+	written := make(chan struct{})
+	go func() {
+		_, _ = io.WriteString(w, line)
+		close(written)
+	}()
+	select {
+	case <-written:
+	case <-time.After(50 * time.Millisecond):
+	}
+	os.Exit(1)
 }
 
 // live redraws the view ten times a second until the watch ends; the
