@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,6 +231,65 @@ func TestPrunedModelParsesAsTheWhole(t *testing.T) {
 		}
 		if perr == nil && !reflect.DeepEqual(pruned.Check.TargetFlags, whole.Check.TargetFlags) {
 			t.Errorf("%q: the flags differ:\npruned %+v\nwhole  %+v", args, pruned.Check.TargetFlags, whole.Check.TargetFlags)
+		}
+	}
+}
+
+// TestFlagsBindAlikeInEveryCommand: every command that takes targets binds
+// a target flag as the default command does (flags.go), whether the command
+// comes first or after flags of the run (issue 34: probe watch T1 --expect
+// X T2, and probe -q serve ..., were refused or bound wrongly).
+func TestFlagsBindAlikeInEveryCommand(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	const a, b, c = "http://127.0.0.1:1/a", "http://127.0.0.1:2/b", "http://127.0.0.1:3/c"
+	for _, cmd := range [][]string{{}, {"check"}, {"serve"}, {"wait"}, {"watch"}, {"exec"}} {
+		targets := []string{a, "--status", "503", b, "-H", "X-B: 1", c}
+		if len(cmd) > 0 && cmd[0] == "exec" {
+			targets = []string{"--listen", "127.0.0.1:0", "--check", a, "--status", "503", "--check", b, "-H", "X-B: 1", "--check=" + c}
+		}
+		for _, run := range [][]string{nil, {"-q", "-t", "1s"}} {
+			for _, order := range []string{"run flags first", "command first"} {
+				args := slices.Concat(run, cmd, []string{"--status", "200-299"}, targets)
+				if order == "command first" {
+					args = slices.Concat(cmd, run, []string{"--status", "200-299"}, targets)
+				}
+				t.Run(strings.Join(args, " "), func(t *testing.T) {
+					_, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					tc, ok := selected[targeted](kctx)
+					if !ok {
+						t.Fatalf("%s takes no targets", kctx.Command())
+					}
+					var raw []string
+					switch c := tc.(type) {
+					case *CheckCmd:
+						raw = c.Targets
+					case *ServeCmd:
+						raw = c.Targets
+					case *WaitCmd:
+						raw = c.Targets
+					case *WatchCmd:
+						raw = c.Targets
+					case *ExecCmd:
+						raw = c.Check
+					}
+					built, err := tc.targetFlags().build(raw, "/proc", Stamp{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, target := range built {
+						h := target.Check.(checks.HTTP)
+						got = append(got, fmt.Sprintf("%s %s %d", target.Name, h.Status, len(h.Header)))
+					}
+					want := []string{a + " 503 0", b + " 200-299 1", c + " 200-299 0"}
+					if !slices.Equal(got, want) {
+						t.Errorf("targets:\n%q\nwant\n%q", got, want)
+					}
+				})
+			}
 		}
 	}
 }
