@@ -163,15 +163,25 @@ func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 }
 
 // secrets lists what output must never show of one target: the values of
-// its secret headers, its userinfo, also as the Basic credentials it
-// becomes, and its secret query values.
+// its secret headers (and Basic credentials decoded), its userinfo, also as
+// the Basic credentials it becomes, and its secret query values.
 func secrets(u *url.URL, headers []checks.Header) []string {
 	var out []string
 	for _, h := range headers {
 		if sanitize.IsSecretHeader(h.Name) {
 			out = append(out, h.Value)
-			if _, cred, ok := strings.Cut(h.Value, " "); ok { // "Bearer TOKEN"
-				out = append(out, strings.TrimSpace(cred))
+			scheme, cred, ok := strings.Cut(h.Value, " ")
+			if !ok { // "Bearer TOKEN"
+				continue
+			}
+			cred = strings.TrimSpace(cred)
+			out = append(out, cred)
+			// A server may echo Basic credentials decoded.
+			if decoded, err := base64.StdEncoding.DecodeString(cred); err == nil && strings.EqualFold(scheme, "basic") {
+				out = append(out, string(decoded))
+				if _, pass, ok := strings.Cut(string(decoded), ":"); ok && pass != "" {
+					out = append(out, pass)
+				}
 			}
 		}
 	}
