@@ -185,7 +185,7 @@ func TestExpand(t *testing.T) {
 		"http://h/${NESTED}": "http://h/$%7BPORT%7D",
 		"x${NESTED}":         "x${PORT}",
 	} {
-		if got, err := expand(in, lookup); err != nil || got != want {
+		if got, err := expand(in, lookup, ""); err != nil || got != want {
 			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
@@ -196,7 +196,7 @@ func TestExpand(t *testing.T) {
 		"${1ABC}":                "${1ABC} is not a variable",
 		"${TOKEN-s3cr3t-oops}x}": "is not a variable",
 	} {
-		if _, err := expand(in, lookup); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := expand(in, lookup, ""); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("expand(%q): %v, want an error with %q", in, err, want)
 		}
 	}
@@ -290,6 +290,47 @@ func TestFlagsBindAlikeInEveryCommand(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestExpandErrorsInSecretPlaces: an error about a ${...} where a secret
+// may sit (a secret flag's value, a URL's userinfo, a secret query value)
+// names the place but never shows the text, which may be part of a
+// password (issue 34: "${S3cr3tPart..." has no closing } went to Docker's
+// health log). Elsewhere the name still shows.
+func TestExpandErrorsInSecretPlaces(t *testing.T) {
+	lookup := func(k string) (string, bool) { return map[string]string{"PORT": "1"}[k], k == "PORT" }
+	for _, c := range []struct {
+		prev, arg, want string
+	}{
+		{"-H", "Authorization: Bearer ab${cdefgh", "a ${ in -H Authorization has no closing }"},
+		{"--header", "Authorization: Bearer ${cdefgh}", "a variable in --header Authorization is not set"},
+		{"", "--header=Authorization: Bearer ${cd-efgh}", "a ${...} in --header Authorization is not a variable"},
+		{"", "-HX-Api-Key: ${cdefgh", "a ${ in -H X-Api-Key has no closing }"},
+		{"-vH", "X-Api-Key: ${cdefgh", "a ${ in -H X-Api-Key has no closing }"},
+		{"-d", `{"password":"ab${cdefgh}"}`, "a variable in -d is not set"},
+		{"--send", `AUTH ab${cdefgh`, "a ${ in --send has no closing }"},
+		{"", "redis://:S3cr${cdefgh}@cache:6379", "a variable in a target's userinfo is not set"},
+		{"", "redis://cdefgh:S3cr${cd/efgh}@cache:6379", "a ${...} in a target is not a variable"},
+		{"", "http://u:p${cdefgh/x@h:${PORT}/", "a ${...} in a target is not a variable"},
+		{"", "u:p${cdefgh@h", "a ${ in a target has no closing }"},
+		{"", "http://h/?a=1&token=ab${cdefgh}", "a variable in a target's query parameter token is not set"},
+		{"", "http://h/?a=1&${PORT}=ab${cdefgh}", "a variable in a target's query is not set"},
+	} {
+		_, err := expand(c.arg, lookup, secretFlag(c.prev, c.arg))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "cdef") {
+			t.Errorf("%q %q: %v, want %q", c.prev, c.arg, err, c.want)
+		}
+	}
+	for _, c := range []struct{ prev, arg, want string }{
+		{"", "http://h:${NOPE}/", "${NOPE} is not set"},
+		{"", "http://h/?q=${NOPE}", "${NOPE} is not set"},
+		{"--expect-body", "${UP", `"${UP" has no closing }`},
+		{"-t", "${TIMEOUT}", "${TIMEOUT} is not set"},
+	} {
+		if _, err := expand(c.arg, lookup, secretFlag(c.prev, c.arg)); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q %q: %v, want %q", c.prev, c.arg, err, c.want)
 		}
 	}
 }
