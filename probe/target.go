@@ -85,9 +85,37 @@ func (e flagError) Unwrap() error { return e.error }
 // ParseTarget reads one target, a URL whose scheme names its kind (Kinds),
 // and builds its check with the Defaults that apply. The Target it returns
 // is named as the user wrote it, its secrets masked, and lists them for Run
-// to mask in results. Its errors say what is wrong in one line, and never
-// show the URL's userinfo.
+// to mask in results. Its errors say what is wrong in one printable line,
+// and never show the URL's userinfo.
 func ParseTarget(raw string, d Defaults) (Target, error) {
+	t, err := parseTarget(raw, d)
+	if err != nil {
+		return Target{}, printable(err)
+	}
+	return t, nil
+}
+
+// printable makes err one printable line, keeping what it wraps: a target
+// is anyone's text, and a message that quotes it may carry a line break or
+// an escape code (a kind's error, a flag's value).
+func printable(err error) error {
+	msg := err.Error()
+	if line := sanitize.Printable(msg); line != msg {
+		return &lineError{line, err}
+	}
+	return err
+}
+
+// lineError is an error with its message made printable.
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
+
+func parseTarget(raw string, d Defaults) (Target, error) {
 	shown := sanitize.RedactText(raw)
 	kind, scheme, u, err := parseURL(raw, shown)
 	if err != nil {
