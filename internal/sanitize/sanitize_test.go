@@ -302,3 +302,46 @@ func TestMaskQuadratic(t *testing.T) {
 		t.Errorf("Mask = %.40q...%q", got, got[max(0, len(got)-20):])
 	}
 }
+
+// TestRedactCredentials: a credential written as text, by a command or a
+// server, is masked where the text says one follows (a header, a field
+// named for one, a bearer token), whoever's it is; prose stays as written.
+func TestRedactCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"exit 0: Authorization: Bearer xyz":                                     "exit 0: Authorization: Bearer ***",
+		"authorization: Basic dXNlcjpwYXNz":                                     "authorization: Basic ***",
+		"Authorization: abc123":                                                 "Authorization: ***",
+		"> Proxy-Authorization: Digest username=\"bob\", response=\"6629fae4\"": "> Proxy-Authorization: Digest ***\"",
+		`reply "GET / HTTP/1.1\r\nAuthorization: Bearer xyz\r\nHost: a\r\n"`:    `reply "GET / HTTP/1.1\r\nAuthorization: Bearer ***\r\nHost: a\r\n"`,
+		`got "Authorization: Bearer xyz" so far`:                                `got "Authorization: Bearer ***" so far`,
+		`{"Authorization":["Bearer xyz"],"Accept":["*/*"]}`:                     `{"Authorization":["Bearer ***"],"Accept":["*/*"]}`,
+		`"{\"Authorization\":[\"Bearer xyz\"],\"Accept\":[\"*/*\"]}"`:           `"{\"Authorization\":[\"Bearer ***\"],\"Accept\":[\"*/*\"]}"`,
+		"Cookie: session=abc; theme=dark":                                       "Cookie: ***",
+		"Set-Cookie: id=abc; HttpOnly":                                          "Set-Cookie: ***",
+		"X-Api-Key: abc123":                                                     "X-Api-Key: ***",
+		"x-auth-token: abc123":                                                  "x-auth-token: ***",
+		"Authorization=Bearer xyz":                                              "Authorization=Bearer ***",
+		"host=db user=app password=hunter2 dbname=app":                          "host=db user=app password=*** dbname=app",
+		"export PGPASSWORD=hunter2":                                             "export PGPASSWORD=***",
+		`{"access_token":"eyJabc.def","expires_in":3600}`:                       `{"access_token":"***","expires_in":3600}`,
+		`{'password': 'hunter2'}`:                                               `{'password': '***'}`,
+		`"{\"client_secret\":\"abc\"}"`:                                         `"{\"client_secret\":\"***\"}"`,
+		"curl -H 'Bearer eyJhbGciOiJIUzI1NiJ9'":                                 "curl -H 'Bearer ***'",
+		"http://host/h?API_KEY=PW#frag":                                         "http://host/h?API_KEY=***#frag",
+		// Prose stays: a name followed by ":" is no field, and a short
+		// word after Bearer no token.
+		"wrong password: -WRONGPASS invalid password":           "wrong password: -WRONGPASS invalid password",
+		"token count: 5, secret: none":                          "token count: 5, secret: none",
+		"Bearer token required":                                 "Bearer token required",
+		"exit code=3, x=1":                                      "exit code=3, x=1",
+		"HTTP 503, want 200-399 (--status)":                     "HTTP 503, want 200-399 (--status)",
+		"connect: connection refused (127.0.0.1:1)":             "connect: connection refused (127.0.0.1:1)",
+		"cookies: 3, authorization required":                    "cookies: 3, authorization required",
+		"a bearer of bad news":                                  "a bearer of bad news",
+		`HTTP 200, but --expect-json "status=UP" does not hold`: `HTTP 200, but --expect-json "status=UP" does not hold`,
+	} {
+		if got := sanitize.RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
