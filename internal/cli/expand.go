@@ -28,8 +28,23 @@ import (
 // (issue 29: the password once went to DNS, and was printed in part). A
 // value is never expanded again: one that holds ${...} stays as it is.
 
+// secretVars looks variables up, and keeps the values of those whose names
+// say they are secret (sanitize.IsSecretParam: API_KEY, BOT_TOKEN,
+// DB_PASSWORD): wherever such a value lands, in a URL's path or a
+// parameter named k, it is a secret, and output masks it (Globals.prepare,
+// errorLine).
+type secretVars struct{ values []string }
+
+func (s *secretVars) lookup(name string) (string, bool) {
+	v, ok := os.LookupEnv(name)
+	if ok && v != "" && sanitize.IsSecretParam(name) {
+		s.values = append(s.values, v)
+	}
+	return v, ok
+}
+
 // expandArgs expands every argument.
-func expandArgs(args []string) ([]string, error) {
+func expandArgs(args []string, vars *secretVars) ([]string, error) {
 	out := args
 	for i, a := range args {
 		if !strings.Contains(a, "$") {
@@ -39,7 +54,7 @@ func expandArgs(args []string) ([]string, error) {
 		if i > 0 {
 			prev = args[i-1]
 		}
-		v, err := expand(a, os.LookupEnv, secretFlag(prev, a))
+		v, err := expand(a, vars.lookup, secretFlag(prev, a))
 		if err != nil {
 			return nil, err
 		}
@@ -303,7 +318,7 @@ func urlParts(s string) []urlPart {
 
 // expandEnvars expands the PROBE_... variables that set flags, as their
 // arguments are expanded: PROBE_HEADER='Authorization: Bearer ${TOKEN}'.
-func expandEnvars() error {
+func expandEnvars(vars *secretVars) error {
 	for _, kv := range os.Environ() {
 		name, v, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, "PROBE_") || !strings.Contains(v, "$") {
@@ -315,7 +330,7 @@ func expandEnvars() error {
 				flag = f.long
 			}
 		}
-		expanded, err := expand(v, os.LookupEnv, flag)
+		expanded, err := expand(v, vars.lookup, flag)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

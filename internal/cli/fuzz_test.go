@@ -52,7 +52,7 @@ func FuzzCLI(f *testing.F) {
 // that a terminal would act on.
 func checkErrorLine(t *testing.T, err error) {
 	t.Helper()
-	line := errorLine(err, "")
+	line := errorLine(err, "", nil)
 	body, ok := strings.CutSuffix(line, "\n")
 	if !ok || strings.IndexFunc(body, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		t.Fatalf("the error line is not one printable line: %q", line)
