@@ -137,6 +137,13 @@ func findCommand(root *kong.Node, args []string) (node *kong.Node, at int) {
 	if root.DefaultCmd == nil {
 		return nil, -1
 	}
+	// Most lines name no command (probe URL): no need to read them twice.
+	named := slices.ContainsFunc(root.Children, func(c *kong.Node) bool {
+		return c.Type == kong.CommandNode && slices.Contains(args, c.Name)
+	})
+	if !named {
+		return root.DefaultCmd, -1
+	}
 	w := scanWords(root.DefaultCmd, args)
 	if len(w.positions) == 0 {
 		return root.DefaultCmd, -1
