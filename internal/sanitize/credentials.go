@@ -134,7 +134,12 @@ func credentialAfter(s string, sep int) (span, bool) {
 		stop = len(s) - v
 	}
 	value := s[v : v+stop]
-	if value == "" || strings.HasPrefix(value, "***") { // none, or masked already
+	switch {
+	case value == "", strings.HasPrefix(value, "***"): // none, or masked already
+		return span{}, false
+	case header && value[0] == '(':
+		// No header value starts so; probe's own "(a value not shown)"
+		// does.
 		return span{}, false
 	}
 	return span{v, v + stop}, true

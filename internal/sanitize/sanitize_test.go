@@ -330,15 +330,16 @@ func TestRedactCredentials(t *testing.T) {
 		"http://host/h?API_KEY=PW#frag":                                         "http://host/h?API_KEY=***#frag",
 		// Prose stays: a name followed by ":" is no field, and a short
 		// word after Bearer no token.
-		"wrong password: -WRONGPASS invalid password":           "wrong password: -WRONGPASS invalid password",
-		"token count: 5, secret: none":                          "token count: 5, secret: none",
-		"Bearer token required":                                 "Bearer token required",
-		"exit code=3, x=1":                                      "exit code=3, x=1",
-		"HTTP 503, want 200-399 (--status)":                     "HTTP 503, want 200-399 (--status)",
-		"connect: connection refused (127.0.0.1:1)":             "connect: connection refused (127.0.0.1:1)",
-		"cookies: 3, authorization required":                    "cookies: 3, authorization required",
-		"a bearer of bad news":                                  "a bearer of bad news",
-		`HTTP 200, but --expect-json "status=UP" does not hold`: `HTTP 200, but --expect-json "status=UP" does not hold`,
+		"wrong password: -WRONGPASS invalid password":                     "wrong password: -WRONGPASS invalid password",
+		"token count: 5, secret: none":                                    "token count: 5, secret: none",
+		"Bearer token required":                                           "Bearer token required",
+		"exit code=3, x=1":                                                "exit code=3, x=1",
+		"HTTP 503, want 200-399 (--status)":                               "HTTP 503, want 200-399 (--status)",
+		"connect: connection refused (127.0.0.1:1)":                       "connect: connection refused (127.0.0.1:1)",
+		"cookies: 3, authorization required":                              "cookies: 3, authorization required",
+		"a bearer of bad news":                                            "a bearer of bad news",
+		"the reply has Set-Cookie: (a value not shown) (--reject-header)": "the reply has Set-Cookie: (a value not shown) (--reject-header)",
+		`HTTP 200, but --expect-json "status=UP" does not hold`:           `HTTP 200, but --expect-json "status=UP" does not hold`,
 	} {
 		if got := sanitize.RedactText(in); got != want {
 			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
