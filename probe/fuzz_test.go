@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
 )
 
 // secret is planted in the userinfo of fuzzed targets; no error or name may
-// show it.
+// show it. Every error is one printable line.
 const secret = "S3CR3TPW"
 
 func FuzzParseTarget(f *testing.F) {
@@ -19,10 +20,12 @@ func FuzzParseTarget(f *testing.F) {
 		"listen://:8080", "listen://127.0.0.1:80", "listen://[::1]:443", "listen://db:5432", "listen://:0", "listen://:8080/x",
 		"grpc://x:1/svc", "postgres://u@db/app", "redis://:pw@r", "unix:///run/app.sock", "unix-abstract:app", "file:///tmp/x",
 	} {
-		f.Add(s, false)
-		f.Add(s, true)
+		f.Add(s, false, false)
+		f.Add(s, true, false)
+		f.Add(s, false, true)
 	}
-	f.Fuzz(func(t *testing.T, raw string, withSecret bool) {
+	f.Add("unix:/x\r\n\x1b[2J\x00", false, true)
+	f.Fuzz(func(t *testing.T, raw string, withSecret, socket bool) {
 		if withSecret {
 			if scheme, rest, ok := strings.Cut(raw, "://"); ok {
 				raw = scheme + "://user:" + secret + "@" + rest
@@ -31,13 +34,19 @@ func FuzzParseTarget(f *testing.F) {
 		leaks := func(s string) bool {
 			return strings.Contains(s, secret) && !strings.Contains(strings.Replace(raw, "user:"+secret+"@", "", 1), secret)
 		}
-		target, err := probe.ParseTarget(raw, probe.Defaults{Proc: "/proc"})
+		d := probe.Defaults{Proc: "/proc"}
+		if socket { // a default that some kinds refuse, naming the target
+			d.UnixSocket = "/run/app.sock"
+		}
+		target, err := probe.ParseTarget(raw, d)
 		if err != nil {
 			if leaks(err.Error()) {
 				t.Fatalf("error leaks the password: %q", err)
 			}
-			if strings.ContainsAny(err.Error(), "\n\r") {
-				t.Fatalf("error spans lines: %q", err)
+			// One printable line (issue 34: --unix-socket's error held
+			// the target's raw CR, LF, ESC and NUL).
+			if msg := err.Error(); sanitize.Printable(msg) != msg {
+				t.Fatalf("error is not one printable line: %q", err)
 			}
 			return
 		}

@@ -232,11 +232,15 @@ wait:
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
 		// What a result says is shown as it is, by every output (the
-		// terminal, -o json, /readyz, /status, the agent-check): no secret,
+		// terminal, -o json, /readyz, /status, the agent-check, -v's
+		// notes): no secret,
 		// and no byte a terminal would act on, whatever a peer sent.
 		res.Target = sanitize.Printable(sanitize.Mask(res.Target, secrets))
 		res.Detail = sanitize.Printable(sanitize.Mask(res.Detail, secrets))
 		res.Reply = sanitize.Printable(sanitize.Mask(res.Reply, secrets))
+		for k := range res.Notes { // a copy of the trace's: a certificate's name is the peer's
+			res.Notes[k].Value = sanitize.Printable(sanitize.Mask(res.Notes[k].Value, secrets))
+		}
 		if res.State != Healthy {
 			report.State = Unhealthy
 		}

@@ -128,9 +128,37 @@ func (e flagError) Unwrap() error { return e.error }
 // ParseTarget reads one target, a URL whose scheme names its kind (Kinds),
 // and builds its check with the Defaults that apply. The Target it returns
 // is named as the user wrote it, its secrets masked, and lists them for Run
-// to mask in results. Its errors say what is wrong in one line, and never
-// show the URL's userinfo.
+// to mask in results. Its errors say what is wrong in one printable line,
+// and never show the URL's userinfo.
 func ParseTarget(raw string, d Defaults) (Target, error) {
+	t, err := parseTarget(raw, d)
+	if err != nil {
+		return Target{}, printable(err)
+	}
+	return t, nil
+}
+
+// printable makes err one printable line, keeping what it wraps: a target
+// is anyone's text, and a message that quotes it may carry a line break or
+// an escape code (a kind's error, a flag's value).
+func printable(err error) error {
+	msg := err.Error()
+	if line := sanitize.Printable(msg); line != msg {
+		return &lineError{line, err}
+	}
+	return err
+}
+
+// lineError is an error with its message made printable.
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
+
+func parseTarget(raw string, d Defaults) (Target, error) {
 	shown := sanitize.RedactText(raw)
 	kind, scheme, u, err := parseURL(raw, shown)
 	if err != nil {
@@ -206,15 +234,25 @@ func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 }
 
 // secrets lists what output must never show of one target: the values of
-// its secret headers, its userinfo, also as the Basic credentials it
-// becomes, and its secret query values.
+// its secret headers (and Basic credentials decoded), its userinfo, also as
+// the Basic credentials it becomes, and its secret query values.
 func secrets(u *url.URL, headers []checks.Header) []string {
 	var out []string
 	for _, h := range headers {
 		if sanitize.IsSecretHeader(h.Name) {
 			out = append(out, h.Value)
-			if _, cred, ok := strings.Cut(h.Value, " "); ok { // "Bearer TOKEN"
-				out = append(out, strings.TrimSpace(cred))
+			scheme, cred, ok := strings.Cut(h.Value, " ")
+			if !ok { // "Bearer TOKEN"
+				continue
+			}
+			cred = strings.TrimSpace(cred)
+			out = append(out, cred)
+			// A server may echo Basic credentials decoded.
+			if decoded, err := base64.StdEncoding.DecodeString(cred); err == nil && strings.EqualFold(scheme, "basic") {
+				out = append(out, string(decoded))
+				if _, pass, ok := strings.Cut(string(decoded), ":"); ok && pass != "" {
+					out = append(out, pass)
+				}
 			}
 		}
 	}

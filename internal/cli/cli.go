@@ -39,7 +39,7 @@ type Stamp struct {
 func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprint(stderr, errorLine(fmt.Errorf("internal error: %v", r), ""))
+			fmt.Fprint(stderr, errorLine(fmt.Errorf("internal error: %v", r), "", nil))
 			code = 1
 		}
 	}()
@@ -56,12 +56,16 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	} else if _, isExit := errors.AsType[exitCode](err); !isExit {
 		err = usageError{err}
 	}
-	return exit(err, stderr)
+	var secrets []string
+	if cli != nil {
+		secrets = cli.Globals.varSecrets
+	}
+	return exit(err, stderr, secrets)
 }
 
 // exit turns how a run ended into its exit code, writing the one line that
-// says why when nothing has said it yet.
-func exit(err error, stderr io.Writer) int {
+// says why when nothing has said it yet, with secrets masked.
+func exit(err error, stderr io.Writer, secrets []string) int {
 	if err == nil {
 		return 0
 	}
@@ -72,7 +76,7 @@ func exit(err error, stderr io.Writer) int {
 	if _, ok := errors.AsType[usageError](err); ok {
 		hint = " (see probe --help)"
 	}
-	fmt.Fprint(stderr, errorLine(err, hint))
+	fmt.Fprint(stderr, errorLine(err, hint, secrets))
 	return 1
 }
 
@@ -187,14 +191,20 @@ func kongVars() kong.Vars {
 // args with a model of the flags they use (model.go); when that fails, it
 // parses them again with the whole model, so that an error says what kong
 // says of the whole command line.
-func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (*CLI, *kong.Context, error) {
-	args, err := expandArgs(args)
+func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (cli *CLI, kctx *kong.Context, err error) {
+	var vars secretVars
+	args, err = expandArgs(args, &vars)
 	if err != nil {
 		return &CLI{}, nil, err
 	}
-	if err := expandEnvars(); err != nil {
+	if err := expandEnvars(&vars); err != nil {
 		return &CLI{}, nil, err
 	}
+	defer func() {
+		if cli != nil {
+			cli.Globals.varSecrets = vars.values
+		}
+	}()
 	// --version ends in kong's BeforeReset hook, before any flag has a
 	// value: no default is set for it. Should kong not end the run there
 	// (--version was some flag's value), it is parsed again with them.
@@ -203,7 +213,7 @@ func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (*CLI, *kon
 	if versionOnly {
 		model = prunedNoDefaults
 	}
-	cli, kctx, err := parse(args, stdout, stderr, stamp, model)
+	cli, kctx, err = parse(args, stdout, stderr, stamp, model)
 	if err == nil && model == prunedNoDefaults {
 		cli, kctx, err = parse(args, stdout, stderr, stamp, prunedModel)
 	}
@@ -342,9 +352,10 @@ func ignoreEmptyEnvars() kong.Option {
 }
 
 // errorLine is how every error leaves probe: one line on stderr, secrets
-// masked, nothing a terminal would act on.
-func errorLine(err error, hint string) string {
-	return "probe: error: " + sanitize.Printable(oneLine(sanitize.RedactText(err.Error()))) + hint + "\n"
+// masked (those given, and any RedactText finds), nothing a terminal would
+// act on.
+func errorLine(err error, hint string, secrets []string) string {
+	return "probe: error: " + sanitize.Printable(oneLine(sanitize.Mask(err.Error(), secrets))) + hint + "\n"
 }
 
 func oneLine(s string) string {

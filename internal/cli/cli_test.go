@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,7 +185,7 @@ func TestExpand(t *testing.T) {
 		"http://h/${NESTED}": "http://h/$%7BPORT%7D",
 		"x${NESTED}":         "x${PORT}",
 	} {
-		if got, err := expand(in, lookup); err != nil || got != want {
+		if got, err := expand(in, lookup, ""); err != nil || got != want {
 			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
@@ -195,7 +196,7 @@ func TestExpand(t *testing.T) {
 		"${1ABC}":                "${1ABC} is not a variable",
 		"${TOKEN-s3cr3t-oops}x}": "is not a variable",
 	} {
-		if _, err := expand(in, lookup); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := expand(in, lookup, ""); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("expand(%q): %v, want an error with %q", in, err, want)
 		}
 	}
@@ -230,6 +231,106 @@ func TestPrunedModelParsesAsTheWhole(t *testing.T) {
 		}
 		if perr == nil && !reflect.DeepEqual(pruned.Check.TargetFlags, whole.Check.TargetFlags) {
 			t.Errorf("%q: the flags differ:\npruned %+v\nwhole  %+v", args, pruned.Check.TargetFlags, whole.Check.TargetFlags)
+		}
+	}
+}
+
+// TestFlagsBindAlikeInEveryCommand: every command that takes targets binds
+// a target flag as the default command does (flags.go), whether the command
+// comes first or after flags of the run (issue 34: probe watch T1 --expect
+// X T2, and probe -q serve ..., were refused or bound wrongly).
+func TestFlagsBindAlikeInEveryCommand(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	const a, b, c = "http://127.0.0.1:1/a", "http://127.0.0.1:2/b", "http://127.0.0.1:3/c"
+	for _, cmd := range [][]string{{}, {"check"}, {"serve"}, {"wait"}, {"watch"}, {"exec"}} {
+		targets := []string{a, "--status", "503", b, "-H", "X-B: 1", c}
+		if len(cmd) > 0 && cmd[0] == "exec" {
+			targets = []string{"--listen", "127.0.0.1:0", "--check", a, "--status", "503", "--check", b, "-H", "X-B: 1", "--check=" + c}
+		}
+		for _, run := range [][]string{nil, {"-q", "-t", "1s"}} {
+			for _, order := range []string{"run flags first", "command first"} {
+				args := slices.Concat(run, cmd, []string{"--status", "200-299"}, targets)
+				if order == "command first" {
+					args = slices.Concat(cmd, run, []string{"--status", "200-299"}, targets)
+				}
+				t.Run(strings.Join(args, " "), func(t *testing.T) {
+					_, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					tc, ok := selected[targeted](kctx)
+					if !ok {
+						t.Fatalf("%s takes no targets", kctx.Command())
+					}
+					var raw []string
+					switch c := tc.(type) {
+					case *CheckCmd:
+						raw = c.Targets
+					case *ServeCmd:
+						raw = c.Targets
+					case *WaitCmd:
+						raw = c.Targets
+					case *WatchCmd:
+						raw = c.Targets
+					case *ExecCmd:
+						raw = c.Check
+					}
+					built, err := tc.targetFlags().build(raw, "/proc", Stamp{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, target := range built {
+						h := target.Check.(checks.HTTP)
+						got = append(got, fmt.Sprintf("%s %s %d", target.Name, h.Status, len(h.Header)))
+					}
+					want := []string{a + " 503 0", b + " 200-299 1", c + " 200-299 0"}
+					if !slices.Equal(got, want) {
+						t.Errorf("targets:\n%q\nwant\n%q", got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestExpandErrorsInSecretPlaces: an error about a ${...} where a secret
+// may sit (a secret flag's value, a URL's userinfo, a secret query value)
+// names the place but never shows the text, which may be part of a
+// password (issue 34: "${S3cr3tPart..." has no closing } went to Docker's
+// health log). Elsewhere the name still shows.
+func TestExpandErrorsInSecretPlaces(t *testing.T) {
+	lookup := func(k string) (string, bool) { return map[string]string{"PORT": "1"}[k], k == "PORT" }
+	for _, c := range []struct {
+		prev, arg, want string
+	}{
+		{"-H", "Authorization: Bearer ab${cdefgh", "a ${ in -H Authorization has no closing }"},
+		{"--header", "Authorization: Bearer ${cdefgh}", "a variable in --header Authorization is not set"},
+		{"", "--header=Authorization: Bearer ${cd-efgh}", "a ${...} in --header Authorization is not a variable"},
+		{"", "-HX-Api-Key: ${cdefgh", "a ${ in -H X-Api-Key has no closing }"},
+		{"-vH", "X-Api-Key: ${cdefgh", "a ${ in -H X-Api-Key has no closing }"},
+		{"-d", `{"password":"ab${cdefgh}"}`, "a variable in -d is not set"},
+		{"--send", `AUTH ab${cdefgh`, "a ${ in --send has no closing }"},
+		{"", "redis://:S3cr${cdefgh}@cache:6379", "a variable in a target's userinfo is not set"},
+		{"", "redis://cdefgh:S3cr${cd/efgh}@cache:6379", "a ${...} in a target is not a variable"},
+		{"", "http://u:p${cdefgh/x@h:${PORT}/", "a ${...} in a target is not a variable"},
+		{"", "u:p${cdefgh@h", "a ${ in a target has no closing }"},
+		{"", "http://h/?a=1&token=ab${cdefgh}", "a variable in a target's query parameter token is not set"},
+		{"", "http://h/?a=1&${PORT}=ab${cdefgh}", "a variable in a target's query is not set"},
+	} {
+		_, err := expand(c.arg, lookup, secretFlag(c.prev, c.arg))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "cdef") {
+			t.Errorf("%q %q: %v, want %q", c.prev, c.arg, err, c.want)
+		}
+	}
+	for _, c := range []struct{ prev, arg, want string }{
+		{"", "http://h:${NOPE}/", "${NOPE} is not set"},
+		{"", "http://h/?q=${NOPE}", "${NOPE} is not set"},
+		{"--expect-body", "${UP", `"${UP" has no closing }`},
+		{"-t", "${TIMEOUT}", "${TIMEOUT} is not set"},
+	} {
+		if _, err := expand(c.arg, lookup, secretFlag(c.prev, c.arg)); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q %q: %v, want %q", c.prev, c.arg, err, c.want)
 		}
 	}
 }

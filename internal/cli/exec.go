@@ -33,7 +33,7 @@ type ExecCmd struct {
 
 	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
 	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
-	Check            []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags apply to every --check target."`
+	Check            []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags bind as to targets: before the first --check, to every one; after a --check, to that target only."`
 	Interval         time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
 	SuccessThreshold int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
 	FailureThreshold int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
@@ -42,7 +42,8 @@ type ExecCmd struct {
 	TargetFlags
 }
 
-func (c *ExecCmd) takesCommand() {}
+func (c *ExecCmd) takesCommand()             {}
+func (c *ExecCmd) targetFlags() *TargetFlags { return &c.TargetFlags }
 
 // groupGrace is how long the rest of the group gets after SIGTERM when the
 // command exited by itself: Docker's default stop timeout. After a stop

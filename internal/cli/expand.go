@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/sanitize"
 )
 
 // Variables in targets and flag values, expanded by probe itself: the exec
@@ -25,14 +28,33 @@ import (
 // (issue 29: the password once went to DNS, and was printed in part). A
 // value is never expanded again: one that holds ${...} stays as it is.
 
+// secretVars looks variables up, and keeps the values of those whose names
+// say they are secret (sanitize.IsSecretParam: API_KEY, BOT_TOKEN,
+// DB_PASSWORD): wherever such a value lands, in a URL's path or a
+// parameter named k, it is a secret, and output masks it (Globals.prepare,
+// errorLine).
+type secretVars struct{ values []string }
+
+func (s *secretVars) lookup(name string) (string, bool) {
+	v, ok := os.LookupEnv(name)
+	if ok && v != "" && sanitize.IsSecretParam(name) {
+		s.values = append(s.values, v)
+	}
+	return v, ok
+}
+
 // expandArgs expands every argument.
-func expandArgs(args []string) ([]string, error) {
+func expandArgs(args []string, vars *secretVars) ([]string, error) {
 	out := args
 	for i, a := range args {
 		if !strings.Contains(a, "$") {
 			continue
 		}
-		v, err := expand(a, os.LookupEnv)
+		prev := ""
+		if i > 0 {
+			prev = args[i-1]
+		}
+		v, err := expand(a, vars.lookup, secretFlag(prev, a))
 		if err != nil {
 			return nil, err
 		}
@@ -42,6 +64,36 @@ func expandArgs(args []string) ([]string, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// secretFlags are the flags whose values may carry a secret, wherever a
+// ${...} sits in them: a header (Authorization, an API key), a request
+// body, the bytes --send writes (AUTH password). They are named so in the
+// errors of expand, with their PROBE_ variables.
+var secretFlags = []struct{ long, short, env string }{
+	{"--header", "-H", "PROBE_HEADER"},
+	{"--body", "-d", "PROBE_BODY"},
+	{"--send", "", "PROBE_SEND"},
+}
+
+// secretFlag returns the flag that arg is the value of, when that flag
+// carries secrets (secretFlags), as errors name it ("-H", "--send"); ""
+// otherwise. prev is the argument before arg. It errs on the side of a
+// secret: a word after -vH is a header, whatever -v is.
+func secretFlag(prev, arg string) string {
+	for _, f := range secretFlags {
+		switch {
+		case prev == f.long,
+			strings.HasPrefix(arg, f.long+"="):
+			return f.long
+		case f.short == "":
+		case prev == f.short,
+			len(prev) > 2 && prev[0] == '-' && prev[1] != '-' && strings.HasSuffix(prev, f.short[1:]),
+			strings.HasPrefix(arg, f.short) && len(arg) > 2:
+			return f.short
+		}
+	}
+	return ""
 }
 
 // urlPart is where in a URL template a ${...} sits, and so how its value is
@@ -72,8 +124,11 @@ func (p urlPart) escape(v string) string {
 	return v
 }
 
-// expand expands one string. Its errors name the variable, never a value.
-func expand(s string, lookup func(string) (string, bool)) (string, error) {
+// expand expands one string: an argument, or flag's value, the value of
+// flag when flag is set (a secret flag: secretFlag). Its errors name the
+// variable, never a value, and in a secret place (secretPlace) not even
+// the text: it may be part of a password.
+func expand(s string, lookup func(string) (string, bool), flag string) (string, error) {
 	parts := urlParts(s)
 	var b strings.Builder
 	for at := 0; ; {
@@ -96,18 +151,29 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 			continue
 		}
 		end := strings.IndexByte(s[i:], '}')
+		name, def, hasDef := "", "", false
+		if end >= 0 {
+			name, def, hasDef = strings.Cut(s[i+2:i+end], ":-")
+		}
+		secret := secretPlace(s, i, parts, flag, end >= 0 && validVarName(name))
 		if end < 0 {
+			if secret != "" {
+				return "", fmt.Errorf("a ${ in %s has no closing }: write ${NAME} or ${NAME:-default}, and $$ for a literal $", secret)
+			}
 			return "", fmt.Errorf("%q has no closing }: write ${NAME} or ${NAME:-default}, and $$ for a literal $", "${"+nameShown(s[i+2:]))
 		}
-		body := s[i+2 : i+end]
-		name, def, hasDef := strings.Cut(body, ":-")
 		if !validVarName(name) {
+			if secret != "" {
+				return "", fmt.Errorf("a ${...} in %s is not a variable: a name is letters, digits and _, as in ${TOKEN} or ${TOKEN:-default}", secret)
+			}
 			return "", fmt.Errorf("${%s} is not a variable: a name is letters, digits and _, as in ${PORT} or ${PORT:-8080}", nameShown(name))
 		}
 		v, set := lookup(name)
 		switch {
 		case hasDef && v == "":
 			v = def
+		case !set && secret != "":
+			return "", fmt.Errorf("a variable in %s is not set: set it, or give a default, as in ${NAME:-value}", secret)
 		case !set:
 			return "", fmt.Errorf("${%s} is not set: set it, or give a default, as in ${%s:-value}", name, name)
 		}
@@ -117,6 +183,50 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		b.WriteString(parts[i].escape(v))
 		at = i + end + 1
 	}
+}
+
+// secretPlace is the one place that decides whether the ${...} at s[i] may
+// be part of a secret, and so whether an error about it may show its text:
+// it returns how errors name the place ("-H Authorization", "a target's
+// userinfo"), or "" when it is no secret. A secret flag's value is one
+// (flag, from secretFlag); so are a URL's userinfo and the value of a
+// query parameter whose name says secret (sanitize.IsSecretParam), or
+// whose name is not known before expanding. A ${ with no }, or with no
+// name in it (read false), leaves a URL's parts unknown: anywhere in one,
+// it may be in a secret.
+func secretPlace(s string, i int, parts []urlPart, flag string, read bool) string {
+	switch {
+	case flag == "-H" || flag == "--header":
+		value := s // or the flag and its value in one word
+		if v, ok := strings.CutPrefix(s, "--header="); ok {
+			value = v
+		} else if v, ok := strings.CutPrefix(s, "-H"); ok {
+			value = v
+		}
+		if name, _, ok := strings.Cut(value, ":"); ok && checks.IsToken(strings.TrimSpace(name)) {
+			return flag + " " + strings.TrimSpace(name)
+		}
+		return flag
+	case flag != "":
+		return flag
+	case !read && (parts[i] != notURL || strings.Contains(s, "@")):
+		return "a target"
+	case parts[i] == userinfo:
+		return "a target's userinfo"
+	case parts[i] == query:
+		// The parameter: from the ? or & before s[i].
+		start := strings.LastIndexAny(s[:i], "?&") + 1
+		name, _, isValue := strings.Cut(s[start:i], "=")
+		switch {
+		case !isValue:
+			return "" // in a parameter's name
+		case strings.Contains(name, "$"):
+			return "a target's query"
+		case sanitize.IsSecretParam(name):
+			return "a target's query parameter " + name
+		}
+	}
+	return ""
 }
 
 // nameShown is what an error shows of the text after "${": the name it
@@ -208,13 +318,19 @@ func urlParts(s string) []urlPart {
 
 // expandEnvars expands the PROBE_... variables that set flags, as their
 // arguments are expanded: PROBE_HEADER='Authorization: Bearer ${TOKEN}'.
-func expandEnvars() error {
+func expandEnvars(vars *secretVars) error {
 	for _, kv := range os.Environ() {
 		name, v, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, "PROBE_") || !strings.Contains(v, "$") {
 			continue
 		}
-		expanded, err := expand(v, os.LookupEnv)
+		flag := ""
+		for _, f := range secretFlags {
+			if name == f.env {
+				flag = f.long
+			}
+		}
+		expanded, err := expand(v, vars.lookup, flag)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

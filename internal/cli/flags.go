@@ -34,8 +34,9 @@ var targetGroups = map[string]bool{"HTTP": true, "TLS": true, "TCP": true, "SOCK
 // list of targets only while no flag interrupts it, so the flags go first.
 type boundArgs struct {
 	head    []string // the command, the flags of the run, the target flags before the first target
-	targets []string
-	tail    []string // "--" and what follows
+	targets []string // each target, as written
+	words   []string // the words that give the targets: each target, or --check and its value
+	tail    []string // "--" and what follows, or a command's passthrough arguments
 	// perTarget holds, for each target by index, the flags that follow it;
 	// nil for a target with none.
 	perTarget [][]string
@@ -43,13 +44,13 @@ type boundArgs struct {
 
 // args is the command line with every target flag at its defaults.
 func (b boundArgs) args() []string {
-	return slices.Concat(b.head, b.targets, b.tail)
+	return slices.Concat(b.head, b.words, b.tail)
 }
 
 // argsFor is the command line with target i's own flags after the defaults,
 // where they win.
 func (b boundArgs) argsFor(i int) []string {
-	return slices.Concat(b.head, b.perTarget[i], b.targets, b.tail)
+	return slices.Concat(b.head, b.perTarget[i], b.words, b.tail)
 }
 
 // hasPerTarget reports whether some target has flags of its own.
@@ -57,28 +58,34 @@ func (b boundArgs) hasPerTarget() bool {
 	return slices.ContainsFunc(b.perTarget, func(f []string) bool { return len(f) > 0 })
 }
 
+// targetFlag is the flag whose values are targets: probe exec --check. A
+// target flag after one binds to its target, as after a positional target.
+const targetFlag = "check"
+
 // bindFlags splits args by where each flag binds, and refuses a flag given
 // twice where it binds, or a target flag after a target of another kind.
-// An unknown flag leaves args as they are, for kong to name.
+// It is the one place that decides it, for every command that takes
+// targets: check, serve, wait, watch, and exec's --check. The command is
+// found as kong finds it, after any flags of the run (probe -q watch ...).
+// An unknown flag stays where it is, for kong to name.
 func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
-	node, prefix, rest := root.DefaultCmd, []string(nil), args
-	if len(args) > 0 {
-		for _, c := range root.Children {
-			if c.Type == kong.CommandNode && c.Name == args[0] {
-				node, prefix, rest = c, args[:1], args[1:]
-			}
-		}
-	}
+	node, at := findCommand(root, args)
 	if node == nil {
 		return boundArgs{head: args}, nil
 	}
-	w, known := scanWords(node, rest)
-	if !known {
-		return boundArgs{head: args}, nil
+	var before []flagUse // flags of the run, before the command's name
+	rest := args
+	if at >= 0 {
+		before, rest = scanWords(node, args[:at]).uses, args[at+1:]
 	}
-	out := boundArgs{head: append([]string(nil), prefix...), targets: w.targets, tail: w.tail, perTarget: make([][]string, len(w.targets))}
+	w := scanWords(node, rest)
+	out := boundArgs{targets: w.targets, words: w.targetWords, tail: w.tail, perTarget: make([][]string, len(w.targets))}
 	seen := map[string]string{} // "target index/flag name" -> the first value
-	for _, u := range w.uses {
+	bind := func(u flagUse) error {
+		if u.flag == nil { // unknown: kong names it
+			out.head = append(out.head, u.tokens...)
+			return nil
+		}
 		t := u.follows
 		perTarget := t >= 0 && u.flag.Group != nil && targetGroups[u.flag.Group.Key]
 		if !perTarget {
@@ -87,18 +94,32 @@ func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
 		if !u.flag.IsSlice() && !u.flag.IsCounter() {
 			key := fmt.Sprint(t, "/", u.flag.Name)
 			if first, twice := seen[key]; twice {
-				return boundArgs{}, twiceError(u.flag, first, value(u.tokens), t, w.targets)
+				return twiceError(u.flag, first, value(u.tokens), t, w.targets)
 			}
 			seen[key] = value(u.tokens)
 		}
 		if perTarget {
 			if err := fits(u.flag, w.targets[t]); err != nil {
-				return boundArgs{}, err
+				return err
 			}
 			out.perTarget[t] = append(out.perTarget[t], u.tokens...)
-			continue
+			return nil
 		}
 		out.head = append(out.head, u.tokens...)
+		return nil
+	}
+	for _, u := range before {
+		if err := bind(u); err != nil {
+			return boundArgs{}, err
+		}
+	}
+	if at >= 0 {
+		out.head = append(out.head, args[at])
+	}
+	for _, u := range w.uses {
+		if err := bind(u); err != nil {
+			return boundArgs{}, err
+		}
 	}
 	if len(w.targets) == 1 {
 		// One target: its flags are the defaults, after those before it,
@@ -109,8 +130,36 @@ func bindFlags(root *kong.Node, args []string) (boundArgs, error) {
 	return out, nil
 }
 
+// findCommand finds the command args name, as kong does: the first word
+// that is neither a flag nor a flag's value, when it names a command; the
+// default command otherwise (at is then -1). Flags of the run may come
+// before it: probe -q watch URL.
+func findCommand(root *kong.Node, args []string) (node *kong.Node, at int) {
+	if root.DefaultCmd == nil {
+		return nil, -1
+	}
+	// Most lines name no command (probe URL): no need to read them twice.
+	named := slices.ContainsFunc(root.Children, func(c *kong.Node) bool {
+		return c.Type == kong.CommandNode && slices.Contains(args, c.Name)
+	})
+	if !named {
+		return root.DefaultCmd, -1
+	}
+	w := scanWords(root.DefaultCmd, args)
+	if len(w.positions) == 0 {
+		return root.DefaultCmd, -1
+	}
+	first := w.positions[0]
+	for _, c := range root.Children {
+		if c.Type == kong.CommandNode && c.Name == args[first] {
+			return c, first
+		}
+	}
+	return root.DefaultCmd, -1
+}
+
 // flagUse is one flag on the command line, with its value's words and the
-// target it follows (-1: none).
+// target it follows (-1: none). An unknown flag has no flag.
 type flagUse struct {
 	flag    *kong.Flag
 	tokens  []string
@@ -120,14 +169,16 @@ type flagUse struct {
 // words is a command line read word by word: the flags, in order, the
 // targets, and "--" with what follows it.
 type words struct {
-	uses    []flagUse
-	targets []string
-	tail    []string
+	uses        []flagUse
+	targets     []string
+	targetWords []string
+	tail        []string
+	positions   []int // the index of each positional word, in the words read
 }
 
-// scanWords reads the words of a command's line; known is false at the
-// first flag the command does not have.
-func scanWords(node *kong.Node, rest []string) (w words, known bool) {
+// scanWords reads the words of a command's line. A flag the command does
+// not have is taken for one without a value.
+func scanWords(node *kong.Node, rest []string) (w words) {
 	byName, byShort := map[string]*kong.Flag{}, map[rune]*kong.Flag{}
 	for _, group := range node.AllFlags(false) {
 		for _, f := range group {
@@ -137,31 +188,37 @@ func scanWords(node *kong.Node, rest []string) (w words, known bool) {
 			}
 		}
 	}
+	// A command whose positional argument passes through (probe exec's
+	// misplaced command) takes every word after the first as it is.
+	passthrough := len(node.Positional) > 0 && node.Positional[0].Passthrough
 	takesValue := func(f *kong.Flag) bool { return !f.IsBool() && !f.IsCounter() }
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		switch {
 		case a == "--":
 			w.tail = rest[i:]
-			return w, true
+			return w
 		case strings.HasPrefix(a, "--") && len(a) > 2:
 			name, _, hasValue := strings.Cut(a[2:], "=")
-			f, known := byName[name]
-			if !known {
-				return w, false
-			}
+			f := byName[name]
 			u := flagUse{flag: f, tokens: []string{a}, follows: len(w.targets) - 1}
-			if !hasValue && takesValue(f) && i+1 < len(rest) {
+			if f != nil && !hasValue && takesValue(f) && i+1 < len(rest) {
 				i++
 				u.tokens = append(u.tokens, rest[i])
+			}
+			if f != nil && f.Name == targetFlag {
+				w.targets = append(w.targets, value(u.tokens))
+				w.targetWords = append(w.targetWords, u.tokens...)
+				continue
 			}
 			w.uses = append(w.uses, u)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			// A cluster such as -qv or -t2s: one use per flag.
 			for j := 1; j < len(a); j++ {
-				f, known := byShort[rune(a[j])]
-				if !known {
-					return w, false
+				f := byShort[rune(a[j])]
+				if f == nil {
+					w.uses = append(w.uses, flagUse{tokens: []string{"-" + a[j:]}, follows: -1})
+					break
 				}
 				u := flagUse{flag: f, tokens: []string{"-" + string(a[j])}, follows: len(w.targets) - 1}
 				if takesValue(f) {
@@ -175,11 +232,17 @@ func scanWords(node *kong.Node, rest []string) (w words, known bool) {
 				}
 				w.uses = append(w.uses, u)
 			}
+		case passthrough:
+			w.positions = append(w.positions, i)
+			w.tail = rest[i:]
+			return w
 		default:
+			w.positions = append(w.positions, i)
 			w.targets = append(w.targets, a)
+			w.targetWords = append(w.targetWords, a)
 		}
 	}
-	return w, true
+	return w
 }
 
 // value is what a flag was given, for messages: "" for a bare boolean.

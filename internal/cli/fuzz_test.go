@@ -22,6 +22,7 @@ func FuzzCLI(f *testing.F) {
 		"--expect-body\x00(\x00http://x/", "-H\x00bad\x00http://x/",
 		"listen\x008080", "process\x00--pid\x001\x00--max-fds\x0090%", "inspect\x001", "serve\x00--interval\x000s\x00tcp://x:1",
 		"wait\x00--timeout\x001s\x00tcp://x:1", "process\x00--pid\x001\x00--name\x00x",
+		"-q\x00watch\x00tcp://x:1\x00--expect\x00X\x00tcp://y:2", "exec\x00--check\x00http://x/\x00--status\x00503\x00--check=tcp://y:1\x00-qZ",
 	} {
 		f.Add(s)
 	}
@@ -51,7 +52,7 @@ func FuzzCLI(f *testing.F) {
 // that a terminal would act on.
 func checkErrorLine(t *testing.T, err error) {
 	t.Helper()
-	line := errorLine(err, "")
+	line := errorLine(err, "", nil)
 	body, ok := strings.CutSuffix(line, "\n")
 	if !ok || strings.IndexFunc(body, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		t.Fatalf("the error line is not one printable line: %q", line)

@@ -24,6 +24,10 @@ type Globals struct {
 	Marker     string         `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
 	NoMarker   bool           `help:"Ignore the shutdown marker, for liveness checks."`
 	ProcRoot   string         `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
+
+	// varSecrets are the values of the ${VAR}s whose names say secret
+	// (expand.go): masked wherever they land.
+	varSecrets []string
 }
 
 // marker is the shutdown marker's path, or "" with --no-marker: the one
@@ -77,6 +81,7 @@ func (g *Globals) prepare(build func() ([]probe.Target, error)) (probe.Options, 
 	if err != nil {
 		return opt, nil, err
 	}
+	opt.Secrets = append(opt.Secrets, g.varSecrets...)
 	for _, t := range targets {
 		opt.Secrets = append(opt.Secrets, t.Secrets...)
 	}

@@ -92,17 +92,22 @@ func redactQuery(raw string) string {
 
 // RedactText masks, in text that may hold URLs, even malformed ones
 // ("user:pass@host", "http:/u:p@host"), anything before an "@" in what could
-// be a URL's authority, and the values of secret query parameters. It errs
+// be a URL's authority, and the values of secret query parameters; and
+// credentials written as text, where the text says one follows
+// ("Authorization: Bearer ***", "password=***": credentials.go). It errs
 // on the side of masking: it runs on what is printed, not on what is sent.
 func RedactText(s string) string {
-	if !strings.ContainsAny(s, "@?&") {
-		return s
+	if strings.ContainsAny(s, "@?&") {
+		var b strings.Builder
+		for _, word := range strings.SplitAfter(s, " ") {
+			b.WriteString(redactWord(word))
+		}
+		s = b.String()
 	}
-	var b strings.Builder
-	for _, word := range strings.SplitAfter(s, " ") {
-		b.WriteString(redactWord(word))
+	if mayHoldCredential(s) {
+		s = redactCredentials(s)
 	}
-	return b.String()
+	return s
 }
 
 // redactWord masks one space-separated word.

@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log"
 	"math"
@@ -494,6 +497,26 @@ func App() http.Handler {
 		}
 		body, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "body=%s\nproto=%s\n", body, r.Proto)
+	})
+	// A debug endpoint that echoes the request's headers in an encoding
+	// a server commonly writes: JSON (Go's, with \u0026 for &), HTML,
+	// base64, the Basic credentials decoded, or a 500's JSON error
+	// (?as=json|html|base64|basic|status).
+	mux.HandleFunc("/echo-headers", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("as") {
+		case "html":
+			fmt.Fprintf(w, "<pre>Authorization: %s</pre>", html.EscapeString(r.Header.Get("Authorization")))
+		case "base64":
+			io.WriteString(w, base64.StdEncoding.EncodeToString([]byte("Authorization: "+r.Header.Get("Authorization")))) //nolint:errcheck
+		case "basic":
+			user, pass, _ := r.BasicAuth()
+			fmt.Fprintf(w, "user %s, password %s", user, pass)
+		case "status":
+			w.WriteHeader(http.StatusInternalServerError)
+			json.NewEncoder(w).Encode(map[string]string{"error": "bad token " + r.Header.Get("Authorization")}) //nolint:errcheck
+		default:
+			json.NewEncoder(w).Encode(r.Header) //nolint:errcheck
+		}
 	})
 	mux.HandleFunc("/post-only", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
