@@ -1,23 +1,23 @@
 // Package probe is the engine of probe, the health checker for containers:
-// it runs the checks of package checks against one shared deadline and
-// turns their results into a state (healthy, unhealthy or draining) and an
-// exit code, with every secret of a target masked in what it reports.
+// it reads targets written as URLs, runs the checks of package checks
+// against one shared deadline, and turns their results into a state
+// (healthy, unhealthy or draining) and an exit code, with every secret of a
+// target masked in what it reports.
 //
 // The three-line use:
 //
-//	target, err := probe.ParseTarget("http://127.0.0.1:8080/healthz", probe.Defaults{})
+//	target, err := probe.ParseTarget("http://127.0.0.1:8080/healthz")
 //	report := probe.Run(ctx, []probe.Target{target}, probe.Options{Timeout: 2 * time.Second})
 //	os.Exit(report.ExitCode())
 //
-// ParseTarget reads a target URL through one table of kinds (Kinds): its
-// scheme names the kind, and Defaults fill in what the URL does not say
-// (the flags of probe's command line). Run owns the clock: one deadline for
-// every target and retry, targets run concurrently, and Run returns by the
-// deadline plus a few milliseconds, or as soon after a cancel, whatever a
-// check does (an Ender, a check that must end what it started, gets up to
-// its EndWithin). Monitor checks
-// targets on a schedule (probe serve), Waiter until each passes (probe
-// wait), and Marker is the shutdown marker that turns every verdict into
+// ParseTarget reads a target URL: its scheme names the kind of check, and
+// templates, checks of package checks, give the options the URL does not
+// say (checks.HTTP{Status: ...}). A Target may also be built by hand, with
+// any Check. Run owns the clock: one deadline for every target and retry,
+// targets run concurrently, and Run returns by the deadline plus a few
+// milliseconds, or as soon after a cancel, whatever a check does. Waiter
+// checks targets until each passes (the dependencies of a service that
+// starts), and Marker is the shutdown marker that turns every verdict into
 // draining.
 //
 // This package is v0: its API may change between minor versions, and
@@ -48,7 +48,7 @@ type Check interface {
 // may show of it.
 type Target struct {
 	Name  string // as the user wrote it, with its secrets masked
-	Kind  string // the kind's name: http, grpc, tcp... (Kinds)
+	Kind  string // the kind's name: http, grpc, tcp..., as ParseTarget names it
 	Check Check
 	// Secrets are never printed: Run masks them wherever a reply or an
 	// error of this target echoes them (URL userinfo, secret header and
@@ -79,17 +79,17 @@ const DefaultTimeout = 5 * time.Second
 // and moves on.
 const grace = 20 * time.Millisecond
 
-// Ender is a Check that starts what must not outlive it (checks.Command: a
+// ender is a Check that starts what must not outlive it (checks.Command: a
 // process group) and ends it itself before it returns. Run waits for such
 // a check up to EndWithin past the deadline, or past a cancel, rather than
 // grace, at most maxEndWithin: no report is made while what it started
 // may still run.
-type Ender interface {
+type ender interface {
 	Check
 	EndWithin() time.Duration
 }
 
-// maxEndWithin bounds the wait for an Ender.
+// maxEndWithin bounds the wait for an ender.
 const maxEndWithin = 2 * time.Second
 
 // Options control one run.
@@ -140,7 +140,9 @@ func (r *Report) ExitCode() int {
 // deadline plus a few milliseconds, whatever the checks do; once ctx is
 // cancelled, within as much. A check that has not returned by then is
 // reported from its trace: timed out, or cancelled, in the phase it was in.
-// An Ender is waited for longer (EndWithin).
+// A check with an EndWithin() time.Duration method (checks.Command), which
+// ends what it started before it returns, is waited for that much longer,
+// 2s at most.
 func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	start := time.Now()
 	if opt.Timeout <= 0 {
@@ -195,7 +197,7 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	}
 	got := make([]bool, len(targets))
 	// Once ctx is done (the deadline, or a cancel), each check gets grace
-	// to return, an Ender its EndWithin.
+	// to return, an ender its EndWithin.
 	ended := ctx.Done()
 	late := time.NewTimer(time.Hour)
 	late.Stop()
@@ -249,11 +251,11 @@ wait:
 }
 
 // endWithin is the longest EndWithin of the checks not yet returned, up to
-// maxEndWithin; 0 when none is an Ender.
+// maxEndWithin; 0 when none is an ender.
 func endWithin(targets []Target, got []bool) time.Duration {
 	var d time.Duration
 	for i, t := range targets {
-		if e, ok := t.Check.(Ender); ok && !got[i] {
+		if e, ok := t.Check.(ender); ok && !got[i] {
 			d = max(d, min(e.EndWithin(), maxEndWithin))
 		}
 	}

@@ -34,9 +34,13 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 			if c.UDP {
 				target += "?proto=udp"
 			}
-			if targets[i], err = probe.ParseTarget(target, probe.Defaults{Proc: g.ProcRoot}); err != nil {
+			if targets[i], err = probe.ParseTarget(target, checks.Listen{Proc: g.ProcRoot}); err != nil {
 				return nil, err
 			}
+		}
+		// Said once, now, rather than as every check's failure.
+		if _, err := procinfo.Open(g.ProcRoot); err != nil {
+			return nil, err
 		}
 		return targets, nil
 	})

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/kinds"
+	"github.com/probe-sh/probe/internal/procinfo"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
 )
@@ -85,77 +88,126 @@ func (f *TargetFlags) flagsFor(i int) *TargetFlags {
 	return f
 }
 
-// defaults checks the flags and turns them into the engine's Defaults. Every
-// flag is checked, whatever kind of target follows, so that a mistake is
-// never silently ignored.
-func (f *TargetFlags) defaults(stamp Stamp) (probe.Defaults, error) {
-	d := probe.Defaults{Method: f.Method, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
-		RejectBody: regexps(f.RejectBody), MaxBody: f.MaxBody, MaxRedirects: f.MaxRedirects, HTTP2: f.HTTP2,
-		UserAgent: userAgent(stamp), CertExpiry: time.Duration(f.CertExpiry), Expect: regexps(f.Expect),
-		Reject: regexps(f.Reject), UnixSocket: f.UnixSocket, MaxAge: time.Duration(f.MaxAge)}
+// templates checks the flags and turns them into the templates of
+// probe.ParseTarget, a check of each kind with the options the flags set:
+// the one place that says which flag is which check's field. Every flag is
+// checked, whatever kind of target follows, so that a mistake is never
+// silently ignored.
+func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, error) {
 	if f.MaxRedirects < 0 {
-		return d, errors.New("--max-redirects cannot be negative")
+		return nil, errors.New("--max-redirects cannot be negative")
 	}
 	if f.MaxBody <= 0 {
-		return d, errors.New("--max-body must be above zero")
+		return nil, errors.New("--max-body must be above zero")
 	}
 	if !checks.IsToken(f.Method) {
-		return d, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
+		return nil, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
 	}
-	var err error
-	if d.Header, err = checks.ParseHeaders(f.Header); err != nil {
-		return d, err
+	headers, err := checks.ParseHeaders(f.Header)
+	if err != nil {
+		return nil, err
 	}
-	if d.Send, err = checks.Unescape(f.Send); err != nil {
-		return d, fmt.Errorf("--send: %w", err)
+	send, err := checks.Unescape(f.Send)
+	if err != nil {
+		return nil, fmt.Errorf("--send: %w", err)
 	}
 	// Built even for http:// targets, which may redirect to https://.
-	if d.TLS, err = (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).Config(); err != nil {
-		return d, err
+	tlsConfig, err := (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).Config()
+	if err != nil {
+		return nil, err
 	}
 	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
-		return d, err
+		return nil, err
 	}
-	if d.Body, err = requestBody(f.Body, f.DataRaw); err != nil {
-		return d, err
+	body, err := requestBody(f.Body, f.DataRaw)
+	if err != nil {
+		return nil, err
 	}
-	if f.HTTP2 && len(d.Body) > 65535 {
-		return d, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(d.Body))
+	if f.HTTP2 && len(body) > 65535 {
+		return nil, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(body))
 	}
+	maxRedirects, sameHost := f.MaxRedirects, false
 	switch f.Redirects {
 	case "":
 	case "kubelet":
-		d.SameHostRedirects = true
-		d.MaxRedirects = cmp.Or(f.MaxRedirects, 10)
+		sameHost, maxRedirects = true, cmp.Or(f.MaxRedirects, 10)
 	default:
-		return d, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
+		return nil, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
 	}
+	var expectJSON []checks.JSONAssertion
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
 		if err != nil {
-			return d, err
+			return nil, err
 		}
-		d.ExpectJSON = append(d.ExpectJSON, a)
+		expectJSON = append(expectJSON, a)
 	}
-	if d.ExpectHeader, err = headerMatches("--expect-header", f.ExpectHeader); err != nil {
-		return d, err
+	expectHeader, err := headerMatches("--expect-header", f.ExpectHeader)
+	if err != nil {
+		return nil, err
 	}
-	if d.RejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
-		return d, err
+	rejectHeader, err := headerMatches("--reject-header", f.RejectHeader)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range d.RejectHeader {
+	for _, m := range rejectHeader {
 		if m.Optional {
-			return d, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
+			return nil, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
 		}
 	}
+	var rcodes []int
 	for _, s := range f.Rcode {
 		rcode, err := checks.ParseDNSRcode(s)
 		if err != nil {
-			return d, fmt.Errorf("--rcode: %w", err)
+			return nil, fmt.Errorf("--rcode: %w", err)
 		}
-		d.Rcodes = append(d.Rcodes, rcode)
+		rcodes = append(rcodes, rcode)
 	}
-	return d, nil
+
+	ua, expiry, socket := userAgent(stamp), time.Duration(f.CertExpiry), f.UnixSocket
+	expect, reject := regexps(f.Expect), regexps(f.Reject)
+	// A TLS flag asks for TLS where a scheme leaves it open (nats://,
+	// mongodb://): the config built for every target says nothing.
+	asked := f.Insecure || f.CA != "" || f.Cert != "" || f.Key != "" || f.ServerName != "" || expiry > 0
+	var askedTLS *tls.Config
+	if asked {
+		askedTLS = tlsConfig
+	}
+	return []probe.Check{
+		checks.HTTP{Method: f.Method, Body: body, Header: headers, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
+			RejectBody: regexps(f.RejectBody), MaxBody: int(f.MaxBody), MaxRedirects: maxRedirects, TLS: tlsConfig,
+			UserAgent: ua, ExpectJSON: expectJSON, ExpectHeader: expectHeader, RejectHeader: rejectHeader,
+			CertExpiry: expiry, Socket: socket, HTTP2: f.HTTP2, SameHostRedirects: sameHost},
+		checks.GRPC{Socket: socket, TLS: tlsConfig, Metadata: headers, UserAgent: ua, CertExpiry: expiry},
+		checks.TCP{Socket: socket, TLS: tlsConfig, Send: send, Expect: expect, Reject: reject, CertExpiry: expiry},
+		// What a database target's URL does not name, the user and the
+		// database, comes from the variables its clients read, then from
+		// the ones the official image sets in the container the check runs
+		// in (docs/databases.md).
+		checks.Postgres{Socket: socket, User: getenv("PGUSER", "POSTGRES_USER"), Database: getenv("PGDATABASE", "POSTGRES_DB")},
+		checks.Redis{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
+		checks.MySQL{Socket: socket, User: getenv("MARIADB_USER", "MYSQL_USER")},
+		checks.Memcached{Socket: socket},
+		checks.AMQP{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
+		checks.NATS{Socket: socket, TLS: tlsConfig, RequireTLS: asked, CertExpiry: expiry, Version: strings.TrimPrefix(ua, "probe/")},
+		checks.MQTT{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
+		checks.MongoDB{Socket: socket, TLS: askedTLS, CertExpiry: expiry},
+		checks.Kafka{Socket: socket},
+		checks.DNS{Rcodes: rcodes, Expect: expect, Reject: reject},
+		checks.File{MaxAge: time.Duration(f.MaxAge), Expect: expect, Reject: reject},
+		checks.Listen{Proc: procRoot},
+	}, nil
+}
+
+// getenv returns the first of the variables names that is set and not
+// empty.
+func getenv(names ...string) string {
+	for _, name := range names {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // maxBodyFile bounds the request body -d @FILE reads.
@@ -200,28 +252,55 @@ func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
 // target or flag is wrong. Each target takes its own flags, or the
 // defaults; the proc filesystem is mounted at procRoot.
 func (f *TargetFlags) build(raw []string, procRoot string, stamp Stamp) ([]probe.Target, error) {
-	done := map[*TargetFlags]probe.Defaults{}
+	done := map[*TargetFlags][]probe.Check{}
 	targets := make([]probe.Target, 0, len(raw))
+	procRead := false
 	for i, r := range raw {
 		flags := f.flagsFor(i)
-		d, ok := done[flags]
+		templates, ok := done[flags]
 		if !ok {
 			var err error
-			if d, err = flags.defaults(stamp); err != nil {
+			if templates, err = flags.templates(stamp, procRoot); err != nil {
 				if flags != f {
 					err = fmt.Errorf("for %s: %w", sanitize.RedactText(r), err)
 				}
 				return nil, err
 			}
-			d.Proc = procRoot
-			d.Getenv = os.Getenv
-			done[flags] = d
+			done[flags] = templates
 		}
-		t, err := probe.ParseTarget(r, d)
+		t, err := probe.ParseTarget(r, templates...)
 		if err != nil {
-			return nil, err
+			return nil, templateError(err)
+		}
+		if kind, _, _ := kinds.Lookup(t.Kind); kind.Local && flags.UnixSocket != "" {
+			return nil, fmt.Errorf("--unix-socket does not apply to %s: it replaces the host and port of a network target", sanitize.Printable(sanitize.RedactText(r)))
+		}
+		if _, ok := t.Check.(checks.Listen); ok && !procRead {
+			// Said once, now, rather than as every check's failure.
+			if _, err := procinfo.Open(procRoot); err != nil {
+				return nil, err
+			}
+			procRead = true
 		}
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// templateError names the flags of an error about a template's fields
+// (kinds.FieldError), where ParseTarget names the fields.
+func templateError(err error) error {
+	var fe *kinds.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return errors.New(sanitize.Printable(fe.Text(func(field string) string {
+		switch field {
+		case "Metadata":
+			return "-H"
+		case "TLS":
+			return "a TLS flag"
+		}
+		return flagOf(field)
+	})))
 }
