@@ -201,6 +201,7 @@ func TestStateName(t *testing.T) {
 		"X": "dead",
 		"x": "dead",
 		"I": "idle",
+		"P": "parked", // a kernel thread parked (Linux 4.14 and later)
 		"W": "in state W",
 	} {
 		if got := procinfo.StateName(s); got != want {
