@@ -26,7 +26,7 @@ func TestModule(t *testing.T) {
 }
 
 func TestReportRendering(t *testing.T) {
-	r := report{Date: "2026-11-26", Machine: "test machine", SizeBytes: 7 << 20,
+	r := report{Date: "2026-11-26", Machine: "test machine", Runs: 200, RSSRuns: 7, SizeBytes: 7 << 20,
 		Checks: []check{{Name: "HTTP", Results: []result{
 			{Tool: "probe", WallMS: 2, CPUMS: 2, RSSKB: 7000, Instructions: 6e6},
 			{Tool: "curl", WallMS: 5, CPUMS: 5, RSSKB: 10000, Instructions: 15e6},
@@ -51,6 +51,10 @@ func TestReportRendering(t *testing.T) {
 		"| binary at most 8 MiB (CI fails above 10 MiB) | 7.00 MiB | met |",
 		"exits after 1004 ms (median) and 1010 ms (worst) of 3 runs",
 		"probe 40.0 ms, curl 50.0 ms (probe 0.80x)",
+		// The run's own counts (bash bench/bench.sh -runs 200 -rss-runs 7),
+		// not the defaults.
+		"median of 5 interleaved rounds of hyperfine runs (200 runs a tool in all)",
+		"GNU time's, median of 7 runs",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q:\n%s", want, md)

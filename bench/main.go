@@ -71,6 +71,8 @@ type check struct {
 type report struct {
 	Date          string             `json:"date"`
 	Machine       string             `json:"machine"`
+	Runs          int                `json:"runs"`     // hyperfine runs a tool, all rounds
+	RSSRuns       int                `json:"rss_runs"` // GNU time runs a tool
 	Versions      map[string]string  `json:"versions"`
 	Checks        []check            `json:"checks"`
 	DeadlineMS    []float64          `json:"deadline_ms"`
@@ -122,7 +124,8 @@ func main() {
 	host := func(addr string) (string, string) { i := strings.LastIndexByte(addr, ':'); return addr[:i], addr[i+1:] }
 	tcpHost, tcpPort := host(httpAddr)
 
-	r := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Versions: versions()}
+	r := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Versions: versions(),
+		Runs: rounds * roundRuns(), RSSRuns: *rssRuns}
 	hello := helloWorld(work)
 	httpURL, httpsURL := "http://"+httpAddr+"/healthz", "https://localhost:"+strings.Split(httpsAddr, ":")[1]+"/healthz"
 	checks := []struct {
@@ -209,6 +212,9 @@ func (r *report) write(dir string) {
 // every tool alike. The median is the median of the rounds' medians.
 const rounds = 5
 
+// roundRuns is the hyperfine runs of a tool in one round.
+func roundRuns() int { return max(*runs/rounds, 3) }
+
 // hyperfine runs the tools in interleaved rounds of hyperfine runs, without
 // a shell, and returns each one's median wall time and mean CPU.
 func hyperfine(work string, tools []tool) []result {
@@ -229,7 +235,7 @@ func hyperfine(work string, tools []tool) []result {
 
 func hyperfineRound(work string, tools []tool) []result {
 	out := filepath.Join(work, "hyperfine.json")
-	args := []string{"-N", "--warmup", "10", "--runs", strconv.Itoa(max(*runs/rounds, 3)), "--export-json", out, "--style", "none"}
+	args := []string{"-N", "--warmup", "10", "--runs", strconv.Itoa(roundRuns()), "--export-json", out, "--style", "none"}
 	for _, t := range tools {
 		args = append(args, "-n", t.name, shellQuote(t.argv))
 	}

@@ -21,10 +21,12 @@ func (r *report) find(checkName, toolName string) (result, bool) {
 	return result{}, false
 }
 
-// markdown is the table for the README: every figure of this run.
+// markdown is bench/results/bench.md: every figure of this run, the one
+// copy of them (docs/benchmarks.md says how they are measured).
 func (r *report) markdown() string {
 	var b strings.Builder
-	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of 5 interleaved rounds of hyperfine runs (500 runs a tool in all); CPU is hyperfine's mean user+sys; RSS and minor page faults are GNU time's, median of 21 runs; instructions are callgrind's count, median of 3 runs.\n\n", r.Date, r.Machine)
+	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of %d interleaved rounds of hyperfine runs (%d runs a tool in all); CPU is hyperfine's mean user+sys; RSS and minor page faults are GNU time's, median of %d runs; instructions are callgrind's count, median of 3 runs.\n\n",
+		r.Date, r.Machine, rounds, r.Runs, r.RSSRuns)
 	for _, c := range r.Checks {
 		title := c.Name + " check on loopback"
 		if c.Name == "Start-up" {

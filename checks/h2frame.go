@@ -124,6 +124,11 @@ func typeName(t uint8) string {
 	return fmt.Sprintf("UNKNOWN_FRAME_TYPE_%d", t)
 }
 
+// maxContinuations bounds the CONTINUATION frames of one header block: a
+// block of the largest size accepted, cut at the smallest frame size a
+// server may use (16 KiB), needs 16.
+const maxContinuations = 1000
+
 // frameReader reads the frames of one connection.
 type frameReader struct {
 	r             io.Reader
@@ -303,10 +308,16 @@ func (fr *frameReader) readHeaderBlock(f *h2Frame, fragment []byte) error {
 	})
 	defer fr.dec.SetEmitFunc(func(hpack.HeaderField) {})
 	total := 0
-	for {
+	for n := 0; ; n++ {
 		total += len(fragment)
 		if total > 4*fr.maxHeaderList {
 			return connError(errCodeProtocol, "a header block over %d bytes", 4*fr.maxHeaderList)
+		}
+		if n > maxContinuations {
+			// A flood of tiny CONTINUATION frames costs a frame's work for
+			// a byte (CVE-2024-27316's class): no honest server cuts a
+			// header block so fine.
+			return connError(errCodeProtocol, "a header block cut into more than %d CONTINUATION frames", maxContinuations)
 		}
 		if _, err := fr.dec.Write(fragment); err != nil {
 			return connError(errCodeCompression, "%v", err)

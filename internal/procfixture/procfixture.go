@@ -18,6 +18,7 @@ const BootTime = 1_700_000_000
 // Proc describes one fixture process.
 type Proc struct {
 	PID, PPID   int
+	PGID        int    // process group, in stat's fifth field
 	Comm, State string // State is the letter: S, R, Z...
 	Threads     int
 	RSSPages    int    // resident pages of os.Getpagesize() bytes
@@ -70,6 +71,7 @@ func Write(t testing.TB, root string, procs []Proc, sockets []Socket, withTCP6 b
 		}
 		threads := max(p.Threads, 1)
 		fields[0], fields[1], fields[2], fields[3] = strconv.Itoa(p.PID), "("+p.Comm+")", p.State, strconv.Itoa(p.PPID)
+		fields[4] = strconv.Itoa(p.PGID)
 		fields[13], fields[19], fields[21], fields[23] = strconv.Itoa(p.UTime), strconv.Itoa(threads), strconv.Itoa(p.StartTicks), strconv.Itoa(p.RSSPages)
 		write(t, filepath.Join(dir, "stat"), strings.Join(fields, " ")+"\n")
 		write(t, filepath.Join(dir, "comm"), p.Comm+"\n")

@@ -170,7 +170,8 @@ func Limit(n uint64) string {
 	return strconv.FormatUint(n, 10)
 }
 
-// StateName spells out a state letter of /proc/PID/stat.
+// StateName spells out a state letter of /proc/PID/stat, as the kernel's
+// task_state_array (fs/proc/array.c) names them.
 func StateName(s string) string {
 	switch s {
 	case "R":
@@ -185,6 +186,8 @@ func StateName(s string) string {
 		return "stopped"
 	case "I":
 		return "idle"
+	case "P":
+		return "parked"
 	case "X", "x":
 		return "dead"
 	}

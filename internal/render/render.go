@@ -107,8 +107,8 @@ func textBlock(res probe.Result, verbose bool) string {
 	return b.String()
 }
 
-// The JSON document written by -o json. The README documents this schema;
-// change both together.
+// The JSON document written by -o json. docs/output.md documents this
+// schema, field by field; TestOutputDocJSON fails when they differ.
 type jsonReport struct {
 	State      probe.State       `json:"state"`
 	DurationMS float64           `json:"duration_ms"`

@@ -126,6 +126,15 @@ func TestCutKeepsFailuresFirst(t *testing.T) {
 	if !strings.Contains(js.String(), `"target":"http://host-999/","kind":"http","state":"unhealthy"`) || js.Len() >= 4096 {
 		t.Errorf("the JSON lost the failure: %.300s", js.String())
 	}
+	// JSON keeps the failure and command-line order: it is the last of
+	// the checks kept, after the healthy ones before it.
+	var doc struct {
+		Checks []struct{ Target string } `json:"checks"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || len(doc.Checks) < 2 ||
+		doc.Checks[0].Target != "http://host-0/" || doc.Checks[len(doc.Checks)-1].Target != "http://host-999/" {
+		t.Errorf("the JSON is not in command-line order: %v, %.300s", err, js.String())
+	}
 }
 
 func manyResults(n int) *probe.Report {
