@@ -56,7 +56,7 @@ func FuzzParseTarget(f *testing.F) {
 		if leaks(target.Name) {
 			t.Fatalf("name leaks the password: %q", target.Name)
 		}
-		if !slices.Contains(kinds.Names(), target.Kind) || target.Check == nil {
+		if !slices.ContainsFunc(kinds.All(), func(k kinds.Kind) bool { return k.Name == target.Kind }) || target.Check == nil {
 			t.Fatalf("accepted %q as kind %q with check %v", raw, target.Kind, target.Check)
 		}
 		switch c := target.Check.(type) {

@@ -10,6 +10,7 @@ package kinds
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/probe-sh/probe/checks"
@@ -149,14 +150,9 @@ func Lookup(scheme string) (*Kind, *Scheme, bool) {
 	return nil, nil, false
 }
 
-// Names lists the names of every kind, as probe.Target.Kind has them.
-func Names() []string {
-	names := make([]string, len(table))
-	for i, k := range table {
-		names[i] = k.Name
-	}
-	return names
-}
+// All returns every kind, a copy of the table, for those who list them
+// (tests that hold docs to the table).
+func All() []Kind { return slices.Clone(table) }
 
 // Schemes lists the schemes of every kind, aliases left out, for help and
 // errors.

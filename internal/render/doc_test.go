@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/probe-sh/probe/checks"
-	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/internal/kinds"
 )
 
 const outputDoc = "../../docs/output.md"
@@ -173,7 +173,7 @@ func TestOutputDocKinds(t *testing.T) {
 		"process": {"probe process"},
 		"command": {"probe run"},
 	}
-	for _, k := range probe.Kinds {
+	for _, k := range kinds.All() {
 		for _, s := range k.Schemes {
 			sep := "://"
 			if k.Opaque {
