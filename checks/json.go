@@ -79,7 +79,7 @@ func splitJSONPath(p string) ([]string, error) {
 	var segs []string
 	begin := 0
 	for i := 0; i <= len(p); i++ {
-		if i < len(p) && p[i] == '\\' {
+		if i+1 < len(p) && p[i] == '\\' { // a \ at the end escapes nothing: it is a key's
 			i++
 			continue
 		}
