@@ -81,8 +81,9 @@ fuzz:
 	$(call fuzz,FuzzGRPCReply,30000,./checks) -fuzzminimizetime 50x
 	$(call fuzz,FuzzHTTPResponse,100000,./checks)
 	$(call fuzz,FuzzJSON,100000,./checks)
-	$(call fuzz,FuzzNumbersEqual,200000,./checks)
 	$(call fuzz,FuzzDNSMessage,60000,./checks)
+	$(call fuzz,FuzzDecode,200000,./internal/wire/jsonpath)
+	$(call fuzz,FuzzNumbersEqual,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
 	$(call fuzz,FuzzKongText,20000,./internal/patched)

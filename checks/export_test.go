@@ -9,12 +9,6 @@ func SetResolver(r *net.Resolver) { resolver = r }
 // Resolve is resolve, for the tests of loopback without DNS.
 var Resolve = resolve
 
-// DecodeJSON is decodeJSON, for the tests of --expect-json.
-var DecodeJSON = decodeJSON
-
-// NumbersEqual is numbersEqual, for its fuzz test.
-var NumbersEqual = numbersEqual
-
 // BSONRead is bsonRead, for its fuzz test.
 var BSONRead = bsonRead
 

@@ -19,6 +19,7 @@ import (
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
 // maxHeaderBytes bounds the response headers; larger ones fail the check
@@ -154,7 +155,7 @@ func (h HTTP) judge(r *reply) (string, error) {
 		return "", err
 	}
 	if len(h.ExpectJSON) > 0 {
-		doc, err := decodeJSON(body)
+		doc, err := jsonpath.Decode(body)
 		if err != nil {
 			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40))}
 		}
