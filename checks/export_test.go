@@ -9,9 +9,6 @@ func SetResolver(r *net.Resolver) { resolver = r }
 // Resolve is resolve, for the tests of loopback without DNS.
 var Resolve = resolve
 
-// BSONRead is bsonRead, for its fuzz test.
-var BSONRead = bsonRead
-
 // ParseKafkaMetadata is parseKafkaMetadata, for its fuzz test.
 func ParseKafkaMetadata(b []byte, version int16) error {
 	_, err := parseKafkaMetadata(b, version)

@@ -241,21 +241,6 @@ func FuzzJSON(f *testing.F) {
 	})
 }
 
-// FuzzBSON: a MongoDB reply's document, whatever its bytes, is read
-// without a panic and no further than its length says.
-func FuzzBSON(f *testing.F) {
-	f.Add([]byte("\x05\x00\x00\x00\x00"))
-	f.Add([]byte("\x11\x00\x00\x00\x01ok\x00\x00\x00\x00\x00\x00\x00\xf0?\x00"))
-	f.Add([]byte("\x10\x00\x00\x00\x0bre\x00a\x00i\x00\x08x\x00\x01\x00"))
-	f.Add([]byte("\x0f\x00\x00\x00\x05b\x00\xfb\xff\xff\xff\x00\x00"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		doc, err := checks.BSONRead(b)
-		if err == nil && doc == nil {
-			t.Fatal("no document and no error")
-		}
-	})
-}
-
 // FuzzKafkaMetadata: a Metadata reply, whatever its bytes, is read without
 // a panic.
 func FuzzKafkaMetadata(f *testing.F) {
