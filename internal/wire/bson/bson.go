@@ -160,10 +160,13 @@ func value(typ byte, b []byte) any {
 	return Other(typ)
 }
 
-// length reads the int32 a field begins with; -1 when it is cut short.
+// length reads the int32 a field begins with; -1 when it is cut short. A
+// length past the bytes there are is returned as one byte past them, as
+// wrong, and a size that adds to it cannot overflow a 32-bit int (arm/v7,
+// 386), where 4+2147483647 was negative and indexed before the field.
 func length(b []byte) int {
 	if len(b) < 4 {
 		return -1
 	}
-	return int(int32(binary.LittleEndian.Uint32(b)))
+	return int(min(int64(int32(binary.LittleEndian.Uint32(b))), int64(len(b))+1))
 }

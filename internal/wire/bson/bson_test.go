@@ -165,3 +165,20 @@ func FuzzBSON(f *testing.F) {
 		_, _ = Read(body)
 	})
 }
+
+// TestLength: a length past the bytes there are reads as one past them, so
+// that a size added to it cannot overflow a 32-bit int (arm/v7, 386), where
+// a string of length 2147483647 indexed before the field and panicked.
+func TestLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{le32(3) + "ab\x00", 3}, {le32(-5), -5}, {le32(9) + "ab", 7}, {le32(math.MaxInt32) + "ab", 7}, {"\x01\x00", -1},
+	} {
+		if got := length([]byte(tc.in)); got != tc.want {
+			t.Errorf("length(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
