@@ -8,9 +8,3 @@ func SetResolver(r *net.Resolver) { resolver = r }
 
 // Resolve is resolve, for the tests of loopback without DNS.
 var Resolve = resolve
-
-// ParseKafkaMetadata is parseKafkaMetadata, for its fuzz test.
-func ParseKafkaMetadata(b []byte, version int16) error {
-	_, err := parseKafkaMetadata(b, version)
-	return err
-}

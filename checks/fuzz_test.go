@@ -240,13 +240,3 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
-
-// FuzzKafkaMetadata: a Metadata reply, whatever its bytes, is read without
-// a panic.
-func FuzzKafkaMetadata(f *testing.F) {
-	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x01a\x00\x00\x23\x84\xff\xff\x00\x01x\x00\x00\x00\x01"), int16(8))
-	f.Add([]byte{0x7f, 0xff, 0xff, 0xff}, int16(1))
-	f.Fuzz(func(t *testing.T, b []byte, version int16) {
-		_ = checks.ParseKafkaMetadata(b, version)
-	})
-}
