@@ -85,6 +85,7 @@ fuzz:
 	$(call fuzz,FuzzDecode,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzBSON,500000,./internal/wire/bson)
 	$(call fuzz,FuzzKafkaReplies,300000,./internal/wire/kafka)
+	$(call fuzz,FuzzDNSRead,300000,./internal/wire/dns)
 	$(call fuzz,FuzzNumbersEqual,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
