@@ -19,6 +19,7 @@ import (
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/wire/h2"
 	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
@@ -395,7 +396,7 @@ func (h HTTP) explain(ctx context.Context, err error, phase string, head []byte)
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
-	case isH2Settings(head):
+	case h2.IsSettings(head):
 		// grpc-go answers with its SETTINGS, then hangs up.
 		return &ProtocolError{Msg: "the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it with --http2, or grpc://"}
 	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
