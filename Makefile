@@ -87,6 +87,7 @@ fuzz:
 	$(call fuzz,FuzzKafkaReplies,300000,./internal/wire/kafka)
 	$(call fuzz,FuzzDNSRead,300000,./internal/wire/dns)
 	$(call fuzz,FuzzH2Frames,400000,./internal/wire/h2)
+	$(call fuzz,FuzzAMQPStart,500000,./internal/wire/amqp)
 	$(call fuzz,FuzzNumbersEqual,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
