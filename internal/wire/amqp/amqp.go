@@ -51,19 +51,31 @@ func Field(b []byte, name string, typ byte, value []byte) []byte {
 // the server-properties table; start is the method's arguments after the
 // versions. "" when they cannot be read.
 func Mechanisms(start []byte) string {
-	if len(start) < 4 {
-		return ""
-	}
-	n := int(binary.BigEndian.Uint32(start))
-	if n > len(start)-4-4 {
+	n, ok := length(start)
+	if !ok {
 		return ""
 	}
 	rest := start[4+n:]
-	m := int(binary.BigEndian.Uint32(rest))
-	if m > len(rest)-4 {
+	m, ok := length(rest)
+	if !ok {
 		return ""
 	}
 	return string(rest[4 : 4+m])
+}
+
+// length reads the 32-bit length b begins with, when the bytes after it
+// hold that many. It compares as uint64: on a 32-bit platform (arm/v7,
+// 386), a length of 2^31 or more is a negative int, which passed a check
+// against the bytes there are and cut the slice before its start.
+func length(b []byte) (int, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n := binary.BigEndian.Uint32(b)
+	if uint64(n) > uint64(len(b)-4) {
+		return 0, false
+	}
+	return int(n), true
 }
 
 // fixedSizes are the sizes of the field values that have one.
@@ -74,11 +86,8 @@ var fixedSizes = map[byte]int{'t': 1, 'b': 1, 'B': 1, 's': 2, 'u': 2, 'I': 4, 'i
 // does not know, or a field cut short.
 func Strings(b []byte) map[string]string {
 	out := map[string]string{}
-	if len(b) < 4 {
-		return out
-	}
-	n := int(binary.BigEndian.Uint32(b))
-	if n > len(b)-4 {
+	n, ok := length(b)
+	if !ok {
 		return out
 	}
 	b = b[4 : 4+n]
@@ -98,11 +107,8 @@ func Strings(b []byte) map[string]string {
 		}
 		switch typ {
 		case 'S', 'F', 'A', 'x':
-			if len(b) < 4 {
-				return out
-			}
-			vl := int(binary.BigEndian.Uint32(b))
-			if vl > len(b)-4 {
+			vl, ok := length(b)
+			if !ok {
 				return out
 			}
 			if typ == 'S' {

@@ -47,6 +47,10 @@ func TestStrings(t *testing.T) {
 		{name: "a fixed value cut short", in: Table(append(field("a", 'S', []byte("b")), 1, 'l', 'l', 0)), want: map[string]string{"a": "b"}},
 		{name: "a string's length cut short", in: Table([]byte{1, 'a', 'S', 0, 0}), want: map[string]string{}},
 		{name: "a string past the table", in: Table(append([]byte{1, 'a', 'S'}, be32(9)...)), want: map[string]string{}},
+		// A negative int on a 32-bit platform: it cut before the slice.
+		{name: "a table of 2 GiB", in: append(be32(0x80000000), 0, 0, 0, 0), want: map[string]string{}},
+		{name: "a table of 4 GiB less 1", in: append(be32(0xffffffff), 0, 0, 0, 0), want: map[string]string{}},
+		{name: "a string of 2 GiB", in: Table(append(append([]byte{1, 'a', 'S'}, be32(0x80000000)...), "abcd"...)), want: map[string]string{}},
 	} {
 		if got := Strings(tc.in); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
@@ -68,6 +72,8 @@ func TestMechanisms(t *testing.T) {
 		{name: "properties past the method", in: append(be32(100), "x"...)},
 		{name: "no mechanisms after the properties", in: props},
 		{name: "mechanisms past the method", in: append(append([]byte(nil), props...), append(be32(9), "PLAIN"...)...)},
+		{name: "properties of 2 GiB", in: append(be32(0x80000000), "abcdefgh"...)},
+		{name: "mechanisms of 2 GiB", in: append(append([]byte(nil), props...), append(be32(0x80000000), "PLAIN"...)...)},
 	} {
 		if got := Mechanisms(tc.in); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
@@ -80,6 +86,7 @@ func TestMechanisms(t *testing.T) {
 func FuzzAMQPStart(f *testing.F) {
 	f.Add(Long(Table(Field(Field(nil, "product", 'S', []byte("RabbitMQ")), "capabilities", 'F', Table(Field(nil, "x", 't', []byte{1})))), "PLAIN"))
 	f.Add(append(be32(6), 1, 'a', 'x', 0, 0, 0))
+	f.Add(append(be32(0x80000000), 0, 0, 0, 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for k, v := range Strings(b) {
 			if !bytes.Contains(b, []byte(k)) || !bytes.Contains(b, []byte(v)) {
