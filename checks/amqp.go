@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/wire/amqp"
 )
 
 // AMQP checks that an AMQP 0-9-1 broker (RabbitMQ) takes connections: it
@@ -36,8 +37,6 @@ type AMQP struct {
 	VHost      string // the virtual host to open: "/" when empty
 }
 
-var amqpHeader = []byte("AMQP\x00\x00\x09\x01")
-
 // The bound of the frames a login reads after Connection.Start
 // (heartbeats among them).
 const amqpMaxFrames = 16
@@ -50,7 +49,7 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	if err := c.send(amqpHeader); err != nil {
+	if err := c.send(amqp.ProtocolHeader); err != nil {
 		return "", err
 	}
 	head := make([]byte, 7)
@@ -81,7 +80,7 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", fmt.Errorf("not an AMQP broker: a Connection.Start of %d bytes, cut short", len(payload))
 	}
 	seen := fmt.Sprintf("Connection.Start, AMQP %d-%d", payload[4], payload[5])
-	if props := amqpStrings(payload[6:]); props["product"] != "" {
+	if props := amqp.Strings(payload[6:]); props["product"] != "" {
 		seen += ", " + sanitize.Printable(sanitize.Clip(props["product"]+" "+props["version"], 80))
 	}
 	if a.User == "" {
@@ -108,7 +107,7 @@ func readAMQPFrame(c *conversation, head []byte) (byte, []byte, error) {
 	if err := c.readFull(frame); err != nil {
 		return 0, nil, err
 	}
-	if frame[size] != 0xce {
+	if frame[size] != amqp.FrameEnd {
 		return 0, nil, fmt.Errorf("not an AMQP broker: a frame that does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
 	}
 	return head[0], frame[:size], nil
@@ -118,7 +117,7 @@ func readAMQPFrame(c *conversation, head []byte) (byte, []byte, error) {
 // start) with PLAIN, tunes, opens the virtual host, and closes.
 func (a AMQP) login(c *conversation, start []byte) error {
 	user := sanitize.Printable(sanitize.Clip(a.User, 80))
-	mechanisms := amqpMechanisms(start)
+	mechanisms := amqp.Mechanisms(start)
 	if !slices.Contains(strings.Fields(mechanisms), "PLAIN") {
 		return &ServerError{Msg: "the broker offers no PLAIN login (it offers " + sanitize.Excerpt([]byte(mechanisms), 60) + ")"}
 	}
@@ -126,13 +125,13 @@ func (a AMQP) login(c *conversation, start []byte) error {
 	// broker say why a login is refused, instead of closing), the
 	// mechanism, the response, the locale.
 	var props []byte
-	props = amqpField(props, "product", 'S', []byte("probe"))
-	props = amqpField(props, "capabilities", 'F', amqpTable(amqpField(nil, "authentication_failure_close", 't', []byte{1})))
-	args := amqpTable(props)
-	args = amqpShort(args, "PLAIN")
-	args = amqpLong(args, "\x00"+a.User+"\x00"+a.Password)
-	args = amqpShort(args, "en_US")
-	if err := c.send(amqpMethod(10, 11, args)); err != nil {
+	props = amqp.Field(props, "product", 'S', []byte("probe"))
+	props = amqp.Field(props, "capabilities", 'F', amqp.Table(amqp.Field(nil, "authentication_failure_close", 't', []byte{1})))
+	args := amqp.Table(props)
+	args = amqp.Short(args, "PLAIN")
+	args = amqp.Long(args, "\x00"+a.User+"\x00"+a.Password)
+	args = amqp.Short(args, "en_US")
+	if err := c.send(amqp.Method(10, 11, args)); err != nil {
 		return err
 	}
 	for range amqpMaxFrames {
@@ -146,12 +145,12 @@ func (a AMQP) login(c *conversation, start []byte) error {
 				return fmt.Errorf("not an AMQP broker: a Connection.Tune of %d bytes", len(args))
 			}
 			tuneOK := append(append([]byte{}, args[:6]...), 0, 0) // the broker's limits; no heartbeats
-			open := amqpShort(amqpShort(nil, cmp.Or(a.VHost, "/")), "")
-			if err := c.send(append(amqpMethod(10, 31, tuneOK), amqpMethod(10, 40, append(open, 0))...)); err != nil {
+			open := amqp.Short(amqp.Short(nil, cmp.Or(a.VHost, "/")), "")
+			if err := c.send(append(amqp.Method(10, 31, tuneOK), amqp.Method(10, 40, append(open, 0))...)); err != nil {
 				return err
 			}
 		case class == 10 && method == 41: // Open-Ok: closing, as a client does
-			if err := c.send(amqpMethod(10, 50, append(amqpShort([]byte{0, 200}, "probe: checked"), 0, 0, 0, 0))); err != nil {
+			if err := c.send(amqp.Method(10, 50, append(amqp.Short([]byte{0, 200}, "probe: checked"), 0, 0, 0, 0))); err != nil {
 				return err
 			}
 			for range amqpMaxFrames {
@@ -162,7 +161,7 @@ func (a AMQP) login(c *conversation, start []byte) error {
 			}
 			return nil
 		case class == 10 && method == 50: // Close: the broker refuses
-			_, _ = c.conn.Write(amqpMethod(10, 51, nil))
+			_, _ = c.conn.Write(amqp.Method(10, 51, nil))
 			return amqpRefused(args, user, cmp.Or(a.VHost, "/"))
 		default:
 			return fmt.Errorf("not an AMQP broker: method %d.%d in answer to the login", class, method)
@@ -208,100 +207,4 @@ func amqpRefused(args []byte, user, vhost string) error {
 		return &ServerError{Msg: "the broker is up, but refused user " + user + " the virtual host " + vhost + ": " + text + " (530)"}
 	}
 	return &ServerError{Msg: fmt.Sprintf("the broker closed the connection during the login: %s (%d)", text, code)}
-}
-
-// amqpMechanisms returns Connection.Start's mechanisms, a long string after
-// the server-properties table.
-func amqpMechanisms(start []byte) string {
-	if len(start) < 4 {
-		return ""
-	}
-	n := int(binary.BigEndian.Uint32(start))
-	if n > len(start)-4-4 {
-		return ""
-	}
-	rest := start[4+n:]
-	m := int(binary.BigEndian.Uint32(rest))
-	if m > len(rest)-4 {
-		return ""
-	}
-	return string(rest[4 : 4+m])
-}
-
-// amqpMethod is a method frame on channel 0.
-func amqpMethod(class, method uint16, args []byte) []byte {
-	f := []byte{1, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(f[3:], uint32(4+len(args)))
-	f = binary.BigEndian.AppendUint16(f, class)
-	f = binary.BigEndian.AppendUint16(f, method)
-	return append(append(f, args...), 0xce)
-}
-
-func amqpShort(b []byte, s string) []byte { return append(append(b, byte(len(s))), s...) }
-
-func amqpLong(b []byte, s string) []byte {
-	return append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...)
-}
-
-// amqpTable is a field table: its length, then its fields.
-func amqpTable(fields []byte) []byte {
-	return append(binary.BigEndian.AppendUint32(nil, uint32(len(fields))), fields...)
-}
-
-// amqpField appends a field: its name, its type, its value (a long
-// string's length first).
-func amqpField(b []byte, name string, typ byte, value []byte) []byte {
-	b = append(amqpShort(b, name), typ)
-	if typ == 'S' {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(value)))
-	}
-	return append(b, value...)
-}
-
-// amqpStrings reads the long strings of a field table (the broker's
-// server-properties), skipping the other values; it stops at a type it does
-// not know.
-func amqpStrings(b []byte) map[string]string {
-	out := map[string]string{}
-	if len(b) < 4 {
-		return out
-	}
-	n := int(binary.BigEndian.Uint32(b))
-	if n > len(b)-4 {
-		return out
-	}
-	b = b[4 : 4+n]
-	fixed := map[byte]int{'t': 1, 'b': 1, 'B': 1, 's': 2, 'u': 2, 'I': 4, 'i': 4, 'f': 4, 'l': 8, 'L': 8, 'd': 8, 'T': 8, 'D': 5, 'V': 0}
-	for len(b) > 0 {
-		kl := int(b[0])
-		if len(b) < 2+kl {
-			return out
-		}
-		key, typ := string(b[1:1+kl]), b[1+kl]
-		b = b[2+kl:]
-		if size, ok := fixed[typ]; ok {
-			if len(b) < size {
-				return out
-			}
-			b = b[size:]
-			continue
-		}
-		switch typ {
-		case 'S', 'F', 'A', 'x':
-			if len(b) < 4 {
-				return out
-			}
-			vl := int(binary.BigEndian.Uint32(b))
-			if vl > len(b)-4 {
-				return out
-			}
-			if typ == 'S' {
-				out[key] = string(b[4 : 4+vl])
-			}
-			b = b[4+vl:]
-		default:
-			return out
-		}
-	}
-	return out
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/wire/dns"
 )
 
 // DNS checks that a DNS server answers a query: it asks for Name's records
@@ -43,39 +44,19 @@ type DNS struct {
 	Reject []*regexp.Regexp
 }
 
-// dnsTypes are the record types a check may ask for, by their numbers.
-var dnsTypes = map[string]uint16{"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33}
-
-// dnsRcodes name the response codes (RFC 1035, 4.1.1; RFC 6895), as
-// miekg/dns and dig do.
-var dnsRcodes = map[int]string{0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
-	6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS", 23: "BADCOOKIE"}
-
 // DNSType returns the number of a record type's name, in any case.
-func DNSType(name string) (uint16, bool) {
-	t, ok := dnsTypes[strings.ToUpper(name)]
-	return t, ok
-}
+func DNSType(name string) (uint16, bool) { return dns.Type(name) }
 
 // ParseDNSRcode reads a response code by its name, such as NXDOMAIN, in
 // any case, or its number (0 to 4095, with EDNS's extended bits).
 func ParseDNSRcode(s string) (int, error) {
-	for n, name := range dnsRcodes {
-		if strings.EqualFold(name, s) {
-			return n, nil
-		}
+	if n, ok := dns.Rcode(s); ok {
+		return n, nil
 	}
 	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 4095 {
 		return n, nil
 	}
 	return 0, fmt.Errorf("unknown DNS response code %q: use NOERROR, NXDOMAIN, SERVFAIL, REFUSED, FORMERR, NOTIMP, YXDOMAIN, YXRRSET, NXRRSET, NOTAUTH, NOTZONE, BADVERS, BADCOOKIE or a number from 0 to 4095", sanitize.Printable(sanitize.Clip(s, 40)))
-}
-
-func dnsRcodeName(rcode int) string {
-	if name, ok := dnsRcodes[rcode]; ok {
-		return name
-	}
-	return "RCODE " + strconv.Itoa(rcode)
 }
 
 // dnsResend is how long a query over UDP waits before it is sent again.
@@ -103,7 +84,7 @@ func (d DNS) Run(ctx context.Context, tr *Trace) (string, error) {
 		var server netip.Addr
 		reply, server, err = dnsUDP(ctx, tr, addrs, d.Port, query)
 		if err == nil {
-			if m, perr := readDNS(reply, q); perr == nil && m.truncated {
+			if m, perr := dns.Read(reply, q); perr == nil && m.Truncated {
 				tr.SetNote("dns", "the UDP answer was truncated: asked again over TCP")
 				reply, err = dnsTCP(ctx, tr, []netip.Addr{server}, d.Port, query)
 				overTCP = true
@@ -117,39 +98,17 @@ func (d DNS) Run(ctx context.Context, tr *Trace) (string, error) {
 	return d.answer(reply, q, overTCP)
 }
 
-// question is the question d asks, and the query that asks it: recursion
-// desired, with an EDNS0 OPT record offering 1,232 bytes over UDP (DNS Flag
-// Day 2020), and a random ID.
-func (d DNS) question() (dnsQuestion, []byte, error) {
+// question is the question d asks, and the query that asks it
+// (dns.NewQuery), with a random ID.
+func (d DNS) question() (dns.Question, []byte, error) {
 	typ := cmpOr(d.Type, "A")
 	qtype, ok := DNSType(typ)
 	if !ok {
-		return dnsQuestion{}, nil, fmt.Errorf("unknown DNS record type %q", sanitize.Printable(typ))
+		return dns.Question{}, nil, fmt.Errorf("unknown DNS record type %q", sanitize.Printable(typ))
 	}
-	var idb [2]byte
-	_, _ = rand.Read(idb[:])
-	q := dnsQuestion{id: binary.BigEndian.Uint16(idb[:]), qtype: qtype}
-	b := append(idb[:], 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1) // RD; one question, one additional record
-	var name strings.Builder
-	if trimmed := strings.TrimSuffix(d.Name, "."); trimmed != "" {
-		for _, label := range strings.Split(trimmed, ".") {
-			if label == "" || len(label) > 63 {
-				return dnsQuestion{}, nil, fmt.Errorf("the name %q has an empty label or one above 63 bytes", sanitize.Printable(d.Name))
-			}
-			b = append(b, byte(len(label)))
-			b = append(b, label...)
-			writeLabel(&name, []byte(label))
-		}
-	}
-	b = append(b, 0)
-	if len(b) > 12+255 {
-		return dnsQuestion{}, nil, fmt.Errorf("the name %q is longer than 255 bytes", sanitize.Printable(sanitize.Clip(d.Name, 60)))
-	}
-	q.name = cmpOr(name.String(), ".")
-	b = binary.BigEndian.AppendUint16(b, qtype)
-	b = append(b, 0, dnsClassIN)
-	b = append(b, 0, 0, dnsTypeOPT, 0x04, 0xd0, 0, 0, 0, 0, 0, 0) // OPT: root, 1232 bytes, no flags, no data
-	return q, b, nil
+	var id [2]byte
+	_, _ = rand.Read(id[:])
+	return dns.NewQuery(binary.BigEndian.Uint16(id[:]), d.Name, qtype)
 }
 
 func cmpOr(a, b string) string {
@@ -160,19 +119,19 @@ func cmpOr(a, b string) string {
 }
 
 // answer reads reply as the answer to q and judges it.
-func (d DNS) answer(reply []byte, q dnsQuestion, overTCP bool) (string, error) {
-	m, err := readDNS(reply, q)
+func (d DNS) answer(reply []byte, q dns.Question, overTCP bool) (string, error) {
+	m, err := dns.Read(reply, q)
 	if err != nil {
 		return "", err
 	}
-	if m.truncated {
+	if m.Truncated {
 		// TC over TCP means the answer did not fit even there: what
 		// arrived is not the whole answer, whatever it holds.
 		how := "over UDP"
 		if overTCP {
 			how = "even over TCP"
 		}
-		return "", &ServerError{Msg: fmt.Sprintf("the answer for %s %s is truncated %s (TC set): it is not the whole answer", sanitize.Printable(d.Name), dnsTypeName(q.qtype), how)}
+		return "", &ServerError{Msg: fmt.Sprintf("the answer for %s %s is truncated %s (TC set): it is not the whole answer", sanitize.Printable(d.Name), dns.TypeName(q.Type), how)}
 	}
 	return d.judge(m, q)
 }
@@ -180,24 +139,24 @@ func (d DNS) answer(reply []byte, q dnsQuestion, overTCP bool) (string, error) {
 // judge says whether an answer passes: its response code, then the records
 // that answer the question, each a valid record of its type, then Expect
 // and Reject.
-func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
-	name, typeName := sanitize.Printable(d.Name), dnsTypeName(q.qtype)
+func (d DNS) judge(m dns.Msg, q dns.Question) (string, error) {
+	name, typeName := sanitize.Printable(d.Name), dns.TypeName(q.Type)
 	accepted := d.Rcodes
 	if len(accepted) == 0 {
 		accepted = []int{0}
 	}
-	if !slices.Contains(accepted, m.rcode) {
-		msg := fmt.Sprintf("%s for %s %s", dnsRcodeName(m.rcode), name, typeName)
+	if !slices.Contains(accepted, m.Rcode) {
+		msg := fmt.Sprintf("%s for %s %s", dns.RcodeName(m.Rcode), name, typeName)
 		if len(d.Rcodes) > 0 {
 			names := make([]string, len(d.Rcodes))
 			for i, r := range d.Rcodes {
-				names[i] = dnsRcodeName(r)
+				names[i] = dns.RcodeName(r)
 			}
 			msg += ", where --rcode accepts " + strings.Join(names, ", ")
 		}
 		return "", &ServerError{Msg: msg}
 	}
-	chain, followed, err := m.follow(q)
+	chain, followed, err := follow(m, q)
 	if err != nil {
 		return "", err
 	}
@@ -210,27 +169,27 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 	// type asked for, in class IN, owned by a name on the chain. A
 	// resolver (glibc's getanswer_r, Go's) skips every other record, so
 	// the app never sees them: they count for nothing.
-	judged := make([]dnsRR, 0, len(followed)+len(m.answers))
+	judged := make([]dns.RR, 0, len(followed)+len(m.Answers))
 	data := make([]string, 0, cap(judged))
 	for i, rr := range followed {
 		judged, data = append(judged, rr), append(data, chain[i+1])
 	}
-	var other []dnsRR
-	for _, rr := range m.answers {
-		if !onChain(chain, rr.name) || rr.class != dnsClassIN || rr.typ != q.qtype {
-			if !slices.ContainsFunc(followed, func(f dnsRR) bool { return f.off == rr.off }) {
+	var other []dns.RR
+	for _, rr := range m.Answers {
+		if !onChain(chain, rr.Name) || rr.Class != dns.ClassIN || rr.Type != q.Type {
+			if !slices.ContainsFunc(followed, func(f dns.RR) bool { return f.Off == rr.Off }) {
 				other = append(other, rr)
 			}
 			continue
 		}
-		text, err := m.rdata(rr)
+		text, err := m.Rdata(rr)
 		if err != nil {
 			return "", badRecord(rr, err)
 		}
 		judged, data = append(judged, rr), append(data, text)
 	}
 	counted := data[len(followed):]
-	if m.rcode == 0 && len(counted) == 0 {
+	if m.Rcode == 0 && len(counted) == 0 {
 		msg := fmt.Sprintf("NOERROR, but no %s record for %s", typeName, name)
 		if cnames != "" {
 			msg += " via " + cnames
@@ -238,7 +197,7 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 		if len(other) == 0 {
 			return "", &ServerError{Msg: msg + " (the answer holds no other record)"}
 		}
-		msg += " (" + text.Plural(len(other), "other record") + " in the answer; the first, " + otherRecord(other[0], chain, q.qtype)
+		msg += " (" + text.Plural(len(other), "other record") + " in the answer; the first, " + otherRecord(other[0], chain, q.Type)
 		return "", &ServerError{Msg: msg + ")"}
 	}
 	shown := "no record"
@@ -247,7 +206,7 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 	}
 	for _, re := range d.Reject {
 		for i, rr := range judged {
-			if whole := rr.text(data[i]); re.MatchString(data[i]) || re.MatchString(whole) {
+			if whole := rr.Text(data[i]); re.MatchString(data[i]) || re.MatchString(whole) {
 				return "", &ReplyError{What: "the record", Pattern: re, Reject: true, Excerpt: shownRecord(whole)}
 			}
 		}
@@ -255,14 +214,14 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 	for _, re := range d.Expect {
 		matched := false
 		for i, rr := range judged {
-			matched = matched || re.MatchString(data[i]) || re.MatchString(rr.text(data[i]))
+			matched = matched || re.MatchString(data[i]) || re.MatchString(rr.Text(data[i]))
 		}
 		if !matched {
 			return "", &ReplyError{What: "the answer", Pattern: re, Excerpt: shown + via}
 		}
 	}
-	if m.rcode != 0 {
-		return fmt.Sprintf("%s for %s %s%s, as --rcode accepts", dnsRcodeName(m.rcode), name, typeName, via), nil
+	if m.Rcode != 0 {
+		return fmt.Sprintf("%s for %s %s%s, as --rcode accepts", dns.RcodeName(m.Rcode), name, typeName, via), nil
 	}
 	return fmt.Sprintf("NOERROR, %s %s: %s%s", name, typeName, shown, via), nil
 }
@@ -271,17 +230,17 @@ func (d DNS) judge(m dnsMsg, q dnsQuestion) (string, error) {
 // and then the target of each CNAME record, in class IN, that the name
 // before owns; and the CNAME records followed. A CNAME question follows
 // none. A chain that loops, is longer than dnsMaxChain or forks is refused.
-func (m dnsMsg) follow(q dnsQuestion) ([]string, []dnsRR, error) {
-	chain := []string{q.name}
-	var followed []dnsRR
-	for q.qtype != dnsTypeCNAME {
+func follow(m dns.Msg, q dns.Question) ([]string, []dns.RR, error) {
+	chain := []string{q.Name}
+	var followed []dns.RR
+	for q.Type != dns.TypeCNAME {
 		var next string
-		var cname dnsRR
-		for _, rr := range m.answers {
-			if rr.typ != dnsTypeCNAME || rr.class != dnsClassIN || !strings.EqualFold(rr.name, chain[len(chain)-1]) {
+		var cname dns.RR
+		for _, rr := range m.Answers {
+			if rr.Type != dns.TypeCNAME || rr.Class != dns.ClassIN || !strings.EqualFold(rr.Name, chain[len(chain)-1]) {
 				continue
 			}
-			target, err := m.rdata(rr)
+			target, err := m.Rdata(rr)
 			switch {
 			case err != nil:
 				return nil, nil, badRecord(rr, err)
@@ -289,7 +248,7 @@ func (m dnsMsg) follow(q dnsQuestion) ([]string, []dnsRR, error) {
 				next, cname = target, rr
 			case !strings.EqualFold(next, target):
 				return nil, nil, &ServerError{Msg: fmt.Sprintf("two CNAME records for %s lead apart (%s and %s), where a name has one at most",
-					sanitize.Clip(rr.name, 80), sanitize.Clip(next, 80), sanitize.Clip(target, 80))}
+					sanitize.Clip(rr.Name, 80), sanitize.Clip(next, 80), sanitize.Clip(target, 80))}
 			}
 		}
 		switch {
@@ -298,7 +257,7 @@ func (m dnsMsg) follow(q dnsQuestion) ([]string, []dnsRR, error) {
 		case onChain(chain, next):
 			return nil, nil, &ServerError{Msg: "the CNAME chain loops: " + sanitize.Clip(strings.Join(append(chain, next), " -> "), 240)}
 		case len(chain) == dnsMaxChain:
-			return nil, nil, &ServerError{Msg: fmt.Sprintf("the CNAME chain from %s is longer than %d names", sanitize.Clip(q.name, 80), dnsMaxChain)}
+			return nil, nil, &ServerError{Msg: fmt.Sprintf("the CNAME chain from %s is longer than %d names", sanitize.Clip(q.Name, 80), dnsMaxChain)}
 		}
 		chain, followed = append(chain, next), append(followed, cname)
 	}
@@ -323,27 +282,27 @@ func chainText(targets []string) string {
 }
 
 // onChain reports whether name is on the chain; names compare in any case
-// (RFC 4343), and their escapes (writeLabel) keep other bytes apart.
+// (RFC 4343), and their escapes (dns.Read's) keep other bytes apart.
 func onChain(chain []string, name string) bool {
 	return slices.ContainsFunc(chain, func(c string) bool { return strings.EqualFold(c, name) })
 }
 
 // badRecord is the failure of a record whose data cannot be what its type
 // says.
-func badRecord(rr dnsRR, why error) error {
-	return &ServerError{Msg: fmt.Sprintf("a bad %s record for %s in the answer: %v", dnsTypeName(rr.typ), sanitize.Clip(rr.name, 80), why)}
+func badRecord(rr dns.RR, why error) error {
+	return &ServerError{Msg: fmt.Sprintf("a bad %s record for %s in the answer: %v", dns.TypeName(rr.Type), sanitize.Clip(rr.Name, 80), why)}
 }
 
 // otherRecord says why a record of the answer does not answer the question.
-func otherRecord(rr dnsRR, chain []string, qtype uint16) string {
-	what := sanitize.Clip(rr.name, 80) + " " + dnsClassName(rr.class) + " " + dnsTypeName(rr.typ)
+func otherRecord(rr dns.RR, chain []string, qtype uint16) string {
+	what := sanitize.Clip(rr.Name, 80) + " " + dns.ClassName(rr.Class) + " " + dns.TypeName(rr.Type)
 	switch {
-	case rr.class != dnsClassIN:
-		return what + ", is of class " + dnsClassName(rr.class) + ", not IN"
-	case !onChain(chain, rr.name):
+	case rr.Class != dns.ClassIN:
+		return what + ", is of class " + dns.ClassName(rr.Class) + ", not IN"
+	case !onChain(chain, rr.Name):
 		return what + ", is for a name the question does not lead to"
 	}
-	return what + ", is of another type than " + dnsTypeName(qtype)
+	return what + ", is of another type than " + dns.TypeName(qtype)
 }
 
 // shownRecord is a whole record as a failure quotes it: its tabs as \t, as

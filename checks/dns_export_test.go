@@ -16,7 +16,7 @@ func JudgeDNS(d DNS, reply []byte, overTCP bool) (string, error) {
 		return "", err
 	}
 	if len(reply) >= 2 {
-		q.id = binary.BigEndian.Uint16(reply)
+		q.ID = binary.BigEndian.Uint16(reply)
 	}
 	return d.answer(reply, q, overTCP)
 }

@@ -8,18 +8,3 @@ func SetResolver(r *net.Resolver) { resolver = r }
 
 // Resolve is resolve, for the tests of loopback without DNS.
 var Resolve = resolve
-
-// DecodeJSON is decodeJSON, for the tests of --expect-json.
-var DecodeJSON = decodeJSON
-
-// NumbersEqual is numbersEqual, for its fuzz test.
-var NumbersEqual = numbersEqual
-
-// BSONRead is bsonRead, for its fuzz test.
-var BSONRead = bsonRead
-
-// ParseKafkaMetadata is parseKafkaMetadata, for its fuzz test.
-func ParseKafkaMetadata(b []byte, version int16) error {
-	_, err := parseKafkaMetadata(b, version)
-	return err
-}

@@ -3,14 +3,11 @@ package checks_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"math/big"
 	"net"
 	"net/url"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
 func FuzzParseStatusRanges(f *testing.F) {
@@ -222,24 +220,15 @@ func FuzzGRPCReply(f *testing.F) {
 }
 
 // FuzzJSON: any body and any assertion give an answer without a panic, in
-// one printable line; a body probe reads is valid JSON, and a valid body
-// it refuses has a key twice or nests too deeply.
+// one printable line. (What a body must be is internal/wire/jsonpath's
+// FuzzDecode.)
 func FuzzJSON(f *testing.F) {
 	f.Add([]byte(`{"status":"UP","components":{"db":{"status":"UP"}},"checks":[{"status":"UP"}]}`), "components.*.status!=DOWN")
 	f.Add([]byte(`{"a":{"a":1,"a":2}}`), "a.a=2")
 	f.Add([]byte(`[[[1]]] x`), "0.0.#=1")
 	f.Add([]byte(`{"e\u001b":1e400}`), `e\u001b=1e400`)
 	f.Fuzz(func(t *testing.T, body []byte, assertion string) {
-		doc, err := checks.DecodeJSON(body)
-		if err == nil && !json.Valid(body) {
-			t.Fatalf("took %q, which is not JSON", body)
-		}
-		if err != nil && json.Valid(body) {
-			msg := err.Error()
-			if !strings.Contains(msg, "in one object twice") && !strings.Contains(msg, "nest deeper") {
-				t.Fatalf("refused valid JSON %q: %v", body, err)
-			}
-		}
+		doc, err := jsonpath.Decode(body)
 		a, perr := checks.ParseJSONAssertion(assertion)
 		if perr != nil || err != nil {
 			return
@@ -249,69 +238,5 @@ func FuzzJSON(f *testing.F) {
 				t.Fatalf("the message is not one printable line: %q", msg)
 			}
 		}
-	})
-}
-
-// FuzzNumbersEqual: --expect-json compares numbers exactly, as math/big's
-// rationals do, for any digits and exponents small enough for big.Rat.
-func FuzzNumbersEqual(f *testing.F) {
-	f.Add("3", "3.0")
-	f.Add("9007199254740993", "9007199254740992")
-	f.Add("-0", "0e5")
-	f.Add("1.5e-3", "0.0015")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		got := checks.NumbersEqual(a, b)
-		isNumber := func(s string) bool {
-			return s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && json.Valid([]byte(s))
-		}
-		if got && !(isNumber(a) && isNumber(b)) {
-			t.Fatalf("numbersEqual(%q, %q): equal, though one is no JSON number", a, b)
-		}
-		ra, oka := exactNumber(a)
-		rb, okb := exactNumber(b)
-		if !oka || !okb {
-			return
-		}
-		if want := ra.Cmp(rb) == 0; got != want {
-			t.Fatalf("numbersEqual(%q, %q) = %v, want %v", a, b, got, want)
-		}
-	})
-}
-
-// exactNumber is a JSON number as a rational, when its exponent is small.
-func exactNumber(s string) (*big.Rat, bool) {
-	if s == "" || !(s[0] == '-' || '0' <= s[0] && s[0] <= '9') || !json.Valid([]byte(s)) {
-		return nil, false
-	}
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		if e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+")); err != nil || e > 300 || e < -300 {
-			return nil, false
-		}
-	}
-	return new(big.Rat).SetString(s)
-}
-
-// FuzzBSON: a MongoDB reply's document, whatever its bytes, is read
-// without a panic and no further than its length says.
-func FuzzBSON(f *testing.F) {
-	f.Add([]byte("\x05\x00\x00\x00\x00"))
-	f.Add([]byte("\x11\x00\x00\x00\x01ok\x00\x00\x00\x00\x00\x00\x00\xf0?\x00"))
-	f.Add([]byte("\x10\x00\x00\x00\x0bre\x00a\x00i\x00\x08x\x00\x01\x00"))
-	f.Add([]byte("\x0f\x00\x00\x00\x05b\x00\xfb\xff\xff\xff\x00\x00"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		doc, err := checks.BSONRead(b)
-		if err == nil && doc == nil {
-			t.Fatal("no document and no error")
-		}
-	})
-}
-
-// FuzzKafkaMetadata: a Metadata reply, whatever its bytes, is read without
-// a panic.
-func FuzzKafkaMetadata(f *testing.F) {
-	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x01a\x00\x00\x23\x84\xff\xff\x00\x01x\x00\x00\x00\x01"), int16(8))
-	f.Add([]byte{0x7f, 0xff, 0xff, 0xff}, int16(1))
-	f.Fuzz(func(t *testing.T, b []byte, version int16) {
-		_ = checks.ParseKafkaMetadata(b, version)
 	})
 }

@@ -17,12 +17,13 @@ import (
 
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/wire/h2"
 )
 
 // This file is probe's HTTP/2 client, for grpc:// targets and for HTTP
 // checks with --http2: one connection, one stream, no pooling. It uses
-// x/net's Framer and HPACK, not a transport, so that what a hostile or
-// broken server sends is bounded and every failure is named.
+// probe's own framing (internal/wire/h2), not a transport, so that what a
+// hostile or broken server sends is bounded and every failure is named.
 
 // PhaseHTTP2 is the HTTP/2 handshake: the prefaces and SETTINGS, until the
 // server's SETTINGS frame arrives.
@@ -35,9 +36,6 @@ const (
 	// h2MaxRequestBody is the largest request body sent: the stream's
 	// initial window, which probe does not wait to see grow.
 	h2MaxRequestBody = 65535
-	// h2MaxFrameSize is the largest frame read or written: the initial
-	// SETTINGS_MAX_FRAME_SIZE, which probe never raises.
-	h2MaxFrameSize = 16384
 )
 
 // h2Request is the one request of a connection.
@@ -107,7 +105,7 @@ func (h *headRecorder) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	if room := 64 - len(h.head); room > 0 && n > 0 {
 		h.head = append(h.head, p[:min(n, room)]...)
-		if h.tr.inPhase(PhaseHTTP2) && !isH2Settings(h.head) {
+		if h.tr.inPhase(PhaseHTTP2) && !h2.IsSettings(h.head) {
 			h.tr.SetPartial(sanitize.Excerpt(h.head, 60)) // not HTTP/2, it seems
 		}
 	}
@@ -127,7 +125,7 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 	rec := &headRecorder{r: conn, tr: tr}
 	// Frames of at most the size every peer must accept, and all probe's
 	// SETTINGS allow: a 16 MiB frame is refused before it is read.
-	fr := newFrameReader(rec, maxHeaderBytes)
+	fr := h2.NewReader(rec, maxHeaderBytes)
 	window := uint32(min(req.maxBody+(16<<10), 1<<30))
 	out, err := h2Start(req, window)
 	if err != nil {
@@ -144,10 +142,10 @@ func h2RoundTrip(ctx context.Context, tr *Trace, conn net.Conn, req h2Request) (
 // window and the request, sent in one write.
 func h2Start(req h2Request, window uint32) ([]byte, error) {
 	var out bytes.Buffer
-	out.WriteString(clientPreface)
-	appendSettings(&out, settingEnablePush, 0, settingInitialWindowSize, window, settingMaxHeaderListSize, maxHeaderBytes)
+	out.WriteString(h2.ClientPreface)
+	h2.AppendSettings(&out, h2.SettingEnablePush, 0, h2.SettingInitialWindowSize, window, h2.SettingMaxHeaderListSize, maxHeaderBytes)
 	if window > 65535 {
-		appendFrame(&out, frameWindowUpdate, 0, 0, binary.BigEndian.AppendUint32(nil, window-65535))
+		h2.AppendFrame(&out, h2.FrameWindowUpdate, 0, 0, binary.BigEndian.AppendUint32(nil, window-65535))
 	}
 	if err := appendRequest(&out, req); err != nil {
 		return nil, err
@@ -160,7 +158,7 @@ type h2Reader struct {
 	ctx        context.Context
 	tr         *Trace
 	conn       net.Conn // for the acknowledgements the protocol asks for
-	fr         *frameReader
+	fr         *h2.Reader
 	rec        *headRecorder
 	maxBody    int
 	reply      *h2Reply
@@ -169,17 +167,17 @@ type h2Reader struct {
 }
 
 func (r *h2Reader) read() (*h2Reply, error) {
-	for r.fr.frames < h2MaxFrames {
-		f, err := r.fr.next()
+	for r.fr.Frames() < h2MaxFrames {
+		f, err := r.fr.Next()
 		if err != nil {
-			if errors.Is(err, errFrameTooLarge) {
+			if errors.Is(err, h2.ErrFrameTooLarge) {
 				r.rec.more()
 			}
 			return nil, h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
 		}
-		if f.typ != frameSettings && !r.settings {
+		if f.Type != h2.FrameSettings && !r.settings {
 			// RFC 9113, 3.4: the server's preface is a SETTINGS frame.
-			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", typeName(f.typ))}
+			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", h2.TypeName(f.Type))}
 		}
 		done, err := r.frame(f)
 		if err != nil {
@@ -198,38 +196,38 @@ func (r *h2Reader) read() (*h2Reply, error) {
 // ignores them: they cannot change the verdict on stream 1. So are
 // PRIORITY, WINDOW_UPDATE (probe never waits for a window) and frames of
 // unknown types (RFC 9113, 5.5).
-func (r *h2Reader) frame(f *h2Frame) (bool, error) {
-	switch f.typ {
-	case frameSettings:
-		if f.has(flagAck) {
+func (r *h2Reader) frame(f *h2.Frame) (bool, error) {
+	switch f.Type {
+	case h2.FrameSettings:
+		if f.Has(h2.FlagAck) {
 			return false, nil
 		}
 		if !r.settings {
 			r.settings = true
 			r.tr.Enter(PhaseFirstByte)
 		}
-		return false, r.write(frameSettings, flagAck, nil)
-	case framePing:
-		if !f.has(flagAck) {
-			return false, r.write(framePing, flagAck, f.ping[:])
+		return false, r.write(h2.FrameSettings, h2.FlagAck, nil)
+	case h2.FramePing:
+		if !f.Has(h2.FlagAck) {
+			return false, r.write(h2.FramePing, h2.FlagAck, f.Ping[:])
 		}
-	case frameGoAway:
-		if f.lastID < 1 || f.errCode != errCodeNo {
+	case h2.FrameGoAway:
+		if f.LastID < 1 || f.ErrCode != h2.ErrCodeNo {
 			return false, &ProtocolError{Msg: "the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(r.gotHeaders)}
 		}
 		// A graceful GOAWAY that covers stream 1: the reply still comes.
-	case frameRSTStream:
-		if f.stream == 1 {
-			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.errCode, beforeOrDuring(r.gotHeaders))}
+	case h2.FrameRSTStream:
+		if f.Stream == 1 {
+			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(r.gotHeaders))}
 		}
-	case framePushPromise:
+	case h2.FramePushPromise:
 		return false, &ProtocolError{Msg: "the server pushed a stream, which probe's SETTINGS forbid"}
-	case frameHeaders:
-		if f.stream == 1 {
+	case h2.FrameHeaders:
+		if f.Stream == 1 {
 			return r.headers(f)
 		}
-	case frameData:
-		if f.stream == 1 {
+	case h2.FrameData:
+		if f.Stream == 1 {
 			return r.data(f)
 		}
 	}
@@ -237,57 +235,57 @@ func (r *h2Reader) frame(f *h2Frame) (bool, error) {
 }
 
 // headers takes the reply's HEADERS (after any 1xx), or its trailers.
-func (r *h2Reader) headers(f *h2Frame) (bool, error) {
-	if f.truncated {
+func (r *h2Reader) headers(f *h2.Frame) (bool, error) {
+	if f.Truncated {
 		return false, fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
 	}
 	if r.gotHeaders {
-		if !f.has(flagEndStream) {
+		if !f.Has(h2.FlagEndStream) {
 			return false, &ProtocolError{Msg: "the server sent a second HEADERS frame that does not end the stream"}
 		}
-		if len(f.regularFields()) != len(f.fields) {
+		if len(f.RegularFields()) != len(f.Fields) {
 			return false, &ProtocolError{Msg: "the server sent trailers with a pseudo-header"}
 		}
-		r.reply.trailer = fields(f.fields)
+		r.reply.trailer = fields(f.Fields)
 		return true, nil
 	}
-	status, err := strconv.Atoi(f.pseudo("status"))
+	status, err := strconv.Atoi(f.Pseudo("status"))
 	if err != nil || status < 100 || status > 999 {
-		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.pseudo("status"), 20))}
+		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.Pseudo("status"), 20))}
 	}
 	if status < 200 {
-		if f.has(flagEndStream) {
+		if f.Has(h2.FlagEndStream) {
 			// RFC 9113, 8.1: an informational reply cannot end the stream.
 			return false, &ProtocolError{Msg: fmt.Sprintf("the server ended the stream with an informational %d", status)}
 		}
 		return false, nil // 100 Continue, 103 Early Hints: the reply follows
 	}
-	r.reply.status, r.reply.header, r.gotHeaders = status, fields(f.regularFields()), true
-	r.reply.trailersOnly = f.has(flagEndStream)
+	r.reply.status, r.reply.header, r.gotHeaders = status, fields(f.RegularFields()), true
+	r.reply.trailersOnly = f.Has(h2.FlagEndStream)
 	r.tr.Enter(PhaseResponse)
 	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d, no body", status))
-	return f.has(flagEndStream), nil
+	return f.Has(h2.FlagEndStream), nil
 }
 
 // data takes a DATA frame of the reply's body.
-func (r *h2Reader) data(f *h2Frame) (bool, error) {
+func (r *h2Reader) data(f *h2.Frame) (bool, error) {
 	if !r.gotHeaders {
 		return false, &ProtocolError{Msg: "the server sent DATA before the reply's HEADERS"}
 	}
 	body := r.reply.body
-	if len(body)+len(f.data) > r.maxBody {
+	if len(body)+len(f.Data) > r.maxBody {
 		return false, fmt.Errorf("response body is larger than %s", Size(r.maxBody))
 	}
-	r.reply.body = append(body, f.data...)
+	r.reply.body = append(body, f.Data...)
 	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d and %s of body, %s", r.reply.status, text.Plural(len(r.reply.body), "byte"), sanitize.Excerpt(r.reply.body, 40)))
-	return f.has(flagEndStream), nil
+	return f.Has(h2.FlagEndStream), nil
 }
 
 // write sends a frame the protocol asks for (a SETTINGS or PING
 // acknowledgement), and names a failure.
 func (r *h2Reader) write(typ, flags uint8, payload []byte) error {
 	var b bytes.Buffer
-	appendFrame(&b, typ, flags, 0, payload)
+	h2.AppendFrame(&b, typ, flags, 0, payload)
 	if _, err := r.conn.Write(b.Bytes()); err != nil {
 		return h2ReadError(r.ctx, err, r.rec.head, r.tr.phase())
 	}
@@ -299,51 +297,20 @@ func appendRequest(b *bytes.Buffer, req h2Request) error {
 	if len(req.body) > h2MaxRequestBody {
 		return fmt.Errorf("over HTTP/2, a request body is at most %s (-d has %s)", Size(h2MaxRequestBody), Size(len(req.body)))
 	}
-	var block bytes.Buffer
-	enc := hpack.NewEncoder(&block)
-	field := func(name, value string) { _ = enc.WriteField(hpack.HeaderField{Name: name, Value: value}) }
-	field(":method", req.method)
-	field(":scheme", req.scheme)
-	field(":authority", req.authority)
-	field(":path", req.path)
+	fields := []hpack.HeaderField{{Name: ":method", Value: req.method}, {Name: ":scheme", Value: req.scheme},
+		{Name: ":authority", Value: req.authority}, {Name: ":path", Value: req.path}}
 	for _, h := range req.header {
-		field(strings.ToLower(h.Name), h.Value)
+		fields = append(fields, hpack.HeaderField{Name: strings.ToLower(h.Name), Value: h.Value})
 	}
 	if len(req.body) > 0 {
-		field("content-length", strconv.Itoa(len(req.body)))
+		fields = append(fields, hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(req.body))})
 	}
-	if block.Len() > maxHeaderBytes {
+	block := h2.HeaderBlock(fields)
+	if len(block) > maxHeaderBytes {
 		return fmt.Errorf("the request headers are larger than %s", Size(maxHeaderBytes))
 	}
-	rest := block.Bytes()
-	first := rest[:min(len(rest), h2MaxFrameSize)]
-	rest = rest[len(first):]
-	var flags uint8
-	if len(req.body) == 0 {
-		flags |= flagEndStream
-	}
-	if len(rest) == 0 {
-		flags |= flagEndHeaders
-	}
-	appendFrame(b, frameHeaders, flags, 1, first)
-	for len(rest) > 0 {
-		chunk := rest[:min(len(rest), h2MaxFrameSize)]
-		rest = rest[len(chunk):]
-		flags = 0
-		if len(rest) == 0 {
-			flags = flagEndHeaders
-		}
-		appendFrame(b, frameContinuation, flags, 1, chunk)
-	}
-	for body := req.body; len(body) > 0; {
-		chunk := body[:min(len(body), h2MaxFrameSize)]
-		body = body[len(chunk):]
-		flags = 0
-		if len(body) == 0 {
-			flags = flagEndStream
-		}
-		appendFrame(b, frameData, flags, 1, chunk)
-	}
+	h2.AppendHeaders(b, 1, block, len(req.body) == 0)
+	h2.AppendData(b, 1, req.body)
 	return nil
 }
 
@@ -356,9 +323,9 @@ func fields(in []hpack.HeaderField) []Header {
 	return out
 }
 
-func goAwayDetail(f *h2Frame) string {
-	s := "(" + f.errCode.String()
-	if d := f.debugData; len(d) > 0 {
+func goAwayDetail(f *h2.Frame) string {
+	s := "(" + f.ErrCode.String()
+	if d := f.DebugData; len(d) > 0 {
 		s += ": " + sanitize.Excerpt(d, 60)
 	}
 	return s + ")"
@@ -374,7 +341,7 @@ func beforeOrDuring(gotHeaders bool) string {
 // h2ReadError says why reading the reply failed: the deadline, the
 // connection, a server that is not HTTP/2, or one that broke the protocol.
 func h2ReadError(ctx context.Context, err error, head []byte, phase string) error {
-	var protoErr *h2Error
+	var protoErr *h2.Error
 	var remote *net.OpError
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
@@ -383,14 +350,14 @@ func h2ReadError(ctx context.Context, err error, head []byte, phase string) erro
 		return refusedAfterHandshake(remote)
 	case bytes.HasPrefix(head, []byte("HTTP/1.")):
 		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it answered %s", sanitize.Excerpt(firstLine(head), 60))}
-	case len(head) > 0 && (len(head) < 9 || head[3] != frameSettings) && phase == PhaseHTTP2:
+	case len(head) > 0 && (len(head) < 9 || head[3] != h2.FrameSettings) && phase == PhaseHTTP2:
 		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it sent %s", sanitize.Excerpt(head, 40))}
-	case errors.Is(err, errFrameTooLarge):
+	case errors.Is(err, h2.ErrFrameTooLarge):
 		return &ProtocolError{Msg: "the server sent a frame larger than 16 KiB, which probe's SETTINGS forbid"}
-	case errors.As(err, &protoErr) && protoErr.stream:
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream: %s (%s)", protoErr.why, protoErr.code)}
+	case errors.As(err, &protoErr) && protoErr.Stream:
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream: %s (%s)", protoErr.Why, protoErr.Code)}
 	case errors.As(err, &protoErr):
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol: %s (%s)", protoErr.why, protoErr.code)}
+		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol: %s (%s)", protoErr.Why, protoErr.Code)}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
 		return &ProtocolError{Msg: "connection reset by peer " + phaseWhere(phase), Dropped: phase == PhaseHTTP2}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -431,8 +398,8 @@ func speaksH2C(ctx context.Context, socket, host, port string) bool {
 	defer conn.Close()
 	_ = conn.SetDeadline(deadline(ctx))
 	var out bytes.Buffer
-	out.WriteString(clientPreface)
-	appendSettings(&out)
+	out.WriteString(h2.ClientPreface)
+	h2.AppendSettings(&out)
 	if _, err := conn.Write(out.Bytes()); err != nil {
 		return false
 	}
@@ -440,11 +407,5 @@ func speaksH2C(ctx context.Context, socket, host, port string) bool {
 	if _, err := io.ReadFull(conn, head[:]); err != nil {
 		return false
 	}
-	return isH2Settings(head[:])
-}
-
-// isH2Settings reports whether b starts with a SETTINGS frame on stream 0,
-// the first thing an HTTP/2 server sends.
-func isH2Settings(b []byte) bool {
-	return len(b) >= 9 && b[3] == frameSettings && b[5]&0x7f == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0
+	return h2.IsSettings(head[:])
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/wire/h2"
 )
 
 // Header is one request header, sent as given (-H), or one header of a
@@ -65,18 +66,7 @@ var managedHeaders = map[string]string{
 
 // IsToken reports whether s is an HTTP token (RFC 9110, 5.6.2): a method or
 // a header name.
-func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
+func IsToken(s string) bool { return h2.IsToken(s) }
 
 // HeaderMatch is a response header to look for: its name, and a pattern
 // its value must match (nil: any value).

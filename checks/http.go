@@ -19,6 +19,8 @@ import (
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/wire/h2"
+	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
 // maxHeaderBytes bounds the response headers; larger ones fail the check
@@ -154,7 +156,7 @@ func (h HTTP) judge(r *reply) (string, error) {
 		return "", err
 	}
 	if len(h.ExpectJSON) > 0 {
-		doc, err := decodeJSON(body)
+		doc, err := jsonpath.Decode(body)
 		if err != nil {
 			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40))}
 		}
@@ -394,7 +396,7 @@ func (h HTTP) explain(ctx context.Context, err error, phase string, head []byte)
 	switch {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
-	case isH2Settings(head):
+	case h2.IsSettings(head):
 		// grpc-go answers with its SETTINGS, then hangs up.
 		return &ProtocolError{Msg: "the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it with --http2, or grpc://"}
 	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
