@@ -35,15 +35,10 @@ const (
 	PhaseTLS       = "tls"
 	PhaseFirstByte = "first byte" // request sent, waiting for the reply's first byte
 	PhaseResponse  = "response"   // reading the rest of the reply
-	PhaseExpect    = "expect"     // TCP: reading until --expect matches
+	PhaseExpect    = "expect"     // TCP: reading until Expect matches
 	PhaseRedirect  = "redirect"
 	PhaseProc      = "proc" // reading /proc
 )
-
-// Phases lists every phase, wherever it is declared, for those who name
-// them (the engine's timeout messages); TestPhasesAreListed keeps it whole.
-var Phases = []string{PhaseDNS, PhaseConnect, PhaseTLS, PhaseHTTP2, PhaseFirstByte, PhaseResponse,
-	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply, PhaseRun}
 
 // Mark records when a phase ended, measured from the start of the attempt,
 // as curl's -w timings are.

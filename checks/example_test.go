@@ -31,7 +31,7 @@ func ExampleHTTP() {
 	fmt.Println(err)
 	// Output:
 	// seen ""
-	// components.db.status is "DOWN", want "UP" (--expect-json)
+	// components.db.status is "DOWN", want "UP"
 }
 
 // A PostgreSQL check: a server that asks for a password is accepting

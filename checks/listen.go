@@ -3,9 +3,7 @@ package checks
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -27,29 +25,6 @@ type Listen struct {
 	Addr netip.Addr // the zero Addr matches any address
 	Port uint16
 	UDP  bool
-}
-
-// ParseListen reads a listen target's address: PORT, :PORT, ADDR:PORT or
-// [ADDR6]:PORT.
-func ParseListen(s string) (netip.Addr, uint16, error) {
-	host, port := "", s
-	if strings.Contains(s, ":") {
-		var err error
-		if host, port, err = net.SplitHostPort(s); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("%q is not PORT, :PORT or ADDR:PORT", s)
-		}
-	}
-	n, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || n == 0 {
-		return netip.Addr{}, 0, fmt.Errorf("port %q is not a number from 1 to 65535", port)
-	}
-	var addr netip.Addr
-	if host != "" && host != "*" {
-		if addr, err = netip.ParseAddr(host); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("%q is not an IP address: listen reads /proc, so it takes no host names", host)
-		}
-	}
-	return addr.Unmap(), uint16(n), nil
 }
 
 // serves reports whether a listener bound to bound accepts connections to
@@ -75,7 +50,7 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	}
 	socks, err := read(cmp.Or(l.Proc, "/proc"))
 	if err != nil {
-		return "", err
+		return "", &StateError{Msg: err.Error(), Err: err}
 	}
 	tr.Finish()
 	var others []int
@@ -109,9 +84,9 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 		slices.Sort(elsewhere)
 		on := strings.Join(slices.Compact(elsewhere), " and ")
 		if l.UDP {
-			return "", fmt.Errorf("%s: port %d is bound on %s only", msg, l.Port, on)
+			return "", &StateError{Msg: fmt.Sprintf("%s: port %d is bound on %s only", msg, l.Port, on)}
 		}
-		return "", fmt.Errorf("%s: port %d listens on %s only", msg, l.Port, on)
+		return "", &StateError{Msg: fmt.Sprintf("%s: port %d listens on %s only", msg, l.Port, on)}
 	}
 	switch {
 	case connected > 0 && l.UDP:
@@ -122,7 +97,7 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	slices.Sort(others)
 	others = slices.Compact(others)
 	if len(others) == 0 {
-		return "", fmt.Errorf("%s; no %s port is %s at all", msg, proto, verb)
+		return "", &StateError{Msg: fmt.Sprintf("%s; no %s port is %s at all", msg, proto, verb)}
 	}
 	var ports []string
 	for _, p := range others[:min(len(others), 8)] {
@@ -136,7 +111,7 @@ func (l Listen) Run(_ context.Context, tr *Trace) (string, error) {
 	if len(others) > 8 {
 		msg += fmt.Sprintf(" and %d more", len(others)-8)
 	}
-	return "", errors.New(msg)
+	return "", &StateError{Msg: msg}
 }
 
 func isAre(n int) string {

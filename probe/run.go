@@ -20,6 +20,11 @@
 // starts), and Marker is the shutdown marker that turns every verdict into
 // draining.
 //
+// A check's failure is one of the error types of package checks; Run
+// reports it as Result.Detail, one printable line with the target's
+// secrets masked, which Options.Describe may write in the program's own
+// words.
+//
 // This package is v0: its API may change between minor versions, and
 // each change is written in CHANGELOG.md.
 package probe
@@ -99,6 +104,15 @@ type Options struct {
 	RetryDelay time.Duration // pause between attempts
 	Marker     string        // shutdown marker path; "" ignores draining
 	Secrets    []string      // never printed, in any target's result (each target's own are masked too)
+
+	// Describe, when set, writes the Detail of a failure from the check's
+	// error, in place of err.Error(): to name the option that set a
+	// condition as the program's users know it, from the error's type
+	// and its Field (probe's command line adds its flag: "HTTP 503
+	// Service Unavailable, want 200-399 (--status)"). What it returns is
+	// masked and made printable as every Detail is. A timeout and a cancel
+	// are described by Run, from the trace.
+	Describe func(err error) string
 }
 
 // Result is the outcome of one target.
@@ -283,13 +297,13 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 			// Cancelled, a check's error says only how it was cut short.
 			var ce *checks.CommandError
 			ended := ""
-			if errors.As(err, &ce) && ce.Stop != nil {
+			if errors.As(err, &ce) && (errors.Is(ce.Err, context.DeadlineExceeded) || errors.Is(ce.Err, context.Canceled)) {
 				ended = ce.Msg
 			}
 			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
 			return
 		}
-		res.Detail = err.Error()
+		res.Detail = describe(opt, err)
 		deadline, _ := ctx.Deadline()
 		if res.Attempts > opt.Retries || time.Until(deadline) < opt.RetryDelay {
 			return
@@ -300,6 +314,14 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 			return
 		}
 	}
+}
+
+// describe writes a failure's Detail, through Options.Describe when set.
+func describe(opt Options, err error) string {
+	if opt.Describe != nil {
+		return opt.Describe(err)
+	}
+	return err.Error()
 }
 
 // runSafely turns a panic in a check into a failure of that check, so the
@@ -313,29 +335,43 @@ func runSafely(ctx context.Context, tr *checks.Trace, c Check) (seen string, err
 	return c.Run(ctx, tr)
 }
 
-var phaseWords = map[string]string{
-	checks.PhaseDNS:       "resolving the host name",
-	checks.PhaseConnect:   "connecting",
-	checks.PhaseTLS:       "in the TLS handshake",
-	checks.PhaseHTTP2:     "in the HTTP/2 handshake",
-	checks.PhaseFirstByte: "waiting for the first byte of the response",
-	checks.PhaseResponse:  "reading the response",
-	checks.PhaseExpect:    "waiting for --expect to match",
-	checks.PhaseRedirect:  "following a redirect",
-	checks.PhaseProc:      "reading /proc",
-	checks.PhaseFile:      "reading the file",
-	checks.PhaseReply:     "waiting for the server's reply",
-	checks.PhaseRun:       "while the command ran",
+// phaseWords says where a check was when it stopped, in words. A switch,
+// not a map: nothing to build at every start.
+func phaseWords(phase string) string {
+	switch phase {
+	case checks.PhaseDNS:
+		return "resolving the host name"
+	case checks.PhaseConnect:
+		return "connecting"
+	case checks.PhaseTLS:
+		return "in the TLS handshake"
+	case checks.PhaseHTTP2:
+		return "in the HTTP/2 handshake"
+	case checks.PhaseFirstByte:
+		return "waiting for the first byte of the response"
+	case checks.PhaseResponse:
+		return "reading the response"
+	case checks.PhaseExpect:
+		return "waiting for --expect to match"
+	case checks.PhaseRedirect:
+		return "following a redirect"
+	case checks.PhaseProc:
+		return "reading /proc"
+	case checks.PhaseFile:
+		return "reading the file"
+	case checks.PhaseReply:
+		return "waiting for the server's reply"
+	case checks.PhaseRun:
+		return "while the command ran"
+	}
+	return "before the check finished"
 }
 
 // stoppedDetail says which limit ran out, or who cancelled the run, in
 // which phase, what became of what the check started (ended, in its own
 // words), and what part of the reply had come.
 func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string) string {
-	words := phaseWords[phase]
-	if words == "" {
-		words = "before the check finished"
-	}
+	words := phaseWords(phase)
 	if ended != "" {
 		words += " (" + ended + ")"
 	}

@@ -37,12 +37,12 @@ type TargetFlags struct {
 	RejectHeader []string            `sep:"none" placeholder:"'NAME[: REGEXP]'" group:"HTTP" help:"Fail when the reply has this header (matching the regular expression, if one is given); repeatable."`
 	HTTP2        bool                `name:"http2" env:"PROBE_HTTP2" group:"HTTP" help:"Speak HTTP/2: with prior knowledge (h2c) to http://, by ALPN h2 to https://. For servers that speak only HTTP/2; without it, probe speaks HTTP/1.1."`
 
-	Insecure   bool            `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
-	CA         string          `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
-	Cert       string          `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
-	Key        string          `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
-	CertExpiry checks.Duration `placeholder:"DURATION" group:"TLS" help:"Fail when a certificate the server presents, the leaf or any in its chain, expires within this, such as 14d."`
-	ServerName string          `placeholder:"NAME" group:"TLS" help:"The server's name in TLS, sent as SNI and verified against its certificate, in place of the target's host: for every TLS target (https://, grpcs://, tls://, the databases); on grpcs:// also :authority, unless -H Host sets it."`
+	Insecure   bool     `short:"k" group:"TLS" help:"Do not verify the server's certificate."`
+	CA         string   `placeholder:"FILE" group:"TLS" help:"PEM file of trusted CAs, in place of the system's (SSL_CERT_FILE also works)."`
+	Cert       string   `placeholder:"FILE" group:"TLS" help:"Client certificate (PEM), for mTLS."`
+	Key        string   `placeholder:"FILE" group:"TLS" help:"Client key (PEM), for mTLS."`
+	CertExpiry Duration `placeholder:"DURATION" group:"TLS" help:"Fail when a certificate the server presents, the leaf or any in its chain, expires within this, such as 14d."`
+	ServerName string   `placeholder:"NAME" group:"TLS" help:"The server's name in TLS, sent as SNI and verified against its certificate, in place of the target's host: for every TLS target (https://, grpcs://, tls://, the databases); on grpcs:// also :authority, unless -H Host sets it."`
 
 	Send   string    `placeholder:"BYTES" group:"TCP" help:"Bytes to send after connecting; \\r, \\n, \\t, \\0 and \\xHH are escapes."`
 	Expect []Pattern `sep:"none" placeholder:"REGEXP" group:"TCP" help:"Read until the reply matches this regular expression, and fail if it does not; repeatable, all must match."`
@@ -50,7 +50,7 @@ type TargetFlags struct {
 
 	UnixSocket string `name:"unix-socket" placeholder:"PATH" group:"SOCKET" help:"Connect to this Unix socket in place of the target's host and port, as curl does; @NAME is a Linux abstract socket. For http(s)://, grpc(s)://, tcp://, tls:// and the database targets; the target's host still names the server (Host, :authority, TLS)."`
 
-	MaxAge checks.Duration `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
+	MaxAge Duration `placeholder:"DURATION" group:"FILE" help:"file:// targets: fail when the file was last modified longer ago than this, such as 30s (a heartbeat). --expect and --reject also match a file's content (its first 64 KiB)."`
 
 	Rcode []string `placeholder:"CODE" group:"DNS" help:"dns:// targets: accept this response code, such as NXDOMAIN for a name that must not exist; repeatable or a comma list. Without it, only NOERROR with a record of the type passes. --expect and --reject match each record of the answer, as its data or as the whole record."`
 
@@ -69,12 +69,12 @@ func regexps(ps []Pattern) []*regexp.Regexp {
 
 // Pattern is a regular expression flag. Text that does not compile as one,
 // such as the '+PONG' of a Redis check, is matched literally instead, so the
-// obvious one-liner works (checks.Pattern).
+// obvious one-liner works (compilePattern).
 type Pattern struct{ *regexp.Regexp }
 
 // UnmarshalText compiles text, falling back to a literal match.
 func (p *Pattern) UnmarshalText(text []byte) error {
-	re, err := checks.Pattern(string(text))
+	re, err := compilePattern(string(text))
 	p.Regexp = re
 	return err
 }
@@ -100,24 +100,24 @@ func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, er
 	if f.MaxBody <= 0 {
 		return nil, errors.New("--max-body must be above zero")
 	}
-	if !checks.IsToken(f.Method) {
+	if !isToken(f.Method) {
 		return nil, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
 	}
-	headers, err := checks.ParseHeaders(f.Header)
+	headers, err := parseHeaders(f.Header)
 	if err != nil {
 		return nil, err
 	}
-	send, err := checks.Unescape(f.Send)
+	send, err := unescape(f.Send)
 	if err != nil {
 		return nil, fmt.Errorf("--send: %w", err)
 	}
 	// Built even for http:// targets, which may redirect to https://.
-	tlsConfig, err := (checks.TLSOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).Config()
+	tlsConfig, err := (tlsOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).config()
 	if err != nil {
 		return nil, err
 	}
-	if err := checks.ValidateSocketPath(f.UnixSocket); err != nil {
-		return nil, err
+	if err := kinds.ValidateSocketPath(f.UnixSocket); err != nil {
+		return nil, fmt.Errorf("--unix-socket: %w", err)
 	}
 	body, err := requestBody(f.Body, f.DataRaw)
 	if err != nil {
@@ -138,7 +138,7 @@ func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, er
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--expect-json %w", err)
 		}
 		expectJSON = append(expectJSON, a)
 	}
@@ -157,7 +157,7 @@ func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, er
 	}
 	var rcodes []int
 	for _, s := range f.Rcode {
-		rcode, err := checks.ParseDNSRcode(s)
+		rcode, err := parseDNSRcode(s)
 		if err != nil {
 			return nil, fmt.Errorf("--rcode: %w", err)
 		}
@@ -239,7 +239,7 @@ func requestBody(body, raw string) (string, error) {
 func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
 	var out []checks.HeaderMatch
 	for _, h := range raw {
-		m, err := checks.ParseHeaderMatch(h)
+		m, err := parseHeaderMatch(h)
 		if err != nil {
 			return nil, fmt.Errorf("%s %w", flag, err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/wire/dns"
 )
 
 // Target is a target as Parse reads it: probe.Target's fields.
@@ -286,7 +287,7 @@ func buildUnix(u *url.URL, _ string, t Check) (Check, error) {
 	if path == "" || path == "@" {
 		return nil, errors.New("the socket path is empty")
 	}
-	if err := checks.ValidateSocketPath(path); err != nil {
+	if err := ValidateSocketPath(path); err != nil {
 		return nil, err
 	}
 	c := t.(checks.TCP)
@@ -322,7 +323,7 @@ func linePatterns(expect, reject []*regexp.Regexp, conn bool) error {
 		res   []*regexp.Regexp
 	}{{"Expect", expect}, {"Reject", reject}} {
 		for _, re := range set.res {
-			if checks.MatchesLineBreak(re) {
+			if matchesLineBreak(re) {
 				return fieldError(func(n func(string) string) string {
 					return fmt.Sprintf("%s %q holds a line break, but %s and %s match one line at a time, without its \\r\\n: write ^ and $ for a line's start and end",
 						n(set.field), re, n("Expect"), n("Reject"))
@@ -517,7 +518,7 @@ func buildDNS(u *url.URL, port string, t Check) (Check, error) {
 			return nil, form
 		}
 	}
-	if _, ok := checks.DNSType(typ); !ok {
+	if _, ok := dns.Type(typ); !ok {
 		return nil, fmt.Errorf("unknown DNS record type %q: use A, AAAA, CNAME, MX, NS, PTR, SOA, SRV or TXT", sanitize.Printable(typ))
 	}
 	d := t.(checks.DNS)
@@ -540,7 +541,7 @@ func buildFile(u *url.URL, _ string, t Check) (Check, error) {
 // buildListen reads the address; it does not read /proc, which the check
 // does when it runs.
 func buildListen(u *url.URL, _ string, t Check) (Check, error) {
-	addr, port, err := checks.ParseListen(u.Host)
+	addr, port, err := ParseListen(u.Host)
 	if err != nil {
 		return nil, err
 	}

@@ -55,3 +55,12 @@ func Present(since time.Time) string {
 	}
 	return "present for " + age.String()
 }
+
+// Days writes d as certificate lifetimes and file ages are thought of:
+// whole days as 14d, anything else as Go does (36h0m0s, 30s).
+func Days(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
