@@ -28,6 +28,11 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 	}
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Cut by the deadline, whoever closed the connection first:
+			// the engine names the phase.
+			return nil, context.DeadlineExceeded
+		}
 		return nil, tlsError(err, cfg)
 	}
 	cs := tc.ConnectionState()
