@@ -38,8 +38,8 @@ type JSONAssertion struct {
 	Want string
 }
 
-// ParseJSONAssertion reads one assertion, as --expect-json writes it:
-// PATH=VALUE, PATH!=VALUE, PATH or !PATH. Its error quotes s first.
+// ParseJSONAssertion reads one assertion, as probe's --expect-json writes
+// it: PATH=VALUE, PATH!=VALUE, PATH or !PATH. Its error quotes s first.
 func ParseJSONAssertion(s string) (JSONAssertion, error) {
 	a := JSONAssertion{Raw: s, Op: "exists"}
 	path := s

@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -81,6 +82,27 @@ func ExampleParseTarget_templates() {
 	// Output:
 	// https://api.internal/healthz api.internal 200-299 2 secrets
 	// postgres://db.internal/orders app orders
+}
+
+// A program names the options of its own configuration where a check's
+// condition fails: Describe writes each failure's Detail from the check's
+// error, by its type and Field.
+func ExampleOptions_describe() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer app.Close()
+	target, _ := probe.ParseTarget(app.URL + "/healthz")
+	describe := func(err error) string {
+		var status *checks.StatusError
+		if errors.As(err, &status) {
+			return err.Error() + " (health.status in app.yaml)"
+		}
+		return err.Error()
+	}
+	report := probe.Run(context.Background(), []probe.Target{target}, probe.Options{Timeout: 2 * time.Second, Describe: describe})
+	fmt.Println(report.Results[0].State, report.Results[0].Detail)
+	// Output: unhealthy HTTP 503 Service Unavailable, want 200-399 (health.status in app.yaml)
 }
 
 // The shutdown marker turns every verdict into draining: probe exec creates

@@ -74,7 +74,7 @@ const (
 // String returns the state's name, as printed.
 func (s State) String() string { return string(s) }
 
-// DefaultTimeout is the run's deadline when --timeout is not given. It is well
+// DefaultTimeout is the run's deadline when Options.Timeout is zero. It is well
 // under Docker's default HEALTHCHECK timeout (30s), so the reason for a
 // failure reaches docker inspect instead of Docker killing the probe.
 const DefaultTimeout = 5 * time.Second
