@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -158,4 +159,34 @@ func ExampleCheckFunc() {
 	// unhealthy db: connection refused by the primary
 	// healthy cache: ok
 	// exit 1
+}
+
+// A net/http server that drains itself on SIGTERM, as probe exec would
+// from outside: the hook tells the drain each connection's state, the
+// readiness endpoint and Connection: close follow Draining, and Run shuts
+// the server down once no request is in flight and none has come for
+// Quiet. Here the context's end stands for SIGTERM.
+func ExampleDrain() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	drain := &probe.Drain{Marker: filepath.Join(dir, "probe.draining"), Min: time.Millisecond, Quiet: 50 * time.Millisecond}
+
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			w.Header().Set("Connection", "close") // clients reconnect elsewhere
+			if r.URL.Path == "/readyz" {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		}
+	})}
+	srv.ConnState = probe.ConnState[http.ConnState](drain)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+
+	ctx, stop := context.WithCancel(context.Background())
+	stop() // SIGTERM
+	err := drain.Run(ctx, srv.Shutdown)
+	_, statErr := os.Stat(drain.Marker)
+	fmt.Println(drain.Draining(), err, os.IsNotExist(statErr))
+	// Output: true <nil> true
 }

@@ -20,6 +20,11 @@
 // wait), and Marker is the shutdown marker that turns every verdict into
 // draining.
 //
+// Target.Func and CheckFunc turn a target into the func(ctx) error that
+// Go's health libraries take for a check, and such a func into a check.
+// Drain drains an HTTP server (net/http or fasthttp) from inside the app,
+// as probe exec does from outside.
+//
 // This package is v0: its API may change between minor versions, and
 // each change is written in CHANGELOG.md.
 package probe
