@@ -424,7 +424,7 @@ func TestPostgresOfficialImage(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 
-	checks := func(n int, env []string, want string, args ...string) []string {
+	checks := func(n int, every time.Duration, env []string, want string, args ...string) []string {
 		t.Helper()
 		offset := len(pg.log.String())
 		for i := range n {
@@ -432,17 +432,18 @@ func TestPostgresOfficialImage(t *testing.T) {
 			if code != 0 || !strings.Contains(out, want) {
 				t.Fatalf("check %d of %d (%s): exit %d: %s; want exit 0 and %q", i+1, n, strings.Join(env, " "), code, out, want)
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(every)
 		}
 		time.Sleep(300 * time.Millisecond) // the last backend's exit
 		return pg.log.since(offset)
 	}
-	lines := checks(60, official, "accepting connections: logged in as app to database app, PostgreSQL ", target)
+	// Every second for a minute, as a HEALTHCHECK --interval=1s would.
+	lines := checks(60, time.Second, official, "accepting connections: logged in as app to database app, PostgreSQL ", target)
 	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
 		t.Errorf("60 default checks with the image's variables: the server logged\n%s", strings.Join(bad, "\n"))
 	}
-	t.Logf("60 checks, 100 ms apart, POSTGRES_USER=app POSTGRES_DB=app: %d line(s) in the server's log since the first", len(lines))
-	lines = checks(10, official, "logged in as app to database app", "--unix-socket", filepath.Join(dir, ".s.PGSQL."+port), "postgres://localhost")
+	t.Logf("60 checks, a second apart, POSTGRES_USER=app POSTGRES_DB=app: %d line(s) in the server's log since the first", len(lines))
+	lines = checks(10, 100*time.Millisecond, official, "logged in as app to database app", "--unix-socket", filepath.Join(dir, ".s.PGSQL."+port), "postgres://localhost")
 	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
 		t.Errorf("10 checks over the Unix socket: the server logged\n%s", strings.Join(bad, "\n"))
 	}
@@ -487,11 +488,11 @@ func TestPostgresOfficialImage(t *testing.T) {
 	}
 	pg.cmd.Process.Signal(syscall.SIGHUP)
 	time.Sleep(500 * time.Millisecond)
-	lines = checks(20, official, "accepting connections: it asks user app for a password (SASL, SCRAM-SHA-256); probe sends none and stops there", target)
+	lines = checks(20, 100*time.Millisecond, official, "accepting connections: it asks user app for a password (SASL, SCRAM-SHA-256); probe sends none and stops there", target)
 	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
 		t.Errorf("20 checks, asked for a password: the server logged\n%s", strings.Join(bad, "\n"))
 	}
-	lines = checks(5, nil, "accepting connections: it asks user postgres for a password (SASL, SCRAM-SHA-256)", target)
+	lines = checks(5, 100*time.Millisecond, nil, "accepting connections: it asks user postgres for a password (SASL, SCRAM-SHA-256)", target)
 	if bad := badLines(lines, "FATAL", "ERROR", "WARNING", "could not"); len(bad) > 0 {
 		t.Errorf("5 checks as postgres, asked for a password: the server logged\n%s", strings.Join(bad, "\n"))
 	}

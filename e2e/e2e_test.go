@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -199,11 +200,17 @@ func (l *timedLog) find(who, want string, from time.Duration) (time.Duration, bo
 }
 
 func (l *timedLog) count(who, want string) int {
+	return l.countBefore(who, want, time.Duration(math.MaxInt64))
+}
+
+// countBefore counts the lines from who containing want that came before
+// until.
+func (l *timedLog) countBefore(who, want string, until time.Duration) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
 	for _, line := range l.lines {
-		if line.who == who && strings.Contains(line.text, want) {
+		if line.at < until && line.who == who && strings.Contains(line.text, want) {
 			n++
 		}
 	}

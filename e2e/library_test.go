@@ -16,8 +16,8 @@ const libraryImage = "probe-library-example"
 
 // TestLibraryImage: the service built with probe as a library is one
 // binary in a FROM scratch image; its HEALTHCHECK runs the binary itself,
-// healthy while it serves, draining from docker stop on, and the drain keeps
-// it serving until it exits 0.
+// healthy while it serves, draining from docker stop on, and its own drain
+// (probe.Drain, at least DRAIN_MIN) keeps it serving until it exits 0.
 func TestLibraryImage(t *testing.T) {
 	e := dockerEngine(t)
 	e.images(t)
@@ -36,7 +36,7 @@ func TestLibraryImage(t *testing.T) {
 	name := "probe-e2e-library"
 	e.removeAtEnd(t, name)
 	e.docker(t, "run", "-d", "--name", name, "--read-only", "--user", "65534", "--cap-drop", "ALL",
-		"--health-interval", healthInterval.String(), "-e", "DRAIN=3s", libraryImage)
+		"--health-interval", healthInterval.String(), "-e", "DRAIN_MIN=3s", libraryImage)
 	_, s := e.waitHealth(t, name, "healthy", 15*time.Second)
 	checkHealthLog(t, s)
 	if out := s.lastOutput(); out != "healthy http://127.0.0.1:8080/healthz: HTTP 200 OK\n" {
@@ -67,7 +67,7 @@ func TestLibraryImage(t *testing.T) {
 	final := e.state(t, name)
 	checkHealthLog(t, final)
 	if final.ExitCode != 0 || r.took < 3*time.Second || r.took > 10*time.Second {
-		t.Errorf("docker stop took %s, exit code %d; want the 3s drain and exit 0", r.took, final.ExitCode)
+		t.Errorf("docker stop took %s, exit code %d; want the drain's 3s minimum and exit 0", r.took, final.ExitCode)
 	}
 	t.Logf("during the drain: %d requests served; docker stop took %s, exit code %d", served, r.took.Round(time.Millisecond), final.ExitCode)
 }

@@ -54,6 +54,12 @@ const (
 	adaptiveMax = 30 * time.Second
 )
 
+// In the app: each replica is examples/library, which drains itself
+// (probe.Drain, its defaults) with no probe exec, and the request in flight
+// at the first SIGTERM is a reply that sends its first line, then pauses
+// inAppPause before the rest: from the kernel, it looks finished.
+const inAppPause = 4 * time.Second
+
 // With HAProxy's agent-check on probe serve's --agent port, HAProxy hears
 // "drain" within agentEvery of SIGTERM, instead of after checkFall failed
 // checks: agentDrain covers agentEvery and the marker's 50ms with a margin.
@@ -80,9 +86,10 @@ func TestRollingRestart(t *testing.T) {
 	dir := t.TempDir()
 	probe := build(t, dir, "probe", ".")
 	app := build(t, dir, "app", "./examples/app")
+	library := build(t, dir, "library", "./examples/library")
 	base := setup{haproxy: haproxy, wrk: wrk, probe: probe, app: app}
 
-	var with, short, without, agent, adaptive, adaptiveLong, adaptiveAgent result
+	var with, short, without, agent, adaptive, adaptiveLong, adaptiveAgent, inApp result
 	t.Run("with probe exec", func(t *testing.T) {
 		s := base
 		s.drain = drainDelay
@@ -112,6 +119,17 @@ func TestRollingRestart(t *testing.T) {
 		// The drain of the first replica waited for the request.
 		if len(adaptiveLong.signalAfter) > 0 && adaptiveLong.signalAfter[0] < veryLong-time.Second {
 			t.Errorf("the first replica got SIGTERM %s after probe exec did, while the %s request was in flight", adaptiveLong.signalAfter[0], veryLong)
+		}
+	})
+	t.Run("with the drain in the app", func(t *testing.T) {
+		s := base
+		s.app, s.inApp, s.long = library, true, inAppPause
+		inApp = rollingRestart(t, s)
+		inApp.wantNoFailures(t, "the drain in the app")
+		inApp.wantDownFirst(t, "the drain in the app ended too soon")
+		// The drain of the first replica saw the paused reply in flight.
+		if len(inApp.signalAfter) > 0 && inApp.signalAfter[0] < inAppPause-time.Second {
+			t.Errorf("the first replica's drain ended %s after SIGTERM, while a reply paused for %s was in flight", inApp.signalAfter[0], inAppPause)
 		}
 	})
 	t.Run("with too short a drain delay", func(t *testing.T) {
@@ -155,8 +173,9 @@ func TestRollingRestart(t *testing.T) {
 	t.Logf("with probe exec's adaptive drain: %s", adaptive)
 	t.Logf("with probe exec --drain-max %s and a %s request in flight: %s", adaptiveMax, veryLong, adaptiveLong)
 	t.Logf("with probe exec --drain-min %s and HAProxy's agent-check on probe serve --agent: %s", agentMin, adaptiveAgent)
+	t.Logf("with the drain in the app (probe.Drain), no probe exec, and a reply paused %s mid-body: %s", inAppPause, inApp)
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n| mode | requests | failed | old replicas gone after SIGTERM (sum of %d) | rollout |\n|---|---|---|---|---|\n", replicas)
+	fmt.Fprintf(&table, "\n| mode | requests | failed | request in flight at the first SIGTERM | old replicas gone after SIGTERM (sum of %d) | rollout |\n|---|---|---|---|---|---|\n", replicas)
 	for _, row := range []struct {
 		mode string
 		r    result
@@ -168,8 +187,9 @@ func TestRollingRestart(t *testing.T) {
 		{"SIGTERM straight to the app, HTTP check", without},
 		{"probe exec --drain-delay " + agentDrain.String() + ", HTTP check + agent-check (probe serve --agent)", agent},
 		{"probe exec --drain-min " + agentMin.String() + " (adaptive), HTTP check + agent-check (probe serve --agent)", adaptiveAgent},
+		{"no probe exec: the drain in the app (probe.Drain, examples/library), HTTP check", inApp},
 	} {
-		fmt.Fprintf(&table, "| %s | %d | %d | %s | %s |\n", row.mode, row.r.requests, row.r.failed(),
+		fmt.Fprintf(&table, "| %s | %d | %d | %s | %s | %s |\n", row.mode, row.r.requests, row.r.failed(), row.r.long,
 			row.r.gone().Round(10*time.Millisecond), row.r.rollout.Round(10*time.Millisecond))
 	}
 	t.Logf("%s", table.String())
@@ -181,6 +201,7 @@ type setup struct {
 	adaptive                 []string      // when not nil, run each app under probe exec with the adaptive drain and these flags
 	long                     time.Duration // the request in flight at the first SIGTERM; longRequest when 0
 	agent                    bool          // HAProxy also runs an agent-check on each sidecar's --agent port
+	inApp                    bool          // app is examples/library, which drains itself: no probe exec
 }
 
 type result struct {
@@ -195,6 +216,7 @@ type result struct {
 	drainAfter                        []time.Duration // per replica, with the agent-check: HAProxy set it DRAIN
 	drainFirst                        []bool          // per replica: DRAIN before the app got SIGTERM
 	rollout                           time.Duration   // from starting the first new replica to the last old one gone
+	long                              string          // what became of the request in flight at the first SIGTERM
 }
 
 // wantNoFailures fails the test if a request failed, as wrk or HAProxy saw
@@ -299,6 +321,9 @@ func rollingRestart(t *testing.T, s setup) result {
 		env := []string{"PROBE_MARKER=" + filepath.Join(dir, r.name+".draining")}
 		cmd := []string{s.app, "-listen", r.app}
 		switch {
+		case s.inApp:
+			host, port, _ := net.SplitHostPort(r.app)
+			env, cmd = append(env, "HOST="+host, "PORT="+port), []string{s.app}
 		case s.drain > 0:
 			cmd = append([]string{s.probe, "exec", "--drain-delay", s.drain.String(), "--"}, cmd...)
 		case s.adaptive != nil:
@@ -368,7 +393,7 @@ func rollingRestart(t *testing.T, s setup) result {
 				t.Errorf("%s: probe exec never passed SIGTERM on", old.name)
 			}
 			signalled = at
-		case s.adaptive != nil:
+		case s.adaptive != nil || s.inApp:
 			// One line says why the drain ended: here, always because the
 			// traffic stopped, never the maximum.
 			at, ok := log.find(old.name, "the app's traffic stopped after", sent)
@@ -390,18 +415,30 @@ func rollingRestart(t *testing.T, s setup) result {
 	}
 	res.rollout = time.Since(rolloutStart)
 	time.Sleep(2 * time.Second) // steady load on the new replicas
+	stopped := time.Since(log.start)
 	load.signal(t, syscall.SIGINT)
 	load.wait(t, 10*time.Second)
 	hap.signal(t, syscall.SIGTERM)
 	hap.wait(t, 10*time.Second)
 
-	if got := <-long; got != "200 done after "+strconv.Itoa(int(longFor.Milliseconds()))+"ms\n" {
-		t.Errorf("the %s request in flight at SIGTERM got %q", longFor, got)
+	want := "200 done after " + strconv.Itoa(int(longFor.Milliseconds())) + "ms\n"
+	res.long = longFor.String() + ": "
+	if s.inApp {
+		want = "200 working\ndone after " + strconv.Itoa(int(longFor.Milliseconds())) + "ms\n"
+		res.long = longFor.String() + " paused mid-body: "
+	}
+	if got := <-long; got != want {
+		t.Errorf("the %s request in flight at SIGTERM got %q, want %q", longFor, got, want)
+		res.long += fmt.Sprintf("%.40q", got)
+	} else {
+		res.long += "200, complete"
 	}
 	parseWrk(t, log, &res)
 	// With option dontlog-normal, HAProxy logs only the requests that went
-	// wrong; each log line of a request holds its "GET /work".
-	res.haproxyErrors = log.count("haproxy", "GET /work")
+	// wrong; each log line of a request holds its "GET /work". Those it
+	// logs once wrk has been stopped are wrk's own, cut as it exits
+	// (CD--: the client went away), not the rollout's.
+	res.haproxyErrors = log.countBefore("haproxy", "GET /work", stopped)
 	if res.requests < 1000 {
 		t.Errorf("wrk sent only %d requests: the load is too light to show anything", res.requests)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/probe-sh/probe/checks"
@@ -119,4 +121,117 @@ func ExampleMarker() {
 	report := probe.Run(context.Background(), []probe.Target{target}, probe.Options{Marker: marker.Path})
 	fmt.Println(report.State, report.ExitCode())
 	// Output: draining 1
+}
+
+// healthCheck has the shape of github.com/alexliesenfeld/health's Check
+// (its Name and Check fields), declared here so that this module does not
+// depend on it. With the library itself:
+//
+//	checker := health.NewChecker(health.WithCheck(health.Check{Name: "api", Check: target.Func(opt)}))
+type healthCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// A probe target as a check of a health library: Func gives the
+// func(ctx) error it takes, nil while the target is healthy, an error
+// of one line otherwise, which unwraps to its cause.
+func ExampleTarget_Func() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer api.Close()
+	target, err := probe.ParseTarget(api.URL + "/healthz")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	check := healthCheck{Name: "api", Check: target.Func(probe.Options{Timeout: 2 * time.Second})}
+
+	err = check.Check(context.Background())
+	// "unhealthy http://127.0.0.1:PORT/healthz: HTTP 503 Service Unavailable, ..."
+	fmt.Println(strings.HasPrefix(err.Error(), "unhealthy "+api.URL+"/healthz: HTTP 503 Service Unavailable"))
+	var status *checks.StatusError
+	fmt.Println(errors.As(err, &status), status.Status)
+	// Output:
+	// true
+	// true 503
+}
+
+// healthConfig has the shape of github.com/hellofresh/health-go's Config
+// (v5), declared here so that this module does not depend on it. With the
+// library itself:
+//
+//	h, _ := health.New(health.WithChecks(health.Config{Name: "db", Timeout: 2 * time.Second, Check: target.Func(opt)}))
+type healthConfig struct {
+	Name      string
+	Timeout   time.Duration
+	SkipOnErr bool
+	Check     func(ctx context.Context) error
+}
+
+// The shutdown marker reaches the health library too: while it exists,
+// the target's func says draining, and the error is ErrDraining.
+func ExampleTarget_Func_healthGo() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	marker := probe.Marker{Path: filepath.Join(dir, "probe.draining")}
+	target, _ := probe.ParseTarget("tcp://127.0.0.1:5432")
+	db := healthConfig{Name: "db", Timeout: 2 * time.Second, Check: target.Func(probe.Options{Marker: marker.Path})}
+
+	marker.Create("going away")
+	err := db.Check(context.Background())
+	fmt.Println(errors.Is(err, probe.ErrDraining), strings.HasPrefix(err.Error(), "draining tcp://127.0.0.1:5432: shutdown marker "))
+	// Output: true true
+}
+
+// A func(ctx) error as a probe check: a client's PingContext, or a
+// check written for a health library, runs under Run's deadline, and its
+// result prints as probe's do.
+func ExampleCheckFunc() {
+	ping := func(ctx context.Context) error { return errors.New("connection refused by the primary") }
+	cache := healthCheck{Name: "cache", Check: func(ctx context.Context) error { return nil }}
+
+	report := probe.Run(context.Background(), []probe.Target{
+		{Name: "db", Kind: "func", Check: probe.CheckFunc(ping)},
+		{Name: cache.Name, Kind: "func", Check: probe.CheckFunc(cache.Check)},
+	}, probe.Options{Timeout: time.Second})
+	for _, r := range report.Results {
+		fmt.Println(r.State, r.Target+":", r.Detail)
+	}
+	fmt.Println("exit", report.ExitCode())
+	// Output:
+	// unhealthy db: connection refused by the primary
+	// healthy cache: ok
+	// exit 1
+}
+
+// A net/http server that drains itself on SIGTERM, as probe exec would
+// from outside: the hook tells the drain each connection's state, the
+// readiness endpoint and Connection: close follow Draining, and Run shuts
+// the server down once no request is in flight and none has come for
+// Quiet. Here the context's end stands for SIGTERM.
+func ExampleDrain() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	drain := &probe.Drain{Marker: filepath.Join(dir, "probe.draining"), Min: time.Millisecond, Quiet: 50 * time.Millisecond}
+
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			w.Header().Set("Connection", "close") // clients reconnect elsewhere
+			if r.URL.Path == "/readyz" {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		}
+	})}
+	srv.ConnState = probe.ConnState[http.ConnState](drain)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+
+	ctx, stop := context.WithCancel(context.Background())
+	stop() // SIGTERM
+	err := drain.Run(ctx, srv.Shutdown)
+	_, statErr := os.Stat(drain.Marker)
+	fmt.Println(drain.Draining(), err, os.IsNotExist(statErr))
+	// Output: true <nil> true
 }

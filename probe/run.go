@@ -25,6 +25,11 @@
 // secrets masked, which Options.Describe may write in the program's own
 // words.
 //
+// Target.Func and CheckFunc turn a target into the func(ctx) error that
+// Go's health libraries take for a check, and such a func into a check.
+// Drain drains an HTTP server (net/http or fasthttp) from inside the app,
+// as probe exec does from outside.
+//
 // This package is v0: its API may change between minor versions, and
 // each change is written in CHANGELOG.md.
 package probe
@@ -130,6 +135,8 @@ type Result struct {
 	// CertExpiry is when the first certificate the server presented
 	// expires; zero without TLS.
 	CertExpiry time.Time
+
+	err error // the cause of a failure, for Target.Func's error to unwrap to
 }
 
 // Report is the outcome of a run.
@@ -176,7 +183,7 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 			}
 			detail = sanitize.Printable(detail) // the marker's text is anyone's
 			for i, t := range targets {
-				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: detail}
+				report.Results[i] = Result{Target: t.Name, Kind: t.Kind, State: state, Detail: detail, err: err}
 			}
 			report.State = state
 			return report
@@ -244,7 +251,7 @@ wait:
 			snap, took := traces[i].Load().Snapshot(), time.Since(start)
 			*res = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
 				Duration: took, Phase: snap.LastPhase, Marks: snap.Marks,
-				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, "")}
+				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, ""), err: stoppedCause(ctx, nil)}
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
 		// What a result says is shown as it is, by every output (the
@@ -289,10 +296,10 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), snap.Marks, snap.Reply, snap.Notes
 		res.CertExpiry = snap.CertExpiry
 		if err == nil {
-			res.State, res.Detail, res.Phase = Healthy, seen, ""
+			res.State, res.Detail, res.Phase, res.err = Healthy, seen, "", nil
 			return
 		}
-		res.State, res.Phase = Unhealthy, snap.Phase
+		res.State, res.Phase, res.err = Unhealthy, snap.Phase, err
 		if checks.IsTimeout(err) || errors.Is(ctx.Err(), context.Canceled) {
 			// Cancelled, a check's error says only how it was cut short.
 			var ce *checks.CommandError
@@ -301,6 +308,7 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 				ended = ce.Msg
 			}
 			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
+			res.err = stoppedCause(ctx, err)
 			return
 		}
 		res.Detail = describe(opt, err)
@@ -333,6 +341,17 @@ func runSafely(ctx context.Context, tr *checks.Trace, c Check) (seen string, err
 		}
 	}()
 	return c.Run(ctx, tr)
+}
+
+// stoppedCause is why a check was stopped, for errors.Is and errors.As:
+// the context's error (context.DeadlineExceeded or context.Canceled), the
+// canceller's cause if it gave one, and the check's own error, if any.
+func stoppedCause(ctx context.Context, err error) error {
+	errs := []error{ctx.Err()}
+	if cause := context.Cause(ctx); cause != ctx.Err() {
+		errs = append(errs, cause)
+	}
+	return errors.Join(append(errs, err)...)
 }
 
 // phaseWords says where a check was when it stopped, in words. A switch,

@@ -1,14 +1,23 @@
-// Command library is a Go service that embeds probe's checks, as a library,
-// in its own binary: "app healthcheck" checks the running app and exits 0
-// or 1, so that a FROM scratch image needs one binary, and its HEALTHCHECK
-// runs that binary (Dockerfile beside this file).
+// Command library is a Go service that embeds probe as a library in its
+// own binary: its checks, so that "app healthcheck" checks the running app
+// and exits 0 or 1 (a FROM scratch image needs one binary, and its
+// HEALTHCHECK runs that binary: Dockerfile beside this file), and its
+// drain, so that no probe exec is needed either.
 //
-//	app               serve on $PORT (8080)
+//	app               serve on $HOST:$PORT (all interfaces, 8080)
 //	app healthcheck   check it: one line, exit 0 (healthy) or 1
 //
-// On SIGTERM it drains as probe exec does: it creates the shutdown marker,
-// so that its health check reports draining at once, keeps serving for
-// $DRAIN (5s), then shuts down and removes the marker.
+//	GET /healthz      {"status":"UP"}: alive, draining or not
+//	GET /readyz       200, or 503 while draining
+//	GET /work?ms=N    a reply whose body pauses N ms after its first line
+//
+// On SIGTERM it drains as probe exec does, from inside (probe.Drain): it
+// creates the shutdown marker, so that its health check reports draining at
+// once, and keeps serving, every reply with Connection: close, until no
+// request is in flight and none has come for half a second, at least
+// $DRAIN_MIN (2s) and at most $DRAIN_MAX (8s); then it shuts down and
+// removes the marker. A reply that pauses mid-body is in flight: the
+// server's own connection states say so, where the kernel's cannot.
 package main
 
 import (
@@ -18,10 +27,10 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
+	"strconv"
 	"time"
 
 	"github.com/probe-sh/probe/checks"
@@ -30,16 +39,26 @@ import (
 
 func main() {
 	port := cmp.Or(os.Getenv("PORT"), "8080")
+	marker := cmp.Or(os.Getenv("PROBE_MARKER"), probe.DefaultMarker)
 	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		os.Exit(healthcheck(os.Stdout, port, probe.DefaultMarker))
+		os.Exit(healthcheck(os.Stdout, port, marker))
 	}
-	drain, err := time.ParseDuration(cmp.Or(os.Getenv("DRAIN"), "5s"))
-	if err != nil {
-		log.Fatalf("DRAIN: %v", err)
+	drain := &probe.Drain{Marker: marker, Logf: log.Printf}
+	for _, env := range []struct {
+		name string
+		d    *time.Duration
+	}{{"DRAIN_MIN", &drain.Min}, {"DRAIN_MAX", &drain.Max}} {
+		if s := os.Getenv(env.name); s != "" {
+			var err error
+			if *env.d, err = time.ParseDuration(s); err != nil {
+				log.Fatalf("%s: %v", env.name, err)
+			}
+		}
 	}
-	if err := serve(port, drain, probe.DefaultMarker); err != nil {
+	if err := serve(net.JoinHostPort(os.Getenv("HOST"), port), drain); err != nil {
 		log.Fatal(err)
 	}
+	log.Print("stopped")
 }
 
 // healthcheck checks the app as a HEALTHCHECK runs it: the body must say
@@ -64,43 +83,50 @@ func healthcheck(w io.Writer, port, marker string) int {
 	return report.ExitCode()
 }
 
-// serve serves until SIGTERM or SIGINT, then drains and stops.
-func serve(port string, drain time.Duration, marker string) error {
+// serve serves on addr until SIGTERM or SIGINT, then drains and stops.
+func serve(addr string, drain *probe.Drain) error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"UP"}`)
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "hello from the library example") })
-	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	m := probe.Marker{Path: marker}
-	if _, err := m.Remove(); err != nil { // one left by a run that was killed
-		log.Printf("warning: %v", err)
-	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- srv.ListenAndServe() }()
-	log.Printf("serving on :%s", port)
-	select {
-	case err := <-done:
-		return err
-	case sig := <-stop:
-		if _, err := m.Create(fmt.Sprintf("received %s at %s", sig, time.Now().UTC().Format(time.RFC3339))); err != nil {
-			log.Printf("%v; health checks will not report draining", err)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if drain.Draining() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
 		}
-		log.Printf("received %s: draining for %s", sig, drain)
-		time.Sleep(drain)
+		fmt.Fprintln(w, "ready")
+	})
+	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		fmt.Fprintln(w, "working")
+		w.(http.Flusher).Flush()
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintf(w, "done after %dms\n", ms)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "hello from the library example") })
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			// Keep-alive clients reconnect, through the balancer, to
+			// the other replicas (docs/draining.md).
+			w.Header().Set("Connection", "close")
+		}
+		mux.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	srv.ConnState = probe.ConnState[http.ConnState](drain)
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(ctx)
-	if _, rerr := m.Remove(); rerr != nil {
-		log.Print(rerr)
+	log.Printf("serving on %s", ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	// The drain ends with srv.Shutdown, which waits for the requests still
+	// in flight: a second SIGTERM, or the orchestrator's SIGKILL, bounds it.
+	err = drain.Run(context.Background(), srv.Shutdown)
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(serr, err)
 	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	log.Print("stopped")
 	return err
 }

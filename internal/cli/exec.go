@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/probe-sh/probe/internal/drainend"
 	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/internal/signals"
@@ -122,15 +123,12 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	return nil
 }
 
-// The adaptive drain's defaults. The minimum covers a balancer that checks
-// every second and lets go after two failures (HAProxy's inter 1s fall 2,
-// the rolling-restart test), for an app idle at SIGTERM; under load the
-// drain sees the traffic itself. The maximum leaves 2s of Docker's default
-// 10s stop timeout for the app's own shutdown.
+// The adaptive drain's defaults, which probe.Drain shares (drainend says
+// why these).
 const (
-	defaultDrainMin   = 2 * time.Second
-	defaultDrainMax   = 8 * time.Second
-	defaultDrainQuiet = 500 * time.Millisecond
+	defaultDrainMin   = drainend.DefaultMin
+	defaultDrainMax   = drainend.DefaultMax
+	defaultDrainQuiet = drainend.DefaultQuiet
 	drainSampleEvery  = 100 * time.Millisecond
 )
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/probe-sh/probe/internal/drainend"
 	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/internal/traffic"
 )
@@ -124,8 +125,8 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 		k := connKey{c.Local.String(), c.Remote.String()}
 		cur := connSeen{in: now.Add(-c.LastRecv), out: now.Add(-c.LastSent)}
 		if before, ok := d.conns[k]; ok && cur.out.Sub(before.out) > clockTolerance &&
-			cur.in.Sub(before.in) <= clockTolerance && before.out.After(before.in) && before.out.After(d.start.Add(-d.a.Max)) {
-			d.longestGap = max(d.longestGap, cur.out.Sub(before.out))
+			cur.in.Sub(before.in) <= clockTolerance && before.out.After(before.in) {
+			d.longestGap = max(d.longestGap, d.a.bounds().Pause(before.out, cur.out, d.start))
 		}
 		seen[k] = cur
 	}
@@ -141,26 +142,28 @@ func (d *drainState) step(now time.Time) (done bool, why string) {
 			// the pause before it counts if it began during the drain, or
 			// shortly before (an idle pool's last request a minute ago
 			// says nothing of the rate).
-			if !d.lastData.IsZero() && d.lastData.After(d.start.Add(-d.a.Max)) {
-				d.longestGap = max(d.longestGap, at.Sub(d.lastData))
-			}
+			d.longestGap = max(d.longestGap, d.a.bounds().Pause(d.lastData, at, d.start))
 			d.lastData = at
 		}
 	}
-	quiet := max(d.a.Quiet, min(2*d.longestGap, d.a.Max))
 	since := elapsed // no data seen at all: quiet since the drain began, at least
 	if last := maxTime(d.lastData, d.lastOut); !last.IsZero() {
 		since = now.Sub(last)
 	}
-	switch {
-	case elapsed >= d.a.Max:
+	switch d.a.bounds().Decide(elapsed, since, d.longestGap, busy) {
+	case drainend.AtMaximum:
 		return true, fmt.Sprintf("drain maximum of %s reached with %s in flight and %s open (the last data came in or went out %s ago)",
 			d.a.Max, text.Plural(busy, "request"), text.Plural(len(conns), "connection"), since.Round(time.Millisecond))
-	case elapsed < d.a.Min || busy > 0 || since < quiet:
+	case drainend.Wait:
 		return false, ""
 	}
 	return true, fmt.Sprintf("the app's traffic stopped after %s of the drain: no data in or out for %s, none in flight, %s open",
 		elapsed.Round(time.Millisecond), since.Round(time.Millisecond), text.Plural(len(conns), "idle connection"))
+}
+
+// bounds are the drain's bounds, for the rule both drains share.
+func (a *Adaptive) bounds() drainend.Bounds {
+	return drainend.Bounds{Min: a.Min, Max: a.Max, Quiet: a.Quiet}
 }
 
 func maxTime(a, b time.Time) time.Time {
