@@ -88,12 +88,26 @@ func (f *TargetFlags) flagsFor(i int) *TargetFlags {
 	return f
 }
 
-// templates checks the flags and turns them into the templates of
-// probe.ParseTarget, a check of each kind with the options the flags set:
-// the one place that says which flag is which check's field. Every flag is
-// checked, whatever kind of target follows, so that a mistake is never
-// silently ignored.
-func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, error) {
+// options are the target flags, checked, as the checks take them.
+type options struct {
+	f                          *TargetFlags
+	userAgent, body            string
+	headers                    []checks.Header
+	send                       []byte
+	tls                        *tls.Config
+	tlsAsked, sameHost         bool
+	maxRedirects               int
+	expectJSON                 []checks.JSONAssertion
+	expectHeader, rejectHeader []checks.HeaderMatch
+	rcodes                     []int
+	procRoot                   string
+}
+
+// options checks the flags and turns them into what the checks take.
+// Every flag is checked, whatever kind of target follows, so that a
+// mistake is never silently ignored.
+func (f *TargetFlags) options(stamp Stamp, procRoot string) (*options, error) {
+	o := &options{f: f, userAgent: userAgent(stamp), procRoot: procRoot, maxRedirects: f.MaxRedirects}
 	if f.MaxRedirects < 0 {
 		return nil, errors.New("--max-redirects cannot be negative")
 	}
@@ -103,100 +117,114 @@ func (f *TargetFlags) templates(stamp Stamp, procRoot string) ([]probe.Check, er
 	if !isToken(f.Method) {
 		return nil, fmt.Errorf("-X %q is not an HTTP method: one word of letters, such as GET, HEAD or POST", f.Method)
 	}
-	headers, err := parseHeaders(f.Header)
-	if err != nil {
+	var err error
+	if o.headers, err = parseHeaders(f.Header); err != nil {
 		return nil, err
 	}
-	send, err := unescape(f.Send)
-	if err != nil {
+	if o.send, err = unescape(f.Send); err != nil {
 		return nil, fmt.Errorf("--send: %w", err)
 	}
 	// Built even for http:// targets, which may redirect to https://.
-	tlsConfig, err := (tlsOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).config()
-	if err != nil {
+	if o.tls, err = (tlsOptions{Insecure: f.Insecure, CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}).config(); err != nil {
 		return nil, err
 	}
+	// A TLS flag asks for TLS where a scheme leaves it open (nats://,
+	// mongodb://): the config built for every target says nothing.
+	o.tlsAsked = f.Insecure || f.CA != "" || f.Cert != "" || f.Key != "" || f.ServerName != "" || f.CertExpiry > 0
 	if err := kinds.ValidateSocketPath(f.UnixSocket); err != nil {
 		return nil, fmt.Errorf("--unix-socket: %w", err)
 	}
-	body, err := requestBody(f.Body, f.DataRaw)
-	if err != nil {
+	if o.body, err = requestBody(f.Body, f.DataRaw); err != nil {
 		return nil, err
 	}
-	if f.HTTP2 && len(body) > 65535 {
-		return nil, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(body))
+	if f.HTTP2 && len(o.body) > 65535 {
+		return nil, fmt.Errorf("-d: over HTTP/2 (--http2), probe sends a body of at most 65535 bytes, the first window; this one has %d", len(o.body))
 	}
-	maxRedirects, sameHost := f.MaxRedirects, false
 	switch f.Redirects {
 	case "":
 	case "kubelet":
-		sameHost, maxRedirects = true, cmp.Or(f.MaxRedirects, 10)
+		o.sameHost, o.maxRedirects = true, cmp.Or(f.MaxRedirects, 10)
 	default:
 		return nil, fmt.Errorf("--redirects %q: the one policy is kubelet (same host only, up to 10)", sanitize.Clip(f.Redirects, 20))
 	}
-	var expectJSON []checks.JSONAssertion
 	for _, s := range f.ExpectJSON {
 		a, err := checks.ParseJSONAssertion(s)
 		if err != nil {
 			return nil, fmt.Errorf("--expect-json %w", err)
 		}
-		expectJSON = append(expectJSON, a)
+		o.expectJSON = append(o.expectJSON, a)
 	}
-	expectHeader, err := headerMatches("--expect-header", f.ExpectHeader)
-	if err != nil {
+	if o.expectHeader, err = headerMatches("--expect-header", f.ExpectHeader); err != nil {
 		return nil, err
 	}
-	rejectHeader, err := headerMatches("--reject-header", f.RejectHeader)
-	if err != nil {
+	if o.rejectHeader, err = headerMatches("--reject-header", f.RejectHeader); err != nil {
 		return nil, err
 	}
-	for _, m := range rejectHeader {
+	for _, m := range o.rejectHeader {
 		if m.Optional {
 			return nil, fmt.Errorf("--reject-header %s?: a header --reject-header names may always be absent; drop the ?", m.Name)
 		}
 	}
-	var rcodes []int
 	for _, s := range f.Rcode {
 		rcode, err := parseDNSRcode(s)
 		if err != nil {
 			return nil, fmt.Errorf("--rcode: %w", err)
 		}
-		rcodes = append(rcodes, rcode)
+		o.rcodes = append(o.rcodes, rcode)
 	}
+	return o, nil
+}
 
-	ua, expiry, socket := userAgent(stamp), time.Duration(f.CertExpiry), f.UnixSocket
-	expect, reject := regexps(f.Expect), regexps(f.Reject)
-	// A TLS flag asks for TLS where a scheme leaves it open (nats://,
-	// mongodb://): the config built for every target says nothing.
-	asked := f.Insecure || f.CA != "" || f.Cert != "" || f.Key != "" || f.ServerName != "" || expiry > 0
-	var askedTLS *tls.Config
-	if asked {
-		askedTLS = tlsConfig
-	}
-	return []probe.Check{
-		checks.HTTP{Method: f.Method, Body: body, Header: headers, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
-			RejectBody: regexps(f.RejectBody), MaxBody: int(f.MaxBody), MaxRedirects: maxRedirects, TLS: tlsConfig,
-			UserAgent: ua, ExpectJSON: expectJSON, ExpectHeader: expectHeader, RejectHeader: rejectHeader,
-			CertExpiry: expiry, Socket: socket, HTTP2: f.HTTP2, SameHostRedirects: sameHost},
-		checks.GRPC{Socket: socket, TLS: tlsConfig, Metadata: headers, UserAgent: ua, CertExpiry: expiry},
-		checks.TCP{Socket: socket, TLS: tlsConfig, Send: send, Expect: expect, Reject: reject, CertExpiry: expiry},
+// template is the template of probe.ParseTarget for a target of kind: its
+// check, with the options the flags set. It is the one place that says
+// which flag is which check's field; only the kind a target names is
+// built, at every start. nil for a kind it does not know.
+func (o *options) template(kind *kinds.Kind) probe.Check {
+	f, socket, expiry := o.f, o.f.UnixSocket, time.Duration(o.f.CertExpiry)
+	switch kind.Zero().(type) {
+	case checks.HTTP:
+		return checks.HTTP{Method: f.Method, Body: o.body, Header: o.headers, Status: f.Status, ExpectBody: regexps(f.ExpectBody),
+			RejectBody: regexps(f.RejectBody), MaxBody: int(f.MaxBody), MaxRedirects: o.maxRedirects, TLS: o.tls,
+			UserAgent: o.userAgent, ExpectJSON: o.expectJSON, ExpectHeader: o.expectHeader, RejectHeader: o.rejectHeader,
+			CertExpiry: expiry, Socket: socket, HTTP2: f.HTTP2, SameHostRedirects: o.sameHost}
+	case checks.GRPC:
+		return checks.GRPC{Socket: socket, TLS: o.tls, Metadata: o.headers, UserAgent: o.userAgent, CertExpiry: expiry}
+	case checks.TCP:
+		return checks.TCP{Socket: socket, TLS: o.tls, Send: o.send, Expect: regexps(f.Expect), Reject: regexps(f.Reject), CertExpiry: expiry}
+	case checks.Postgres:
 		// What a database target's URL does not name, the user and the
 		// database, comes from the variables its clients read, then from
-		// the ones the official image sets in the container the check runs
-		// in (docs/databases.md).
-		checks.Postgres{Socket: socket, User: getenv("PGUSER", "POSTGRES_USER"), Database: getenv("PGDATABASE", "POSTGRES_DB")},
-		checks.Redis{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
-		checks.MySQL{Socket: socket, User: getenv("MARIADB_USER", "MYSQL_USER")},
-		checks.Memcached{Socket: socket},
-		checks.AMQP{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
-		checks.NATS{Socket: socket, TLS: tlsConfig, RequireTLS: asked, CertExpiry: expiry, Version: strings.TrimPrefix(ua, "probe/")},
-		checks.MQTT{Socket: socket, TLS: tlsConfig, CertExpiry: expiry},
-		checks.MongoDB{Socket: socket, TLS: askedTLS, CertExpiry: expiry},
-		checks.Kafka{Socket: socket},
-		checks.DNS{Rcodes: rcodes, Expect: expect, Reject: reject},
-		checks.File{MaxAge: time.Duration(f.MaxAge), Expect: expect, Reject: reject},
-		checks.Listen{Proc: procRoot},
-	}, nil
+		// the ones the official image sets in the container the check
+		// runs in (docs/databases.md).
+		return checks.Postgres{Socket: socket, User: getenv("PGUSER", "POSTGRES_USER"), Database: getenv("PGDATABASE", "POSTGRES_DB")}
+	case checks.Redis:
+		return checks.Redis{Socket: socket, TLS: o.tls, CertExpiry: expiry}
+	case checks.MySQL:
+		return checks.MySQL{Socket: socket, User: getenv("MARIADB_USER", "MYSQL_USER")}
+	case checks.Memcached:
+		return checks.Memcached{Socket: socket}
+	case checks.AMQP:
+		return checks.AMQP{Socket: socket, TLS: o.tls, CertExpiry: expiry}
+	case checks.NATS:
+		return checks.NATS{Socket: socket, TLS: o.tls, RequireTLS: o.tlsAsked, CertExpiry: expiry, Version: strings.TrimPrefix(o.userAgent, "probe/")}
+	case checks.MQTT:
+		return checks.MQTT{Socket: socket, TLS: o.tls, CertExpiry: expiry}
+	case checks.MongoDB:
+		m := checks.MongoDB{Socket: socket, CertExpiry: expiry}
+		if o.tlsAsked {
+			m.TLS = o.tls
+		}
+		return m
+	case checks.Kafka:
+		return checks.Kafka{Socket: socket}
+	case checks.DNS:
+		return checks.DNS{Rcodes: o.rcodes, Expect: regexps(f.Expect), Reject: regexps(f.Reject)}
+	case checks.File:
+		return checks.File{MaxAge: time.Duration(f.MaxAge), Expect: regexps(f.Expect), Reject: regexps(f.Reject)}
+	case checks.Listen:
+		return checks.Listen{Proc: o.procRoot}
+	}
+	return nil // a kind without its case here: TestEveryKindHasATemplate
 }
 
 // getenv returns the first of the variables names that is set and not
@@ -252,21 +280,28 @@ func headerMatches(flag string, raw []string) ([]checks.HeaderMatch, error) {
 // target or flag is wrong. Each target takes its own flags, or the
 // defaults; the proc filesystem is mounted at procRoot.
 func (f *TargetFlags) build(raw []string, procRoot string, stamp Stamp) ([]probe.Target, error) {
-	done := map[*TargetFlags][]probe.Check{}
+	done := map[*TargetFlags]*options{}
 	targets := make([]probe.Target, 0, len(raw))
 	procRead := false
 	for i, r := range raw {
 		flags := f.flagsFor(i)
-		templates, ok := done[flags]
+		o, ok := done[flags]
 		if !ok {
 			var err error
-			if templates, err = flags.templates(stamp, procRoot); err != nil {
+			if o, err = flags.options(stamp, procRoot); err != nil {
 				if flags != f {
 					err = fmt.Errorf("for %s: %w", sanitize.RedactText(r), err)
 				}
 				return nil, err
 			}
-			done[flags] = templates
+			done[flags] = o
+		}
+		var templates []probe.Check
+		scheme, _, _ := strings.Cut(r, ":")
+		if kind, _, ok := kinds.Lookup(scheme); ok {
+			if tmpl := o.template(kind); tmpl != nil {
+				templates = append(templates, tmpl)
+			}
 		}
 		t, err := probe.ParseTarget(r, templates...)
 		if err != nil {

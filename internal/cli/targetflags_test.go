@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/kinds"
 )
 
 // TestDatabaseLoginFromEnvironment: what a database target's URL does not
@@ -46,5 +48,23 @@ func TestDatabaseLoginFromEnvironment(t *testing.T) {
 				t.Errorf("got %#v, want %#v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestEveryKindHasATemplate: the flags reach every kind of target: a kind
+// added to the table without its template would check with none of them.
+func TestEveryKindHasATemplate(t *testing.T) {
+	cli, _, _, err := testParse([]string{"http://x/"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := cli.Check.options(Stamp{}, "/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kinds.All() {
+		if tmpl := o.template(&k); tmpl == nil || fmt.Sprintf("%T", tmpl) != fmt.Sprintf("%T", k.Zero()) {
+			t.Errorf("kind %s: template %T, want a %T", k.Name, tmpl, k.Zero())
+		}
 	}
 }

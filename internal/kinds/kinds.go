@@ -138,6 +138,10 @@ var table = []Kind{
 		}},
 }
 
+// Zero is the kind's check, zero: the templates of its targets are of its
+// type.
+func (k *Kind) Zero() Check { return k.zero }
+
 // Lookup returns the kind and the scheme that scheme names, in any case.
 func Lookup(scheme string) (*Kind, *Scheme, bool) {
 	for i := range table {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -99,18 +98,16 @@ func Parse[C Check](raw string, templates []C) (Target, error) {
 // must never keep one of two conditions.
 func pick[C Check](kind *Kind, templates []C) (Check, error) {
 	var found Check
-	want := reflect.TypeOf(kind.zero)
+	want := typeOf(kind.zero)
 	for i, t := range templates {
-		typ := reflect.TypeOf(t)
-		if typ == want {
+		switch typeOf(t) {
+		case want:
 			if found != nil {
-				return nil, fmt.Errorf("two templates of type %s: give one", typ)
+				return nil, fmt.Errorf("two templates of type %T: give one", t)
 			}
 			found = t
-			continue
-		}
-		if !isKind(typ) {
-			return nil, fmt.Errorf("template %d is a %v, not the check of a target kind (such as checks.HTTP or checks.TCP, by value)", i+1, typ)
+		case 0:
+			return nil, fmt.Errorf("template %d is a %T, not the check of a target kind (such as checks.HTTP or checks.TCP, by value)", i+1, t)
 		}
 	}
 	if found == nil {
@@ -119,14 +116,42 @@ func pick[C Check](kind *Kind, templates []C) (Check, error) {
 	return found, nil
 }
 
-// isKind reports whether typ is the type of a kind's check.
-func isKind(typ reflect.Type) bool {
-	for _, k := range table {
-		if reflect.TypeOf(k.zero) == typ {
-			return true
-		}
+// typeOf numbers the types of the kinds' checks, 0 for any other: a type
+// switch, where reflect would resolve each type at every start.
+func typeOf(c Check) int {
+	switch c.(type) {
+	case checks.HTTP:
+		return 1
+	case checks.GRPC:
+		return 2
+	case checks.TCP:
+		return 3
+	case checks.Postgres:
+		return 4
+	case checks.Redis:
+		return 5
+	case checks.MySQL:
+		return 6
+	case checks.Memcached:
+		return 7
+	case checks.AMQP:
+		return 8
+	case checks.NATS:
+		return 9
+	case checks.MQTT:
+		return 10
+	case checks.MongoDB:
+		return 11
+	case checks.Kafka:
+		return 12
+	case checks.DNS:
+		return 13
+	case checks.File:
+		return 14
+	case checks.Listen:
+		return 15
 	}
-	return false
+	return 0
 }
 
 // socketOf is a template's Unix socket, which takes the place of a port.
