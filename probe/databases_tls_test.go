@@ -115,7 +115,7 @@ func TestMongoDBTLSAsked(t *testing.T) {
 		{name: "TLS (--ca)", target: "mongodb://127.0.0.1", template: flag, tls: true},
 		{name: "CertExpiry", target: "mongodb://127.0.0.1", template: checks.MongoDB{CertExpiry: time.Hour}, tls: true},
 		{name: "tlsCAFile", target: "mongodb://127.0.0.1/?tlsCAFile=/etc/ssl/ca.pem", template: none, tls: true},
-		{name: "tls=false and TLS", target: "mongodb://127.0.0.1/?tls=false", template: flag, err: `target "mongodb://127.0.0.1/?tls=false": tls=false, and TLS asked for by TLS: choose one`},
+		{name: "tls=false and TLS", target: "mongodb://127.0.0.1/?tls=false", template: flag, err: `target "mongodb://127.0.0.1/?tls=false": tls=false, and TLS asked for by the template's TLS or CertExpiry: choose one`},
 		{name: "tls=false and tlsCAFile", target: "mongodb://127.0.0.1/?tls=false&tlsCAFile=/ca.pem", template: none, err: "tls=false, and TLS asked for by a certificate option"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

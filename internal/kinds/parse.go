@@ -499,7 +499,11 @@ func buildMongoDB(u *url.URL, port string, t Check) (Check, error) {
 	switch {
 	case off && asked:
 		return nil, &FieldError{named: true, text: func(n func(string) string) string {
-			return "tls=false, and TLS asked for by " + n("TLS") + ": choose one"
+			who := n("TLS")
+			if who == "TLS" { // the fields' own names: a library's caller
+				who = "the template's TLS or CertExpiry"
+			}
+			return "tls=false, and TLS asked for by " + who + ": choose one"
 		}}
 	case off && on:
 		return nil, errors.New("tls=false, and TLS asked for by a certificate option: choose one")
