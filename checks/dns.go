@@ -32,8 +32,10 @@ type DNS struct {
 	Name       string // the name asked for
 	Type       string // A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT; A when empty
 	TCP        bool   // ask over TCP only
-	// Rcodes are the response codes that pass; NOERROR (with a record of
-	// the type) when empty. NXDOMAIN here checks that a name does not exist.
+	// Rcodes are the response codes that pass, by number (RFC 1035, 4.1.1:
+	// NOERROR 0, SERVFAIL 2, NXDOMAIN 3, REFUSED 5); NOERROR (with a
+	// record of the type) when empty. NXDOMAIN here checks that a name
+	// does not exist.
 	Rcodes []int
 	// Expect and Reject match each record of the answer (the records
 	// counted and the CNAME records followed) as its data, "10.1.2.3", and
