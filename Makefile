@@ -91,6 +91,7 @@ fuzz:
 	$(call fuzz,FuzzNumbersEqual,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
+	$(call fuzz,FuzzAttr,300000,./internal/sockdiag)
 	$(call fuzz,FuzzKongText,20000,./internal/patched)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.

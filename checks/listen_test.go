@@ -7,7 +7,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/procfixture"
@@ -132,6 +135,18 @@ func TestListenFixtures(t *testing.T) {
 			}
 		})
 	}
+	// Netlink answers for probe's own network namespace, not for another
+	// /proc: whether IPv4 reaches an IPv6 wildcard is then not known, and
+	// the line says so (as it does without sock_diag: gVisor, an old kernel).
+	t.Run("[::] asked for 127.0.0.1, V6ONLY unread", func(t *testing.T) {
+		root := t.TempDir()
+		procfixture.Write(t, root, nil, []procfixture.Socket{sock("[::]:9090", true)}, true)
+		seen, err := runListen(checks.Listen{Proc: root, Addr: netip.MustParseAddr("127.0.0.1"), Port: 9090})
+		want := "listening on [::]:9090, which takes IPv4 unless IPV6_V6ONLY is set, and that could not be read: sock_diag answers for probe's own network namespace, not " + root + "'s"
+		if err != nil || seen != want {
+			t.Fatalf("got %q, %v; want %q", seen, err, want)
+		}
+	})
 	t.Run("no /proc/net/tcp", func(t *testing.T) {
 		_, err := runListen(checks.Listen{Proc: t.TempDir(), Port: 80})
 		if err == nil || !strings.HasPrefix(err.Error(), "cannot read the sockets: ") || !strings.HasSuffix(err.Error(), "no such file or directory (is /proc mounted?)") {
@@ -186,3 +201,111 @@ func TestListenUDPRealProc(t *testing.T) {
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+// Issue 34: an IPv6 wildcard socket takes IPv4 too, unless IPV6_V6ONLY is
+// set (by the app, or by net.ipv6.bindv6only=1), which /proc does not
+// show: such a socket must not pass for an IPv4 address, and the line says
+// why. PORT alone asks for any listener on the port, so it passes.
+func TestListenV6Only(t *testing.T) {
+	t.Parallel()
+	realProc(t)
+	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 here: %v", err)
+	} else {
+		ln.Close()
+	}
+	v6only := func(on int) net.ListenConfig {
+		return net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+			var err error
+			if cerr := c.Control(func(fd uintptr) {
+				err = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, on)
+			}); cerr != nil {
+				return cerr
+			}
+			return err
+		}}
+	}
+	tcp := func(on int) uint16 {
+		lc := v6only(on)
+		ln, err := lc.Listen(context.Background(), "tcp6", "[::]:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		return uint16(ln.Addr().(*net.TCPAddr).Port)
+	}
+	udp := func(on int) uint16 {
+		lc := v6only(on)
+		c, err := lc.ListenPacket(context.Background(), "udp6", "[::]:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return uint16(c.LocalAddr().(*net.UDPAddr).Port)
+	}
+	tcpOnly, tcpDual, udpOnly, udpDual := tcp(1), tcp(0), udp(1), udp(0)
+	// The ground truth, so that the test cannot pass on a kernel that
+	// ignores the option: IPv4 is refused on the v6-only socket only.
+	if c, err := net.Dial("tcp4", "127.0.0.1:"+itoa(tcpOnly)); err == nil {
+		c.Close()
+		t.Fatal("an IPv4 client reached the IPV6_V6ONLY socket")
+	}
+	if c, err := net.Dial("tcp4", "127.0.0.1:"+itoa(tcpDual)); err != nil {
+		t.Fatalf("an IPv4 client cannot reach the dual-stack socket: %v", err)
+	} else {
+		c.Close()
+	}
+	// A v6-only [::] socket and an IPv4 one on the same port, as nginx's
+	// "listen 80; listen [::]:80;" makes: IPv4 is served.
+	// (Another process may hold 127.0.0.1 on the port the kernel gave:
+	// then another port.)
+	var both uint16
+	for try := 0; both == 0; try++ {
+		p := tcp(1)
+		ln, err := net.Listen("tcp4", "127.0.0.1:"+itoa(p))
+		if err != nil && try < 5 {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		both = p
+	}
+
+	loop4, any4, loop6 := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("::1")
+	why := func(what, verb string, p uint16) string {
+		return what + ": port " + itoa(p) + " " + verb + " [::]:" + itoa(p) + " only, which has IPV6_V6ONLY set (by the app, or net.ipv6.bindv6only=1): IPv4 clients cannot reach it"
+	}
+	tests := []struct {
+		name      string
+		l         checks.Listen
+		seen, err string
+	}{
+		{"tcp v6-only, 127.0.0.1", checks.Listen{Addr: loop4, Port: tcpOnly}, "", why("nothing listens on 127.0.0.1:"+itoa(tcpOnly), "listens on", tcpOnly)},
+		{"tcp v6-only, ::ffff:127.0.0.1 in the struct", checks.Listen{Addr: netip.MustParseAddr("::ffff:127.0.0.1"), Port: tcpOnly}, "", why("nothing listens on 127.0.0.1:"+itoa(tcpOnly), "listens on", tcpOnly)},
+		{"tcp v6-only, 0.0.0.0", checks.Listen{Addr: any4, Port: tcpOnly}, "", why("nothing listens on 0.0.0.0:"+itoa(tcpOnly), "listens on", tcpOnly)},
+		{"tcp v6-only, ::1", checks.Listen{Addr: loop6, Port: tcpOnly}, "listening on [::]:" + itoa(tcpOnly), ""},
+		{"tcp v6-only, the port alone", checks.Listen{Port: tcpOnly}, "listening on [::]:" + itoa(tcpOnly), ""},
+		{"tcp dual stack, 127.0.0.1", checks.Listen{Addr: loop4, Port: tcpDual}, "listening on [::]:" + itoa(tcpDual), ""},
+		{"tcp dual stack, 0.0.0.0", checks.Listen{Addr: any4, Port: tcpDual}, "listening on [::]:" + itoa(tcpDual), ""},
+		{"tcp v6-only beside 127.0.0.1", checks.Listen{Addr: loop4, Port: both}, "listening on 127.0.0.1:" + itoa(both), ""},
+		{"udp v6-only, 127.0.0.1", checks.Listen{Addr: loop4, Port: udpOnly, UDP: true}, "", why("no UDP socket is bound to 127.0.0.1:"+itoa(udpOnly), "is bound on", udpOnly)},
+		{"udp v6-only, ::1", checks.Listen{Addr: loop6, Port: udpOnly, UDP: true}, "UDP socket bound to [::]:" + itoa(udpOnly), ""},
+		{"udp v6-only, the port alone", checks.Listen{Port: udpOnly, UDP: true}, "UDP socket bound to [::]:" + itoa(udpOnly), ""},
+		{"udp dual stack, 127.0.0.1", checks.Listen{Addr: loop4, Port: udpDual, UDP: true}, "UDP socket bound to [::]:" + itoa(udpDual), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			seen, err := runListen(tc.l)
+			if tc.err == "" {
+				if err != nil || seen != tc.seen {
+					t.Fatalf("got %q, %v; want %q", seen, err, tc.seen)
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.err {
+				t.Fatalf("got %q, %v; want the error %q", seen, err, tc.err)
+			}
+		})
+	}
+}

@@ -2,7 +2,8 @@
 // app's TCP traffic: the ports its processes listen on, from /proc (their
 // descriptors and /proc/net/tcp), and for each established connection to
 // those ports, its queues and how long ago data last came in and went out,
-// from the kernel's sock_diag netlink interface (what ss -ti prints).
+// from the kernel's sock_diag netlink interface (what ss -ti prints,
+// through package sockdiag).
 //
 // /proc/net/tcp alone cannot tell a keep-alive connection that a load
 // balancer keeps idle in its pool from one that carries requests; the
@@ -20,6 +21,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/patched/procfs"
 	"github.com/probe-sh/probe/internal/procinfo"
+	"github.com/probe-sh/probe/internal/sockdiag"
 )
 
 // Conn is one established TCP connection to a port the app listens on.
@@ -146,120 +148,52 @@ func Conns(ports Ports) ([]Conn, error) {
 	return out, nil
 }
 
-// From linux/inet_diag.h, linux/sock_diag.h and linux/tcp.h.
+// Offsets in struct tcp_info (linux/tcp.h), in milliseconds.
 const (
-	sockDiagByFamily = 20
-	inetDiagInfo     = 2 // the attribute that carries struct tcp_info
-	tcpEstablished   = 1
-	diagMsgLen       = 72 // struct inet_diag_msg
-	// Offsets in struct tcp_info, in milliseconds.
 	tcpiLastDataSent = 44
 	tcpiLastDataRecv = 52
 	tcpiDataSegsIn   = 152
 	tcpiDataSegsOut  = 156
-	// maxMessages bounds one dump: a namespace with more established
-	// sockets than this is not a container's.
-	maxMessages = 1 << 20
 )
 
-// dump asks the kernel for the established TCP sockets of one family, and
-// appends those on ports to out.
+// dump asks the kernel for the established TCP sockets of one family, with
+// their tcp_info, and appends those on ports to out.
 func dump(family uint8, ports Ports, out []Conn) ([]Conn, error) {
-	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, syscall.NETLINK_INET_DIAG)
+	err := sockdiag.Dump(sockdiag.Request{
+		Family: family, Protocol: syscall.IPPROTO_TCP,
+		Ext: 1 << (sockdiag.AttrInfo - 1), States: 1 << sockdiag.StateEstablished,
+	}, func(m sockdiag.Msg) {
+		if c, ok := parseConn(m, ports); ok {
+			out = append(out, c)
+		}
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot open a sock_diag netlink socket: %w", err)
+		return nil, err
 	}
-	defer syscall.Close(fd)
-	// A kernel that never answers must not hold the drain.
-	tv := syscall.NsecToTimeval(int64(time.Second))
-	_ = syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
-
-	// struct nlmsghdr, then struct inet_diag_req_v2.
-	req := make([]byte, syscall.NLMSG_HDRLEN+56)
-	binary.NativeEndian.PutUint32(req[0:], uint32(len(req)))
-	binary.NativeEndian.PutUint16(req[4:], sockDiagByFamily)
-	binary.NativeEndian.PutUint16(req[6:], syscall.NLM_F_REQUEST|syscall.NLM_F_DUMP)
-	binary.NativeEndian.PutUint32(req[8:], 1) // sequence
-	r := req[syscall.NLMSG_HDRLEN:]
-	r[0], r[1], r[2] = family, syscall.IPPROTO_TCP, 1<<(inetDiagInfo-1)
-	binary.NativeEndian.PutUint32(r[4:], 1<<tcpEstablished)
-	if err := syscall.Sendto(fd, req, 0, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("cannot ask for the sockets over netlink: %w", err)
-	}
-	buf := make([]byte, 64<<10)
-	for n := 0; n < maxMessages; {
-		got, _, err := syscall.Recvfrom(fd, buf, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the sockets over netlink: %w", err)
-		}
-		msgs, err := syscall.ParseNetlinkMessage(buf[:got])
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the sockets over netlink: %w", err)
-		}
-		for _, m := range msgs {
-			n++
-			switch m.Header.Type {
-			case syscall.NLMSG_DONE:
-				return out, nil
-			case syscall.NLMSG_ERROR:
-				if len(m.Data) >= 4 {
-					if errno := int32(binary.NativeEndian.Uint32(m.Data)); errno < 0 {
-						return nil, fmt.Errorf("the kernel refused the socket dump: %w", syscall.Errno(-errno))
-					}
-				}
-				return nil, fmt.Errorf("the kernel refused the socket dump")
-			}
-			if c, ok := parseConn(m.Data, ports); ok {
-				out = append(out, c)
-			}
-		}
-	}
-	return nil, fmt.Errorf("more than %d sockets in one dump", maxMessages)
+	return out, nil
 }
 
 // parseConn reads one struct inet_diag_msg and its attributes; ok is false
 // for a socket on another port, or a message too short to be one.
 func parseConn(b []byte, ports Ports) (Conn, bool) {
-	if len(b) < diagMsgLen {
+	if len(b) < sockdiag.MsgLen {
 		return Conn{}, false
 	}
-	sport := binary.BigEndian.Uint16(b[4:])
-	if ports[sport] == 0 {
+	m := sockdiag.Msg(b)
+	if ports[m.LocalPort()] == 0 {
 		return Conn{}, false
 	}
-	c := Conn{
-		Local:  netip.AddrPortFrom(addr(b[0], b[8:24]), sport),
-		Remote: netip.AddrPortFrom(addr(b[0], b[24:40]), binary.BigEndian.Uint16(b[6:])),
-		RecvQ:  binary.NativeEndian.Uint32(b[56:]),
-		SendQ:  binary.NativeEndian.Uint32(b[60:]),
-	}
-	for a := b[diagMsgLen:]; len(a) >= 4; {
-		l := int(binary.NativeEndian.Uint16(a))
-		if l < 4 || l > len(a) {
-			break
+	c := Conn{Local: m.Local(), Remote: m.Remote()}
+	c.RecvQ, c.SendQ = m.Queues()
+	if v, ok := m.Attr(sockdiag.AttrInfo); ok && len(v) >= tcpiLastDataRecv+4 {
+		c.LastSent = time.Duration(binary.NativeEndian.Uint32(v[tcpiLastDataSent:])) * time.Millisecond
+		c.LastRecv = time.Duration(binary.NativeEndian.Uint32(v[tcpiLastDataRecv:])) * time.Millisecond
+		if len(v) >= tcpiDataSegsOut+4 {
+			c.DataSegsIn = binary.NativeEndian.Uint32(v[tcpiDataSegsIn:])
+			c.DataSegsOut = binary.NativeEndian.Uint32(v[tcpiDataSegsOut:])
 		}
-		if binary.NativeEndian.Uint16(a[2:]) == inetDiagInfo && l >= 4+tcpiLastDataRecv+4 {
-			v := a[4:l]
-			c.LastSent = time.Duration(binary.NativeEndian.Uint32(v[tcpiLastDataSent:])) * time.Millisecond
-			c.LastRecv = time.Duration(binary.NativeEndian.Uint32(v[tcpiLastDataRecv:])) * time.Millisecond
-			if len(v) >= tcpiDataSegsOut+4 {
-				c.DataSegsIn = binary.NativeEndian.Uint32(v[tcpiDataSegsIn:])
-				c.DataSegsOut = binary.NativeEndian.Uint32(v[tcpiDataSegsOut:])
-			}
-		}
-		a = a[min((l+3)&^3, len(a)):]
 	}
 	// Without tcp_info both times stay 0: the connection counts as just
 	// active, so that it holds the drain rather than ends it.
 	return c, true
-}
-
-func addr(family uint8, b []byte) netip.Addr {
-	if family == syscall.AF_INET {
-		return netip.AddrFrom4([4]byte(b[:4]))
-	}
-	return netip.AddrFrom16([16]byte(b[:16])).Unmap()
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/probe-sh/probe/internal/sockdiag"
 )
 
 // TestMain doubles as the helper process of TestPortsOfDescendants.
@@ -172,13 +174,13 @@ func TestPortsOfDescendants(t *testing.T) {
 // A dump from a hostile or buggy kernel: short messages, attributes whose
 // length runs past the end or is zero; parseConn must not panic or loop.
 func FuzzParseConn(f *testing.F) {
-	msg := make([]byte, diagMsgLen+8+tcpiLastDataRecv+4)
+	msg := make([]byte, sockdiag.MsgLen+8+tcpiLastDataRecv+4)
 	msg[0] = 2 // AF_INET
 	binary.BigEndian.PutUint16(msg[4:], 8080)
-	binary.NativeEndian.PutUint16(msg[diagMsgLen:], uint16(8+tcpiLastDataRecv))
-	binary.NativeEndian.PutUint16(msg[diagMsgLen+2:], inetDiagInfo)
+	binary.NativeEndian.PutUint16(msg[sockdiag.MsgLen:], uint16(8+tcpiLastDataRecv))
+	binary.NativeEndian.PutUint16(msg[sockdiag.MsgLen+2:], sockdiag.AttrInfo)
 	f.Add(msg)
-	f.Add(msg[:diagMsgLen+3])
+	f.Add(msg[:sockdiag.MsgLen+3])
 	f.Add(msg[:10])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, ok := parseConn(b, Ports{8080: IPv4})
