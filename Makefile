@@ -75,9 +75,9 @@ fuzz:
 	$(call fuzz,FuzzCLI,50000,./internal/cli)
 	$(call fuzz,FuzzPattern,100000,./internal/cli)
 	$(call fuzz,FuzzReadTag,100000,./internal/cli)
-	$(call fuzz,FuzzParseStatusRanges,300000,./checks)
-	$(call fuzz,FuzzUnescape,300000,./checks)
-	$(call fuzz,FuzzParseSize,300000,./checks)
+	$(call fuzz,FuzzStatusRanges,300000,./checks)
+	$(call fuzz,FuzzUnescape,300000,./internal/cli)
+	$(call fuzz,FuzzSize,300000,./checks)
 	$(call fuzz,FuzzGRPCReply,30000,./checks) -fuzzminimizetime 50x
 	$(call fuzz,FuzzHTTPResponse,100000,./checks)
 	$(call fuzz,FuzzJSON,100000,./checks)

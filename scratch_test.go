@@ -103,7 +103,7 @@ func TestScratchChroot(t *testing.T) {
 		{"https with --ca", "65534:65534", []string{"--ca", "/ca.pem", "https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false, false},
 		{"https with SSL_CERT_FILE", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 0, "healthy https://", false, false},
 		{"https without a CA bundle", "", []string{"https://localhost:" + port(tlsApp.Addr) + "/healthz"}, 1,
-			"tls: certificate signed by unknown authority (no CA bundle on this system; use --ca FILE, SSL_CERT_FILE or --insecure)", false, false},
+			"tls: certificate signed by unknown authority; this system has no CA bundle (use --ca FILE, SSL_CERT_FILE or --insecure)", false, false},
 		{"a name needs DNS, and there is none", "", []string{"--timeout", "2s", "http://app.internal:8080/"}, 1,
 			`unhealthy http://app.internal:8080/ in`, false, false},
 		{"a name resolved through DNS", "65534:65534", []string{"-v", "http://app.test:" + port(v4App.Addr) + "/healthz"}, 0,

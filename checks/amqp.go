@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,18 +67,18 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	if typ != 1 {
-		return "", fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	class, method := binary.BigEndian.Uint16(payload), binary.BigEndian.Uint16(payload[2:])
 	if class != 10 || method != 10 {
 		tr.Finish()
-		return "", fmt.Errorf("the broker's first frame is not Connection.Start (class %d, method %d)", class, method)
+		return "", notProtocol("the broker's first frame is not Connection.Start (class %d, method %d)", class, method)
 	}
 	// The versions, then the server-properties table (its length first),
 	// the mechanisms and the locales.
 	if len(payload) < 4+2+4 {
 		tr.Finish()
-		return "", fmt.Errorf("not an AMQP broker: a Connection.Start of %d bytes, cut short", len(payload))
+		return "", notProtocol("not an AMQP broker: a Connection.Start of %d bytes, cut short", len(payload))
 	}
 	seen := fmt.Sprintf("Connection.Start, AMQP %d-%d", payload[4], payload[5])
 	if props := amqp.Strings(payload[6:]); props["product"] != "" {
@@ -101,14 +102,14 @@ func (a AMQP) Run(ctx context.Context, tr *Trace) (string, error) {
 func readAMQPFrame(c *conversation, head []byte) (byte, []byte, error) {
 	size := binary.BigEndian.Uint32(head[3:])
 	if head[0] < 1 || head[0] > 8 || size > 64<<10 || head[0] == 1 && size < 4 {
-		return 0, nil, fmt.Errorf("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
+		return 0, nil, notProtocol("not an AMQP broker: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	frame := make([]byte, size+1)
 	if err := c.readFull(frame); err != nil {
 		return 0, nil, err
 	}
 	if frame[size] != amqp.FrameEnd {
-		return 0, nil, fmt.Errorf("not an AMQP broker: a frame that does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
+		return 0, nil, notProtocol("not an AMQP broker: a frame that does not end as a frame does: %s", sanitize.Excerpt(c.seen, 40))
 	}
 	return head[0], frame[:size], nil
 }
@@ -142,7 +143,7 @@ func (a AMQP) login(c *conversation, start []byte) error {
 		switch {
 		case class == 10 && method == 30: // Tune: channel-max, frame-max, heartbeat
 			if len(args) < 8 {
-				return fmt.Errorf("not an AMQP broker: a Connection.Tune of %d bytes", len(args))
+				return notProtocol("not an AMQP broker: a Connection.Tune of %d bytes", len(args))
 			}
 			tuneOK := append(append([]byte{}, args[:6]...), 0, 0) // the broker's limits; no heartbeats
 			open := amqp.Short(amqp.Short(nil, cmp.Or(a.VHost, "/")), "")
@@ -164,10 +165,10 @@ func (a AMQP) login(c *conversation, start []byte) error {
 			_, _ = c.conn.Write(amqp.Method(10, 51, nil))
 			return amqpRefused(args, user, cmp.Or(a.VHost, "/"))
 		default:
-			return fmt.Errorf("not an AMQP broker: method %d.%d in answer to the login", class, method)
+			return notProtocol("not an AMQP broker: method %d.%d in answer to the login", class, method)
 		}
 	}
-	return fmt.Errorf("not an AMQP broker: %d frames without an answer to the login", amqpMaxFrames)
+	return notProtocol("not an AMQP broker: %d frames without an answer to the login", amqpMaxFrames)
 }
 
 // readAMQPMethod reads frames until a method frame on channel 0, skipping
@@ -186,25 +187,25 @@ func readAMQPMethod(c *conversation) (uint16, uint16, []byte, error) {
 			continue
 		}
 		if typ != 1 || head[1] != 0 || head[2] != 0 {
-			return 0, 0, nil, fmt.Errorf("not an AMQP broker: a frame of type %d on channel %d during the login", typ, binary.BigEndian.Uint16(head[1:]))
+			return 0, 0, nil, notProtocol("not an AMQP broker: a frame of type %d on channel %d during the login", typ, binary.BigEndian.Uint16(head[1:]))
 		}
 		return binary.BigEndian.Uint16(payload), binary.BigEndian.Uint16(payload[2:]), payload[4:], nil
 	}
-	return 0, 0, nil, fmt.Errorf("not an AMQP broker: %d heartbeats and no method", amqpMaxFrames)
+	return 0, 0, nil, notProtocol("not an AMQP broker: %d heartbeats and no method", amqpMaxFrames)
 }
 
 // amqpRefused says what a Connection.Close means: its reply code and text.
 func amqpRefused(args []byte, user, vhost string) error {
 	if len(args) < 3 || len(args) < 3+int(args[2]) {
-		return fmt.Errorf("not an AMQP broker: a Connection.Close of %d bytes", len(args))
+		return notProtocol("not an AMQP broker: a Connection.Close of %d bytes", len(args))
 	}
 	code := binary.BigEndian.Uint16(args)
 	text := sanitize.Printable(sanitize.Clip(string(args[3:3+int(args[2])]), 160))
 	switch code {
 	case 403: // ACCESS_REFUSED: the login
-		return &ServerError{Msg: "the broker is up, but refused the login of user " + user + ": " + text + " (403); check the user and password in the target's userinfo"}
+		return &ServerError{Code: "403", Msg: "the broker is up, but refused the login of user " + user + ": " + text + " (403); check the user and password in the target's userinfo"}
 	case 530: // NOT_ALLOWED: the virtual host
-		return &ServerError{Msg: "the broker is up, but refused user " + user + " the virtual host " + vhost + ": " + text + " (530)"}
+		return &ServerError{Code: "530", Msg: "the broker is up, but refused user " + user + " the virtual host " + vhost + ": " + text + " (530)"}
 	}
-	return &ServerError{Msg: fmt.Sprintf("the broker closed the connection during the login: %s (%d)", text, code)}
+	return &ServerError{Code: strconv.Itoa(int(code)), Msg: fmt.Sprintf("the broker closed the connection during the login: %s (%d)", text, code)}
 }

@@ -1,24 +1,27 @@
-// Package checks holds probe's health checks, one file per kind: http.go,
-// grpc.go, tcp.go, file.go, listen.go, process.go, postgres.go, redis.go,
-// mysql.go, memcached.go, amqp.go, nats.go, mqtt.go, mongodb.go, kafka.go,
-// dns.go and command.go. Each kind is a plain config struct
-// whose Run(ctx, trace) returns what it saw when the target is healthy
-// ("HTTP 200 OK"), or an error when it is not: one of the types of
-// errors.go, or context.DeadlineExceeded when ctx ran out (IsTimeout).
+// Package checks holds probe's health checks, one type per kind: HTTP,
+// GRPC, TCP (tcp://, tls://, unix:), Postgres, Redis, MySQL, Memcached,
+// AMQP, NATS, MQTT, MongoDB, Kafka, DNS, File, Listen, Process and Command.
+// Each is a plain config struct whose Run(ctx, trace) returns what it saw
+// when the target is healthy ("HTTP 200 OK"), or an error when it is not:
+// one of the types below, which keep their cause (ConnError, TLSError,
+// ProtocolError, ServerError, StatusError, ReplyError, StateError,
+// CommandError), or context.DeadlineExceeded when ctx ran out (IsTimeout).
 //
 // A check never prints, never exits and never retries: it obeys the
 // deadline of ctx and records its phases in the Trace, and its caller owns
-// the clock, the retries and the output. Package probe is that caller; a
-// program may also run a check by itself:
+// the clock, the retries and the output. Package probe is that caller, and
+// reads target URLs into these checks (probe.ParseTarget, which takes a
+// check as the template of its kind's options); a program may also run a
+// check by itself:
 //
 //	check := checks.HTTP{URL: u, ExpectJSON: []checks.JSONAssertion{status}}
 //	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 //	defer cancel()
 //	seen, err := check.Run(ctx, checks.NewTrace())
 //
-// The value types (StatusRanges, Size, Duration, JSONAssertion,
-// HeaderMatch, TLSOptions) parse what a command line gives them and write
-// themselves back as it was given. Every text a check returns, seen or in
+// The value types (StatusRanges, Size, Share) read text as a command line
+// writes it (UnmarshalText) and write it back (String); ParseJSONAssertion
+// reads an assertion on a JSON body. Every text a check returns, seen or in
 // an error, is printable: what a server sent is quoted, never copied raw.
 package checks
 
@@ -35,15 +38,10 @@ const (
 	PhaseTLS       = "tls"
 	PhaseFirstByte = "first byte" // request sent, waiting for the reply's first byte
 	PhaseResponse  = "response"   // reading the rest of the reply
-	PhaseExpect    = "expect"     // TCP: reading until --expect matches
+	PhaseExpect    = "expect"     // TCP: reading until Expect matches
 	PhaseRedirect  = "redirect"
 	PhaseProc      = "proc" // reading /proc
 )
-
-// Phases lists every phase, wherever it is declared, for those who name
-// them (the engine's timeout messages); TestPhasesAreListed keeps it whole.
-var Phases = []string{PhaseDNS, PhaseConnect, PhaseTLS, PhaseHTTP2, PhaseFirstByte, PhaseResponse,
-	PhaseExpect, PhaseRedirect, PhaseProc, PhaseFile, PhaseReply, PhaseRun}
 
 // Mark records when a phase ended, measured from the start of the attempt,
 // as curl's -w timings are.

@@ -64,7 +64,7 @@ func (Command) EndWithin() time.Duration { return endWait + outputWait + 50*time
 // Run runs the command.
 func (c Command) Run(ctx context.Context, tr *Trace) (string, error) {
 	if len(c.Argv) == 0 || c.Argv[0] == "" {
-		return "", errors.New("no command to run")
+		return "", &CommandError{Msg: "no command to run", Code: -1}
 	}
 	tr.Enter(PhaseRun)
 	out := &boundedBuffer{max: c.MaxOutput}
@@ -76,7 +76,7 @@ func (c Command) Run(ctx context.Context, tr *Trace) (string, error) {
 	// the group must be ended first.
 	r, w, err := os.Pipe()
 	if err != nil {
-		return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: %v", sanitize.Printable(c.Argv[0]), err), Code: -1}
+		return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: %v", sanitize.Printable(c.Argv[0]), err), Code: -1, Err: err}
 	}
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Env, cmd.Dir = c.Env, c.Dir
@@ -87,9 +87,9 @@ func (c Command) Run(ctx context.Context, tr *Trace) (string, error) {
 	if err != nil {
 		r.Close()
 		if errors.Is(err, exec.ErrNotFound) {
-			return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: not found in $PATH", sanitize.Printable(c.Argv[0])), Code: -1}
+			return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: not found in $PATH", sanitize.Printable(c.Argv[0])), Code: -1, Err: err}
 		}
-		return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: %v", sanitize.Printable(c.Argv[0]), files.Cause(err)), Code: -1}
+		return "", &CommandError{Msg: fmt.Sprintf("cannot run %q: %v", sanitize.Printable(c.Argv[0]), files.Cause(err)), Code: -1, Err: err}
 	}
 	copied := make(chan struct{})
 	go func() {
@@ -132,7 +132,7 @@ func (c Command) Run(ctx context.Context, tr *Trace) (string, error) {
 		if last != "" {
 			tr.SetPartial(strconv.Quote(last))
 		}
-		return "", &CommandError{Msg: end.said(), Code: -1, Stop: stop}
+		return "", &CommandError{Msg: end.said(), Code: -1, Err: stop}
 	}
 	tr.Finish()
 	leftover := ""
@@ -156,9 +156,9 @@ func (c Command) Run(ctx context.Context, tr *Trace) (string, error) {
 		if last != "" {
 			why += ": " + last
 		}
-		return "", &CommandError{Msg: why + leftover, Code: exit.ExitCode()}
+		return "", &CommandError{Msg: why + leftover, Code: exit.ExitCode(), Err: status}
 	}
-	return "", &CommandError{Msg: fmt.Sprintf("cannot wait for %q: %v", sanitize.Printable(c.Argv[0]), status) + leftover, Code: -1}
+	return "", &CommandError{Msg: fmt.Sprintf("cannot wait for %q: %v", sanitize.Printable(c.Argv[0]), status) + leftover, Code: -1, Err: status}
 }
 
 // group is a command's process group, its leader the command itself.

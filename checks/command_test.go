@@ -185,7 +185,7 @@ func TestCommandEndsItsGroup(t *testing.T) {
 				t.Errorf("%q, %v; want %q", seen, err, c.seen)
 			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 				t.Errorf("%q, %v; want an error with %q", seen, err, c.err)
-			case c.stop != nil && (!errors.As(err, &ce) || ce.Stop != c.stop || !errors.Is(err, c.stop)):
+			case c.stop != nil && (!errors.As(err, &ce) || ce.Err != c.stop || !errors.Is(err, c.stop)):
 				t.Errorf("%#v; want a CommandError stopped by %v", err, c.stop)
 			}
 		})

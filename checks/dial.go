@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,15 +46,16 @@ func resolve(ctx context.Context, tr *Trace, host string) ([]netip.Addr, error) 
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return nil, &DNSError{Host: host, NotFound: true}
+			return nil, &ConnError{Op: "dns", Host: host, Msg: fmt.Sprintf("dns: no such host %q", host), Err: err}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &DNSError{Host: host, Cause: dnsCause(err)}
+		return nil, &ConnError{Op: "dns", Host: host, Msg: fmt.Sprintf("dns: cannot resolve %q: %s", host, dnsCause(err)), Err: err}
 	}
 	if len(addrs) == 0 {
-		return nil, &DNSError{Host: host, Cause: "no addresses"}
+		return nil, &ConnError{Op: "dns", Host: host, Msg: fmt.Sprintf("dns: cannot resolve %q: no addresses", host),
+			Err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
 	}
 	// Prefer IPv4 first, as most container apps listen there, then race.
 	v4, v6 := []netip.Addr{}, []netip.Addr{}
@@ -96,6 +98,9 @@ func dial(ctx context.Context, tr *Trace, host, port string) (net.Conn, error) {
 	tr.Enter(PhaseConnect)
 	conn, err := dialRace(ctx, addrs, port)
 	if err != nil {
+		if ce, ok := err.(*ConnError); ok {
+			ce.Host = host
+		}
 		return nil, err
 	}
 	tr.SetNote("address", conn.RemoteAddr().String())
@@ -179,11 +184,15 @@ func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, e
 	return nil, dialError(errs)
 }
 
-// dialError folds the errors of every address into one:
-// "connect: connection refused (127.0.0.1:8080, [::1]:8080)".
+// dialError folds the errors of every address into one: "connect:
+// connection refused (127.0.0.1:8080, [::1]:8080)", each distinct reason
+// with the addresses that gave it; it unwraps to each address's error.
 func dialError(errs []error) error {
-	var out DialError
-	index := map[string]int{}
+	type reason struct {
+		cause string
+		addrs []string
+	}
+	var reasons []reason
 	for _, err := range errs {
 		if IsTimeout(err) {
 			return context.DeadlineExceeded
@@ -196,15 +205,18 @@ func dialError(errs []error) error {
 			}
 			cause = strings.TrimPrefix(op.Err.Error(), "connect: ")
 		}
-		i, ok := index[cause]
-		if !ok {
-			i = len(out.Causes)
-			index[cause] = i
-			out.Causes = append(out.Causes, DialCause{Cause: cause})
+		i := slices.IndexFunc(reasons, func(r reason) bool { return r.cause == cause })
+		if i < 0 {
+			i = len(reasons)
+			reasons = append(reasons, reason{cause: cause})
 		}
-		out.Causes[i].Addrs = append(out.Causes[i].Addrs, addr)
+		reasons[i].addrs = append(reasons[i].addrs, addr)
 	}
-	return &out
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = r.cause + " (" + strings.Join(r.addrs, ", ") + ")"
+	}
+	return &ConnError{Op: "connect", Msg: "connect: " + strings.Join(parts, "; "), Err: errors.Join(errs...)}
 }
 
 // IsTimeout reports whether err means the deadline ran out, whichever layer
@@ -237,20 +249,6 @@ func dialTo(ctx context.Context, tr *Trace, socket, host, port string) (net.Conn
 		return dial(ctx, tr, host, port)
 	}
 	return dialUnix(ctx, tr, socket)
-}
-
-// ValidateSocketPath refuses a Unix socket path that no socket can have (the path
-// of unix: targets and --unix-socket).
-func ValidateSocketPath(path string) error {
-	switch {
-	case strings.IndexByte(path, 0) >= 0:
-		return errors.New("--unix-socket: the path holds a NUL byte")
-	case len(path) > 108 || len(path) == 108 && path[0] != '@':
-		// sun_path is 108 bytes on Linux, with a zero byte after a path
-		// (an abstract name needs none); Go would say "invalid argument".
-		return fmt.Errorf("--unix-socket: the path is %d bytes, longer than the 107 a Unix socket address holds: use a shorter path, or a symbolic link's directory", len(path))
-	}
-	return nil
 }
 
 // dialUnix connects to the Unix stream socket at path; a path that starts
@@ -299,7 +297,7 @@ func unixDialError(ctx context.Context, path string, err error) error {
 	case errors.Is(err, syscall.EPROTOTYPE):
 		cause = "not a stream socket (a datagram socket?)"
 	}
-	return &DialError{Causes: []DialCause{{Cause: cause, Addrs: []string{sanitize.Printable(path)}}}}
+	return &ConnError{Op: "connect", Host: path, Msg: "connect: " + cause + " (" + sanitize.Printable(path) + ")", Err: err}
 }
 
 // socketAccess says who may use the socket, and who probe runs as.

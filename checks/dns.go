@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,8 +32,10 @@ type DNS struct {
 	Name       string // the name asked for
 	Type       string // A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT; A when empty
 	TCP        bool   // ask over TCP only
-	// Rcodes are the response codes that pass; NOERROR (with a record of
-	// the type) when empty. NXDOMAIN here checks that a name does not exist.
+	// Rcodes are the response codes that pass, by number (RFC 1035, 4.1.1:
+	// NOERROR 0, SERVFAIL 2, NXDOMAIN 3, REFUSED 5); NOERROR (with a
+	// record of the type) when empty. NXDOMAIN here checks that a name
+	// does not exist.
 	Rcodes []int
 	// Expect and Reject match each record of the answer (the records
 	// counted and the CNAME records followed) as its data, "10.1.2.3", and
@@ -42,21 +43,6 @@ type DNS struct {
 	// must match one record at least, and no Reject any record.
 	Expect []*regexp.Regexp
 	Reject []*regexp.Regexp
-}
-
-// DNSType returns the number of a record type's name, in any case.
-func DNSType(name string) (uint16, bool) { return dns.Type(name) }
-
-// ParseDNSRcode reads a response code by its name, such as NXDOMAIN, in
-// any case, or its number (0 to 4095, with EDNS's extended bits).
-func ParseDNSRcode(s string) (int, error) {
-	if n, ok := dns.Rcode(s); ok {
-		return n, nil
-	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 4095 {
-		return n, nil
-	}
-	return 0, fmt.Errorf("unknown DNS response code %q: use NOERROR, NXDOMAIN, SERVFAIL, REFUSED, FORMERR, NOTIMP, YXDOMAIN, YXRRSET, NXRRSET, NOTAUTH, NOTZONE, BADVERS, BADCOOKIE or a number from 0 to 4095", sanitize.Printable(sanitize.Clip(s, 40)))
 }
 
 // dnsResend is how long a query over UDP waits before it is sent again.
@@ -102,13 +88,17 @@ func (d DNS) Run(ctx context.Context, tr *Trace) (string, error) {
 // (dns.NewQuery), with a random ID.
 func (d DNS) question() (dns.Question, []byte, error) {
 	typ := cmpOr(d.Type, "A")
-	qtype, ok := DNSType(typ)
+	qtype, ok := dns.Type(typ)
 	if !ok {
-		return dns.Question{}, nil, fmt.Errorf("unknown DNS record type %q", sanitize.Printable(typ))
+		return dns.Question{}, nil, &ProtocolError{Field: "Type", Msg: fmt.Sprintf("unknown DNS record type %q", sanitize.Printable(typ))}
 	}
 	var id [2]byte
 	_, _ = rand.Read(id[:])
-	return dns.NewQuery(binary.BigEndian.Uint16(id[:]), d.Name, qtype)
+	q, query, err := dns.NewQuery(binary.BigEndian.Uint16(id[:]), d.Name, qtype)
+	if err != nil {
+		return q, nil, &ProtocolError{Field: "Name", Msg: err.Error(), Err: err}
+	}
+	return q, query, nil
 }
 
 func cmpOr(a, b string) string {
@@ -147,14 +137,16 @@ func (d DNS) judge(m dns.Msg, q dns.Question) (string, error) {
 	}
 	if !slices.Contains(accepted, m.Rcode) {
 		msg := fmt.Sprintf("%s for %s %s", dns.RcodeName(m.Rcode), name, typeName)
+		field := ""
 		if len(d.Rcodes) > 0 {
 			names := make([]string, len(d.Rcodes))
 			for i, r := range d.Rcodes {
 				names[i] = dns.RcodeName(r)
 			}
-			msg += ", where --rcode accepts " + strings.Join(names, ", ")
+			msg += ", where the codes accepted are " + strings.Join(names, ", ")
+			field = "Rcodes"
 		}
-		return "", &ServerError{Msg: msg}
+		return "", &ServerError{Code: dns.RcodeName(m.Rcode), Field: field, Msg: msg}
 	}
 	chain, followed, err := follow(m, q)
 	if err != nil {
@@ -195,10 +187,10 @@ func (d DNS) judge(m dns.Msg, q dns.Question) (string, error) {
 			msg += " via " + cnames
 		}
 		if len(other) == 0 {
-			return "", &ServerError{Msg: msg + " (the answer holds no other record)"}
+			return "", &ServerError{Code: "NOERROR", Msg: msg + " (the answer holds no other record)"}
 		}
 		msg += " (" + text.Plural(len(other), "other record") + " in the answer; the first, " + otherRecord(other[0], chain, q.Type)
-		return "", &ServerError{Msg: msg + ")"}
+		return "", &ServerError{Code: "NOERROR", Msg: msg + ")"}
 	}
 	shown := "no record"
 	if len(counted) > 0 {
@@ -207,7 +199,7 @@ func (d DNS) judge(m dns.Msg, q dns.Question) (string, error) {
 	for _, re := range d.Reject {
 		for i, rr := range judged {
 			if whole := rr.Text(data[i]); re.MatchString(data[i]) || re.MatchString(whole) {
-				return "", &ReplyError{What: "the record", Pattern: re, Reject: true, Excerpt: shownRecord(whole)}
+				return "", &ReplyError{Field: "Reject", Msg: fmt.Sprintf("the record %s matches %q", shownRecord(whole), re)}
 			}
 		}
 	}
@@ -217,11 +209,11 @@ func (d DNS) judge(m dns.Msg, q dns.Question) (string, error) {
 			matched = matched || re.MatchString(data[i]) || re.MatchString(rr.Text(data[i]))
 		}
 		if !matched {
-			return "", &ReplyError{What: "the answer", Pattern: re, Excerpt: shown + via}
+			return "", &ReplyError{Field: "Expect", Msg: fmt.Sprintf("the answer %s does not match %q", shown+via, re)}
 		}
 	}
 	if m.Rcode != 0 {
-		return fmt.Sprintf("%s for %s %s%s, as --rcode accepts", dns.RcodeName(m.Rcode), name, typeName, via), nil
+		return fmt.Sprintf("%s for %s %s%s, a code accepted", dns.RcodeName(m.Rcode), name, typeName, via), nil
 	}
 	return fmt.Sprintf("NOERROR, %s %s: %s%s", name, typeName, shown, via), nil
 }
@@ -367,7 +359,7 @@ func dnsUDP(ctx context.Context, tr *Trace, addrs []netip.Addr, port string, que
 	case ctx.Err() != nil:
 		return nil, netip.Addr{}, context.DeadlineExceeded
 	case len(refused) > 0:
-		return nil, netip.Addr{}, fmt.Errorf("no DNS server answers on %s (ICMP port unreachable)", strings.Join(refused, ", "))
+		return nil, netip.Addr{}, &ConnError{Op: "read", Msg: fmt.Sprintf("no DNS server answers on %s (ICMP port unreachable)", strings.Join(refused, ", ")), Err: syscall.ECONNREFUSED}
 	}
 	return nil, netip.Addr{}, firstErr
 }
@@ -442,13 +434,14 @@ func dnsIOError(ctx context.Context, server string, err error) error {
 	case IsTimeout(err) || ctx.Err() != nil:
 		return context.DeadlineExceeded
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("no DNS server answers on %s (ICMP port unreachable): %w", server, syscall.ECONNREFUSED)
+		return &ConnError{Op: "read", Host: server, Msg: fmt.Sprintf("no DNS server answers on %s (ICMP port unreachable)", server), Err: err}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("the server closed the connection before its whole answer (%s)", server)
+		return &ConnError{Op: "read", Host: server, Msg: fmt.Sprintf("the server closed the connection before its whole answer (%s)", server), Err: err}
 	}
+	cause := err
 	var op *net.OpError
 	if errors.As(err, &op) {
-		err = op.Err
+		cause = op.Err
 	}
-	return fmt.Errorf("%v (%s)", err, server)
+	return &ConnError{Op: "read", Host: server, Msg: fmt.Sprintf("%v (%s)", cause, server), Err: err}
 }

@@ -259,11 +259,11 @@ func TestDNSExpect(t *testing.T) {
 		{name: "the TTL and type", expect: `\t60\tIN\tA\t`},
 		{name: "the CNAME followed", expect: `^probe\.test\.\t60\tIN\tCNAME\treal\.test\.$`},
 		{name: "two, each matched by another record", expect: `10\.1\.2\.3$`, reject: `7200`},
-		{name: "no record matches", expect: `10\.9`, err: `the answer 10.1.2.3, 10.1.2.4 (via CNAME real.test.) does not match --expect "10\\.9"`},
-		{name: "a TTL that is not there", expect: `\t3600\t`, err: `does not match --expect "\\t3600\\t"`},
-		{name: "across records, as the text joined once matched", expect: `10\.1\.2\.3, 10\.1\.2\.4`, err: "does not match --expect"},
-		{name: "--reject of one record's data", reject: `^10\.1\.2\.4$`, err: `the record real.test.\t60\tIN\tA\t10.1.2.4 matches --reject "^10\\.1\\.2\\.4$"`},
-		{name: "--reject of the CNAME", reject: `CNAME\treal`, err: `the record probe.test.\t60\tIN\tCNAME\treal.test. matches --reject`},
+		{name: "no record matches", expect: `10\.9`, err: `the answer 10.1.2.3, 10.1.2.4 (via CNAME real.test.) does not match "10\\.9"`},
+		{name: "a TTL that is not there", expect: `\t3600\t`, err: `does not match "\\t3600\\t"`},
+		{name: "across records, as the text joined once matched", expect: `10\.1\.2\.3, 10\.1\.2\.4`, err: "does not match"},
+		{name: "--reject of one record's data", reject: `^10\.1\.2\.4$`, err: `the record real.test.\t60\tIN\tA\t10.1.2.4 matches "^10\\.1\\.2\\.4$"`},
+		{name: "--reject of the CNAME", reject: `CNAME\treal`, err: `the record probe.test.\t60\tIN\tCNAME\treal.test. matches "CNAME\\treal"`},
 		{name: "--reject that matches nothing", reject: `\t7200\t`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,21 +41,21 @@ func decodeBody(r *reply, max int) ([]byte, error) {
 	}
 	shown := sanitize.Clip(strings.Join(codings, ", "), 60)
 	if len(codings) > maxCodings {
-		return nil, &EncodingError{Msg: fmt.Sprintf("HTTP %d, but the body is encoded %d times (Content-Encoding: %s); probe undoes at most %d", r.status, len(codings), shown, maxCodings)}
+		return nil, &ReplyError{Msg: fmt.Sprintf("HTTP %d, but the body is encoded %d times (Content-Encoding: %s); probe undoes at most %d", r.status, len(codings), shown, maxCodings)}
 	}
 	for _, c := range codings {
 		if c != "gzip" && c != "x-gzip" && c != "deflate" {
-			return nil, &EncodingError{Msg: fmt.Sprintf("HTTP %d, but the body is encoded %s (Content-Encoding: %s), which probe cannot decode to match it: it reads gzip and deflate; ask for one with -H 'Accept-Encoding: gzip'", r.status, sanitize.Printable(c), shown)}
+			return nil, &ReplyError{Field: "Header", Msg: fmt.Sprintf("HTTP %d, but the body is encoded %s (Content-Encoding: %s), which probe cannot decode to match it: it reads gzip and deflate; ask for one with the header Accept-Encoding: gzip", r.status, sanitize.Printable(c), shown)}
 		}
 	}
 	body := r.body
 	for i := len(codings) - 1; i >= 0; i-- {
 		var err error
 		if body, err = decode(codings[i], body, max); err != nil {
-			return nil, &EncodingError{Msg: fmt.Sprintf("HTTP %d, but the body is not valid %s (Content-Encoding: %s): %s", r.status, codings[i], shown, err)}
+			return nil, &ReplyError{Msg: fmt.Sprintf("HTTP %d, but the body is not valid %s (Content-Encoding: %s): %s", r.status, codings[i], shown, codingWhy(err)), Err: err}
 		}
 		if len(body) > max {
-			return nil, &EncodingError{Msg: fmt.Sprintf("response body is larger than --max-body %s once decompressed (Content-Encoding: %s)", Size(max), shown)}
+			return nil, &ReplyError{Field: "MaxBody", Msg: fmt.Sprintf("response body is larger than %s once decompressed (Content-Encoding: %s)", Size(max), shown)}
 		}
 	}
 	return body, nil
@@ -76,13 +76,9 @@ func decode(coding string, in []byte, max int) ([]byte, error) {
 		rd, err = gzip.NewReader(bytes.NewReader(in))
 	}
 	if err != nil {
-		return nil, codingError(err)
+		return nil, err
 	}
-	out, err := io.ReadAll(io.LimitReader(rd, int64(max)+1))
-	if err != nil {
-		return nil, codingError(err)
-	}
-	return out, nil
+	return io.ReadAll(io.LimitReader(rd, int64(max)+1))
 }
 
 // isZlib reports whether b starts with a zlib header: deflate, a window of
@@ -91,11 +87,7 @@ func isZlib(b []byte) bool {
 	return len(b) >= 2 && b[0]&0x0f == 8 && b[0]>>4 <= 7 && (uint(b[0])<<8|uint(b[1]))%31 == 0
 }
 
-// codingError says why a body did not decode, in a few words of our own.
-func codingError(err error) error {
-	return errors.New(codingWhy(err))
-}
-
+// codingWhy says why a body did not decode, in a few words of our own.
 func codingWhy(err error) string {
 	var corrupt flate.CorruptInputError
 	switch {

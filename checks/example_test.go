@@ -2,12 +2,14 @@ package checks_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"syscall"
 	"time"
 
 	"github.com/probe-sh/probe/checks"
@@ -29,9 +31,32 @@ func ExampleHTTP() {
 	seen, err := check.Run(ctx, checks.NewTrace())
 	fmt.Printf("seen %q\n", seen)
 	fmt.Println(err)
+	// Which condition failed, to name it as the program's users know it.
+	var reply *checks.ReplyError
+	if errors.As(err, &reply) {
+		fmt.Println("field", reply.Field)
+	}
 	// Output:
 	// seen ""
-	// components.db.status is "DOWN", want "UP" (--expect-json)
+	// components.db.status is "DOWN", want "UP"
+	// field ExpectJSON
+}
+
+// A failure keeps its cause, as Go's net errors do: a refused connection
+// is a *ConnError, and errors.Is and errors.As reach the system's error
+// and the *net.OpError of each address tried.
+func ExampleConnError() {
+	ln, _ := net.Listen("tcp4", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close() // nothing listens there now
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := checks.TCP{Host: "127.0.0.1", Port: port}.Run(ctx, nil)
+	var conn *checks.ConnError
+	var op *net.OpError
+	fmt.Println(errors.As(err, &conn), conn.Op, errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &op))
+	// Output: true connect true true
 }
 
 // A PostgreSQL check: a server that asks for a password is accepting

@@ -11,6 +11,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
 )
 
 // PhaseFile is reading a file: on a network filesystem that can hang.
@@ -63,11 +64,11 @@ func (f File) check() (string, error) {
 	fi, err := os.Stat(f.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return "", &FileError{Msg: fmt.Sprintf("file %s does not exist", f.Path)}
+		return "", &StateError{Msg: fmt.Sprintf("file %s does not exist", f.Path), Err: err}
 	case err != nil:
-		return "", &FileError{Msg: fmt.Sprintf("cannot read file %s: %v", f.Path, files.Cause(err))}
+		return "", &StateError{Msg: fmt.Sprintf("cannot read file %s: %v", f.Path, files.Cause(err)), Err: err}
 	case fi.IsDir():
-		return "", &FileError{Msg: fmt.Sprintf("%s is a directory, not a file", f.Path)}
+		return "", &StateError{Msg: fmt.Sprintf("%s is a directory, not a file", f.Path)}
 	}
 	age := time.Since(fi.ModTime())
 	ageText := fmt.Sprintf("modified %s ago", age.Round(time.Second))
@@ -76,37 +77,37 @@ func (f File) check() (string, error) {
 	}
 	if f.MaxAge > 0 && age < -futureSlack {
 		// A heartbeat dated ahead (touch -d 2099) would pass forever.
-		return "", &FileError{Msg: fmt.Sprintf("file %s was modified %s in the future (at %s): its age proves nothing; is the clock right?",
+		return "", &StateError{Msg: fmt.Sprintf("file %s was modified %s in the future (at %s): its age proves nothing; is the clock right?",
 			f.Path, (-age).Round(time.Second), fi.ModTime().UTC().Format(time.RFC3339))}
 	}
 	if f.MaxAge > 0 && age > f.MaxAge {
-		return "", &FileError{Msg: fmt.Sprintf("file %s is %s old, older than --max-age %s (modified at %s)",
-			f.Path, age.Round(time.Second), Duration(f.MaxAge), fi.ModTime().UTC().Format(time.RFC3339))}
+		return "", &StateError{Field: "MaxAge", Msg: fmt.Sprintf("file %s is %s old, older than %s: modified at %s",
+			f.Path, age.Round(time.Second), text.Days(f.MaxAge), fi.ModTime().UTC().Format(time.RFC3339))}
 	}
-	seen := fmt.Sprintf("file %s, %s, %s", f.Path, Size(fi.Size()).Human(), ageText)
+	seen := fmt.Sprintf("file %s, %s, %s", f.Path, text.Size(fi.Size()), ageText)
 	if len(f.Expect)+len(f.Reject) == 0 {
 		return seen, nil
 	}
 	if !fi.Mode().IsRegular() {
-		return "", &FileError{Msg: fmt.Sprintf("%s is not a regular file: its content cannot be read", f.Path)}
+		return "", &StateError{Msg: fmt.Sprintf("%s is not a regular file: its content cannot be read", f.Path)}
 	}
 	// One byte past the bound tells a file that ends within it, whose last
 	// line is whole, from one that goes on.
 	content, err := files.ReadPrefix(f.Path, int64(f.maxRead())+1)
 	if err != nil { // it names the path
-		return "", &FileError{Msg: fmt.Sprintf("cannot read file %v", err)}
+		return "", &StateError{Msg: fmt.Sprintf("cannot read file %v", err), Err: err}
 	}
 	ended := len(content) <= f.maxRead()
 	content = content[:min(len(content), f.maxRead())]
 	for _, p := range linePatterns(f.Reject) {
 		if line, ok := p.match(content, ended); ok {
-			return "", &FileError{Msg: fmt.Sprintf("file %s matches --reject %q: %s", f.Path, p.re, sanitize.Excerpt(line, 60))}
+			return "", &StateError{Field: "Reject", Msg: fmt.Sprintf("file %s matches %q: %s", f.Path, p.re, sanitize.Excerpt(line, 60))}
 		}
 	}
 	if re := unmatched(linePatterns(f.Expect), content, ended); re != nil {
-		return "", &FileError{Msg: fmt.Sprintf("file %s has no line that matches --expect %q: %s", f.Path, re, quoteLines(content))}
+		return "", &StateError{Field: "Expect", Msg: fmt.Sprintf("file %s has no line that matches %q: %s", f.Path, re, quoteLines(content))}
 	}
-	return seen + ", content matches --expect", nil
+	return seen + ", content matches", nil
 }
 
 func (f File) maxRead() int {

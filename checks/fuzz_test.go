@@ -20,19 +20,21 @@ import (
 	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
-func FuzzParseStatusRanges(f *testing.F) {
+func FuzzStatusRanges(f *testing.F) {
 	for _, s := range []string{"200-399", "200-299,304", "200", " 100 - 599 ", "", "-", "200-", "2000", "200,,300"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		r, err := checks.ParseStatusRanges(s)
+		var r checks.StatusRanges
+		err := r.UnmarshalText([]byte(s))
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error spans lines: %q", err)
 			}
 			return
 		}
-		again, err := checks.ParseStatusRanges(r.String())
+		var again checks.StatusRanges
+		err = again.UnmarshalText([]byte(r.String()))
 		if err != nil || again.String() != r.String() {
 			t.Fatalf("%q -> %q does not parse back: %v", s, r, err)
 		}
@@ -44,24 +46,13 @@ func FuzzParseStatusRanges(f *testing.F) {
 	})
 }
 
-func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{`PING\r\n`, `\x00`, `\0`, `\`, `\x`, `\u00e9`, `plain`, `\\`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b, err := checks.Unescape(s)
-		if err == nil && !strings.Contains(s, `\`) && string(b) != s {
-			t.Fatalf("%q without escapes changed to %q", s, b)
-		}
-	})
-}
-
-func FuzzParseSize(f *testing.F) {
+func FuzzSize(f *testing.F) {
 	for _, s := range []string{"1MiB", "64KiB", "512", "1.5MiB", "-1", "9223372036854775807GiB", "kb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := checks.ParseSize(s)
+		var n checks.Size
+		err := n.UnmarshalText([]byte(s))
 		if err == nil && n < 0 {
 			t.Fatalf("%q parsed to a negative size %d", s, n)
 		}

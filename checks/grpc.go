@@ -92,7 +92,7 @@ func (g GRPC) Run(ctx context.Context, tr *Trace) (string, error) {
 	reply, err := h2RoundTrip(ctx, tr, conn, h2Request{method: "POST", scheme: scheme, authority: authority,
 		path: healthPath, header: header, body: healthRequest(g.Service), maxBody: 64 << 10})
 	var pe *ProtocolError
-	if errors.As(err, &pe) && pe.Dropped && g.TLS == nil {
+	if errors.As(err, &pe) && pe.dropped && g.TLS == nil {
 		pe.Msg += " (is it a TLS port? then use grpcs://)"
 	}
 	if err != nil {
@@ -130,7 +130,7 @@ func (g GRPC) metadata() ([]Header, string) {
 func (g GRPC) judge(r *h2Reply) (string, error) {
 	ctype, _ := r.get("content-type")
 	if !isGRPCContentType(ctype) {
-		return "", &ProtocolError{Msg: fmt.Sprintf("HTTP %d with content-type %q: not a gRPC server (is this the HTTP port?)", r.status, sanitize.Clip(ctype, 40))}
+		return "", &ProtocolError{Msg: fmt.Sprintf("http2: HTTP %d with content-type %q: not a gRPC server (is this the HTTP port?)", r.status, sanitize.Clip(ctype, 40))}
 	}
 	trailers := r.trailers()
 	if r.status != 200 {
@@ -141,48 +141,77 @@ func (g GRPC) judge(r *h2Reply) (string, error) {
 		if code, ok := field(trailers, "grpc-status"); ok {
 			why = ": status " + sanitize.Clip(sanitize.Printable(code), 20)
 			if n, err := strconv.Atoi(code); err == nil {
-				why = ": " + (&GRPCError{Code: n}).CodeName()
+				why = ": " + grpcCodeName(n)
 			}
 			msg, _ := field(trailers, "grpc-message")
 			if msg != "" {
 				why += ": " + sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160)
 			}
 		}
-		return "", &ProtocolError{Msg: fmt.Sprintf("the gRPC server refused the request with HTTP %d%s", r.status, why)}
+		return "", &ProtocolError{Msg: fmt.Sprintf("http2: the gRPC server refused the request with HTTP %d%s", r.status, why)}
 	}
 	if trailers == nil {
-		return "", &ProtocolError{Msg: "the server ended the stream without trailers, so without a grpc-status"}
+		return "", &ProtocolError{Msg: "http2: the server ended the stream without trailers, so without a grpc-status"}
 	}
 	code, hasStatus := field(trailers, "grpc-status")
 	if !hasStatus {
-		return "", &ProtocolError{Msg: "the reply ended without a grpc-status"}
+		return "", &ProtocolError{Msg: "http2: the reply ended without a grpc-status"}
 	}
 	n, err := strconv.Atoi(code)
 	if err != nil || n < 0 {
-		return "", &ProtocolError{Msg: fmt.Sprintf("the reply has an invalid grpc-status %q", sanitize.Clip(code, 20))}
+		return "", &ProtocolError{Msg: fmt.Sprintf("http2: the reply has an invalid grpc-status %q", sanitize.Clip(code, 20))}
 	}
 	if n != 0 {
 		msg, _ := field(trailers, "grpc-message")
-		return "", &GRPCError{Code: n, Message: sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160), Service: g.Service}
+		return "", grpcStatusError(n, sanitize.Clip(sanitize.Printable(grpcMessage(msg)), 160), g.Service)
 	}
 	if r.trailersOnly {
-		return "", &ProtocolError{Msg: "the server answered OK with no message (a Trailers-Only reply)"}
+		return "", &ProtocolError{Msg: "http2: the server answered OK with no message (a Trailers-Only reply)"}
 	}
 	status, err := healthStatus(r.body)
 	if err != nil {
-		return "", &ProtocolError{Msg: "the health reply is not a HealthCheckResponse: " + err.Error()}
+		return "", &ProtocolError{Msg: "http2: the health reply is not a HealthCheckResponse: " + err.Error(), Err: err}
 	}
 	name := "status " + strconv.Itoa(status)
 	if status >= 0 && status < len(servingStatuses) {
 		name = servingStatuses[status]
 	}
 	if status != 1 {
-		return "", &NotServingError{Status: name, Service: g.Service}
+		if g.Service != "" {
+			return "", &ServerError{Code: name, Msg: fmt.Sprintf("grpc: service %q is %s", g.Service, name)}
+		}
+		return "", &ServerError{Code: name, Msg: "grpc: the server is " + name}
 	}
 	if g.Service != "" {
 		return fmt.Sprintf("SERVING (service %q)", g.Service), nil
 	}
 	return "SERVING", nil
+}
+
+// grpcCodeName is a gRPC status code's name, such as UNIMPLEMENTED.
+func grpcCodeName(code int) string {
+	if code >= 0 && code < len(grpcCodes) {
+		return grpcCodes[code]
+	}
+	return "code " + strconv.Itoa(code)
+}
+
+// grpcStatusError is a gRPC status other than OK, as a *ServerError whose
+// Code is the status's name.
+func grpcStatusError(code int, message, service string) error {
+	name := grpcCodeName(code)
+	status := name
+	if message != "" {
+		status += ": " + message
+	}
+	msg := "grpc: " + status
+	switch {
+	case code == 12:
+		msg = "grpc: the server has no health service (" + healthPath + " is " + status + ")"
+	case code == 5 && service != "":
+		msg = fmt.Sprintf("grpc: the health service does not know service %q (%s)", service, status)
+	}
+	return &ServerError{Code: name, Msg: msg}
 }
 
 // isGRPCContentType reports whether ctype is gRPC's: application/grpc, or

@@ -54,7 +54,7 @@ func TestGRPC(t *testing.T) {
 		{name: "TLS wrong name", check: checks.GRPC{Host: th, Port: tp, TLS: caConfig(), Authority: "other.example"}, want: want{err: `certificate is not valid for "other.example"`}},
 		{name: "TLS name from the authority", check: checks.GRPC{Host: th, Port: tp, TLS: caConfig(), Authority: "api.example.com"}},
 		{name: "mTLS", check: checks.GRPC{Host: mh, Port: mp, TLS: &tls.Config{RootCAs: certs.CAPool, Certificates: []tls.Certificate{certs.Client}}}},
-		{name: "mTLS without a client certificate", check: checks.GRPC{Host: mh, Port: mp, TLS: caConfig()}, want: want{err: "tls: the server refused the connection: certificate required (does it want a client certificate? see --cert and --key)"}},
+		{name: "mTLS without a client certificate", check: checks.GRPC{Host: mh, Port: mp, TLS: caConfig()}, want: want{err: "tls: the server refused the connection: certificate required; does it want a client certificate?"}},
 		{name: "TLS to a cleartext server", check: checks.GRPC{Host: h, Port: p, TLS: caConfig()}, want: want{err: "tls: the server hung up during the handshake (is the port cleartext, such as plain HTTP/2?)"}},
 		{name: "cleartext to a TLS server", check: checks.GRPC{Host: th, Port: tp}, want: want{err: "http2: the server closed the connection during the HTTP/2 handshake (is it a TLS port? then use grpcs://)"}},
 		{name: "refused", check: checks.GRPC{Host: "127.0.0.1", Port: "1"}, want: want{err: "connect: connection refused (127.0.0.1:1)"}},
@@ -96,7 +96,7 @@ func TestHTTP2(t *testing.T) {
 		{name: "h2c redirect followed", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/redirect"), HTTP2: true, MaxRedirects: 2}, want: want{seen: "HTTP 200 OK"}},
 		{name: "h2c body over --max-body", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/big"), HTTP2: true, MaxBody: 64 << 10}, want: want{err: "response body is larger than 64KiB"}},
 		{name: "h2c without --http2 names the flag", check: checks.HTTP{URL: mustURL(t, "http://"+h2c+"/healthz")},
-			want: want{err: "http2: the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it with --http2"}},
+			want: want{err: "http2: the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it over HTTP/2"}},
 		{name: "h2 by ALPN over TLS", check: checks.HTTP{URL: mustURL(t, "https://"+h2s+"/"), HTTP2: true, TLS: caConfig(), Status: checks.StatusRanges{{415, 415}}}},
 		{name: "--http2 to an HTTP/1.1 server", check: checks.HTTP{URL: mustURL(t, "http://"+app+"/healthz"), HTTP2: true},
 			want: want{err: "http2: the server does not speak HTTP/2 here: it answered \"HTTP/1.1 400 Bad Request\""}},
@@ -249,7 +249,7 @@ func TestGRPCServerName(t *testing.T) {
 		{name: "-H Host keeps the authority", check: checks.GRPC{TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "api.example.com"}, Authority: "front.example:8443"},
 			authority: "front.example:8443"},
 		{name: "the server name is verified", check: checks.GRPC{TLS: &tls.Config{RootCAs: testserver.Certs().CAPool, ServerName: "other.example"}, Authority: "api.example.com"},
-			want: want{err: `tls: certificate is not valid for "other.example" (name the server it was issued for with --server-name NAME, or use --insecure)`}},
+			want: want{err: `tls: certificate is not valid for "other.example"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -177,7 +177,7 @@ func (r *h2Reader) read() (*h2Reply, error) {
 		}
 		if f.Type != h2.FrameSettings && !r.settings {
 			// RFC 9113, 3.4: the server's preface is a SETTINGS frame.
-			return nil, &ProtocolError{Msg: fmt.Sprintf("the server's first frame is %s, not SETTINGS", h2.TypeName(f.Type))}
+			return nil, &ProtocolError{Msg: fmt.Sprintf("http2: the server's first frame is %s, not SETTINGS", h2.TypeName(f.Type))}
 		}
 		done, err := r.frame(f)
 		if err != nil {
@@ -188,7 +188,7 @@ func (r *h2Reader) read() (*h2Reply, error) {
 			return r.reply, nil
 		}
 	}
-	return nil, &ProtocolError{Msg: fmt.Sprintf("the server sent %d frames without finishing the reply", h2MaxFrames)}
+	return nil, &ProtocolError{Msg: fmt.Sprintf("http2: the server sent %d frames without finishing the reply", h2MaxFrames)}
 }
 
 // frame handles one frame, and reports whether it ended the reply. Frames
@@ -213,15 +213,15 @@ func (r *h2Reader) frame(f *h2.Frame) (bool, error) {
 		}
 	case h2.FrameGoAway:
 		if f.LastID < 1 || f.ErrCode != h2.ErrCodeNo {
-			return false, &ProtocolError{Msg: "the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(r.gotHeaders)}
+			return false, &ProtocolError{Msg: "http2: the server sent GOAWAY " + goAwayDetail(f) + " " + beforeOrDuring(r.gotHeaders)}
 		}
 		// A graceful GOAWAY that covers stream 1: the reply still comes.
 	case h2.FrameRSTStream:
 		if f.Stream == 1 {
-			return false, &ProtocolError{Msg: fmt.Sprintf("the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(r.gotHeaders))}
+			return false, &ProtocolError{Msg: fmt.Sprintf("http2: the server reset the stream (%s) %s", f.ErrCode, beforeOrDuring(r.gotHeaders))}
 		}
 	case h2.FramePushPromise:
-		return false, &ProtocolError{Msg: "the server pushed a stream, which probe's SETTINGS forbid"}
+		return false, &ProtocolError{Msg: "http2: the server pushed a stream, which probe's SETTINGS forbid"}
 	case h2.FrameHeaders:
 		if f.Stream == 1 {
 			return r.headers(f)
@@ -237,26 +237,26 @@ func (r *h2Reader) frame(f *h2.Frame) (bool, error) {
 // headers takes the reply's HEADERS (after any 1xx), or its trailers.
 func (r *h2Reader) headers(f *h2.Frame) (bool, error) {
 	if f.Truncated {
-		return false, fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
+		return false, &ReplyError{Msg: fmt.Sprintf("response headers are larger than %s", Size(maxHeaderBytes))}
 	}
 	if r.gotHeaders {
 		if !f.Has(h2.FlagEndStream) {
-			return false, &ProtocolError{Msg: "the server sent a second HEADERS frame that does not end the stream"}
+			return false, &ProtocolError{Msg: "http2: the server sent a second HEADERS frame that does not end the stream"}
 		}
 		if len(f.RegularFields()) != len(f.Fields) {
-			return false, &ProtocolError{Msg: "the server sent trailers with a pseudo-header"}
+			return false, &ProtocolError{Msg: "http2: the server sent trailers with a pseudo-header"}
 		}
 		r.reply.trailer = fields(f.Fields)
 		return true, nil
 	}
 	status, err := strconv.Atoi(f.Pseudo("status"))
 	if err != nil || status < 100 || status > 999 {
-		return false, &ProtocolError{Msg: fmt.Sprintf("the reply has no valid :status (%q)", sanitize.Clip(f.Pseudo("status"), 20))}
+		return false, &ProtocolError{Msg: fmt.Sprintf("http2: the reply has no valid :status (%q)", sanitize.Clip(f.Pseudo("status"), 20))}
 	}
 	if status < 200 {
 		if f.Has(h2.FlagEndStream) {
 			// RFC 9113, 8.1: an informational reply cannot end the stream.
-			return false, &ProtocolError{Msg: fmt.Sprintf("the server ended the stream with an informational %d", status)}
+			return false, &ProtocolError{Msg: fmt.Sprintf("http2: the server ended the stream with an informational %d", status)}
 		}
 		return false, nil // 100 Continue, 103 Early Hints: the reply follows
 	}
@@ -270,11 +270,11 @@ func (r *h2Reader) headers(f *h2.Frame) (bool, error) {
 // data takes a DATA frame of the reply's body.
 func (r *h2Reader) data(f *h2.Frame) (bool, error) {
 	if !r.gotHeaders {
-		return false, &ProtocolError{Msg: "the server sent DATA before the reply's HEADERS"}
+		return false, &ProtocolError{Msg: "http2: the server sent DATA before the reply's HEADERS"}
 	}
 	body := r.reply.body
 	if len(body)+len(f.Data) > r.maxBody {
-		return false, fmt.Errorf("response body is larger than %s", Size(r.maxBody))
+		return false, &ReplyError{Field: "MaxBody", Msg: fmt.Sprintf("response body is larger than %s", Size(r.maxBody))}
 	}
 	r.reply.body = append(body, f.Data...)
 	r.tr.SetPartial(fmt.Sprintf("the headers of HTTP/2 %d and %s of body, %s", r.reply.status, text.Plural(len(r.reply.body), "byte"), sanitize.Excerpt(r.reply.body, 40)))
@@ -295,7 +295,7 @@ func (r *h2Reader) write(typ, flags uint8, payload []byte) error {
 // appendRequest appends HEADERS, CONTINUATION as needed, and DATA for req.
 func appendRequest(b *bytes.Buffer, req h2Request) error {
 	if len(req.body) > h2MaxRequestBody {
-		return fmt.Errorf("over HTTP/2, a request body is at most %s (-d has %s)", Size(h2MaxRequestBody), Size(len(req.body)))
+		return &ProtocolError{Field: "Body", Msg: fmt.Sprintf("over HTTP/2, a request body is at most %s, the first window; this one has %s", Size(h2MaxRequestBody), Size(len(req.body)))}
 	}
 	fields := []hpack.HeaderField{{Name: ":method", Value: req.method}, {Name: ":scheme", Value: req.scheme},
 		{Name: ":authority", Value: req.authority}, {Name: ":path", Value: req.path}}
@@ -307,7 +307,7 @@ func appendRequest(b *bytes.Buffer, req h2Request) error {
 	}
 	block := h2.HeaderBlock(fields)
 	if len(block) > maxHeaderBytes {
-		return fmt.Errorf("the request headers are larger than %s", Size(maxHeaderBytes))
+		return &ProtocolError{Field: "Header", Msg: fmt.Sprintf("the request headers are larger than %s", Size(maxHeaderBytes))}
 	}
 	h2.AppendHeaders(b, 1, block, len(req.body) == 0)
 	h2.AppendData(b, 1, req.body)
@@ -349,21 +349,21 @@ func h2ReadError(ctx context.Context, err error, head []byte, phase string) erro
 	case errors.As(err, &remote) && remote.Op == "remote error":
 		return refusedAfterHandshake(remote)
 	case bytes.HasPrefix(head, []byte("HTTP/1.")):
-		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it answered %s", sanitize.Excerpt(firstLine(head), 60))}
+		return &ProtocolError{Msg: fmt.Sprintf("http2: the server does not speak HTTP/2 here: it answered %s", sanitize.Excerpt(firstLine(head), 60))}
 	case len(head) > 0 && (len(head) < 9 || head[3] != h2.FrameSettings) && phase == PhaseHTTP2:
-		return &ProtocolError{Msg: fmt.Sprintf("the server does not speak HTTP/2 here: it sent %s", sanitize.Excerpt(head, 40))}
+		return &ProtocolError{Msg: fmt.Sprintf("http2: the server does not speak HTTP/2 here: it sent %s", sanitize.Excerpt(head, 40))}
 	case errors.Is(err, h2.ErrFrameTooLarge):
-		return &ProtocolError{Msg: "the server sent a frame larger than 16 KiB, which probe's SETTINGS forbid"}
+		return &ProtocolError{Msg: "http2: the server sent a frame larger than 16 KiB, which probe's SETTINGS forbid", Err: err}
 	case errors.As(err, &protoErr) && protoErr.Stream:
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol on the stream: %s (%s)", protoErr.Why, protoErr.Code)}
+		return &ProtocolError{Msg: fmt.Sprintf("http2: the server broke the protocol on the stream: %s (%s)", protoErr.Why, protoErr.Code), Err: err}
 	case errors.As(err, &protoErr):
-		return &ProtocolError{Msg: fmt.Sprintf("the server broke the protocol: %s (%s)", protoErr.Why, protoErr.Code)}
+		return &ProtocolError{Msg: fmt.Sprintf("http2: the server broke the protocol: %s (%s)", protoErr.Why, protoErr.Code), Err: err}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
-		return &ProtocolError{Msg: "connection reset by peer " + phaseWhere(phase), Dropped: phase == PhaseHTTP2}
+		return &ProtocolError{Msg: "http2: connection reset by peer " + phaseWhere(phase), Err: err, dropped: phase == PhaseHTTP2}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return &ProtocolError{Msg: "the server closed the connection " + phaseWhere(phase), Dropped: phase == PhaseHTTP2}
+		return &ProtocolError{Msg: "http2: the server closed the connection " + phaseWhere(phase), Err: err, dropped: phase == PhaseHTTP2}
 	}
-	return &ProtocolError{Msg: sanitize.Clip(err.Error(), 200)}
+	return &ProtocolError{Msg: "http2: " + sanitize.Clip(err.Error(), 200), Err: err}
 }
 
 func phaseWhere(phase string) string {

@@ -84,7 +84,7 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 		}
 		next, err := u.Parse(r.location)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
-			return "", fmt.Errorf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))
+			return "", &ReplyError{Msg: fmt.Sprintf("redirect %d to an unusable Location %q", r.status, sanitize.Clip(sanitize.RedactText(r.location), 80))}
 		}
 		if h.SameHostRedirects && !strings.EqualFold(next.Hostname(), h.URL.Hostname()) {
 			// The kubelet's policy: the redirect is the answer.
@@ -92,10 +92,10 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 			return h.judge(r)
 		}
 		if hop == h.MaxRedirects {
-			return "", fmt.Errorf("too many redirects: still %d after %d (--max-redirects %d)", r.status, hop, h.MaxRedirects)
+			return "", &ReplyError{Field: "MaxRedirects", Msg: fmt.Sprintf("too many redirects: still %d after %d", r.status, hop)}
 		}
 		if visited[next.String()] {
-			return "", fmt.Errorf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), text.Plural(hop+1, "redirect"))
+			return "", &ReplyError{Msg: fmt.Sprintf("redirect loop: %d back to %s after %s", r.status, sanitize.Redact(next), text.Plural(hop+1, "redirect"))}
 		}
 		if next.Host != u.Host {
 			// Credentials are for the host they were given for, as curl does.
@@ -130,7 +130,7 @@ func isRedirect(status int) bool {
 func (h HTTP) judge(r *reply) (string, error) {
 	want := h.Status
 	if len(want) == 0 {
-		want = DefaultStatus
+		want = defaultStatus
 	}
 	if !want.Contains(r.status) {
 		return "", &StatusError{Status: r.status, Want: want}
@@ -144,12 +144,12 @@ func (h HTTP) judge(r *reply) (string, error) {
 	}
 	for _, re := range h.ExpectBody {
 		if !re.Match(body) {
-			return "", &BodyError{Status: r.status, Pattern: re, Excerpt: sanitize.Excerpt(body, 60)}
+			return "", &ReplyError{Field: "ExpectBody", Msg: fmt.Sprintf("HTTP %d, but the body does not match %q: %s", r.status, re, sanitize.Excerpt(body, 60))}
 		}
 	}
 	for _, re := range h.RejectBody {
 		if loc := re.FindIndex(body); loc != nil {
-			return "", &BodyError{Status: r.status, Pattern: re, Reject: true, Excerpt: sanitize.Excerpt(body[loc[0]:], 60)}
+			return "", &ReplyError{Field: "RejectBody", Msg: fmt.Sprintf("HTTP %d, but the body matches %q: %s", r.status, re, sanitize.Excerpt(body[loc[0]:], 60))}
 		}
 	}
 	if err := judgeHeaders(r, h.ExpectHeader, h.RejectHeader); err != nil {
@@ -158,11 +158,11 @@ func (h HTTP) judge(r *reply) (string, error) {
 	if len(h.ExpectJSON) > 0 {
 		doc, err := jsonpath.Decode(body)
 		if err != nil {
-			return "", &JSONError{Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40))}
+			return "", &ReplyError{Field: "ExpectJSON", Msg: fmt.Sprintf("HTTP %d, but the body cannot be read as JSON: %s: %s", r.status, err, sanitize.Excerpt(body, 40)), Err: err}
 		}
 		for _, a := range h.ExpectJSON {
-			if err := a.Check(doc); err != nil {
-				return "", err
+			if why := a.check(doc); why != "" {
+				return "", &ReplyError{Field: "ExpectJSON", Msg: why}
 			}
 		}
 	}
@@ -197,16 +197,16 @@ func judgeHeaders(r *reply, expect, reject []HeaderMatch) error {
 			continue
 		}
 		if len(vs) == 0 {
-			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header (--expect-header)", r.status, m.Name)}
+			return &ReplyError{Field: "ExpectHeader", Msg: fmt.Sprintf("HTTP %d, but the reply has no %s header", r.status, m.Name)}
 		}
 		if m.Pattern != nil && !slices.ContainsFunc(vs, m.Pattern.MatchString) {
-			return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but %s is %s, which does not match %q (--expect-header)", r.status, m.Name, shown(m.Name, vs[0]), m.Pattern)}
+			return &ReplyError{Field: "ExpectHeader", Msg: fmt.Sprintf("HTTP %d, but %s is %s, which does not match %q", r.status, m.Name, shown(m.Name, vs[0]), m.Pattern)}
 		}
 	}
 	for _, m := range reject {
 		for _, v := range values(m.Name) {
 			if m.Pattern == nil || m.Pattern.MatchString(v) {
-				return &HeaderError{Msg: fmt.Sprintf("HTTP %d, but the reply has %s: %s (--reject-header)", r.status, m.Name, shown(m.Name, v))}
+				return &ReplyError{Field: "RejectHeader", Msg: fmt.Sprintf("HTTP %d, but the reply has %s: %s", r.status, m.Name, shown(m.Name, v))}
 			}
 		}
 	}
@@ -288,7 +288,7 @@ func (h HTTP) do(ctx context.Context, tr *Trace, u *url.URL, method, body string
 		if traced != nil && len(head) == 0 && !IsTimeout(err) && !isTLS && speaksH2C(ctx, h.Socket, host, port) {
 			// Accepted, then dropped without a byte: HTTP/2-only servers
 			// do that to an HTTP/1.1 request.
-			return nil, &ProtocolError{Msg: "the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it with --http2"}
+			return nil, &ProtocolError{Field: "HTTP2", Msg: "http2: the server speaks only HTTP/2 (h2c), and dropped the HTTP/1.1 request: check it over HTTP/2"}
 		}
 		return nil, err
 	}
@@ -370,7 +370,7 @@ func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body stri
 	}
 	r, err := h2RoundTrip(ctx, tr, conn, req)
 	var pe *ProtocolError
-	if errors.As(err, &pe) && pe.Dropped && u.Scheme == "http" {
+	if errors.As(err, &pe) && pe.dropped && u.Scheme == "http" {
 		pe.Msg += " (is it a TLS port? then use https://)"
 	}
 	if err != nil {
@@ -388,8 +388,7 @@ func (h HTTP) doH2(ctx context.Context, tr *Trace, u *url.URL, method, body stri
 func (h HTTP) explain(ctx context.Context, err error, phase string, head []byte) error {
 	var (
 		small  *fasthttp.ErrSmallBuffer
-		dns    *DNSError
-		dial   *DialError
+		conn   *ConnError
 		tlsErr *TLSError
 		remote *net.OpError
 	)
@@ -398,30 +397,30 @@ func (h HTTP) explain(ctx context.Context, err error, phase string, head []byte)
 		return context.DeadlineExceeded
 	case h2.IsSettings(head):
 		// grpc-go answers with its SETTINGS, then hangs up.
-		return &ProtocolError{Msg: "the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it with --http2, or grpc://"}
-	case errors.As(err, &dns) || errors.As(err, &dial) || errors.As(err, &tlsErr):
+		return &ProtocolError{Field: "HTTP2", Msg: "http2: the server answered with HTTP/2 frames: it speaks only HTTP/2 (h2c; gRPC?): check it over HTTP/2, or with grpc://"}
+	case errors.As(err, &conn) || errors.As(err, &tlsErr):
 		return err // ours, from the dial
 	case errors.As(err, &remote) && remote.Op == "remote error":
 		return refusedAfterHandshake(remote)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return fmt.Errorf("response body is larger than --max-body %s", Size(h.maxBody()))
+		return &ReplyError{Field: "MaxBody", Msg: fmt.Sprintf("response body is larger than %s", Size(h.maxBody())), Err: err}
 	case errors.As(err, &small) || errors.Is(err, fasthttp.ErrSmallReadBuffer):
-		return fmt.Errorf("response headers are larger than %s", Size(maxHeaderBytes))
+		return &ReplyError{Msg: fmt.Sprintf("response headers are larger than %s", Size(maxHeaderBytes)), Err: err}
 	case errors.Is(err, syscall.ECONNRESET):
 		if phase == PhaseResponse {
-			return errors.New("connection reset by peer in the middle of the response")
+			return &ConnError{Op: "read", Host: h.URL.Hostname(), Msg: "connection reset by peer in the middle of the response", Err: err}
 		}
-		return errors.New("connection reset by peer before any response")
+		return &ConnError{Op: "read", Host: h.URL.Hostname(), Msg: "connection reset by peer before any response", Err: err}
 	case errors.Is(err, fasthttp.ErrConnectionClosed) || (errors.Is(err, io.EOF) && phase == PhaseFirstByte):
-		return errors.New("empty reply: the server closed the connection without answering")
+		return &ConnError{Op: "read", Host: h.URL.Hostname(), Msg: "empty reply: the server closed the connection without answering", Err: err}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("connection closed in the middle of the response")
+		return &ConnError{Op: "read", Host: h.URL.Hostname(), Msg: "connection closed in the middle of the response", Err: err}
 	case len(head) > 0 && !strings.HasPrefix(string(head), "HTTP/"):
-		return fmt.Errorf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40))
+		return &ProtocolError{Msg: fmt.Sprintf("not an HTTP response: it starts with %s", sanitize.Excerpt(head, 40)), Err: err}
 	case len(head) > 0:
-		return fmt.Errorf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(err.Error(), "error when reading response headers: "), 160))
+		return &ProtocolError{Msg: fmt.Sprintf("invalid HTTP response: %s", sanitize.Clip(strings.TrimPrefix(err.Error(), "error when reading response headers: "), 160)), Err: err}
 	}
-	return fmt.Errorf("http: %s", sanitize.Clip(err.Error(), 200))
+	return &ProtocolError{Msg: fmt.Sprintf("http: %s", sanitize.Clip(err.Error(), 200)), Err: err}
 }
 
 // tracedConn marks the first byte of the reply. Its Handshake method tells

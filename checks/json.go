@@ -10,8 +10,8 @@ import (
 	"github.com/probe-sh/probe/internal/wire/jsonpath"
 )
 
-// JSONAssertion is one --expect-json: a path into the body and what must
-// hold there. Paths are written as gjson and wait4x write them, in the
+// JSONAssertion is one condition on a JSON body (HTTP.ExpectJSON): a path
+// into the body and what must hold there. Paths are written as gjson and wait4x write them, in the
 // subset probe reads: keys joined by dots (components.db.status), array
 // indexes (checks.0.status), # for an array's length (checks.#), * for
 // every member of an object or element of an array (components.*.status),
@@ -38,7 +38,8 @@ type JSONAssertion struct {
 	Want string
 }
 
-// ParseJSONAssertion reads one --expect-json.
+// ParseJSONAssertion reads one assertion, as probe's --expect-json writes
+// it: PATH=VALUE, PATH!=VALUE, PATH or !PATH. Its error quotes s first.
 func ParseJSONAssertion(s string) (JSONAssertion, error) {
 	a := JSONAssertion{Raw: s, Op: "exists"}
 	path := s
@@ -59,11 +60,11 @@ func ParseJSONAssertion(s string) (JSONAssertion, error) {
 		path, a.Op = path[1:], "absent"
 	}
 	if path == "" {
-		return JSONAssertion{}, fmt.Errorf("--expect-json %q: no path: write PATH=VALUE, PATH!=VALUE, PATH or !PATH, as in status=UP", sanitize.Clip(s, 80))
+		return JSONAssertion{}, fmt.Errorf("%q: no path: write PATH=VALUE, PATH!=VALUE, PATH or !PATH, as in status=UP", sanitize.Clip(s, 80))
 	}
 	segs, err := jsonpath.Split(path)
 	if err != nil {
-		return JSONAssertion{}, fmt.Errorf("--expect-json %q: %w", sanitize.Clip(s, 80), err)
+		return JSONAssertion{}, fmt.Errorf("%q: %w", sanitize.Clip(s, 80), err)
 	}
 	a.Path = segs
 	return a, nil
@@ -75,36 +76,37 @@ func where(path string) string {
 	return sanitize.Printable(sanitize.Clip(path, 80))
 }
 
-// Check tests the assertion against a decoded body.
-func (a JSONAssertion) Check(doc any) error {
+// check tests the assertion against a decoded body: "" when it holds, or
+// else why not.
+func (a JSONAssertion) check(doc any) string {
 	places := jsonpath.Reach(doc, a.Path)
 	path := strings.Join(a.Path, ".")
 	if a.Op == "absent" {
 		for _, f := range places {
 			if f.OK {
-				return &JSONError{Msg: fmt.Sprintf("%s is %s, want it absent", where(f.At), show(f.Value))}
+				return fmt.Sprintf("%s is %s, want it absent", where(f.At), show(f.Value))
 			}
 		}
-		return nil
+		return ""
 	}
 	if len(places) == 0 {
-		return &JSONError{Msg: fmt.Sprintf("%s reaches no value", where(path))}
+		return fmt.Sprintf("%s reaches no value", where(path))
 	}
 	for _, f := range places {
 		switch {
 		case !f.OK && a.Op == "exists":
-			return &JSONError{Msg: where(f.At) + " is missing"}
+			return where(f.At) + " is missing"
 		case !f.OK && a.Op == "=":
-			return &JSONError{Msg: fmt.Sprintf("%s is missing, want %q", where(f.At), a.Want)}
+			return fmt.Sprintf("%s is missing, want %q", where(f.At), a.Want)
 		case !f.OK:
-			return &JSONError{Msg: fmt.Sprintf("%s is missing, want a value other than %q", where(f.At), a.Want)}
+			return fmt.Sprintf("%s is missing, want a value other than %q", where(f.At), a.Want)
 		case a.Op == "=" && !jsonpath.Equal(f.Value, a.Want):
-			return &JSONError{Msg: fmt.Sprintf("%s is %s, want %q", where(f.At), show(f.Value), a.Want)}
+			return fmt.Sprintf("%s is %s, want %q", where(f.At), show(f.Value), a.Want)
 		case a.Op == "!=" && jsonpath.Equal(f.Value, a.Want):
-			return &JSONError{Msg: fmt.Sprintf("%s is %s, want anything else", where(f.At), show(f.Value))}
+			return fmt.Sprintf("%s is %s, want anything else", where(f.At), show(f.Value))
 		}
 	}
-	return nil
+	return ""
 }
 
 // show writes a value as a message quotes it: strings quoted, the rest as

@@ -101,18 +101,3 @@ func TestJSONFalseHealthy(t *testing.T) {
 		}
 	}
 }
-
-func TestParseDuration(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{"14d": "14d", "1d12h": "36h0m0s", "36h": "36h0m0s", "30s": "30s", "0d": "0s"} {
-		d, err := checks.ParseDuration(in)
-		if err != nil || d.String() != want {
-			t.Errorf("ParseDuration(%q) = %s, %v; want %s", in, d, err, want)
-		}
-	}
-	for _, bad := range []string{"soon", "-1d", "1x", "d", "99999999d"} {
-		if _, err := checks.ParseDuration(bad); err == nil {
-			t.Errorf("ParseDuration(%q) took it", bad)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/wire/kafka"
@@ -49,7 +50,7 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 		if errors.Is(err, kafka.ErrCutShort) {
 			how = "is cut short"
 		}
-		return "", fmt.Errorf("not a Kafka broker: its ApiVersions reply %s: %s", how, sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not a Kafka broker: its ApiVersions reply %s: %s", how, sanitize.Excerpt(c.seen, 40))
 	}
 	// The versions it takes: of Metadata, which probe speaks from 1 to 8
 	// (the ones before the flexible encoding), and of ApiVersions.
@@ -65,17 +66,17 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 		if av.APIVersions.OK {
 			takes = fmt.Sprintf("it takes v%d to v%d", av.APIVersions.Min, av.APIVersions.Max)
 		}
-		return "", fmt.Errorf("ApiVersions: UNSUPPORTED_VERSION (error 35): the broker does not take ApiVersions v0, which probe speaks (%s)", takes)
+		return "", &ProtocolError{Msg: fmt.Sprintf("ApiVersions: UNSUPPORTED_VERSION (error 35): the broker does not take ApiVersions v0, which probe speaks (%s)", takes)}
 	case av.Code != 0 && av.Code != kafka.ErrUnsupportedVersion:
 		tr.Finish()
-		return "", &ServerError{Msg: "ApiVersions: " + kafka.ErrorText(av.Code)}
+		return "", &ServerError{Code: strconv.Itoa(int(av.Code)), Msg: "ApiVersions: " + kafka.ErrorText(av.Code)}
 	case !md.OK:
-		return "", errors.New("not a Kafka broker: its ApiVersions reply lists no Metadata API (key 3)")
+		return "", notProtocol("not a Kafka broker: its ApiVersions reply lists no Metadata API (key 3)")
 	case md.Min < 0 || md.Min > md.Max:
-		return "", fmt.Errorf("not a Kafka broker: it takes Metadata versions %d to %d", md.Min, md.Max)
+		return "", notProtocol("not a Kafka broker: it takes Metadata versions %d to %d", md.Min, md.Max)
 	case md.Max < 1 || md.Min > 8:
 		tr.Finish()
-		return "", fmt.Errorf("the broker takes Metadata versions %d to %d; probe speaks 1 to 8", md.Min, md.Max)
+		return "", notProtocol("the broker takes Metadata versions %d to %d; probe speaks 1 to 8", md.Min, md.Max)
 	}
 	version := min(md.Max, 8)
 	if err := c.send(kafka.Request(kafka.MetadataKey, version, id+1, kafka.MetadataRequest(version))); err != nil {
@@ -87,7 +88,7 @@ func (k Kafka) Run(ctx context.Context, tr *Trace) (string, error) {
 	tr.Finish()
 	meta, err := kafka.ParseMetadata(body, version)
 	if err != nil {
-		return "", fmt.Errorf("not a Kafka broker: %v: %s", err, sanitize.Excerpt(c.seen, 40))
+		return "", &ProtocolError{Msg: fmt.Sprintf("not a Kafka broker: %v: %s", err, sanitize.Excerpt(c.seen, 40)), Err: err}
 	}
 	switch {
 	case meta.Brokers == 0:
@@ -110,10 +111,10 @@ func kafkaReply(c *conversation, id int32) ([]byte, error) {
 	}
 	size := int32(binary.BigEndian.Uint32(head))
 	if size < 4 || size > kafkaMaxReply {
-		return nil, fmt.Errorf("not a Kafka broker: a reply of %d bytes: %s", size, sanitize.Excerpt(c.seen, 40))
+		return nil, notProtocol("not a Kafka broker: a reply of %d bytes: %s", size, sanitize.Excerpt(c.seen, 40))
 	}
 	if got := int32(binary.BigEndian.Uint32(head[4:])); got != id {
-		return nil, fmt.Errorf("not a Kafka broker: a reply to request %d, not %d", got, id)
+		return nil, notProtocol("not a Kafka broker: a reply to request %d, not %d", got, id)
 	}
 	body := make([]byte, size-4)
 	if err := c.readFull(body); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -41,29 +40,6 @@ type Listen struct {
 	UDP  bool
 }
 
-// ParseListen reads a listen target's address: PORT, :PORT, ADDR:PORT or
-// [ADDR6]:PORT.
-func ParseListen(s string) (netip.Addr, uint16, error) {
-	host, port := "", s
-	if strings.Contains(s, ":") {
-		var err error
-		if host, port, err = net.SplitHostPort(s); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("%q is not PORT, :PORT or ADDR:PORT", s)
-		}
-	}
-	n, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || n == 0 {
-		return netip.Addr{}, 0, fmt.Errorf("port %q is not a number from 1 to 65535", port)
-	}
-	var addr netip.Addr
-	if host != "" && host != "*" {
-		if addr, err = netip.ParseAddr(host); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("%q is not an IP address: listen reads /proc, so it takes no host names", host)
-		}
-	}
-	return addr.Unmap(), uint16(n), nil
-}
-
 // serves reports whether a listener bound to bound accepts connections to
 // want: the same address, or a wildcard of its family (an IPv6 wildcard
 // also takes IPv4, as Go's ":8080" does, unless the socket is v6-only,
@@ -93,7 +69,7 @@ func (l Listen) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	socks, err := read(cmp.Or(l.Proc, "/proc"))
 	if err != nil {
-		return "", err
+		return "", &StateError{Msg: err.Error(), Err: err}
 	}
 	tr.Finish()
 	found := func(a netip.AddrPort) string {
@@ -154,7 +130,7 @@ func (l Listen) Run(ctx context.Context, tr *Trace) (string, error) {
 		if v6only {
 			msg += ", which has IPV6_V6ONLY set (by the app, or net.ipv6.bindv6only=1): IPv4 clients cannot reach it"
 		}
-		return "", errors.New(msg)
+		return "", &StateError{Msg: msg}
 	}
 	switch {
 	case connected > 0 && l.UDP:
@@ -165,7 +141,7 @@ func (l Listen) Run(ctx context.Context, tr *Trace) (string, error) {
 	slices.Sort(others)
 	others = slices.Compact(others)
 	if len(others) == 0 {
-		return "", fmt.Errorf("%s; no %s port is %s at all", msg, proto, verb)
+		return "", &StateError{Msg: fmt.Sprintf("%s; no %s port is %s at all", msg, proto, verb)}
 	}
 	var ports []string
 	for _, p := range others[:min(len(others), 8)] {
@@ -179,7 +155,7 @@ func (l Listen) Run(ctx context.Context, tr *Trace) (string, error) {
 	if len(others) > 8 {
 		msg += fmt.Sprintf(" and %d more", len(others)-8)
 	}
-	return "", errors.New(msg)
+	return "", &StateError{Msg: msg}
 }
 
 // dualStack reads the IPV6_V6ONLY flag of the IPv6 wildcard sockets on the

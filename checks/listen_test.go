@@ -10,9 +10,10 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/procfixture"
-	"golang.org/x/sys/unix"
 )
 
 func realProc(t *testing.T) {
@@ -154,37 +155,6 @@ func TestListenFixtures(t *testing.T) {
 	})
 }
 
-func TestParseListen(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, addr, port, err string }{
-		{"8080", "invalid IP", "8080", ""},
-		{":8080", "invalid IP", "8080", ""},
-		{"*:8080", "invalid IP", "8080", ""},
-		{"127.0.0.1:80", "127.0.0.1", "80", ""},
-		{"[::1]:443", "::1", "443", ""},
-		{"[::ffff:127.0.0.1]:443", "127.0.0.1", "443", ""},
-		{"http", "", "", `port "http" is not a number from 1 to 65535`},
-		{"0", "", "", `port "0" is not a number from 1 to 65535`},
-		{"65536", "", "", `port "65536" is not a number from 1 to 65535`},
-		{"db:5432", "", "", `"db" is not an IP address: listen reads /proc, so it takes no host names`},
-		{"[::1", "", "", `"[::1" is not PORT, :PORT or ADDR:PORT`},
-	}
-	for _, tc := range tests {
-		addr, port, err := checks.ParseListen(tc.in)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("ParseListen(%q) = %v, want error %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || addr.String() != tc.addr || itoa(port) != tc.port {
-			t.Errorf("ParseListen(%q) = %s, %d, %v", tc.in, addr, port, err)
-		}
-	}
-}
-
-func itoa(p uint16) string { return strconv.Itoa(int(p)) }
-
 // UDP sockets, against this machine's real /proc: bound and unconnected
 // passes; connected, on another address, or none, fails and says so.
 func TestListenUDPRealProc(t *testing.T) {
@@ -229,6 +199,8 @@ func TestListenUDPRealProc(t *testing.T) {
 		}
 	}
 }
+
+func itoa(p uint16) string { return strconv.Itoa(int(p)) }
 
 // Issue 34: an IPv6 wildcard socket takes IPv4 too, unless IPV6_V6ONLY is
 // set (by the app, or by net.ipv6.bindv6only=1), which /proc does not

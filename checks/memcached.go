@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -35,5 +34,5 @@ func (m Memcached) Run(ctx context.Context, tr *Trace) (string, error) {
 	if strings.HasPrefix(line, "SERVER_ERROR") || line == "ERROR" {
 		return "", &ServerError{Msg: "the server answered version with " + sanitize.Excerpt([]byte(line), 80)}
 	}
-	return "", fmt.Errorf("not a memcached server: it answered %s", sanitize.Excerpt([]byte(line), 60))
+	return "", notProtocol("not a memcached server: it answered %s", sanitize.Excerpt([]byte(line), 60))
 }

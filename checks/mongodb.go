@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -97,11 +96,11 @@ func mongoOK(doc map[string]any) (bool, string, error) {
 	case bool:
 		return v, strconv.FormatBool(v), nil
 	case nil:
-		return false, "", errors.New("not a MongoDB server: its hello reply has no ok field")
+		return false, "", notProtocol("not a MongoDB server: its hello reply has no ok field")
 	case string:
-		return false, "", errors.New("not a MongoDB server: its hello reply's ok is a string, not a number")
+		return false, "", notProtocol("not a MongoDB server: its hello reply's ok is a string, not a number")
 	default:
-		return false, "", fmt.Errorf("not a MongoDB server: its hello reply's ok is %s, not a number", v)
+		return false, "", notProtocol("not a MongoDB server: its hello reply's ok is %s, not a number", v)
 	}
 }
 
@@ -157,10 +156,10 @@ func mongoCommand(c *conversation, name string) (map[string]any, error) {
 	}
 	h := bson.ReadHeader(head)
 	if h.Length < bson.HeaderSize+5 || h.Length > mongoMaxReply || h.OpCode != bson.OpMsg {
-		return nil, fmt.Errorf("not a MongoDB server: it answered %s", sanitize.Excerpt(c.seen, 40))
+		return nil, notProtocol("not a MongoDB server: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	if h.ResponseTo != id {
-		return nil, errors.New("not a MongoDB server: a reply to another request")
+		return nil, notProtocol("not a MongoDB server: a reply to another request")
 	}
 	rest := make([]byte, h.Length-bson.HeaderSize)
 	if err := c.readFull(rest); err != nil {
@@ -168,11 +167,11 @@ func mongoCommand(c *conversation, name string) (map[string]any, error) {
 	}
 	body, ok := bson.Body(rest)
 	if !ok {
-		return nil, fmt.Errorf("not a MongoDB server: a reply with no body: %s", sanitize.Excerpt(c.seen, 40))
+		return nil, notProtocol("not a MongoDB server: a reply with no body: %s", sanitize.Excerpt(c.seen, 40))
 	}
 	doc, err := bson.Read(body)
 	if err != nil {
-		return nil, fmt.Errorf("not a MongoDB server: its reply's document: %v", err)
+		return nil, &ProtocolError{Msg: fmt.Sprintf("not a MongoDB server: its reply's document: %v", err), Err: err}
 	}
 	return doc, nil
 }

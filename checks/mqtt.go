@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -25,8 +25,9 @@ type MQTT struct {
 	CertExpiry time.Duration
 }
 
-// mqttRefusals are CONNACK's return codes, MQTT 3.1.1 section 3.2.2.3.
-var mqttRefusals = map[byte]string{
+// mqttRefusals are CONNACK's return codes, MQTT 3.1.1 section 3.2.2.3: an
+// array, not a map, so that nothing is built at every start.
+var mqttRefusals = [...]string{
 	1: "the broker does not take MQTT 3.1.1 (unacceptable protocol version)",
 	2: "the broker refused the client identifier",
 	3: "server unavailable: the broker takes no clients now",
@@ -49,7 +50,7 @@ func (m MQTT) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	if head[0] != 0x20 || head[1] != 2 {
-		return "", fmt.Errorf("not an MQTT broker: the reply to CONNECT is not CONNACK: %s", sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not an MQTT broker: the reply to CONNECT is not CONNACK: %s", sanitize.Excerpt(c.seen, 40))
 	}
 	if err := c.readFull(head[2:]); err != nil {
 		return "", err
@@ -57,17 +58,20 @@ func (m MQTT) Run(ctx context.Context, tr *Trace) (string, error) {
 	tr.Finish()
 	_ = c.send([]byte{0xe0, 0}) // DISCONNECT, politely
 	if code := head[3]; code != 0 {
-		why, ok := mqttRefusals[code]
-		if !ok {
-			return "", fmt.Errorf("not an MQTT 3.1.1 broker: CONNACK with return code %d", code)
+		why := ""
+		if int(code) < len(mqttRefusals) {
+			why = mqttRefusals[code]
 		}
-		return "", &ServerError{Msg: fmt.Sprintf("CONNACK refused the connection: %s (code %d)", why, code)}
+		if why == "" {
+			return "", notProtocol("not an MQTT 3.1.1 broker: CONNACK with return code %d", code)
+		}
+		return "", &ServerError{Code: strconv.Itoa(int(code)), Msg: fmt.Sprintf("CONNACK refused the connection: %s (code %d)", why, code)}
 	}
 	switch flags := head[2]; {
 	case flags == 1: // MQTT 3.1.1 section 3.2.2.2: 0 for a clean session
-		return "", errors.New("not an MQTT 3.1.1 broker: CONNACK says a session is present, though probe asked for a clean session")
+		return "", notProtocol("not an MQTT 3.1.1 broker: CONNACK says a session is present, though probe asked for a clean session")
 	case flags != 0:
-		return "", fmt.Errorf("not an MQTT 3.1.1 broker: CONNACK with flags %#x", flags)
+		return "", notProtocol("not an MQTT 3.1.1 broker: CONNACK with flags %#x", flags)
 	}
 	return "CONNACK: connection accepted", nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -72,7 +73,7 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 		return "", err
 	}
 	if seq != 0 { // the greeting is packet 0
-		return "", fmt.Errorf("not a MySQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not a MySQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	switch payload[0] {
 	case 0x0a:
@@ -80,11 +81,11 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 		tr.Finish()
 		return "", mysqlError(payload, "")
 	default:
-		return "", fmt.Errorf("not a MySQL greeting (protocol %d): %s", payload[0], sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not a MySQL greeting (protocol %d): %s", payload[0], sanitize.Excerpt(c.seen, 40))
 	}
 	g, ok := parseMySQLGreeting(payload)
 	if !ok {
-		return "", fmt.Errorf("not a MySQL greeting: protocol 10, but not its handshake: %s", sanitize.Excerpt(c.seen, 40))
+		return "", notProtocol("not a MySQL greeting: protocol 10, but not its handshake: %s", sanitize.Excerpt(c.seen, 40))
 	}
 	// MariaDB puts "5.5.5-" first, for clients that compare versions.
 	greeting := "greeting from " + sanitize.Printable(sanitize.Clip(strings.TrimPrefix(g.version, "5.5.5-"), 80))
@@ -106,7 +107,7 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	tr.Finish()
 	if seq != 2 {
-		return "", fmt.Errorf("not a MySQL reply: packet %d in answer to the login: %s", seq, sanitize.Excerpt(payload, 40))
+		return "", notProtocol("not a MySQL reply: packet %d in answer to the login: %s", seq, sanitize.Excerpt(payload, 40))
 	}
 	name := sanitize.Printable(sanitize.Clip(user, 80))
 	switch payload[0] {
@@ -134,7 +135,7 @@ func (m MySQL) Run(ctx context.Context, tr *Trace) (string, error) {
 	case 0xff:
 		return "", mysqlError(payload, name)
 	}
-	return "", fmt.Errorf("not a MySQL reply to a login: %s", sanitize.Excerpt(payload, 40))
+	return "", notProtocol("not a MySQL reply to a login: %s", sanitize.Excerpt(payload, 40))
 }
 
 // readMySQLPacket reads a packet: a 3-byte length, a sequence number, the
@@ -146,7 +147,7 @@ func readMySQLPacket(c *conversation) (byte, []byte, error) {
 	}
 	n := int(head[0]) | int(head[1])<<8 | int(head[2])<<16
 	if n == 0 || n > 16<<10 {
-		return 0, nil, fmt.Errorf("not a MySQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
+		return 0, nil, notProtocol("not a MySQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
 	}
 	payload := make([]byte, n)
 	if err := c.readFull(payload); err != nil {
@@ -226,21 +227,22 @@ func mysqlError(payload []byte, user string) error {
 		msg = msg[6:]
 	}
 	said := fmt.Sprintf("%s (error %d)", sanitize.Printable(sanitize.Clip(string(msg), 160)), code)
+	errno := strconv.Itoa(int(code))
 	switch code {
 	case 1053: // ER_SERVER_SHUTDOWN
-		return &ServerError{Msg: "not accepting connections: " + said}
+		return &ServerError{Code: errno, Msg: "not accepting connections: " + said}
 	case 1129: // ER_HOST_IS_BLOCKED
-		return &ServerError{Msg: "the server refused the connection: " + said + "; every connection from a host other than loopback that ends before its login counts toward max_connect_errors (checks too): set skip-name-resolve, or raise max_connect_errors"}
+		return &ServerError{Code: errno, Msg: "the server refused the connection: " + said + "; every connection from a host other than loopback that ends before its login counts toward max_connect_errors (checks too): set skip-name-resolve, or raise max_connect_errors"}
 	}
 	if user == "" {
-		return &ServerError{Msg: "the server refused the connection: " + said}
+		return &ServerError{Code: errno, Msg: "the server refused the connection: " + said}
 	}
-	hint := ""
+	hint, field := "", ""
 	switch code {
 	case 1045, 1698: // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
-		hint = "; name a user it asks for a password: in the target's userinfo, or MARIADB_USER or MYSQL_USER in probe's environment"
+		hint, field = "; name a user it asks for a password", "User"
 	case 1049: // ER_BAD_DB_ERROR
-		hint = "; name a database that exists, as the target's path"
+		hint, field = "; name a database that exists", "Database"
 	}
-	return &ServerError{Msg: "the server is up, but refused the login of user " + user + ": " + said + hint}
+	return &ServerError{Code: errno, Field: field, Msg: "the server is up, but refused the login of user " + user + ": " + said + hint}
 }

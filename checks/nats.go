@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (n NATS) Run(ctx context.Context, tr *Trace) (string, error) {
 	}
 	rest, ok := strings.CutPrefix(line, "INFO ")
 	if !ok {
-		return "", fmt.Errorf("not a NATS server: it did not begin with INFO: %s", sanitize.Excerpt([]byte(line), 60))
+		return "", notProtocol("not a NATS server: it did not begin with INFO: %s", sanitize.Excerpt([]byte(line), 60))
 	}
 	info, err := natsParseInfo(rest)
 	if err != nil {
@@ -117,12 +116,12 @@ func (n NATS) Run(ctx context.Context, tr *Trace) (string, error) {
 		switch strings.ToUpper(verb) {
 		case "+OK":
 			if acked || args != "" {
-				return "", fmt.Errorf("not a NATS server: +OK to nothing probe sent: %s", sanitize.Excerpt([]byte(line), 60))
+				return "", notProtocol("not a NATS server: +OK to nothing probe sent: %s", sanitize.Excerpt([]byte(line), 60))
 			}
 			acked = true
 		case "PONG":
 			if !acked || args != "" {
-				return "", fmt.Errorf("not a NATS server: PONG before the +OK to CONNECT, so not the reply to probe's PING: %s", sanitize.Excerpt([]byte(line), 60))
+				return "", notProtocol("not a NATS server: PONG before the +OK to CONNECT, so not the reply to probe's PING: %s", sanitize.Excerpt([]byte(line), 60))
 			}
 			tr.Finish()
 			return natsSeen(info), nil
@@ -144,19 +143,19 @@ func (n NATS) Run(ctx context.Context, tr *Trace) (string, error) {
 				return "", err
 			}
 		case "MSG", "HMSG":
-			return "", fmt.Errorf("not a NATS server: a message, though probe subscribed to nothing: %s", sanitize.Excerpt([]byte(line), 60))
+			return "", notProtocol("not a NATS server: a message, though probe subscribed to nothing: %s", sanitize.Excerpt([]byte(line), 60))
 		default:
-			return "", fmt.Errorf("not the reply to CONNECT and PING: %s", sanitize.Excerpt([]byte(line), 60))
+			return "", notProtocol("not the reply to CONNECT and PING: %s", sanitize.Excerpt([]byte(line), 60))
 		}
 	}
-	return "", fmt.Errorf("no PONG among the first %d replies: %s", natsReplies, sanitize.Excerpt(c.seen, 60))
+	return "", notProtocol("no PONG among the first %d replies: %s", natsReplies, sanitize.Excerpt(c.seen, 60))
 }
 
 // natsParseInfo reads INFO's JSON.
 func natsParseInfo(s string) (natsInfo, error) {
 	var info natsInfo
 	if err := json.Unmarshal([]byte(s), &info); err != nil {
-		return info, fmt.Errorf("not a NATS server: its INFO is not JSON: %s", sanitize.Excerpt([]byte(s), 60))
+		return info, notProtocol("not a NATS server: its INFO is not JSON: %s", sanitize.Excerpt([]byte(s), 60))
 	}
 	return info, nil
 }

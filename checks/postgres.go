@@ -83,7 +83,7 @@ func (l *postgresLogin) run() (string, error) {
 			auth, ok := postgresAuthRequest(body)
 			switch {
 			case !ok:
-				return "", fmt.Errorf("not a PostgreSQL reply: an authentication request that is not one: %s", sanitize.Excerpt(l.c.seen, 40))
+				return "", notProtocol("not a PostgreSQL reply: an authentication request that is not one: %s", sanitize.Excerpt(l.c.seen, 40))
 			case auth != 0:
 				// Closing now ends the backend silently: it logs nothing
 				// for a client that goes away when asked for a password.
@@ -95,7 +95,7 @@ func (l *postgresLogin) run() (string, error) {
 			return "", l.errorResponse(body)
 		case 'N': // NoticeResponse: read on
 		default:
-			return "", fmt.Errorf("not a PostgreSQL reply: message %q first", string(rune(kind)))
+			return "", notProtocol("not a PostgreSQL reply: message %q first", string(rune(kind)))
 		}
 	}
 }
@@ -115,7 +115,7 @@ func (l *postgresLogin) session() (string, error) {
 		case 'S':
 			name, value, ok := bytes.Cut(body, []byte{0})
 			if !ok || len(value) == 0 || value[len(value)-1] != 0 {
-				return "", fmt.Errorf("not a PostgreSQL reply: a ParameterStatus that is not one: %s", sanitize.Excerpt(body, 40))
+				return "", notProtocol("not a PostgreSQL reply: a ParameterStatus that is not one: %s", sanitize.Excerpt(body, 40))
 			}
 			if n := string(name); n == "server_version" || n == "in_hot_standby" {
 				l.params[n] = string(value[:len(value)-1])
@@ -136,7 +136,7 @@ func (l *postgresLogin) session() (string, error) {
 		case 'E':
 			return "", l.errorResponse(body)
 		default:
-			return "", fmt.Errorf("not a PostgreSQL reply: message %q after AuthenticationOk", string(rune(kind)))
+			return "", notProtocol("not a PostgreSQL reply: message %q after AuthenticationOk", string(rune(kind)))
 		}
 	}
 }
@@ -144,7 +144,7 @@ func (l *postgresLogin) session() (string, error) {
 // next reads a message, within the bounds of a login.
 func (l *postgresLogin) next() (byte, []byte, error) {
 	if l.messages >= postgresMaxMessages || l.bytes >= postgresMaxBytes {
-		return 0, nil, fmt.Errorf("not a PostgreSQL server: %d messages (%s) without the end of the login: %s",
+		return 0, nil, notProtocol("not a PostgreSQL server: %d messages (%s) without the end of the login: %s",
 			l.messages, Size(l.bytes), sanitize.Excerpt(l.c.seen, 40))
 	}
 	kind, body, err := readPostgresMessage(l.c)
@@ -160,7 +160,7 @@ func (l *postgresLogin) name(s string) string { return sanitize.Printable(saniti
 func (l *postgresLogin) errorResponse(body []byte) error {
 	f := postgresFields(body)
 	if !isSQLState(f['C']) {
-		return fmt.Errorf("not a PostgreSQL reply: an error without a SQLSTATE: %s", sanitize.Excerpt(l.c.seen, 40))
+		return notProtocol("not a PostgreSQL reply: an error without a SQLSTATE: %s", sanitize.Excerpt(l.c.seen, 40))
 	}
 	l.tr.Finish()
 	return postgresError(f, l.name(l.user), l.name(l.db))
@@ -193,9 +193,9 @@ func readPostgresMessage(c *conversation) (byte, []byte, error) {
 	n := int(binary.BigEndian.Uint32(head[1:]))
 	if n < 4 || n > 64<<10 {
 		if bytes.HasPrefix(c.seen, []byte("HTTP/")) || !isLetter(head[0]) {
-			return 0, nil, fmt.Errorf("not a PostgreSQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
+			return 0, nil, notProtocol("not a PostgreSQL server: it answered %s", sanitize.Excerpt(c.seen, 40))
 		}
-		return 0, nil, fmt.Errorf("a PostgreSQL message of %d bytes: not a PostgreSQL server?", n)
+		return 0, nil, notProtocol("a PostgreSQL message of %d bytes: not a PostgreSQL server?", n)
 	}
 	body := make([]byte, n-4)
 	if err := c.readFull(body); err != nil {
@@ -264,24 +264,24 @@ func postgresError(f map[byte]string, user, db string) error {
 	case state == "57P03":
 		// cannot_connect_now: starting up, recovering, shutting down, or
 		// a standby that takes no connections.
-		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 57P03)"}
+		return &ServerError{Code: state, Msg: "not accepting connections: " + msg + " (SQLSTATE 57P03)"}
 	case state == "53300":
-		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE 53300, too many connections)"}
+		return &ServerError{Code: state, Msg: "not accepting connections: " + msg + " (SQLSTATE 53300, too many connections)"}
 	case strings.HasPrefix(state, "57P"):
-		return &ServerError{Msg: "not accepting connections: " + msg + " (SQLSTATE " + state + ")"}
+		return &ServerError{Code: state, Msg: "not accepting connections: " + msg + " (SQLSTATE " + state + ")"}
 	}
-	hint := ""
+	hint, field := "", ""
 	switch {
 	case state == "28P01":
 		hint = "; check the password"
 	case strings.HasPrefix(state, "28"):
 		// No such role, or pg_hba.conf refuses it (or wants TLS, which
 		// probe does not speak: a Unix socket needs none).
-		hint = "; name a user it lets in: in the target's userinfo, or PGUSER or POSTGRES_USER in probe's environment"
+		hint, field = "; name a user it lets in", "User"
 	case state == "3D000":
-		hint = "; name a database that exists: as the target's path, or PGDATABASE or POSTGRES_DB in probe's environment"
+		hint, field = "; name a database that exists", "Database"
 	}
-	return &ServerError{Msg: "the server is up, but refused the login of user " + user + " to database " + db + ": " + msg + " (SQLSTATE " + state + ")" + hint}
+	return &ServerError{Code: state, Field: field, Msg: "the server is up, but refused the login of user " + user + " to database " + db + ": " + msg + " (SQLSTATE " + state + ")" + hint}
 }
 
 func postgresAuth(code uint32) string {

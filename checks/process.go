@@ -56,7 +56,7 @@ func (p Process) Run(_ context.Context, tr *Trace) (string, error) {
 	tr.Enter(PhaseProc)
 	pfs, err := procinfo.Open(cmp.Or(p.Proc, "/proc"))
 	if err != nil {
-		return "", err
+		return "", &StateError{Msg: err.Error(), Err: err}
 	}
 	pids, err := p.find(pfs)
 	if err != nil {
@@ -88,7 +88,7 @@ func (p Process) find(pfs procfs.FS) ([]int, error) {
 	case p.Name != "":
 		all, err := pfs.AllProcs()
 		if err != nil {
-			return nil, fmt.Errorf("cannot list the processes: %w", procinfo.Error(err))
+			return nil, &StateError{Msg: "cannot list the processes: " + procinfo.Error(err).Error(), Err: err}
 		}
 		var named []int
 		for _, proc := range all {
@@ -97,7 +97,7 @@ func (p Process) find(pfs procfs.FS) ([]int, error) {
 			}
 		}
 		if len(named) == 0 {
-			return nil, fmt.Errorf("no process is named %q among the %d running", p.Name, len(all))
+			return nil, &StateError{Msg: fmt.Sprintf("no process is named %q among the %d running", p.Name, len(all))}
 		}
 		return named, nil
 	}
@@ -111,13 +111,13 @@ const maxPIDFile = 4 << 10
 func (p Process) pidFromFile() (int, error) {
 	data, err := files.ReadSmall(p.PIDFile, maxPIDFile)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read --pidfile %w", err)
+		return 0, &StateError{Field: "PIDFile", Msg: "cannot read the pidfile " + err.Error(), Err: err}
 	}
 	// The PID is the first line: a file may hold more, as Postgres's does.
 	first, _, _ := strings.Cut(string(data), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(first))
 	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("--pidfile %s holds %s, not a PID", p.PIDFile, sanitize.Excerpt(data, 20))
+		return 0, &StateError{Field: "PIDFile", Msg: fmt.Sprintf("the pidfile %s holds %s, not a PID", p.PIDFile, sanitize.Excerpt(data, 20))}
 	}
 	return pid, nil
 }
@@ -132,22 +132,22 @@ func (p Process) check(pfs procfs.FS, pid int) (string, error) {
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if p.PIDFile != "" {
-			return "", fmt.Errorf("%s, named by --pidfile %s, is not running", who, p.PIDFile)
+			return "", &StateError{Msg: fmt.Sprintf("%s, named by the pidfile %s, is not running", who, p.PIDFile), Err: err}
 		}
-		return "", fmt.Errorf("%s is not running", who)
+		return "", &StateError{Msg: who + " is not running", Err: err}
 	}
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", who, procinfo.Error(err))
+		return "", &StateError{Msg: fmt.Sprintf("cannot read %s: %v", who, procinfo.Error(err)), Err: err}
 	}
 	who += " (" + stat.Comm + ")"
 	if p.Name != "" && stat.Comm != p.Name {
-		return "", fmt.Errorf("%s is not named %q", who, p.Name)
+		return "", &StateError{Msg: fmt.Sprintf("%s is not named %q", who, p.Name)}
 	}
 	switch stat.State {
 	case "Z":
-		return "", fmt.Errorf("%s is a zombie: it has exited and its parent has not reaped it", who)
+		return "", &StateError{Msg: who + " is a zombie: it has exited and its parent has not reaped it"}
 	case "X", "x":
-		return "", fmt.Errorf("%s is dead", who)
+		return "", &StateError{Msg: who + " is dead"}
 	}
 	if p.PIDFile != "" {
 		if err := p.fresh(who, stat); err != nil {
@@ -155,18 +155,18 @@ func (p Process) check(pfs procfs.FS, pid int) (string, error) {
 		}
 	}
 	rss := Size(stat.ResidentMemory())
-	seen := fmt.Sprintf("%s is %s, %s, RSS %s", who, procinfo.StateName(stat.State), text.Plural(stat.NumThreads, "thread"), rss.Human())
+	seen := fmt.Sprintf("%s is %s, %s, RSS %s", who, procinfo.StateName(stat.State), text.Plural(stat.NumThreads, "thread"), text.Size(int64(rss)))
 	if p.MaxRSS > 0 && rss > p.MaxRSS {
-		return "", fmt.Errorf("%s uses %s of memory, above --max-rss %s", who, rss.Human(), p.MaxRSS)
+		return "", &StateError{Field: "MaxRSS", Msg: fmt.Sprintf("%s uses %s of memory, above %s", who, text.Size(int64(rss)), p.MaxRSS)}
 	}
 	if p.MaxFDs > 0 {
 		open, limit, err := procinfo.OpenFiles(proc)
 		if err != nil {
-			return "", fmt.Errorf("cannot count the open files of %s: %w", who, err)
+			return "", &StateError{Msg: fmt.Sprintf("cannot count the open files of %s: %v", who, err), Err: err}
 		}
 		share := float64(open) / float64(limit)
 		if share > float64(p.MaxFDs) {
-			return "", fmt.Errorf("%s has %d open files, %.0f%% of its limit %d, above --max-fds %s", who, open, share*100, limit, p.MaxFDs)
+			return "", &StateError{Field: "MaxFDs", Msg: fmt.Sprintf("%s has %d open files, %.0f%% of its limit %d, above %s", who, open, share*100, limit, p.MaxFDs)}
 		}
 		seen += fmt.Sprintf(", %d of %s files", open, procinfo.Limit(limit))
 	}
@@ -178,7 +178,7 @@ func (p Process) check(pfs procfs.FS, pid int) (string, error) {
 func (p Process) fresh(who string, stat procfs.ProcStat) error {
 	fi, err := os.Stat(p.PIDFile)
 	if err != nil {
-		return fmt.Errorf("cannot read --pidfile %s: %w", p.PIDFile, files.Cause(err))
+		return &StateError{Field: "PIDFile", Msg: fmt.Sprintf("cannot read the pidfile %s: %v", p.PIDFile, files.Cause(err)), Err: err}
 	}
 	started, err := stat.StartTime()
 	if err != nil {
@@ -186,8 +186,8 @@ func (p Process) fresh(who string, stat procfs.ProcStat) error {
 	}
 	start := time.Unix(0, int64(started*1e9))
 	if start.Sub(fi.ModTime()) > 2*time.Second {
-		return fmt.Errorf("--pidfile %s is stale: it was written at %s, but %s started later, at %s (its PID was reused)",
-			p.PIDFile, fi.ModTime().UTC().Format(time.RFC3339), who, start.UTC().Format(time.RFC3339))
+		return &StateError{Field: "PIDFile", Msg: fmt.Sprintf("the pidfile %s is stale: it was written at %s, but %s started later, at %s, its PID reused",
+			p.PIDFile, fi.ModTime().UTC().Format(time.RFC3339), who, start.UTC().Format(time.RFC3339))}
 	}
 	return nil
 }

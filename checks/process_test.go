@@ -71,7 +71,7 @@ func TestProcessRealProc(t *testing.T) {
 		}
 		path := pidfile("dead.pid", gone.Process.Pid, time.Now())
 		_, err := runProcess(checks.Process{PIDFile: path})
-		want := "process " + strconv.Itoa(gone.Process.Pid) + ", named by --pidfile " + path + ", is not running"
+		want := "process " + strconv.Itoa(gone.Process.Pid) + ", named by the pidfile " + path + ", is not running"
 		if err == nil || err.Error() != want {
 			t.Fatalf("got %v, want %q", err, want)
 		}
@@ -92,8 +92,8 @@ func TestProcessRealProc(t *testing.T) {
 		}
 		stale := pidfile("stale.pid", pid, time.Now().Add(-time.Hour))
 		_, err := runProcess(checks.Process{PIDFile: stale})
-		if err == nil || !strings.HasPrefix(err.Error(), "--pidfile "+stale+" is stale: it was written at ") ||
-			!strings.HasSuffix(err.Error(), "(its PID was reused)") {
+		if err == nil || !strings.HasPrefix(err.Error(), "the pidfile "+stale+" is stale: it was written at ") ||
+			!strings.HasSuffix(err.Error(), ", its PID reused") {
 			t.Fatalf("got %v, want a stale pidfile", err)
 		}
 		fresh := pidfile("fresh.pid", pid, time.Now())
@@ -109,10 +109,10 @@ func TestProcessRealProc(t *testing.T) {
 		garbage := filepath.Join(dir, "garbage.pid")
 		os.WriteFile(garbage, []byte("not a pid\n"), 0o644)
 		for path, want := range map[string]string{
-			garbage:                            "--pidfile " + garbage + ` holds "not a pid\n", not a PID`,
-			filepath.Join(dir, "none.pid"):     "cannot read --pidfile " + filepath.Join(dir, "none.pid") + ": no such file or directory",
-			dir:                                "cannot read --pidfile " + dir + ": is a directory, not a file",
-			pidfile("zero.pid", 0, time.Now()): "--pidfile " + filepath.Join(dir, "zero.pid") + ` holds "0\n", not a PID`,
+			garbage:                            "the pidfile " + garbage + ` holds "not a pid\n", not a PID`,
+			filepath.Join(dir, "none.pid"):     "cannot read the pidfile " + filepath.Join(dir, "none.pid") + ": no such file or directory",
+			dir:                                "cannot read the pidfile " + dir + ": is a directory, not a file",
+			pidfile("zero.pid", 0, time.Now()): "the pidfile " + filepath.Join(dir, "zero.pid") + ` holds "0\n", not a PID`,
 		} {
 			if _, err := runProcess(checks.Process{PIDFile: path}); err == nil || err.Error() != want {
 				t.Errorf("%s: got %v, want %q", path, err, want)
@@ -134,10 +134,10 @@ func TestProcessRealProc(t *testing.T) {
 		long := filepath.Join(dir, "long.pid")
 		os.WriteFile(long, []byte(strings.Repeat("7", 5000)), 0o644)
 		for path, want := range map[string]string{
-			"/dev/zero": "cannot read --pidfile /dev/zero: is a device, not a file",
-			fifo:        "cannot read --pidfile " + fifo + ": is a named pipe, not a file",
-			sparse:      "cannot read --pidfile " + sparse + ": 64.0GiB, larger than the 4.00KiB a file like this can be",
-			long:        "cannot read --pidfile " + long + ": 4.88KiB, larger than the 4.00KiB a file like this can be",
+			"/dev/zero": "cannot read the pidfile /dev/zero: is a device, not a file",
+			fifo:        "cannot read the pidfile " + fifo + ": is a named pipe, not a file",
+			sparse:      "cannot read the pidfile " + sparse + ": 64.0GiB, larger than the 4.00KiB a file like this can be",
+			long:        "cannot read the pidfile " + long + ": 4.88KiB, larger than the 4.00KiB a file like this can be",
 		} {
 			start := time.Now()
 			if _, err := runProcess(checks.Process{PIDFile: path}); err == nil || err.Error() != want {
@@ -179,8 +179,8 @@ func TestProcessFixtures(t *testing.T) {
 	}{
 		{"alive", checks.Process{}, "process 1 (app) is sleeping, 8 threads, RSS 600MiB"},
 		{"under --max-rss", checks.Process{MaxRSS: 1 << 30}, "process 1 (app) is sleeping, 8 threads, RSS 600MiB"},
-		{"over --max-rss", checks.Process{MaxRSS: 512 << 20}, "process 1 (app) uses 600MiB of memory, above --max-rss 512MiB"},
-		{"over --max-fds", checks.Process{MaxFDs: 0.9}, "process 1 (app) has 95 open files, 95% of its limit 100, above --max-fds 90%"},
+		{"over --max-rss", checks.Process{MaxRSS: 512 << 20}, "process 1 (app) uses 600MiB of memory, above 512MiB"},
+		{"over --max-fds", checks.Process{MaxFDs: 0.9}, "process 1 (app) has 95 open files, 95% of its limit 100, above 90%"},
 		{"under --max-fds", checks.Process{MaxFDs: 0.96}, "process 1 (app) is sleeping, 8 threads, RSS 600MiB, 95 of 100 files"},
 		{"unlimited files", checks.Process{PID: 10, MaxFDs: 0.5}, "process 10 (open) is running, 1 thread, RSS 0B, 5 of unlimited files"},
 		{"--name: one of two is alive", checks.Process{Name: "worker"}, "process 8 (worker) is sleeping, 1 thread, RSS 0B"},

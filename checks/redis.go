@@ -82,17 +82,17 @@ func redisError(tr *Trace, line string, auth bool) error {
 	msg := sanitize.Printable(sanitize.Clip(strings.TrimPrefix(line, "-"), 160))
 	switch {
 	case !strings.HasPrefix(line, "-"):
-		return fmt.Errorf("not a Redis server, or not the reply to PING: %s", sanitize.Excerpt([]byte(line), 60))
+		return notProtocol("not a Redis server, or not the reply to PING: %s", sanitize.Excerpt([]byte(line), 60))
 	case code == "LOADING":
-		return &ServerError{Msg: "loading: Redis is loading its dataset into memory (-" + msg + ")"}
+		return &ServerError{Code: code, Msg: "loading: Redis is loading its dataset into memory (-" + msg + ")"}
 	case code == "MASTERDOWN":
-		return &ServerError{Msg: "a replica whose master is down: -" + msg}
+		return &ServerError{Code: code, Msg: "a replica whose master is down: -" + msg}
 	case code == "BUSY":
-		return &ServerError{Msg: "busy running a script: -" + msg}
+		return &ServerError{Code: code, Msg: "busy running a script: -" + msg}
 	case code == "NOAUTH":
-		return &ServerError{Msg: "it wants a password: give it in the target's userinfo (:PASSWORD before the host), or from a variable such as ${REDIS_PASSWORD}: -" + msg}
+		return &ServerError{Code: code, Field: "Password", Msg: "it wants a password: -" + msg}
 	case code == "WRONGPASS" || auth && strings.Contains(strings.ToLower(msg), "password"):
-		return &ServerError{Msg: "wrong password: -" + msg}
+		return &ServerError{Code: code, Field: "Password", Msg: "wrong password: -" + msg}
 	}
-	return &ServerError{Msg: "-" + msg}
+	return &ServerError{Code: code, Msg: "-" + msg}
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/probe-sh/probe/internal/text"
 )
 
 // Size is a number of bytes, written with an optional unit: 512, 64KiB,
@@ -21,8 +19,8 @@ var sizeUnits = []struct {
 	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1},
 }
 
-// ParseSize parses a size such as "64KiB".
-func ParseSize(s string) (Size, error) {
+// parseSize parses a size such as "64KiB".
+func parseSize(s string) (Size, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	mult := int64(1)
 	for _, u := range sizeUnits {
@@ -38,9 +36,10 @@ func ParseSize(s string) (Size, error) {
 	return Size(n * mult), nil
 }
 
-// UnmarshalText lets kong parse sizes directly.
+// UnmarshalText reads a size such as 64KiB: bytes, or a number and a unit
+// (KiB, MiB, GiB, or the decimal kB, MB and GB).
 func (s *Size) UnmarshalText(text []byte) error {
-	v, err := ParseSize(string(text))
+	v, err := parseSize(string(text))
 	if err != nil {
 		return err
 	}
@@ -60,6 +59,3 @@ func (s Size) String() string {
 	}
 	return fmt.Sprintf("%dB", int64(s))
 }
-
-// Human writes s for reading, to three significant figures: 9.10MiB, 512KiB.
-func (s Size) Human() string { return text.Size(int64(s)) }

@@ -13,12 +13,12 @@ type StatusRange struct{ Lo, Hi int }
 // "200-299,304".
 type StatusRanges []StatusRange
 
-// DefaultStatus is what passes when --status is not given: success and
+// defaultStatus is what passes when HTTP.Status is empty: success and
 // redirects, as Docker users expect from curl -f without -L.
-var DefaultStatus = StatusRanges{{200, 399}}
+var defaultStatus = StatusRanges{{200, 399}}
 
-// ParseStatusRanges parses a comma-separated list of codes and ranges.
-func ParseStatusRanges(s string) (StatusRanges, error) {
+// parseStatusRanges parses a comma-separated list of codes and ranges.
+func parseStatusRanges(s string) (StatusRanges, error) {
 	var out StatusRanges
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
@@ -47,9 +47,10 @@ func parseCode(s string) (int, error) {
 	return n, nil
 }
 
-// UnmarshalText lets kong parse --status directly.
+// UnmarshalText reads a comma-separated list of codes and ranges, as
+// String writes it: "200-299,304".
 func (r *StatusRanges) UnmarshalText(text []byte) error {
-	v, err := ParseStatusRanges(string(text))
+	v, err := parseStatusRanges(string(text))
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func (r StatusRanges) Contains(code int) bool {
 	return false
 }
 
-// String writes r as ParseStatusRanges reads it: "200-299,304".
+// String writes r as UnmarshalText reads it: "200-299,304".
 func (r StatusRanges) String() string {
 	parts := make([]string, len(r))
 	for i, sr := range r {

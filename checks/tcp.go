@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,19 +89,19 @@ func (t TCP) Run(ctx context.Context, tr *Trace) (string, error) {
 		ended := errors.Is(err, io.EOF)
 		for _, p := range reject {
 			if line, ok := p.match(buf, ended); ok {
-				return "", &ReplyError{Pattern: p.re, Reject: true, Excerpt: sanitize.Excerpt(line, 60)}
+				return "", &ReplyError{Field: "Reject", Msg: fmt.Sprintf("the reply matches %q: %s", p.re, sanitize.Excerpt(line, 60))}
 			}
 		}
 		missing := unmatched(expect, buf, ended)
 		if missing == nil {
 			tr.Finish()
-			return "reply matched --expect", nil
+			return "reply matched", nil
 		}
 		if ended {
-			return "", &ReplyError{Pattern: missing, Closed: true, Excerpt: quoteLines(buf)}
+			return "", &ReplyError{Field: "Expect", Msg: fmt.Sprintf("connection closed before a line matched %q; got %s", missing, quoteLines(buf)), Err: io.EOF}
 		}
 		if len(buf) >= max {
-			return "", &ReplyError{Pattern: missing, Read: Size(len(buf)), Excerpt: quoteLines(buf)}
+			return "", &ReplyError{Field: "Expect", Msg: fmt.Sprintf("read %s without a line that matches %q: %s", Size(len(buf)), missing, quoteLines(buf))}
 		}
 		if err != nil {
 			if IsTimeout(err) || ctx.Err() != nil {
@@ -184,26 +183,6 @@ func (p linePattern) match(text []byte, ended bool) ([]byte, bool) {
 	return nil, false
 }
 
-// MatchesLineBreak reports whether re holds a line break (\n), which no
-// line of a reply or a file holds: --expect and --reject match one line at
-// a time, without its \r\n.
-func MatchesLineBreak(re *regexp.Regexp) bool {
-	tree, err := syntax.Parse(re.String(), syntax.Perl)
-	if err != nil {
-		return false
-	}
-	var walk func(*syntax.Regexp) bool
-	walk = func(r *syntax.Regexp) bool {
-		switch {
-		case r.Op == syntax.OpLiteral && slices.Contains(r.Rune, '\n'),
-			r.Op == syntax.OpCharClass && len(r.Rune) == 2 && r.Rune[0] == '\n' && r.Rune[1] == '\n':
-			return true
-		}
-		return slices.ContainsFunc(r.Sub, walk)
-	}
-	return walk(tree)
-}
-
 // quoteLines quotes the lines of text for a message, as the patterns saw
 // them: the first three, each cut at 60 bytes, and how many there are.
 func quoteLines(text []byte) string {
@@ -231,41 +210,10 @@ func (t TCP) ioError(ctx context.Context, op string, err error) error {
 	if IsTimeout(err) || ctx.Err() != nil {
 		return context.DeadlineExceeded
 	}
+	cause := err
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {
-		err = opErr.Err
+		cause = opErr.Err
 	}
-	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), op+": "))
-}
-
-// Unescape turns the escape sequences of --send into bytes: \r, \n, \t, \0,
-// \\, \xHH and the other Go escapes.
-func Unescape(s string) ([]byte, error) {
-	var out []byte
-	for len(s) > 0 {
-		if s[0] != '\\' {
-			// Bytes pass through as they are, even when they are not UTF-8.
-			out, s = append(out, s[0]), s[1:]
-			continue
-		}
-		if len(s) > 1 && s[1] == '0' && (len(s) == 2 || s[2] < '0' || s[2] > '7') {
-			out, s = append(out, 0), s[2:]
-			continue
-		}
-		r, multibyte, tail, err := strconv.UnquoteChar(s, 0)
-		if err != nil {
-			bad := s
-			if len(bad) > 4 {
-				bad = bad[:4]
-			}
-			return nil, fmt.Errorf("invalid escape sequence %q: use \\r, \\n, \\t, \\0, \\\\ or \\xHH", bad)
-		}
-		if multibyte {
-			out = append(out, string(r)...)
-		} else {
-			out = append(out, byte(r))
-		}
-		s = tail
-	}
-	return out, nil
+	return &ConnError{Op: op, Host: t.Host, Msg: op + ": " + strings.TrimPrefix(cause.Error(), op+": "), Err: err}
 }

@@ -12,83 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
 )
-
-// TLSOptions are the TLS settings shared by every target that speaks TLS.
-type TLSOptions struct {
-	Insecure bool   // skip certificate verification
-	CA       string // PEM file of trusted CAs; replaces the system roots
-	Cert     string // client certificate (PEM), for mTLS
-	Key      string // client key (PEM), for mTLS
-	// ServerName is the server's name in TLS: sent as SNI and verified
-	// against its certificate, in place of the target's host.
-	ServerName string
-}
-
-// isHostName reports whether s is a DNS name in ASCII: labels of letters,
-// digits, hyphens and underscores, of at most 63 bytes each, 253 in all.
-func isHostName(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || len(label) > 63 || strings.IndexFunc(label, func(r rune) bool {
-			return !(r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
-		}) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// maxPEM bounds a CA bundle, certificate or key read from a file; the
-// whole Mozilla bundle is about 220 KB.
-const maxPEM = 8 << 20
-
-// Config builds the tls.Config for opts. Without CA it uses the system roots,
-// which Go reads from SSL_CERT_FILE and SSL_CERT_DIR when they are set.
-func (o TLSOptions) Config() (*tls.Config, error) {
-	cfg := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // only with --insecure
-	if o.ServerName != "" {
-		name := strings.TrimSuffix(o.ServerName, ".")
-		if net.ParseIP(name) == nil && !isHostName(name) {
-			return nil, fmt.Errorf("--server-name %q is not a host name: give the name alone, such as api.example.com", sanitize.Clip(sanitize.Printable(o.ServerName), 80))
-		}
-		cfg.ServerName = name
-	}
-	if o.CA != "" {
-		pem, err := files.ReadSmall(o.CA, maxPEM)
-		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca: no PEM certificate in %s", o.CA)
-		}
-		cfg.RootCAs = pool
-	}
-	if (o.Cert == "") != (o.Key == "") {
-		return nil, errors.New("--cert and --key go together: give both for mTLS")
-	}
-	if o.Cert != "" {
-		cert, err := files.ReadSmall(o.Cert, maxPEM)
-		if err != nil {
-			return nil, fmt.Errorf("--cert: %w", err)
-		}
-		key, err := files.ReadSmall(o.Key, maxPEM)
-		if err != nil {
-			return nil, fmt.Errorf("--key: %w", err)
-		}
-		pair, err := tls.X509KeyPair(cert, key)
-		if err != nil {
-			return nil, fmt.Errorf("--cert/--key: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
-}
 
 // handshake runs the TLS client handshake on conn for serverName and returns
 // an error that says what was wrong with the certificate and how to fix it.
@@ -102,6 +28,11 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 	}
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Cut by the deadline, whoever closed the connection first:
+			// the engine names the phase.
+			return nil, context.DeadlineExceeded
+		}
 		return nil, tlsError(err, cfg)
 	}
 	cs := tc.ConnectionState()
@@ -110,8 +41,8 @@ func handshake(ctx context.Context, tr *Trace, conn net.Conn, base *tls.Config, 
 		tr.SetCertExpiry(first.NotAfter)
 		if left := time.Until(first.NotAfter); expiry > 0 && left < expiry {
 			tc.Close()
-			return nil, &TLSError{Msg: fmt.Sprintf("certificate %s expires %s (%s), within --cert-expiry %s",
-				certName(first), first.NotAfter.UTC().Format(time.RFC3339), inDuration(left), Duration(expiry))}
+			return nil, &TLSError{Field: "CertExpiry", Msg: fmt.Sprintf("certificate %s expires %s (%s), within %s",
+				certName(first), first.NotAfter.UTC().Format(time.RFC3339), inDuration(left), text.Days(expiry))}
 		}
 	}
 	return tc, nil
@@ -185,38 +116,38 @@ func tlsError(err error, cfg *tls.Config) error {
 	var remote *net.OpError
 	switch {
 	case errors.As(err, &unknown):
-		hint := "use --ca FILE, SSL_CERT_FILE or --insecure"
+		msg := "certificate signed by unknown authority"
 		if cfg.RootCAs == nil && !systemRoots() {
-			hint = "no CA bundle on this system; " + hint
+			msg += "; this system has no CA bundle"
 		}
-		return &TLSError{Msg: fmt.Sprintf("certificate signed by unknown authority (%s)", hint)}
+		return &TLSError{Field: "RootCAs", Msg: msg, Err: err}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		if time.Now().Before(invalid.Cert.NotBefore) {
-			return &TLSError{Msg: fmt.Sprintf("certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339))}
+			return &TLSError{Msg: fmt.Sprintf("certificate is not valid before %s (is the clock right?)", invalid.Cert.NotBefore.UTC().Format(time.RFC3339)), Err: err}
 		}
-		return &TLSError{Msg: fmt.Sprintf("certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339))}
+		return &TLSError{Msg: fmt.Sprintf("certificate expired at %s", invalid.Cert.NotAfter.UTC().Format(time.RFC3339)), Err: err}
 	case errors.As(err, &notTLS):
-		return &TLSError{Msg: fmt.Sprintf("the server did not answer with TLS: it sent %s%s", sanitize.Excerpt(notTLS.RecordHeader[:], 5), notTLSHint(notTLS.RecordHeader[:]))}
+		return &TLSError{Msg: fmt.Sprintf("the server did not answer with TLS: it sent %s%s", sanitize.Excerpt(notTLS.RecordHeader[:], 5), notTLSHint(notTLS.RecordHeader[:])), Err: err}
 	case errors.As(err, &remote) && remote.Op == "remote error" && net.ParseIP(cfg.ServerName) != nil:
 		// Go sends no server name (SNI) for an IP address, and servers
 		// with one certificate per name (Caddy, Traefik) refuse that.
-		return &TLSError{Msg: fmt.Sprintf("the server refused the handshake: %s; no server name was sent, as the target is an IP address: name it with --server-name NAME",
-			strings.TrimPrefix(remote.Err.Error(), "tls: "))}
+		return &TLSError{Field: "ServerName", Msg: fmt.Sprintf("the server refused the handshake: %s; no server name was sent, as the target is an IP address",
+			strings.TrimPrefix(remote.Err.Error(), "tls: ")), Err: err}
 	case errors.As(err, &host):
-		return &TLSError{Msg: fmt.Sprintf("certificate is not valid for %q (name the server it was issued for with --server-name NAME, or use --insecure)", host.Host)}
+		return &TLSError{Field: "ServerName", Msg: fmt.Sprintf("certificate is not valid for %q", host.Host), Err: err}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
 		// A cleartext server that reads a ClientHello as garbage hangs up.
-		return &TLSError{Msg: "the server hung up during the handshake (is the port cleartext, such as plain HTTP/2?)"}
+		return &TLSError{Msg: "the server hung up during the handshake (is the port cleartext, such as plain HTTP/2?)", Err: err}
 	}
-	return &TLSError{Msg: strings.TrimPrefix(err.Error(), "tls: ")}
+	return &TLSError{Msg: strings.TrimPrefix(err.Error(), "tls: "), Err: err}
 }
 
 // refusedAfterHandshake is a TLS alert that came after the handshake, at the
 // first read: in TLS 1.3, a server that wants a client certificate says so
 // only then.
 func refusedAfterHandshake(remote *net.OpError) error {
-	return &TLSError{Msg: fmt.Sprintf("the server refused the connection: %s (does it want a client certificate? see --cert and --key)",
-		strings.TrimPrefix(remote.Err.Error(), "tls: "))}
+	return &TLSError{Field: "Certificates", Msg: fmt.Sprintf("the server refused the connection: %s; does it want a client certificate?",
+		strings.TrimPrefix(remote.Err.Error(), "tls: ")), Err: remote}
 }
 
 // notTLSHint guesses, from a reply's first bytes, what answered instead of
@@ -226,11 +157,11 @@ func notTLSHint(head []byte) string {
 	case strings.HasPrefix(h, "HTTP"):
 		return " (plain HTTP: use http://)"
 	case len(head) >= 4 && head[0] == 0 && head[3] == 4:
-		return " (an HTTP/2 SETTINGS frame: cleartext HTTP/2, use grpc:// or http:// with --http2)"
+		return " (an HTTP/2 SETTINGS frame: cleartext HTTP/2, use grpc://, or http:// over HTTP/2)"
 	case strings.HasPrefix(h, "SSH-"):
 		return " (an SSH server)"
 	case strings.HasPrefix(h, "220"):
-		return " (a mail or FTP greeting: for STARTTLS, check it with tcp:// and --expect)"
+		return " (a mail or FTP greeting: for STARTTLS, check it with tcp:// and an expected reply)"
 	case strings.HasPrefix(h, "-ERR"), strings.HasPrefix(h, "+"):
 		return " (a plain Redis or POP3 reply)"
 	}

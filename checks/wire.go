@@ -113,7 +113,7 @@ func (c *conversation) readLine(max int) (string, error) {
 			return "", c.ioError("read", err)
 		}
 		if len(line) > max {
-			return "", fmt.Errorf("a reply line longer than %s: %s", Size(max), sanitize.Excerpt(line, 60))
+			return "", &ProtocolError{Msg: fmt.Sprintf("a reply line longer than %s: %s", Size(max), sanitize.Excerpt(line, 60))}
 		}
 	}
 }
@@ -130,15 +130,16 @@ func (c *conversation) ioError(op string, err error) error {
 	}
 	if closed == "reset" || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		if len(c.seen) == 0 {
-			return fmt.Errorf("the server %s the connection without a word", closed)
+			return &ConnError{Op: op, Msg: "the server " + closed + " the connection without a word", Err: err}
 		}
-		return fmt.Errorf("the server %s the connection after %s", closed, sanitize.Excerpt(c.seen, 60))
+		return &ConnError{Op: op, Msg: fmt.Sprintf("the server %s the connection after %s", closed, sanitize.Excerpt(c.seen, 60)), Err: err}
 	}
+	cause := err
 	var op2 *net.OpError
 	if errors.As(err, &op2) {
-		err = op2.Err
+		cause = op2.Err
 	}
-	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), op+": "))
+	return &ConnError{Op: op, Msg: op + ": " + strings.TrimPrefix(cause.Error(), op+": "), Err: err}
 }
 
 // upgradeTLS runs the TLS handshake on the connection, for a protocol that
@@ -146,7 +147,7 @@ func (c *conversation) ioError(op string, err error) error {
 // written through TLS.
 func (c *conversation) upgradeTLS(ctx context.Context, cfg *tls.Config, host string, expiry time.Duration) error {
 	if c.r.Buffered() > 0 {
-		return fmt.Errorf("the server sent more before the TLS handshake: %s", sanitize.Excerpt(c.seen, 60))
+		return &ProtocolError{Msg: fmt.Sprintf("the server sent more before the TLS handshake: %s", sanitize.Excerpt(c.seen, 60))}
 	}
 	tc, err := handshake(ctx, c.tr, c.conn, cfg, host, expiry)
 	if err != nil {

@@ -87,7 +87,7 @@ func TestGRPC(t *testing.T) {
 		{"cleartext to a TLS port", []string{"grpc://" + tlsServer}, []string{"-addr", tlsServer},
 			1, `: http2: the server closed the connection during the HTTP/2 handshake \(is it a TLS port\? then use grpcs://\)$`, 2},
 		{"TLS to a cleartext port", append([]string{"grpcs://" + serving}, ca...), append([]string{"-addr", serving}, ghpTLS...),
-			1, `: tls: the server did not answer with TLS: it sent "[^"]*" \(an HTTP/2 SETTINGS frame: cleartext HTTP/2, use grpc:// or http:// with --http2\)$`, 2},
+			1, `: tls: the server did not answer with TLS: it sent "[^"]*" \(an HTTP/2 SETTINGS frame: cleartext HTTP/2, use grpc://, or http:// over HTTP/2\)$`, 2},
 		{"refused", []string{"grpc://" + refused}, []string{"-addr", refused}, 1, `: connect: connection refused \(127.0.0.1:\d+\)$`, 2},
 		{"a silent server", []string{"grpc://" + silent}, []string{"-addr", silent},
 			1, `: timeout after 1.0\ds in the HTTP/2 handshake \(--timeout 1s\)$`, 2},

@@ -89,8 +89,8 @@ http {
 		{[]string{"--unix-socket", app, "--expect-json", "status=UP", "http://localhost/healthz"}, 0, `^healthy http://localhost/healthz in .*: HTTP 200 OK$`},
 		{[]string{"--unix-socket", app, "http://localhost/down"}, 1, `: HTTP 503 Service Unavailable, want 200-399 \(--status\)$`},
 		{[]string{"--http2", "--unix-socket", h2, "--expect-body", "h2 ok", "http://localhost/"}, 0, `^healthy http://localhost/ in .*: HTTP 200 OK$`},
-		{[]string{"--unix-socket", h2, "http://localhost/"}, 1, `: http2: the server answered with HTTP/2 frames: it speaks only HTTP/2 \(h2c; gRPC\?\): check it with --http2, or grpc://$`},
-		{[]string{"unix://" + app, "--send", `GET /healthz HTTP/1.0\r\n\r\n`, "--expect", `"status":"UP"`}, 0, `: reply matched --expect$`},
+		{[]string{"--unix-socket", h2, "http://localhost/"}, 1, `: http2: the server answered with HTTP/2 frames: it speaks only HTTP/2 \(h2c; gRPC\?\): check it over HTTP/2, or with grpc:// \(--http2\)$`},
+		{[]string{"unix://" + app, "--send", `GET /healthz HTTP/1.0\r\n\r\n`, "--expect", `"status":"UP"`}, 0, `: reply matched$`},
 		{[]string{"--unix-socket", filepath.Join(dir, "nope.sock"), "http://localhost/"}, 1, `: connect: no such socket \(` + regexp.QuoteMeta(dir) + `/nope.sock\)$`},
 		{[]string{"--unix-socket", conf, "http://localhost/"}, 1, `: connect: not a socket: the path is a regular file`},
 	}

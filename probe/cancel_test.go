@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -97,45 +98,44 @@ func TestEveryKindObeysCancel(t *testing.T) {
 	}
 	type tc struct {
 		name, target string
-		d            probe.Defaults
+		template     probe.Check
 		local        bool // reaches no peer: cancel after a moment
 		mayPass      bool // may finish first: a cancel need not fail it
 	}
 	// tcp:// and unix:// wait only with --send and --expect; file:// with
 	// --expect reads, and opening a FIFO that no one writes blocks.
-	talk := probe.Defaults{Send: []byte("PING\r\n"), Expect: []*regexp.Regexp{regexp.MustCompile("PONG")}}
+	talk := checks.TCP{Send: []byte("PING\r\n"), Expect: []*regexp.Regexp{regexp.MustCompile("PONG")}}
 	var cases []tc
-	for _, k := range probe.Kinds {
-		for _, s := range k.Schemes {
-			if s.Alias {
-				continue
-			}
-			c := tc{name: s.Name, target: s.Name + "://" + tcpAddr}
-			switch s.Name {
-			case "http", "https":
-				c.target += "/healthz"
-			case "tcp":
-				c.d = talk
-			case "dns":
-				c.target = "dns://" + udpAddr + "/probe.test"
-			case "unix":
-				c.target, c.d = "unix:"+p.unix.Addr().String(), talk
-			case "file":
-				c.target, c.d, c.local = "file://"+fifo, probe.Defaults{Expect: talk.Expect}, true
-			case "listen":
-				c.local, c.mayPass = true, true // /proc answers at once
-			}
-			cases = append(cases, c)
+	for _, s := range kinds.Schemes() {
+		c := tc{name: s, target: s + "://" + tcpAddr}
+		switch s {
+		case "http", "https":
+			c.target += "/healthz"
+		case "tcp":
+			c.template = talk
+		case "dns":
+			c.target = "dns://" + udpAddr + "/probe.test"
+		case "unix":
+			c.target, c.template = "unix:"+p.unix.Addr().String(), talk
+		case "file":
+			c.target, c.template, c.local = "file://"+fifo, checks.File{Expect: talk.Expect}, true
+		case "listen":
+			c.local, c.mayPass = true, true // /proc answers at once
 		}
+		cases = append(cases, c)
 	}
 	cases = append(cases,
-		tc{name: "http --http2", target: "http://" + tcpAddr + "/healthz", d: probe.Defaults{HTTP2: true}},
-		tc{name: "https --http2", target: "https://" + tcpAddr + "/healthz", d: probe.Defaults{HTTP2: true}},
-		tc{name: "http --unix-socket", target: "http://app/healthz", d: probe.Defaults{UnixSocket: p.unix.Addr().String()}},
-		tc{name: "postgres --unix-socket", target: "postgres://app", d: probe.Defaults{UnixSocket: p.unix.Addr().String()}},
+		tc{name: "http --http2", target: "http://" + tcpAddr + "/healthz", template: checks.HTTP{HTTP2: true}},
+		tc{name: "https --http2", target: "https://" + tcpAddr + "/healthz", template: checks.HTTP{HTTP2: true}},
+		tc{name: "http --unix-socket", target: "http://app/healthz", template: checks.HTTP{Socket: p.unix.Addr().String()}},
+		tc{name: "postgres --unix-socket", target: "postgres://app", template: checks.Postgres{Socket: p.unix.Addr().String()}},
 	)
 	for _, c := range cases {
-		target, err := probe.ParseTarget(c.target, c.d)
+		var templates []probe.Check
+		if c.template != nil {
+			templates = append(templates, c.template)
+		}
+		target, err := probe.ParseTarget(c.target, templates...)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue

@@ -52,27 +52,29 @@ func cleartextNATS(t *testing.T) (string, <-chan string) {
 	return ln.Addr().String(), got
 }
 
-// TestNATSInsistsOnTLS: nats+tls://, or a TLS flag on nats://, never sends
-// a password to a server that stopped offering TLS; nats:// with no TLS
-// flag checks a cleartext server in clear.
+// TestNATSInsistsOnTLS: nats+tls://, or a template that asks for TLS
+// (RequireTLS, which a TLS flag sets, or CertExpiry) on nats://, never
+// sends a password to a server that stopped offering TLS; nats:// without
+// checks a cleartext server in clear.
 func TestNATSInsistsOnTLS(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name    string
-		scheme  string
-		d       probe.Defaults
-		healthy bool
+		name     string
+		scheme   string
+		template checks.NATS
+		healthy  bool
 	}{
-		{name: "nats:// with --ca", scheme: "nats", d: probe.Defaults{TLS: &tls.Config{RootCAs: x509.NewCertPool()}}},
-		{name: "nats:// with --insecure", scheme: "nats", d: probe.Defaults{TLS: &tls.Config{InsecureSkipVerify: true}}},
-		{name: "nats:// with --cert-expiry", scheme: "nats", d: probe.Defaults{TLS: &tls.Config{}, CertExpiry: 24 * time.Hour}},
-		{name: "nats+tls://", scheme: "nats+tls", d: probe.Defaults{TLS: &tls.Config{}}},
-		{name: "nats:// with no TLS flag", scheme: "nats", d: probe.Defaults{TLS: &tls.Config{}}, healthy: true},
+		{name: "nats:// with RequireTLS (--ca)", scheme: "nats", template: checks.NATS{TLS: &tls.Config{RootCAs: x509.NewCertPool()}, RequireTLS: true}},
+		{name: "nats:// with RequireTLS (--insecure)", scheme: "nats", template: checks.NATS{TLS: &tls.Config{InsecureSkipVerify: true}, RequireTLS: true}},
+		{name: "nats:// with CertExpiry", scheme: "nats", template: checks.NATS{CertExpiry: 24 * time.Hour}},
+		{name: "nats+tls://", scheme: "nats+tls", template: checks.NATS{TLS: &tls.Config{}}},
+		{name: "nats:// with TLS but not RequireTLS", scheme: "nats", template: checks.NATS{TLS: &tls.Config{}}, healthy: true},
+		{name: "nats:// with no template", scheme: "nats", healthy: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			addr, got := cleartextNATS(t)
-			target, err := probe.ParseTarget(tc.scheme+"://probe:s3cret-pw@"+addr, tc.d)
+			target, err := probe.ParseTarget(tc.scheme+"://probe:s3cret-pw@"+addr, tc.template)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,28 +97,29 @@ func TestNATSInsistsOnTLS(t *testing.T) {
 	}
 }
 
-// TestMongoDBTLSAsked: a TLS flag, or an option naming a certificate file
-// (which the driver takes for tls=true), speaks TLS to mongodb://; tls=false
-// with either is refused.
+// TestMongoDBTLSAsked: a template with TLS or CertExpiry (a TLS flag), or
+// an option naming a certificate file (which the driver takes for
+// tls=true), speaks TLS to mongodb://; tls=false with either is refused.
 func TestMongoDBTLSAsked(t *testing.T) {
 	t.Parallel()
-	flag := probe.Defaults{TLS: &tls.Config{RootCAs: x509.NewCertPool()}}
-	none := probe.Defaults{TLS: &tls.Config{}}
+	flag := checks.MongoDB{TLS: &tls.Config{RootCAs: x509.NewCertPool()}}
+	none := checks.MongoDB{}
 	for _, tc := range []struct {
 		name, target string
-		d            probe.Defaults
+		template     checks.MongoDB
 		tls          bool
 		err          string
 	}{
-		{name: "no TLS", target: "mongodb://127.0.0.1", d: none},
-		{name: "tls=true", target: "mongodb://127.0.0.1/?tls=true", d: none, tls: true},
-		{name: "--ca", target: "mongodb://127.0.0.1", d: flag, tls: true},
-		{name: "--cert-expiry", target: "mongodb://127.0.0.1", d: probe.Defaults{TLS: &tls.Config{}, CertExpiry: time.Hour}, tls: true},
-		{name: "tlsCAFile", target: "mongodb://127.0.0.1/?tlsCAFile=/etc/ssl/ca.pem", d: none, tls: true},
-		{name: "tls=false and --ca", target: "mongodb://127.0.0.1/?tls=false", d: flag, err: "tls=false, and TLS asked for"},
+		{name: "no TLS", target: "mongodb://127.0.0.1", template: none},
+		{name: "tls=true", target: "mongodb://127.0.0.1/?tls=true", template: none, tls: true},
+		{name: "TLS (--ca)", target: "mongodb://127.0.0.1", template: flag, tls: true},
+		{name: "CertExpiry", target: "mongodb://127.0.0.1", template: checks.MongoDB{CertExpiry: time.Hour}, tls: true},
+		{name: "tlsCAFile", target: "mongodb://127.0.0.1/?tlsCAFile=/etc/ssl/ca.pem", template: none, tls: true},
+		{name: "tls=false and TLS", target: "mongodb://127.0.0.1/?tls=false", template: flag, err: `target "mongodb://127.0.0.1/?tls=false": tls=false, and TLS asked for by the template's TLS or CertExpiry: choose one`},
+		{name: "tls=false and tlsCAFile", target: "mongodb://127.0.0.1/?tls=false&tlsCAFile=/ca.pem", template: none, err: "tls=false, and TLS asked for by a certificate option"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			target, err := probe.ParseTarget(tc.target, tc.d)
+			target, err := probe.ParseTarget(tc.target, tc.template)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("%v, want an error with %q", err, tc.err)

@@ -26,7 +26,7 @@ func ExampleRun() {
 	defer app.Close()
 
 	status, _ := checks.ParseJSONAssertion("components.db.status=UP")
-	target, err := probe.ParseTarget(app.URL+"/healthz", probe.Defaults{ExpectJSON: []checks.JSONAssertion{status}})
+	target, err := probe.ParseTarget(app.URL+"/healthz", checks.HTTP{ExpectJSON: []checks.JSONAssertion{status}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -42,24 +42,69 @@ func ExampleRun() {
 }
 
 // ParseTarget reads a target as probe's command line does: the scheme
-// names the kind, the Defaults fill in what the URL does not say, and the
-// target's secrets are masked in its name and listed for Run to mask in
-// results.
+// names the kind, and the target's secrets are masked in its name and
+// listed for Run to mask in results.
 func ExampleParseTarget() {
-	target, err := probe.ParseTarget("redis://:hunter2@cache.internal:6380", probe.Defaults{})
+	target, err := probe.ParseTarget("redis://:hunter2@cache.internal:6380")
 	fmt.Println(target.Name, target.Kind, err)
 	redis := target.Check.(checks.Redis)
 	fmt.Println(redis.Host, redis.Port, len(target.Secrets) > 0)
 
-	_, err = probe.ParseTarget("tcp://db.internal", probe.Defaults{})
+	_, err = probe.ParseTarget("tcp://db.internal")
 	fmt.Println(err)
-	_, err = probe.ParseTarget("ftp://files.internal/", probe.Defaults{})
+	_, err = probe.ParseTarget("ftp://files.internal/")
 	fmt.Println(err)
 	// Output:
 	// redis://***@cache.internal:6380 redis <nil>
 	// cache.internal 6380 true
 	// target "tcp://db.internal" needs a port, as in tcp://db.internal:6379
 	// target "ftp://files.internal/" has an unknown scheme "ftp": use http, https, grpc, grpcs, tcp, tls, unix, postgres, redis, rediss, mysql, memcached, amqp, amqps, nats, nats+tls, mqtt, mqtts, mongodb, kafka, dns, file or listen
+}
+
+// Templates give the options a URL does not say, one per kind: each target
+// copies the template of its kind and sets what its URL says.
+func ExampleParseTarget_templates() {
+	templates := []probe.Check{
+		checks.HTTP{Status: checks.StatusRanges{{Lo: 200, Hi: 299}}, Header: []checks.Header{{Name: "Authorization", Value: "Bearer t0ken"}}},
+		checks.Postgres{User: "app"}, // the user when the URL names none
+	}
+	for _, raw := range []string{"https://api.internal/healthz", "postgres://db.internal/orders"} {
+		target, err := probe.ParseTarget(raw, templates...)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		switch c := target.Check.(type) {
+		case checks.HTTP:
+			fmt.Println(target.Name, c.URL.Host, c.Status, len(target.Secrets), "secrets")
+		case checks.Postgres:
+			fmt.Println(target.Name, c.User, c.Database)
+		}
+	}
+	// Output:
+	// https://api.internal/healthz api.internal 200-299 2 secrets
+	// postgres://db.internal/orders app orders
+}
+
+// A program names the options of its own configuration where a check's
+// condition fails: Describe writes each failure's Detail from the check's
+// error, by its type and Field.
+func ExampleOptions_describe() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer app.Close()
+	target, _ := probe.ParseTarget(app.URL + "/healthz")
+	describe := func(err error) string {
+		var status *checks.StatusError
+		if errors.As(err, &status) {
+			return err.Error() + " (health.status in app.yaml)"
+		}
+		return err.Error()
+	}
+	report := probe.Run(context.Background(), []probe.Target{target}, probe.Options{Timeout: 2 * time.Second, Describe: describe})
+	fmt.Println(report.Results[0].State, report.Results[0].Detail)
+	// Output: unhealthy HTTP 503 Service Unavailable, want 200-399 (health.status in app.yaml)
 }
 
 // The shutdown marker turns every verdict into draining: probe exec creates
@@ -96,7 +141,7 @@ func ExampleTarget_Func() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer api.Close()
-	target, err := probe.ParseTarget(api.URL+"/healthz", probe.Defaults{})
+	target, err := probe.ParseTarget(api.URL + "/healthz")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -131,7 +176,7 @@ func ExampleTarget_Func_healthGo() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	marker := probe.Marker{Path: filepath.Join(dir, "probe.draining")}
-	target, _ := probe.ParseTarget("tcp://127.0.0.1:5432", probe.Defaults{})
+	target, _ := probe.ParseTarget("tcp://127.0.0.1:5432")
 	db := healthConfig{Name: "db", Timeout: 2 * time.Second, Check: target.Func(probe.Options{Marker: marker.Path})}
 
 	marker.Create("going away")

@@ -76,7 +76,7 @@ func TestTargetFunc(t *testing.T) {
 			var target probe.Target
 			if c.check != nil {
 				target = *c.check
-			} else if target, err = probe.ParseTarget(c.target, probe.Defaults{}); err != nil {
+			} else if target, err = probe.ParseTarget(c.target); err != nil {
 				t.Fatal(err)
 			}
 			if c.opt.Timeout == 0 {

@@ -1,10 +1,12 @@
 package probe_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
 )
@@ -34,11 +36,12 @@ func FuzzParseTarget(f *testing.F) {
 		leaks := func(s string) bool {
 			return strings.Contains(s, secret) && !strings.Contains(strings.Replace(raw, "user:"+secret+"@", "", 1), secret)
 		}
-		d := probe.Defaults{Proc: "/proc"}
-		if socket { // a default that some kinds refuse, naming the target
-			d.UnixSocket = "/run/app.sock"
+		templates := []probe.Check{checks.Listen{Proc: "/proc"}}
+		if socket { // a Unix socket in place of the host and port
+			templates = append(templates, checks.HTTP{Socket: "/run/app.sock"}, checks.TCP{Socket: "/run/app.sock"},
+				checks.Postgres{Socket: "/run/app.sock"})
 		}
-		target, err := probe.ParseTarget(raw, d)
+		target, err := probe.ParseTarget(raw, templates...)
 		if err != nil {
 			if leaks(err.Error()) {
 				t.Fatalf("error leaks the password: %q", err)
@@ -53,13 +56,7 @@ func FuzzParseTarget(f *testing.F) {
 		if leaks(target.Name) {
 			t.Fatalf("name leaks the password: %q", target.Name)
 		}
-		kind := ""
-		for _, k := range probe.Kinds {
-			if k.Name == target.Kind {
-				kind = k.Name
-			}
-		}
-		if kind == "" || target.Check == nil {
+		if !slices.ContainsFunc(kinds.All(), func(k kinds.Kind) bool { return k.Name == target.Kind }) || target.Check == nil {
 			t.Fatalf("accepted %q as kind %q with check %v", raw, target.Kind, target.Check)
 		}
 		switch c := target.Check.(type) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/text"
 )
 
 // DefaultMarker is the shutdown marker's path when none is given.
@@ -50,17 +51,6 @@ func (m Marker) Draining() error {
 		return &DrainingError{Path: m.Path, Since: since}
 	}
 	return nil
-}
-
-// Age says since when the marker has been there: "present for 12s". A time
-// in the future (a clock set back, or a marker touched by hand) is named as
-// such, not as a negative age.
-func (m Marker) Age(since time.Time) string {
-	age := time.Since(since).Round(time.Second)
-	if age < 0 {
-		return fmt.Sprintf("present, but dated %s in the future (is the clock right?)", -age)
-	}
-	return fmt.Sprintf("present for %s", age)
 }
 
 // Create makes the marker, with why as its content for whoever reads it. It
@@ -108,9 +98,11 @@ type DrainingError struct {
 
 func (e *DrainingError) Error() string { return "draining: " + e.Reason() }
 
-// Reason says why, without the state: "shutdown marker PATH present for 3s".
+// Reason says why, without the state: "shutdown marker PATH present for
+// 3s". A time in the future (a clock set back, or a marker touched by hand)
+// is named as such, not as a negative age.
 func (e *DrainingError) Reason() string {
-	return "shutdown marker " + e.Path + " " + Marker{Path: e.Path}.Age(e.Since)
+	return "shutdown marker " + e.Path + " " + text.Present(e.Since)
 }
 
 // Is makes errors.Is(err, ErrDraining) hold.

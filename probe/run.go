@@ -1,24 +1,29 @@
 // Package probe is the engine of probe, the health checker for containers:
-// it runs the checks of package checks against one shared deadline and
-// turns their results into a state (healthy, unhealthy or draining) and an
-// exit code, with every secret of a target masked in what it reports.
+// it reads targets written as URLs, runs the checks of package checks
+// against one shared deadline, and turns their results into a state
+// (healthy, unhealthy or draining) and an exit code, with every secret of a
+// target masked in what it reports.
 //
 // The three-line use:
 //
-//	target, err := probe.ParseTarget("http://127.0.0.1:8080/healthz", probe.Defaults{})
+//	target, err := probe.ParseTarget("http://127.0.0.1:8080/healthz")
 //	report := probe.Run(ctx, []probe.Target{target}, probe.Options{Timeout: 2 * time.Second})
 //	os.Exit(report.ExitCode())
 //
-// ParseTarget reads a target URL through one table of kinds (Kinds): its
-// scheme names the kind, and Defaults fill in what the URL does not say
-// (the flags of probe's command line). Run owns the clock: one deadline for
-// every target and retry, targets run concurrently, and Run returns by the
-// deadline plus a few milliseconds, or as soon after a cancel, whatever a
-// check does (an Ender, a check that must end what it started, gets up to
-// its EndWithin). Monitor checks
-// targets on a schedule (probe serve), Waiter until each passes (probe
-// wait), and Marker is the shutdown marker that turns every verdict into
+// ParseTarget reads a target URL: its scheme names the kind of check, and
+// templates, checks of package checks, give the options the URL does not
+// say (checks.HTTP{Status: ...}). A Target may also be built by hand, with
+// any Check. Run owns the clock: one deadline for every target and retry,
+// targets run concurrently, and Run returns by the deadline plus a few
+// milliseconds, or as soon after a cancel, whatever a check does. Waiter
+// checks targets until each passes (the dependencies of a service that
+// starts), and Marker is the shutdown marker that turns every verdict into
 // draining.
+//
+// A check's failure is one of the error types of package checks; Run
+// reports it as Result.Detail, one printable line with the target's
+// secrets masked, which Options.Describe may write in the program's own
+// words.
 //
 // Target.Func and CheckFunc turn a target into the func(ctx) error that
 // Go's health libraries take for a check, and such a func into a check.
@@ -53,7 +58,7 @@ type Check interface {
 // may show of it.
 type Target struct {
 	Name  string // as the user wrote it, with its secrets masked
-	Kind  string // the kind's name: http, grpc, tcp... (Kinds)
+	Kind  string // the kind's name: http, grpc, tcp..., as ParseTarget names it
 	Check Check
 	// Secrets are never printed: Run masks them wherever a reply or an
 	// error of this target echoes them (URL userinfo, secret header and
@@ -74,7 +79,7 @@ const (
 // String returns the state's name, as printed.
 func (s State) String() string { return string(s) }
 
-// DefaultTimeout is the run's deadline when --timeout is not given. It is well
+// DefaultTimeout is the run's deadline when Options.Timeout is zero. It is well
 // under Docker's default HEALTHCHECK timeout (30s), so the reason for a
 // failure reaches docker inspect instead of Docker killing the probe.
 const DefaultTimeout = 5 * time.Second
@@ -84,17 +89,17 @@ const DefaultTimeout = 5 * time.Second
 // and moves on.
 const grace = 20 * time.Millisecond
 
-// Ender is a Check that starts what must not outlive it (checks.Command: a
+// ender is a Check that starts what must not outlive it (checks.Command: a
 // process group) and ends it itself before it returns. Run waits for such
 // a check up to EndWithin past the deadline, or past a cancel, rather than
 // grace, at most maxEndWithin: no report is made while what it started
 // may still run.
-type Ender interface {
+type ender interface {
 	Check
 	EndWithin() time.Duration
 }
 
-// maxEndWithin bounds the wait for an Ender.
+// maxEndWithin bounds the wait for an ender.
 const maxEndWithin = 2 * time.Second
 
 // Options control one run.
@@ -104,6 +109,15 @@ type Options struct {
 	RetryDelay time.Duration // pause between attempts
 	Marker     string        // shutdown marker path; "" ignores draining
 	Secrets    []string      // never printed, in any target's result (each target's own are masked too)
+
+	// Describe, when set, writes the Detail of a failure from the check's
+	// error, in place of err.Error(): to name the option that set a
+	// condition as the program's users know it, from the error's type
+	// and its Field (probe's command line adds its flag: "HTTP 503
+	// Service Unavailable, want 200-399 (--status)"). What it returns is
+	// masked and made printable as every Detail is. A timeout and a cancel
+	// are described by Run, from the trace.
+	Describe func(err error) string
 }
 
 // Result is the outcome of one target.
@@ -147,7 +161,9 @@ func (r *Report) ExitCode() int {
 // deadline plus a few milliseconds, whatever the checks do; once ctx is
 // cancelled, within as much. A check that has not returned by then is
 // reported from its trace: timed out, or cancelled, in the phase it was in.
-// An Ender is waited for longer (EndWithin).
+// A check with an EndWithin() time.Duration method (checks.Command), which
+// ends what it started before it returns, is waited for that much longer,
+// 2s at most.
 func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	start := time.Now()
 	if opt.Timeout <= 0 {
@@ -202,7 +218,7 @@ func Run(ctx context.Context, targets []Target, opt Options) *Report {
 	}
 	got := make([]bool, len(targets))
 	// Once ctx is done (the deadline, or a cancel), each check gets grace
-	// to return, an Ender its EndWithin.
+	// to return, an ender its EndWithin.
 	ended := ctx.Done()
 	late := time.NewTimer(time.Hour)
 	late.Stop()
@@ -256,11 +272,11 @@ wait:
 }
 
 // endWithin is the longest EndWithin of the checks not yet returned, up to
-// maxEndWithin; 0 when none is an Ender.
+// maxEndWithin; 0 when none is an ender.
 func endWithin(targets []Target, got []bool) time.Duration {
 	var d time.Duration
 	for i, t := range targets {
-		if e, ok := t.Check.(Ender); ok && !got[i] {
+		if e, ok := t.Check.(ender); ok && !got[i] {
 			d = max(d, min(e.EndWithin(), maxEndWithin))
 		}
 	}
@@ -288,14 +304,14 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 			// Cancelled, a check's error says only how it was cut short.
 			var ce *checks.CommandError
 			ended := ""
-			if errors.As(err, &ce) && ce.Stop != nil {
+			if errors.As(err, &ce) && (errors.Is(ce.Err, context.DeadlineExceeded) || errors.Is(ce.Err, context.Canceled)) {
 				ended = ce.Msg
 			}
 			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
 			res.err = stoppedCause(ctx, err)
 			return
 		}
-		res.Detail = err.Error()
+		res.Detail = describe(opt, err)
 		deadline, _ := ctx.Deadline()
 		if res.Attempts > opt.Retries || time.Until(deadline) < opt.RetryDelay {
 			return
@@ -306,6 +322,14 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 			return
 		}
 	}
+}
+
+// describe writes a failure's Detail, through Options.Describe when set.
+func describe(opt Options, err error) string {
+	if opt.Describe != nil {
+		return opt.Describe(err)
+	}
+	return err.Error()
 }
 
 // runSafely turns a panic in a check into a failure of that check, so the
@@ -330,29 +354,43 @@ func stoppedCause(ctx context.Context, err error) error {
 	return errors.Join(append(errs, err)...)
 }
 
-var phaseWords = map[string]string{
-	checks.PhaseDNS:       "resolving the host name",
-	checks.PhaseConnect:   "connecting",
-	checks.PhaseTLS:       "in the TLS handshake",
-	checks.PhaseHTTP2:     "in the HTTP/2 handshake",
-	checks.PhaseFirstByte: "waiting for the first byte of the response",
-	checks.PhaseResponse:  "reading the response",
-	checks.PhaseExpect:    "waiting for --expect to match",
-	checks.PhaseRedirect:  "following a redirect",
-	checks.PhaseProc:      "reading /proc",
-	checks.PhaseFile:      "reading the file",
-	checks.PhaseReply:     "waiting for the server's reply",
-	checks.PhaseRun:       "while the command ran",
+// phaseWords says where a check was when it stopped, in words. A switch,
+// not a map: nothing to build at every start.
+func phaseWords(phase string) string {
+	switch phase {
+	case checks.PhaseDNS:
+		return "resolving the host name"
+	case checks.PhaseConnect:
+		return "connecting"
+	case checks.PhaseTLS:
+		return "in the TLS handshake"
+	case checks.PhaseHTTP2:
+		return "in the HTTP/2 handshake"
+	case checks.PhaseFirstByte:
+		return "waiting for the first byte of the response"
+	case checks.PhaseResponse:
+		return "reading the response"
+	case checks.PhaseExpect:
+		return "waiting for --expect to match"
+	case checks.PhaseRedirect:
+		return "following a redirect"
+	case checks.PhaseProc:
+		return "reading /proc"
+	case checks.PhaseFile:
+		return "reading the file"
+	case checks.PhaseReply:
+		return "waiting for the server's reply"
+	case checks.PhaseRun:
+		return "while the command ran"
+	}
+	return "before the check finished"
 }
 
 // stoppedDetail says which limit ran out, or who cancelled the run, in
 // which phase, what became of what the check started (ended, in its own
 // words), and what part of the reply had come.
 func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string) string {
-	words := phaseWords[phase]
-	if words == "" {
-		words = "before the check finished"
-	}
+	words := phaseWords(phase)
 	if ended != "" {
 		words += " (" + ended + ")"
 	}

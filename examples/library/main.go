@@ -71,7 +71,7 @@ func healthcheck(w io.Writer, port, marker string) int {
 		return 1
 	}
 	target, err := probe.ParseTarget("http://127.0.0.1:"+port+"/healthz",
-		probe.Defaults{ExpectJSON: []checks.JSONAssertion{up}, UserAgent: "library-example"})
+		checks.HTTP{ExpectJSON: []checks.JSONAssertion{up}, UserAgent: "library-example"})
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return 1

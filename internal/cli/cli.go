@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/internal/patched/kong"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
@@ -184,7 +185,7 @@ func commandOptions(cli *CLI, args []string) []kong.Option {
 
 // kongVars are the ${...} that the help texts use.
 func kongVars() kong.Vars {
-	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": strings.Join(probe.Schemes(), ", ")}
+	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": strings.Join(kinds.Schemes(), ", ")}
 }
 
 // parseLine expands ${VAR} in args and in the PROBE_ variables, then parses

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/sanitize"
+	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -58,7 +59,7 @@ func markerAge(m probe.Marker) string {
 	if err != nil || since.IsZero() {
 		return "shutdown marker " + m.Path
 	}
-	return fmt.Sprintf("shutdown marker %s, %s", m.Path, m.Age(since))
+	return "shutdown marker " + m.Path + ", " + text.Present(since)
 }
 
 // reportDrain prints what drain or undrain did, as text or JSON.

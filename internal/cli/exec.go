@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/drainend"
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/internal/supervise"
@@ -191,9 +192,9 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 	if err != nil {
 		return nil, err
 	}
-	monitor := &probe.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
+	mon := &monitor.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
 		SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold}
-	server := &serve.Server{Monitor: monitor, Marker: opt.Marker, Log: s.Log}
+	server := &serve.Server{Monitor: mon, Marker: opt.Marker, Log: s.Log}
 	var ln net.Listener
 	if c.Listen != "" {
 		if ln, err = net.Listen("tcp", c.Listen); err != nil {
@@ -219,14 +220,14 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 	if c.RestartUnhealthy {
 		unhealthy := make(chan string, 1)
 		s.Unhealthy = unhealthy
-		wg.Go(func() { c.watch(ctx, monitor, unhealthy) })
+		wg.Go(func() { c.watch(ctx, mon, unhealthy) })
 	}
 	return func() { cancel(); wg.Wait() }, nil
 }
 
 // watch sends why on unhealthy once a target has failed FailureThreshold
 // checks in a row, none of them within StartPeriod of the start.
-func (c *ExecCmd) watch(ctx context.Context, m *probe.Monitor, unhealthy chan<- string) {
+func (c *ExecCmd) watch(ctx context.Context, m *monitor.Monitor, unhealthy chan<- string) {
 	start := time.Now()
 	var before []uint64 // each target's failures when the start period ended
 	// A quarter of the interval, within 10ms and 250ms: --interval 1ns

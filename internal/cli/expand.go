@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/sanitize"
 )
 
@@ -203,7 +202,7 @@ func secretPlace(s string, i int, parts []urlPart, flag string, read bool) strin
 		} else if v, ok := strings.CutPrefix(s, "-H"); ok {
 			value = v
 		}
-		if name, _, ok := strings.Cut(value, ":"); ok && checks.IsToken(strings.TrimSpace(name)) {
+		if name, _, ok := strings.Cut(value, ":"); ok && isToken(strings.TrimSpace(name)) {
 			return flag + " " + strings.TrimSpace(name)
 		}
 		return flag

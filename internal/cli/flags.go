@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/internal/patched/kong"
 	"github.com/probe-sh/probe/internal/sanitize"
-	"github.com/probe-sh/probe/probe"
 )
 
 // Where flags bind. Users of curl put flags anywhere, and a run may check
@@ -282,10 +282,10 @@ func oneValue(f *kong.Flag, v string) string {
 
 // fits refuses a target flag after a target that it cannot apply to, such
 // as --expect-body after a tcp:// target: the user meant another target.
-// What applies to which scheme is the table of kinds' (probe.Kinds).
+// What applies to which scheme is the table of kinds' (internal/kinds).
 func fits(f *kong.Flag, target string) error {
 	name, rest, _ := strings.Cut(target, ":")
-	kind, scheme, ok := probe.Lookup(name)
+	kind, scheme, ok := kinds.Lookup(name)
 	if !ok || !kind.Opaque && !strings.HasPrefix(rest, "//") {
 		return nil // not a target probe knows: ParseTarget says so
 	}
@@ -296,19 +296,19 @@ func fits(f *kong.Flag, target string) error {
 		f.Name, f.Group.Key, sanitize.RedactText(target), strings.ToLower(name), f.Group.Key)
 }
 
-// defaultsGroup is the group of probe.Defaults that a target flag sets.
+// defaultsGroup is the group of a target flag, as the table of kinds has them.
 // The command line's groups (HTTP, TLS, TCP, SOCKET, FILE, DNS) are coarser:
 // -H is gRPC's metadata too, and --expect and --reject match a file's
 // content, where --send has no place.
-func defaultsGroup(f *kong.Flag) probe.Flags {
+func defaultsGroup(f *kong.Flag) kinds.Flags {
 	switch f.Name {
 	case "header":
-		return probe.HeaderFlags
+		return kinds.HeaderFlags
 	case "send":
-		return probe.SendFlags
+		return kinds.SendFlags
 	case "expect", "reject":
-		return probe.MatchFlags
+		return kinds.MatchFlags
 	}
-	return map[string]probe.Flags{"HTTP": probe.HTTPFlags, "TLS": probe.TLSFlags, "SOCKET": probe.SocketFlags, "FILE": probe.FileFlags,
-		"DNS": probe.DNSFlags}[f.Group.Key]
+	return map[string]kinds.Flags{"HTTP": kinds.HTTPFlags, "TLS": kinds.TLSFlags, "SOCKET": kinds.SocketFlags, "FILE": kinds.FileFlags,
+		"DNS": kinds.DNSFlags}[f.Group.Key]
 }

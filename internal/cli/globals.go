@@ -66,7 +66,7 @@ func (g *Globals) options() (probe.Options, error) {
 	if g.Retries < 0 || g.RetryDelay < 0 {
 		return probe.Options{}, errors.New("--retries and --retry-delay cannot be negative")
 	}
-	return probe.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.marker()}, nil
+	return probe.Options{Timeout: timeout, Retries: g.Retries, RetryDelay: g.RetryDelay, Marker: g.marker(), Describe: describe}, nil
 }
 
 // prepare checks the shared flags and builds the targets: the first step of

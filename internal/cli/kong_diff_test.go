@@ -232,7 +232,7 @@ func sampleValues(t reflect.Type) (good, bad string) {
 		return "64KiB", "lots"
 	case reflect.TypeFor[checks.Share]():
 		return "90%", "150%"
-	case reflect.TypeFor[checks.Duration]():
+	case reflect.TypeFor[Duration]():
 		return "14d", "soon"
 	case reflect.TypeFor[Pattern]():
 		return `"status":"UP"`, "\xff"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/probe-sh/probe/checks"
 	"github.com/probe-sh/probe/internal/inspect"
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/internal/procinfo"
 	"github.com/probe-sh/probe/probe"
 )
@@ -26,7 +27,7 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 				p = ":" + p
 			}
 			// Said of the port as given, not of the URL it becomes.
-			if _, _, err := checks.ParseListen(p); err != nil {
+			if _, _, err := kinds.ParseListen(p); err != nil {
 				return nil, err
 			}
 			var err error
@@ -34,9 +35,13 @@ func (c *ListenCmd) Run(g *Globals, env *Env) error {
 			if c.UDP {
 				target += "?proto=udp"
 			}
-			if targets[i], err = probe.ParseTarget(target, probe.Defaults{Proc: g.ProcRoot}); err != nil {
+			if targets[i], err = probe.ParseTarget(target, checks.Listen{Proc: g.ProcRoot}); err != nil {
 				return nil, err
 			}
+		}
+		// Said once, now, rather than as every check's failure.
+		if _, err := procinfo.Open(g.ProcRoot); err != nil {
+			return nil, err
 		}
 		return targets, nil
 	})

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/probe"
 )
@@ -57,7 +58,7 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	defer signal.Stop(signals)
 	s := &serve.Server{
 		Agent: agent,
-		Monitor: &probe.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
+		Monitor: &monitor.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
 			SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold},
 		Marker:     opt.Marker,
 		DrainDelay: c.DrainDelay,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/internal/signals"
+	"github.com/probe-sh/probe/internal/watch"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -76,7 +77,7 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 		exitNow(env.Stderr, fmt.Sprintf("probe: received %s again: exiting without the summary\n", signals.Name(sig)))
 	}()
 
-	w := &probe.Watcher{Targets: targets, Interval: c.Interval, Count: c.Count, Options: opt}
+	w := &watch.Watcher{Targets: targets, Interval: c.Interval, Count: c.Count, Options: opt}
 	// What goes on while watching: live on a terminal, lines of changes
 	// otherwise. With -o json, stdout is the summary's alone.
 	progress := env.Stdout
@@ -130,7 +131,7 @@ func exitNow(w io.Writer, line string) {
 
 // live redraws the view ten times a second until the watch ends; the
 // returned func draws it a last time and returns.
-func (c *WatchCmd) live(ctx context.Context, w *probe.Watcher, out io.Writer, start time.Time) func() {
+func (c *WatchCmd) live(ctx context.Context, w *watch.Watcher, out io.Writer, start time.Time) func() {
 	draw := render.WatchLive(out, render.Screen{Width: terminalWidth(out), Color: os.Getenv("NO_COLOR") == "", UTF8: utf8Locale()})
 	var mu sync.Mutex
 	redraw := func() {
@@ -164,7 +165,7 @@ func (c *WatchCmd) live(ctx context.Context, w *probe.Watcher, out io.Writer, st
 
 // log writes a line when a target's state changes (its first check
 // included), and one a minute per target with its counts.
-func (c *WatchCmd) log(ctx context.Context, w *probe.Watcher, out io.Writer) func() {
+func (c *WatchCmd) log(ctx context.Context, w *watch.Watcher, out io.Writer) func() {
 	var mu sync.Mutex
 	last := make([]probe.State, len(w.Targets))
 	w.OnResult = func(i int, r probe.Result) {

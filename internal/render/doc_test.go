@@ -3,14 +3,14 @@ package render
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/probe-sh/probe/checks"
-	"github.com/probe-sh/probe/probe"
+	"github.com/probe-sh/probe/internal/kinds"
 )
 
 const outputDoc = "../../docs/output.md"
@@ -173,7 +173,7 @@ func TestOutputDocKinds(t *testing.T) {
 		"process": {"probe process"},
 		"command": {"probe run"},
 	}
-	for _, k := range probe.Kinds {
+	for _, k := range kinds.All() {
 		for _, s := range k.Schemes {
 			sep := "://"
 			if k.Opaque {
@@ -206,15 +206,43 @@ func TestOutputDocKinds(t *testing.T) {
 		}
 	}
 
+	all := checksPhases(t)
 	var phases []string
 	for _, m := range docTick.FindAllStringSubmatch(docSection(t, doc, "### Phases"), -1) {
-		if slices.Contains(checks.Phases, m[1]) {
+		if slices.Contains(all, m[1]) {
 			phases = append(phases, m[1])
 		}
 	}
-	for _, p := range checks.Phases {
+	for _, p := range all {
 		if !slices.Contains(phases, p) {
 			t.Errorf("the phases of %s lack %q", outputDoc, p)
 		}
 	}
+}
+
+// checksPhases finds every phase constant in package checks' source.
+func checksPhases(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../checks/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := regexp.MustCompile(`(?m)^\s*(?:const\s+)?Phase\w+\s*=\s*"([^"]+)"`)
+	var phases []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+			phases = append(phases, m[1])
+		}
+	}
+	if len(phases) < 10 {
+		t.Fatalf("found %d phase constants in ../../checks", len(phases))
+	}
+	return phases
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
+	"github.com/probe-sh/probe/internal/watch"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -35,9 +36,9 @@ type span struct{ text, color string }
 
 // WatchLive draws probe watch on a terminal: a header line and one line per
 // target, redrawn in place, each cut to the terminal's width.
-func WatchLive(w io.Writer, sc Screen) func(elapsed, interval time.Duration, tallies []probe.Tally) {
+func WatchLive(w io.Writer, sc Screen) func(elapsed, interval time.Duration, tallies []watch.Tally) {
 	drawn := 0
-	return func(elapsed, interval time.Duration, tallies []probe.Tally) {
+	return func(elapsed, interval time.Duration, tallies []watch.Tally) {
 		width := 80
 		if sc.Width != nil {
 			if n := sc.Width(); n > 0 {
@@ -64,7 +65,7 @@ func WatchLive(w io.Writer, sc Screen) func(elapsed, interval time.Duration, tal
 // why. A narrow window cuts the line from its end, and the sparkline shows
 // only as many of the latest checks as leave room for the failures and the
 // times.
-func liveSpans(t probe.Tally, sc Screen, width int) []span {
+func liveSpans(t watch.Tally, sc Screen, width int) []span {
 	if t.Last == nil {
 		return []span{{"...       ", dim}, {sanitize.Printable(t.Target) + ": not checked yet", ""}}
 	}
@@ -110,7 +111,7 @@ var (
 
 // sparkline draws the recent checks' times, scaled to the slowest, a
 // failure as a red ✗ (x in ASCII), a drain as a yellow !.
-func sparkline(samples []probe.Sample, utf bool) []span {
+func sparkline(samples []watch.Sample, utf bool) []span {
 	levels, fail := blocks, "✗"
 	if !utf {
 		levels, fail = asciiBlocks, "x"
@@ -179,7 +180,7 @@ func WatchChange(w io.Writer, at time.Time, r probe.Result) {
 }
 
 // WatchMinute writes a log's line a minute for each target: its counts.
-func WatchMinute(w io.Writer, at time.Time, tallies []probe.Tally) {
+func WatchMinute(w io.Writer, at time.Time, tallies []watch.Tally) {
 	for _, t := range tallies {
 		fmt.Fprintln(w, sanitize.Clip(sanitize.Printable(fmt.Sprintf("%s %s %s: %d checks, %d failed (%.2f%% available), p50 %s p95 %s over the last %d",
 			at.Format("2006-01-02T15:04:05.000Z07:00"), t.State, t.Target, t.Checks, t.Failures, 100*t.Availability(),
@@ -190,7 +191,7 @@ func WatchMinute(w io.Writer, at time.Time, tallies []probe.Tally) {
 // WatchSummary writes what probe watch saw of each target: checks,
 // failures, availability, times, the longest outage and every change of
 // state kept.
-func WatchSummary(w io.Writer, elapsed time.Duration, now time.Time, tallies []probe.Tally) error {
+func WatchSummary(w io.Writer, elapsed time.Duration, now time.Time, tallies []watch.Tally) error {
 	var b strings.Builder
 	var checks uint64
 	for _, t := range tallies {
@@ -226,7 +227,7 @@ func WatchSummary(w io.Writer, elapsed time.Duration, now time.Time, tallies []p
 	return err
 }
 
-func lastWords(t probe.Tally) string {
+func lastWords(t watch.Tally) string {
 	if t.Last == nil {
 		return "never checked"
 	}
@@ -275,7 +276,7 @@ type watchChange struct {
 }
 
 // WatchJSON writes the summary as one JSON document.
-func WatchJSON(w io.Writer, elapsed, interval time.Duration, now time.Time, tallies []probe.Tally) error {
+func WatchJSON(w io.Writer, elapsed, interval time.Duration, now time.Time, tallies []watch.Tally) error {
 	doc := watchJSON{Seconds: elapsed.Seconds(), Healthy: WatchHealthy(tallies), Interval: interval.String(), Targets: []watchTarget{}}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	for _, t := range tallies {
@@ -305,7 +306,7 @@ func WatchJSON(w io.Writer, elapsed, interval time.Duration, now time.Time, tall
 }
 
 // WatchHealthy reports whether the last check of every target passed.
-func WatchHealthy(tallies []probe.Tally) bool {
+func WatchHealthy(tallies []watch.Tally) bool {
 	for _, t := range tallies {
 		if t.Last == nil || t.Last.State != probe.Healthy {
 			return false

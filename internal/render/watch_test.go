@@ -8,12 +8,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/probe-sh/probe/internal/watch"
 	"github.com/probe-sh/probe/probe"
 )
 
-func tallyFor(target string, states ...probe.State) probe.Tally {
+func tallyFor(target string, states ...probe.State) watch.Tally {
 	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	t := probe.Tally{Target: target, Kind: "http", Started: at}
+	t := watch.Tally{Target: target, Kind: "http", Started: at}
 	for i, s := range states {
 		d := time.Duration(i+1) * time.Millisecond
 		r := probe.Result{Target: target, State: s, Duration: d, Detail: "HTTP 200 OK"}
@@ -23,10 +24,10 @@ func tallyFor(target string, states ...probe.State) probe.Tally {
 		}
 		t.Last = &r
 		t.Checks++
-		t.Recent = append(t.Recent, probe.Sample{Duration: d, State: s})
+		t.Recent = append(t.Recent, watch.Sample{Duration: d, State: s})
 		if i == 0 || s != t.State {
 			t.State, t.Since, t.SinceWhy = s, at.Add(time.Duration(i)*time.Second), r.Detail
-			t.Changes = append(t.Changes, probe.Change{At: t.Since, State: s, Detail: r.Detail})
+			t.Changes = append(t.Changes, watch.Change{At: t.Since, State: s, Detail: r.Detail})
 		}
 	}
 	return t
@@ -38,8 +39,8 @@ func TestWatchLiveFitsAndEscapes(t *testing.T) {
 		for _, sc := range []Screen{{Color: true, UTF8: true}, {}} {
 			sc.Width = func() int { return width }
 			var b bytes.Buffer
-			WatchLive(&b, sc)(time.Second, time.Second, []probe.Tally{tl})
-			WatchLive(&b, sc)(2*time.Second, time.Second, []probe.Tally{tl})
+			WatchLive(&b, sc)(time.Second, time.Second, []watch.Tally{tl})
+			WatchLive(&b, sc)(2*time.Second, time.Second, []watch.Tally{tl})
 			for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
 				plain := stripANSI(line)
 				if n := utf8.RuneCountInString(plain); n >= width {
@@ -52,7 +53,7 @@ func TestWatchLiveFitsAndEscapes(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	WatchLive(&b, Screen{Width: func() int { return 400 }, Color: true, UTF8: true})(time.Second, time.Second, []probe.Tally{tl})
+	WatchLive(&b, Screen{Width: func() int { return 400 }, Color: true, UTF8: true})(time.Second, time.Second, []watch.Tally{tl})
 	out := b.String()
 	for _, want := range []string{yellow + "draining ", red + "✗" + reset, yellow + "!" + reset, "2/4 failed", `since 12:00:03: HTTP 500 \x1b[31mred\x1b[0m\x0d\x0aforged line`} {
 		if !strings.Contains(out, want) {
@@ -60,7 +61,7 @@ func TestWatchLiveFitsAndEscapes(t *testing.T) {
 		}
 	}
 	b.Reset()
-	WatchLive(&b, Screen{Width: func() int { return 400 }})(time.Second, time.Second, []probe.Tally{tl})
+	WatchLive(&b, Screen{Width: func() int { return 400 }})(time.Second, time.Second, []watch.Tally{tl})
 	if strings.Contains(b.String(), "\x1b[3") || !strings.Contains(b.String(), "x") || strings.ContainsAny(b.String(), "▁✗") {
 		t.Errorf("without colour and UTF-8: %q", b.String())
 	}
@@ -75,7 +76,7 @@ func stripANSI(s string) string {
 }
 
 func TestSparklineScales(t *testing.T) {
-	spans := sparkline([]probe.Sample{{Duration: time.Millisecond, State: probe.Healthy}, {Duration: 8 * time.Millisecond, State: probe.Healthy},
+	spans := sparkline([]watch.Sample{{Duration: time.Millisecond, State: probe.Healthy}, {Duration: 8 * time.Millisecond, State: probe.Healthy},
 		{Duration: 4 * time.Millisecond, State: probe.Healthy}, {State: probe.Unhealthy}}, true)
 	var got string
 	for _, s := range spans {
@@ -89,9 +90,9 @@ func TestSparklineScales(t *testing.T) {
 func TestWatchSummaryAndJSON(t *testing.T) {
 	tl := tallyFor("http://x/healthz", probe.Healthy, probe.Unhealthy, probe.Unhealthy, probe.Healthy)
 	tl.Min, tl.P50, tl.P95, tl.P99, tl.Max = time.Millisecond, 2*time.Millisecond, 4*time.Millisecond, 4*time.Millisecond, 4*time.Millisecond
-	tl.Longest = probe.Outage{Start: tl.Changes[1].At, End: tl.Changes[2].At, Checks: 2, Detail: tl.Changes[1].Detail}
+	tl.Longest = watch.Outage{Start: tl.Changes[1].At, End: tl.Changes[2].At, Checks: 2, Detail: tl.Changes[1].Detail}
 	var b bytes.Buffer
-	if err := WatchSummary(&b, 3*time.Second, tl.Changes[2].At, []probe.Tally{tl}); err != nil {
+	if err := WatchSummary(&b, 3*time.Second, tl.Changes[2].At, []watch.Tally{tl}); err != nil {
 		t.Fatal(err)
 	}
 	text := b.String()
@@ -106,7 +107,7 @@ func TestWatchSummaryAndJSON(t *testing.T) {
 		t.Errorf("the summary holds an escape: %q", text)
 	}
 	b.Reset()
-	if err := WatchJSON(&b, 3*time.Second, time.Second, tl.Changes[2].At, []probe.Tally{tl}); err != nil {
+	if err := WatchJSON(&b, 3*time.Second, time.Second, tl.Changes[2].At, []watch.Tally{tl}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/probe"
 )
@@ -17,7 +18,7 @@ func BenchmarkReadyz(b *testing.B) {
 	for range 5 {
 		targets = append(targets, probe.Target{Name: "tcp://127.0.0.1:1", Kind: "tcp", Check: &checks.TCP{Host: "127.0.0.1", Port: "1"}})
 	}
-	s := &Server{Monitor: &probe.Monitor{Targets: targets, Interval: time.Hour}, Marker: filepath.Join(b.TempDir(), "draining")}
+	s := &Server{Monitor: &monitor.Monitor{Targets: targets, Interval: time.Hour}, Marker: filepath.Join(b.TempDir(), "draining")}
 	var c fasthttp.RequestCtx
 	c.Request.SetRequestURI("/readyz")
 	b.ReportAllocs()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/probe"
 )
@@ -121,39 +122,39 @@ func (s *Server) metrics() string {
 
 	type column struct {
 		name, kind, help string
-		value            func(probe.Status) (float64, bool)
+		value            func(monitor.Status) (float64, bool)
 	}
 	columns := []column{
 		{"probe_up", "gauge", "Whether the target is up, after the success and failure thresholds.",
-			func(st probe.Status) (float64, bool) { return bool01(st.Up), true }},
+			func(st monitor.Status) (float64, bool) { return bool01(st.Up), true }},
 		{"probe_success", "gauge", "Whether the latest check of the target passed.",
-			func(st probe.Status) (float64, bool) {
+			func(st monitor.Status) (float64, bool) {
 				return bool01(st.Last != nil && st.Last.State == probe.Healthy), st.Last != nil
 			}},
 		{"probe_duration_seconds", "gauge", "How long the latest check of the target took.",
-			func(st probe.Status) (float64, bool) {
+			func(st monitor.Status) (float64, bool) {
 				if st.Last == nil {
 					return 0, false
 				}
 				return st.Last.Duration.Seconds(), true
 			}},
 		{"probe_last_check_timestamp_seconds", "gauge", "When the latest check of the target ended, in Unix time.",
-			func(st probe.Status) (float64, bool) { return unix(st.CheckedAt), st.Last != nil }},
+			func(st monitor.Status) (float64, bool) { return unix(st.CheckedAt), st.Last != nil }},
 		{"probe_last_change_timestamp_seconds", "gauge", "When the target last went up or down (or monitoring began), in Unix time.",
-			func(st probe.Status) (float64, bool) { return unix(st.LastChange), true }},
+			func(st monitor.Status) (float64, bool) { return unix(st.LastChange), true }},
 		{"probe_tls_cert_expiry_timestamp_seconds", "gauge", "When the first certificate the target presented expires, in Unix time, as of the latest check that reached TLS.",
-			func(st probe.Status) (float64, bool) {
+			func(st monitor.Status) (float64, bool) {
 				if st.Last == nil || st.Last.CertExpiry.IsZero() {
 					return 0, false
 				}
 				return float64(st.Last.CertExpiry.Unix()), true
 			}},
 		{"probe_consecutive_failures", "gauge", "Failed checks of the target in a row.",
-			func(st probe.Status) (float64, bool) { return float64(st.ConsecutiveFailures), true }},
+			func(st monitor.Status) (float64, bool) { return float64(st.ConsecutiveFailures), true }},
 		{"probe_checks_total", "counter", "Checks of the target so far.",
-			func(st probe.Status) (float64, bool) { return float64(st.Checks), true }},
+			func(st monitor.Status) (float64, bool) { return float64(st.Checks), true }},
 		{"probe_check_failures_total", "counter", "Failed checks of the target so far.",
-			func(st probe.Status) (float64, bool) { return float64(st.Failures), true }},
+			func(st monitor.Status) (float64, bool) { return float64(st.Failures), true }},
 	}
 	for _, col := range columns {
 		family(col.name, col.kind, col.help)

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/signals"
@@ -35,7 +36,7 @@ const (
 
 // Server answers health requests from a Monitor's cached results.
 type Server struct {
-	Monitor    *probe.Monitor
+	Monitor    *monitor.Monitor
 	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
 	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
 	Log        io.Writer     // one line per change of state; nil for none
@@ -228,13 +229,13 @@ func (s *Server) paused() bool {
 // Verdict decides /readyz's answer from the targets' statuses, the drain
 // and the shutdown marker. Its reason is printable, whatever a marker file
 // or a target's reply held.
-func (s *Server) Verdict(statuses []probe.Status) Verdict {
+func (s *Server) Verdict(statuses []monitor.Status) Verdict {
 	v := s.verdict(statuses)
 	v.Reason = sanitize.Printable(v.Reason)
 	return v
 }
 
-func (s *Server) verdict(statuses []probe.Status) Verdict {
+func (s *Server) verdict(statuses []monitor.Status) Verdict {
 	if why := s.draining.Load(); why != nil {
 		return Verdict{Draining: true, Reason: "draining: " + *why}
 	}
@@ -269,12 +270,12 @@ func (s *Server) verdict(statuses []probe.Status) Verdict {
 	return Verdict{Ready: true, Reason: "ready: every target passes"}
 }
 
-func (s *Server) logChange(st probe.Status) {
+func (s *Server) logChange(st monitor.Status) {
 	if st.Up {
 		s.logf("%s is up: %s", st.Target, st.Last.Detail)
 		return
 	}
-	_, why := s.Monitor.Ready([]probe.Status{st})
+	_, why := s.Monitor.Ready([]monitor.Status{st})
 	s.logf("%s", why)
 }
 

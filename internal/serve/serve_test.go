@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/probe"
 )
@@ -86,7 +87,7 @@ func start(t *testing.T, s *serve.Server) *running {
 }
 
 func newServer(targets ...probe.Target) *serve.Server {
-	return &serve.Server{Monitor: &probe.Monitor{Targets: targets, Interval: 10 * time.Millisecond,
+	return &serve.Server{Monitor: &monitor.Monitor{Targets: targets, Interval: 10 * time.Millisecond,
 		Options: probe.Options{Timeout: time.Second}}}
 }
 

@@ -44,3 +44,23 @@ func Size(n int64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64) + units[i]
 }
+
+// Present says since when something has been there, to the second: "present
+// for 12s". A time in the future (a clock set back, or a file touched by
+// hand) is named as such, not as a negative age.
+func Present(since time.Time) string {
+	age := time.Since(since).Round(time.Second)
+	if age < 0 {
+		return "present, but dated " + (-age).String() + " in the future (is the clock right?)"
+	}
+	return "present for " + age.String()
+}
+
+// Days writes d as certificate lifetimes and file ages are thought of:
+// whole days as 14d, anything else as Go does (36h0m0s, 30s).
+func Days(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}

@@ -78,8 +78,25 @@ func length(b []byte) (int, bool) {
 	return int(n), true
 }
 
-// fixedSizes are the sizes of the field values that have one.
-var fixedSizes = map[byte]int{'t': 1, 'b': 1, 'B': 1, 's': 2, 'u': 2, 'I': 4, 'i': 4, 'f': 4, 'l': 8, 'L': 8, 'd': 8, 'T': 8, 'D': 5, 'V': 0}
+// fixedSize is the size of a field value of type typ, for the types that
+// have one: a switch, not a map built at every start.
+func fixedSize(typ byte) (int, bool) {
+	switch typ {
+	case 'V':
+		return 0, true
+	case 't', 'b', 'B':
+		return 1, true
+	case 's', 'u':
+		return 2, true
+	case 'I', 'i', 'f':
+		return 4, true
+	case 'D':
+		return 5, true
+	case 'l', 'L', 'd', 'T':
+		return 8, true
+	}
+	return 0, false
+}
 
 // Strings reads the long strings of a field table (a broker's
 // server-properties), skipping the other values; it stops at a type it
@@ -98,7 +115,7 @@ func Strings(b []byte) map[string]string {
 		}
 		key, typ := string(b[1:1+kl]), b[1+kl]
 		b = b[2+kl:]
-		if size, ok := fixedSizes[typ]; ok {
+		if size, ok := fixedSize(typ); ok {
 			if len(b) < size {
 				return out
 			}

@@ -96,16 +96,32 @@ func Read(b []byte) (map[string]any, error) {
 	return out, nil
 }
 
-// fixedSizes are the sizes of the types whose values have one: double,
+// fixedSize is the size of the types whose values have one: double,
 // undefined, ObjectId, boolean, date, null, int32, timestamp, int64,
 // decimal128, max key and min key.
-var fixedSizes = map[byte]int{0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0a: 0,
-	0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7f: 0, 0xff: 0}
+// A switch, not a map built at every start.
+func fixedSize(typ byte) (int, bool) {
+	switch typ {
+	case 0x06, 0x0a, 0x7f, 0xff:
+		return 0, true
+	case 0x08:
+		return 1, true
+	case 0x10:
+		return 4, true
+	case 0x01, 0x09, 0x11, 0x12:
+		return 8, true
+	case 0x07:
+		return 12, true
+	case 0x13:
+		return 16, true
+	}
+	return 0, false
+}
 
 // fieldSize is the size of the value of type typ that b begins with, as
 // its type and the lengths it holds say; it may run past b.
 func fieldSize(typ byte, b []byte) (int, error) {
-	if n, ok := fixedSizes[typ]; ok {
+	if n, ok := fixedSize(typ); ok {
 		return n, nil
 	}
 	size := -1

@@ -24,22 +24,30 @@ const (
 	TypeOPT   = 41
 )
 
-// types are the record types a check may ask for, by their numbers.
-var types = map[string]uint16{"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33}
+// types are the record types a check may ask for, with their numbers: a
+// table the linker lays out, not a map built at every start.
+var types = [...]struct {
+	name string
+	n    uint16
+}{{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12}, {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}}
 
 // Type returns the number of a record type a check may ask for, by its
 // name in any case.
 func Type(name string) (uint16, bool) {
-	t, ok := types[strings.ToUpper(name)]
-	return t, ok
+	for _, t := range types {
+		if strings.EqualFold(t.name, name) {
+			return t.n, true
+		}
+	}
+	return 0, false
 }
 
 // TypeName names a record type as miekg/dns does: TYPE99 for one it does
 // not know.
 func TypeName(t uint16) string {
-	for name, n := range types {
-		if n == t {
-			return name
+	for _, known := range types {
+		if known.n == t {
+			return known.name
 		}
 	}
 	if t == TypeOPT {
@@ -67,14 +75,14 @@ func ClassName(c uint16) string {
 }
 
 // rcodes name the response codes (RFC 1035, 4.1.1; RFC 6895), as
-// miekg/dns and dig do.
-var rcodes = map[int]string{0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+// miekg/dns and dig do, by number: "" for one without a name.
+var rcodes = [...]string{0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
 	6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS", 23: "BADCOOKIE"}
 
 // Rcode returns the response code of a name, such as NXDOMAIN, in any case.
 func Rcode(name string) (int, bool) {
 	for n, s := range rcodes {
-		if strings.EqualFold(s, name) {
+		if s != "" && strings.EqualFold(s, name) {
 			return n, true
 		}
 	}
@@ -83,8 +91,8 @@ func Rcode(name string) (int, bool) {
 
 // RcodeName names a response code: "RCODE 99" for one it does not know.
 func RcodeName(rcode int) string {
-	if name, ok := rcodes[rcode]; ok {
-		return name
+	if rcode >= 0 && rcode < len(rcodes) && rcodes[rcode] != "" {
+		return rcodes[rcode]
 	}
 	return "RCODE " + strconv.Itoa(rcode)
 }

@@ -19,12 +19,31 @@ const (
 	APIVersionsKey = 18
 )
 
-// errorNames name the error codes a check may meet (the protocol's
-// documentation, "Error Codes").
-var errorNames = map[int16]string{
-	-1: "UNKNOWN_SERVER_ERROR", 5: "LEADER_NOT_AVAILABLE", 7: "REQUEST_TIMED_OUT", 8: "BROKER_NOT_AVAILABLE",
-	15: "COORDINATOR_NOT_AVAILABLE", 31: "CLUSTER_AUTHORIZATION_FAILED", 33: "UNSUPPORTED_SASL_MECHANISM",
-	35: "UNSUPPORTED_VERSION", 58: "SASL_AUTHENTICATION_FAILED",
+// errorName names the error codes a check may meet (the protocol's
+// documentation, "Error Codes"); "" for another. A switch, not a map built
+// at every start.
+func errorName(code int16) string {
+	switch code {
+	case -1:
+		return "UNKNOWN_SERVER_ERROR"
+	case 5:
+		return "LEADER_NOT_AVAILABLE"
+	case 7:
+		return "REQUEST_TIMED_OUT"
+	case 8:
+		return "BROKER_NOT_AVAILABLE"
+	case 15:
+		return "COORDINATOR_NOT_AVAILABLE"
+	case 31:
+		return "CLUSTER_AUTHORIZATION_FAILED"
+	case 33:
+		return "UNSUPPORTED_SASL_MECHANISM"
+	case 35:
+		return "UNSUPPORTED_VERSION"
+	case 58:
+		return "SASL_AUTHENTICATION_FAILED"
+	}
+	return ""
 }
 
 // ErrUnsupportedVersion is the error code of a request in a version the
@@ -34,7 +53,7 @@ const ErrUnsupportedVersion = 35
 // ErrorText writes an error code as a message does: its name and number
 // ("LEADER_NOT_AVAILABLE (error 5)"), or its number alone.
 func ErrorText(code int16) string {
-	if name, ok := errorNames[code]; ok {
+	if name := errorName(code); name != "" {
 		return name + " (error " + strconv.Itoa(int(code)) + ")"
 	}
 	return "error " + strconv.Itoa(int(code))

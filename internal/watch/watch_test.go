@@ -1,4 +1,4 @@
-package probe
+package watch
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
 )
 
 // scriptCheck answers from a script of outcomes, one per call, repeating.
@@ -32,9 +33,9 @@ func TestWatcherTallies(t *testing.T) {
 	t.Parallel()
 	// up, up, down, down, down, up, down, up: 8 checks, 4 failures.
 	c := &scriptCheck{script: []bool{true, true, false, false, false, true, false, true}}
-	w := &Watcher{Targets: []Target{{Name: "t", Kind: "fake", Check: c}}, Interval: time.Millisecond, Count: 8, Window: 5}
+	w := &Watcher{Targets: []probe.Target{{Name: "t", Kind: "fake", Check: c}}, Interval: time.Millisecond, Count: 8, Window: 5}
 	var results atomic.Int64
-	w.OnResult = func(i int, r Result) { results.Add(1) }
+	w.OnResult = func(i int, r probe.Result) { results.Add(1) }
 	got := w.Run(context.Background())[0]
 	if got.Checks != 8 || got.Failures != 4 || results.Load() != 8 {
 		t.Fatalf("checks %d, failures %d, results %d; want 8, 4, 8", got.Checks, got.Failures, results.Load())
@@ -42,14 +43,14 @@ func TestWatcherTallies(t *testing.T) {
 	if got.Availability() != 0.5 {
 		t.Errorf("availability %v, want 0.5", got.Availability())
 	}
-	if len(got.Recent) != 5 || got.Recent[0].State != Unhealthy || got.Recent[4].State != Healthy || got.Recent[3].State != Unhealthy {
+	if len(got.Recent) != 5 || got.Recent[0].State != probe.Unhealthy || got.Recent[4].State != probe.Healthy || got.Recent[3].State != probe.Unhealthy {
 		t.Errorf("recent %+v, want the last 5: down, down, up, down, up", got.Recent)
 	}
-	var states []State
+	var states []probe.State
 	for _, ch := range got.Changes {
 		states = append(states, ch.State)
 	}
-	if want := []State{Healthy, Unhealthy, Healthy, Unhealthy, Healthy}; !slices.Equal(states, want) {
+	if want := []probe.State{probe.Healthy, probe.Unhealthy, probe.Healthy, probe.Unhealthy, probe.Healthy}; !slices.Equal(states, want) {
 		t.Errorf("changes %v, want %v", states, want)
 	}
 	// The longest outage is the longer in time of the two, which need not
@@ -65,7 +66,7 @@ func TestWatcherTallies(t *testing.T) {
 			t.Errorf("longest outage %+v, want %+v (the outages lasted %s and %s)", got.Longest, want, first, second)
 		}
 	}
-	if !got.Current.Start.IsZero() || got.State != Healthy || got.Last.State != Healthy {
+	if !got.Current.Start.IsZero() || got.State != probe.Healthy || got.Last.State != probe.Healthy {
 		t.Errorf("state %s, current outage %+v: the last check passed", got.State, got.Current)
 	}
 	if got.Min <= 0 || got.Max < got.Min || got.P50 < got.Min || got.P99 > got.Max || got.RecentP95 < got.RecentP50 {
@@ -78,8 +79,8 @@ func TestWatcherHangingTargetDelaysNoOther(t *testing.T) {
 	t.Parallel()
 	hang := checkFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
 	fast := &scriptCheck{script: []bool{true}}
-	w := &Watcher{Targets: []Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
-		Interval: 5 * time.Millisecond, Options: Options{Timeout: 2 * time.Second}}
+	w := &Watcher{Targets: []probe.Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
+		Interval: 5 * time.Millisecond, Options: probe.Options{Timeout: 2 * time.Second}}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	got := w.Run(ctx)
@@ -125,7 +126,7 @@ func TestWatcherPercentiles(t *testing.T) {
 // state, hold no more than the first 20,000 did.
 func TestWatcherMemoryIsBounded(t *testing.T) {
 	c := &scriptCheck{script: []bool{true, false}}
-	w := &Watcher{Targets: []Target{{Name: "flap", Check: c}}, Window: DefaultWindow}
+	w := &Watcher{Targets: []probe.Target{{Name: "flap", Check: c}}, Window: DefaultWindow}
 	w.init()
 	heap := func() uint64 {
 		runtime.GC()
@@ -136,9 +137,9 @@ func TestWatcherMemoryIsBounded(t *testing.T) {
 	start := time.Now()
 	feed := func(n int) {
 		for i := range n {
-			r := Result{State: Healthy, Duration: time.Duration(i%1000) * time.Microsecond, Detail: "up"}
+			r := probe.Result{State: probe.Healthy, Duration: time.Duration(i%1000) * time.Microsecond, Detail: "up"}
 			if i%2 == 1 {
-				r.State, r.Detail = Unhealthy, "down: HTTP 500"
+				r.State, r.Detail = probe.Unhealthy, "down: HTTP 500"
 			}
 			w.record(0, start.Add(time.Duration(i)*time.Millisecond), r)
 		}

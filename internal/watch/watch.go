@@ -1,4 +1,6 @@
-package probe
+// Package watch is probe watch's engine: every target checked each interval,
+// through probe.Run, and a tally of each whose size does not grow.
+package watch
 
 import (
 	"context"
@@ -6,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/probe-sh/probe/probe"
 )
 
 // Watcher checks every target each Interval, each on its own schedule, so
@@ -15,15 +19,15 @@ import (
 // of fixed size, the percentiles over the whole run come from a histogram
 // of fixed size, and the changes of state kept are bounded.
 type Watcher struct {
-	Targets  []Target
+	Targets  []probe.Target
 	Interval time.Duration // from the start of one check to the start of the next
 	Count    int           // stop after this many checks of every target; 0: until ctx ends
 	Window   int           // recent checks kept for the live view; DefaultWindow when zero
-	Options  Options       // for each check, marker included: a draining target shows as such
+	Options  probe.Options // for each check, marker included: a draining target shows as such
 
 	// OnResult, when set, is called after each check, from that target's
 	// goroutine, with the target's index.
-	OnResult func(i int, r Result)
+	OnResult func(i int, r probe.Result)
 
 	once   sync.Once
 	mu     sync.Mutex
@@ -40,15 +44,15 @@ const MaxChanges = 100
 // Tally is what a Watcher knows of one target.
 type Tally struct {
 	Target, Kind string
-	Started      time.Time // when watching began
-	Last         *Result   // the latest check; nil before the first ends
-	LastAt       time.Time // when it began
+	Started      time.Time     // when watching began
+	Last         *probe.Result // the latest check; nil before the first ends
+	LastAt       time.Time     // when it began
 	Checks       uint64
 	Failures     uint64   // checks that were not healthy, draining included
 	Recent       []Sample // the last Window checks, oldest first
 
 	// The current state, since when, and the check that changed it.
-	State    State
+	State    probe.State
 	Since    time.Time
 	SinceWhy string
 
@@ -69,13 +73,13 @@ type Tally struct {
 // Sample is one check, as the live view draws it.
 type Sample struct {
 	Duration time.Duration
-	State    State
+	State    probe.State
 }
 
 // Change is a change of state: the first check counts as one.
 type Change struct {
 	At     time.Time
-	State  State
+	State  probe.State
 	Detail string
 }
 
@@ -159,7 +163,7 @@ func (w *Watcher) watch(ctx context.Context, i int) {
 		case <-timer.C:
 		}
 		start := time.Now()
-		report := Run(ctx, w.Targets[i:i+1], w.Options)
+		report := probe.Run(ctx, w.Targets[i:i+1], w.Options)
 		if ctx.Err() != nil {
 			return // cut short by Ctrl-C: not a verdict on the target
 		}
@@ -173,7 +177,7 @@ func (w *Watcher) watch(ctx context.Context, i int) {
 }
 
 // record folds one check, begun at start, into the target's tally.
-func (w *Watcher) record(i int, start time.Time, r Result) {
+func (w *Watcher) record(i int, start time.Time, r probe.Result) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := w.tallys[i]
@@ -193,7 +197,7 @@ func (w *Watcher) record(i int, start time.Time, r Result) {
 	}
 	t.next = (t.next + 1) % cap(t.ring)
 
-	if r.State != Healthy {
+	if r.State != probe.Healthy {
 		t.Failures++
 		if t.Current.Start.IsZero() {
 			t.Current = Outage{Start: start, Detail: r.Detail}

@@ -1,4 +1,4 @@
-package probe_test
+package monitor_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -35,7 +36,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting until %s", what)
 }
 
-func startMonitor(t *testing.T, m *probe.Monitor) {
+func startMonitor(t *testing.T, m *monitor.Monitor) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -53,7 +54,7 @@ func startMonitor(t *testing.T, m *probe.Monitor) {
 func TestMonitorThresholds(t *testing.T) {
 	t.Parallel()
 	sw := &switchable{}
-	m := &probe.Monitor{
+	m := &monitor.Monitor{
 		Targets:          []probe.Target{{Name: "app", Kind: "test", Check: sw}},
 		Interval:         5 * time.Millisecond,
 		SuccessThreshold: 3,
@@ -62,7 +63,7 @@ func TestMonitorThresholds(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var changes []string
-	m.OnChange = func(s probe.Status) {
+	m.OnChange = func(s monitor.Status) {
 		mu.Lock()
 		defer mu.Unlock()
 		changes = append(changes, map[bool]string{true: "up", false: "down"}[s.Up])
@@ -108,7 +109,7 @@ func TestMonitorHangingTargetBlocksNothing(t *testing.T) {
 	hang := checkFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
 	fast := &switchable{}
 	fast.up.Store(true)
-	m := &probe.Monitor{
+	m := &monitor.Monitor{
 		Targets:  []probe.Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
 		Interval: 10 * time.Millisecond,
 		Options:  probe.Options{Timeout: time.Hour},
@@ -136,7 +137,7 @@ func TestMonitorPaused(t *testing.T) {
 	c := &counted{}
 	var paused atomic.Bool
 	paused.Store(true)
-	m := &probe.Monitor{
+	m := &monitor.Monitor{
 		Targets:  []probe.Target{{Name: "app", Kind: "test", Check: c}},
 		Interval: 5 * time.Millisecond,
 		Paused:   paused.Load,
@@ -156,3 +157,8 @@ func TestMonitorPaused(t *testing.T) {
 		t.Fatalf("%d checks ran after the pause began", got-n)
 	}
 }
+
+// checkFunc adapts a function to probe.Check.
+type checkFunc func(ctx context.Context) error
+
+func (f checkFunc) Run(ctx context.Context, _ *checks.Trace) (string, error) { return "ok", f(ctx) }

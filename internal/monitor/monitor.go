@@ -1,4 +1,7 @@
-package probe
+// Package monitor checks targets on a schedule, through probe.Run, and keeps
+// each one's latest verdict with Kubernetes' thresholds: what probe serve and
+// probe exec --check answer from.
+package monitor
 
 import (
 	"context"
@@ -6,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/probe-sh/probe/probe"
 )
 
 // Monitor checks each target on its own schedule in the background and
@@ -16,11 +21,11 @@ import (
 // SuccessThreshold passes in a row and down again after FailureThreshold
 // failures in a row.
 type Monitor struct {
-	Targets          []Target
+	Targets          []probe.Target
 	Interval         time.Duration // from the start of one run to the start of the next
 	SuccessThreshold int           // 1 when zero
 	FailureThreshold int           // 1 when zero
-	Options          Options       // for each run; its Marker is ignored, as the server reports draining itself
+	Options          probe.Options // for each run; its Marker is ignored, as the server reports draining itself
 
 	// OnChange, when set, is called after a target's first result and after
 	// each change of Up, from that target's goroutine.
@@ -42,9 +47,9 @@ type Monitor struct {
 type Status struct {
 	Target               string
 	Kind                 string
-	Up                   bool      // after the thresholds
-	Last                 *Result   // the latest run; nil until the first one ends
-	CheckedAt            time.Time // when the latest run ended
+	Up                   bool          // after the thresholds
+	Last                 *probe.Result // the latest run; nil until the first one ends
+	CheckedAt            time.Time     // when the latest run ended
 	ConsecutiveSuccesses int
 	ConsecutiveFailures  int
 	LastChange           time.Time // when Up last changed, or when monitoring began
@@ -93,7 +98,7 @@ func (m *Monitor) watch(ctx context.Context, i int) {
 			timer.Reset(m.Interval)
 			continue
 		}
-		report := Run(ctx, m.Targets[i:i+1], opt)
+		report := probe.Run(ctx, m.Targets[i:i+1], opt)
 		if ctx.Err() != nil {
 			return // cut short by shutdown: not a verdict on the target
 		}
@@ -103,12 +108,12 @@ func (m *Monitor) watch(ctx context.Context, i int) {
 }
 
 // record folds one result into the target's status.
-func (m *Monitor) record(i int, r Result) {
+func (m *Monitor) record(i int, r probe.Result) {
 	old := m.status[i].Load()
 	s := *old
 	s.Last, s.CheckedAt = &r, time.Now()
 	s.Checks++
-	if r.State == Healthy {
+	if r.State == probe.Healthy {
 		s.ConsecutiveSuccesses++
 		s.ConsecutiveFailures = 0
 		if !s.Up && s.ConsecutiveSuccesses >= max(m.SuccessThreshold, 1) {
@@ -167,7 +172,7 @@ func (m *Monitor) Ready(statuses []Status) (bool, string) {
 		switch {
 		case s.Last == nil:
 			return false, s.Target + " has not been checked yet"
-		case s.Last.State == Healthy:
+		case s.Last.State == probe.Healthy:
 			return false, s.Target + " is recovering: " + strconv.Itoa(s.ConsecutiveSuccesses) + " of " + strconv.Itoa(max(m.SuccessThreshold, 1)) + " passes in a row"
 		default:
 			return false, s.Target + " is unhealthy: " + s.Last.Detail
