@@ -77,18 +77,34 @@ func TestWatcherTallies(t *testing.T) {
 // A target that hangs until its timeout does not hold back another.
 func TestWatcherHangingTargetDelaysNoOther(t *testing.T) {
 	t.Parallel()
+	// The hanging check ends only when the run does, an hour from now: the
+	// fast target must reach 20 checks all the same. Its 20th check ends
+	// the run; a watcher that let the hang hold back the fast target never
+	// gets there, and the test's own timeout says so.
 	hang := checkFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
 	fast := &scriptCheck{script: []bool{true}}
 	w := &Watcher{Targets: []probe.Target{{Name: "hang", Check: hang}, {Name: "fast", Check: fast}},
-		Interval: 5 * time.Millisecond, Options: probe.Options{Timeout: 2 * time.Second}}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		Interval: time.Millisecond, Options: probe.Options{Timeout: time.Hour}}
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	got := w.Run(ctx)
-	if got[1].Checks < 20 {
-		t.Errorf("the fast target had %d checks in 500ms beside one that hangs for 2s", got[1].Checks)
+	var fastChecks atomic.Int64
+	w.OnResult = func(i int, r probe.Result) {
+		if i == 1 && fastChecks.Add(1) == 20 {
+			cancel()
+		}
 	}
-	if got[0].Checks != 0 {
-		t.Errorf("the hanging target has %d checks: a check cut short by the end is not one", got[0].Checks)
+	done := make(chan []Tally, 1)
+	go func() { done <- w.Run(ctx) }()
+	select {
+	case got := <-done:
+		if got[1].Checks < 20 {
+			t.Errorf("the fast target had %d checks beside one that hangs", got[1].Checks)
+		}
+		if got[0].Checks != 0 {
+			t.Errorf("the hanging target has %d checks: a check cut short by the end is not one", got[0].Checks)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the fast target had %d checks in a minute beside one that hangs: the hang holds it back", fastChecks.Load())
 	}
 }
 
