@@ -3,9 +3,10 @@
 // AMQP, NATS, MQTT, MongoDB, Kafka, DNS, File, Listen, Process and Command.
 // Each is a plain config struct whose Run(ctx, trace) returns what it saw
 // when the target is healthy ("HTTP 200 OK"), or an error when it is not:
-// one of the types below, which keep their cause (ConnError, TLSError,
-// ProtocolError, ServerError, StatusError, ReplyError, StateError,
-// CommandError), or context.DeadlineExceeded when ctx ran out (IsTimeout).
+// one of the types below (ConnError, TLSError, ProtocolError, ServerError,
+// StatusError, ReplyError, StateError, CommandError), which keep their
+// cause where they have one, or context.DeadlineExceeded when ctx ran out
+// (IsTimeout).
 //
 // A check never prints, never exits and never retries: it obeys the
 // deadline of ctx and records its phases in the Trace, and its caller owns

@@ -14,9 +14,9 @@ import (
 // result's one line ("unhealthy http://db:8080/healthz: HTTP 503 Service
 // Unavailable"), with every secret masked, and it unwraps to the cause
 // where there is one: the check's own error (errors.As to
-// *checks.StatusError, *checks.DialError...), context.DeadlineExceeded or context.Canceled
-// when the check was stopped, a *DrainingError (ErrDraining) while the
-// shutdown marker exists. The cause's own text is not masked: print the
+// *checks.StatusError, *checks.ConnError...), context.DeadlineExceeded or
+// context.Canceled when the check was stopped, a *DrainingError
+// (ErrDraining) while the shutdown marker exists. The cause's own text is not masked: print the
 // error, not its cause.
 func (t Target) Func(opt Options) func(context.Context) error {
 	return func(ctx context.Context) error {

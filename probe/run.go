@@ -15,7 +15,8 @@
 // say (checks.HTTP{Status: ...}). A Target may also be built by hand, with
 // any Check. Run owns the clock: one deadline for every target and retry,
 // targets run concurrently, and Run returns by the deadline plus a few
-// milliseconds, or as soon after a cancel, whatever a check does. Waiter
+// milliseconds, or as soon after a cancel, whatever a check does (a check
+// that must end what it started first, checks.Command, up to 2s more). Waiter
 // checks targets until each passes (the dependencies of a service that
 // starts), and Marker is the shutdown marker that turns every verdict into
 // draining.
