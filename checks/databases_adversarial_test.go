@@ -328,6 +328,9 @@ func TestDatabasesAdversarial(t *testing.T) {
 			if err == nil {
 				t.Fatalf("healthy (%q), want an error with %q", seen, tc.err)
 			}
+			if !typed(err) {
+				t.Errorf("%T %q: not one of the package's error types", err, err)
+			}
 			msg := err.Error()
 			if checks.IsTimeout(err) {
 				msg = "deadline"

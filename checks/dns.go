@@ -112,7 +112,7 @@ func cmpOr(a, b string) string {
 func (d DNS) answer(reply []byte, q dns.Question, overTCP bool) (string, error) {
 	m, err := dns.Read(reply, q)
 	if err != nil {
-		return "", err
+		return "", &ProtocolError{Msg: err.Error(), Err: err}
 	}
 	if m.Truncated {
 		// TC over TCP means the answer did not fit even there: what

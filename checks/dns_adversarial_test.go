@@ -248,6 +248,9 @@ func FuzzDNSMessage(f *testing.F) {
 		seen, err := checks.JudgeDNS(d, reply, typ&0x40 != 0)
 		msg := ""
 		if err != nil {
+			if !typed(err) {
+				t.Errorf("%T %q: not one of the package's error types", err, err)
+			}
 			msg = err.Error()
 		}
 		if (err == nil) == (seen == "") {

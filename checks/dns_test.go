@@ -223,6 +223,9 @@ func runDNSCases(t *testing.T, cases []dnsCase) {
 				t.Errorf("took %s with a deadline of 700ms", time.Since(start))
 			}
 			msg := ""
+			if err != nil && !typed(err) {
+				t.Errorf("%T %q: not one of the package's error types", err, err)
+			}
 			if err != nil {
 				msg = err.Error()
 				if checks.IsTimeout(err) {

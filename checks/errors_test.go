@@ -136,3 +136,20 @@ func closedPort(t *testing.T) string {
 	ln.Close()
 	return port
 }
+
+// typed reports whether err is a timeout or one of the package's eight
+// error types: what every failure of a kind must be.
+func typed(err error) bool {
+	var (
+		conn *checks.ConnError
+		tl   *checks.TLSError
+		prot *checks.ProtocolError
+		srv  *checks.ServerError
+		st   *checks.StatusError
+		rep  *checks.ReplyError
+		sta  *checks.StateError
+		cmd  *checks.CommandError
+	)
+	return checks.IsTimeout(err) || errors.As(err, &conn) || errors.As(err, &tl) || errors.As(err, &prot) ||
+		errors.As(err, &srv) || errors.As(err, &st) || errors.As(err, &rep) || errors.As(err, &sta) || errors.As(err, &cmd)
+}

@@ -306,6 +306,9 @@ func TestKafkaHostilePeers(t *testing.T) {
 			seen, err := run(t, checks.Kafka{Host: host, Port: port})
 			msg := ""
 			if err != nil {
+				if !typed(err) {
+					t.Errorf("%T %q: not one of the package's error types", err, err)
+				}
 				msg = err.Error()
 				if checks.IsTimeout(err) {
 					msg = "deadline"
@@ -395,6 +398,9 @@ func TestMongoDBHostileFrames(t *testing.T) {
 			seen, err := run(t, checks.MongoDB{Host: host, Port: port})
 			msg := ""
 			if err != nil {
+				if !typed(err) {
+					t.Errorf("%T %q: not one of the package's error types", err, err)
+				}
 				msg = err.Error()
 				if checks.IsTimeout(err) {
 					msg = "deadline"
