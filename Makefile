@@ -90,6 +90,7 @@ fuzz:
 	$(call fuzz,FuzzAMQPStart,500000,./internal/wire/amqp)
 	$(call fuzz,FuzzNumbersEqual,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzRedactText,200000,./internal/sanitize)
+	$(call fuzz,FuzzMask,50000,./internal/sanitize)
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
 	$(call fuzz,FuzzAttr,300000,./internal/sockdiag)
 	$(call fuzz,FuzzKongText,20000,./internal/patched)

@@ -252,7 +252,9 @@ wait:
 			snap, took := traces[i].Load().Snapshot(), time.Since(start)
 			*res = Result{Target: t.Name, Kind: t.Kind, State: Unhealthy, Attempts: 1,
 				Duration: took, Phase: snap.LastPhase, Marks: snap.Marks,
-				Detail: stoppedDetail(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, ""), err: stoppedCause(ctx, nil)}
+			}
+			stop := stopped(ctx, took, snap.LastPhase, opt.Timeout, snap.Partial, "", nil)
+			res.Detail, res.err = describe(opt, stop), stop
 		}
 		secrets := append(t.Secrets[:len(t.Secrets):len(t.Secrets)], opt.Secrets...)
 		// What a result says is shown as it is, by every output (the
@@ -308,8 +310,8 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 			if errors.As(err, &ce) && (errors.Is(ce.Err, context.DeadlineExceeded) || errors.Is(ce.Err, context.Canceled)) {
 				ended = ce.Msg
 			}
-			res.Detail = stoppedDetail(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended)
-			res.err = stoppedCause(ctx, err)
+			stop := stopped(ctx, res.Duration, res.Phase, opt.Timeout, snap.Partial, ended, err)
+			res.Detail, res.err = describe(opt, stop), stop
 			return
 		}
 		res.Detail = describe(opt, err)
@@ -344,17 +346,6 @@ func runSafely(ctx context.Context, tr *checks.Trace, c Check) (seen string, err
 	return c.Run(ctx, tr)
 }
 
-// stoppedCause is why a check was stopped, for errors.Is and errors.As:
-// the context's error (context.DeadlineExceeded or context.Canceled), the
-// canceller's cause if it gave one, and the check's own error, if any.
-func stoppedCause(ctx context.Context, err error) error {
-	errs := []error{ctx.Err()}
-	if cause := context.Cause(ctx); cause != ctx.Err() {
-		errs = append(errs, cause)
-	}
-	return errors.Join(append(errs, err)...)
-}
-
 // phaseWords says where a check was when it stopped, in words. A switch,
 // not a map: nothing to build at every start.
 func phaseWords(phase string) string {
@@ -372,7 +363,7 @@ func phaseWords(phase string) string {
 	case checks.PhaseResponse:
 		return "reading the response"
 	case checks.PhaseExpect:
-		return "waiting for --expect to match"
+		return "waiting for the reply to match"
 	case checks.PhaseRedirect:
 		return "following a redirect"
 	case checks.PhaseProc:
@@ -387,26 +378,65 @@ func phaseWords(phase string) string {
 	return "before the check finished"
 }
 
-// stoppedDetail says which limit ran out, or who cancelled the run, in
-// which phase, what became of what the check started (ended, in its own
-// words), and what part of the reply had come.
-func stoppedDetail(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string) string {
-	words := phaseWords(phase)
-	if ended != "" {
-		words += " (" + ended + ")"
+// StoppedError is a check that did not finish: the run's deadline passed
+// (Cause is context.DeadlineExceeded), or its context was cancelled
+// (context.Canceled, or the canceller's cause, such as "received
+// SIGTERM"). It says where the check was and what had come of the reply,
+// from the check's trace; Result.Detail is its line, through
+// Options.Describe when set.
+type StoppedError struct {
+	Elapsed time.Duration // since the run began
+	Timeout time.Duration // the run's
+	Phase   string        // the phase the check was in: checks.PhaseFirstByte...
+	Partial string        // what had come of the reply, quoted; "" for nothing
+	Cause   error
+	ended   string // what became of what the check started, in its words
+	ctxErr  error  // the context's error, when Cause is the canceller's
+	err     error  // the check's own error, if it returned one
+}
+
+func (e *StoppedError) Error() string {
+	words := phaseWords(e.Phase)
+	if e.ended != "" {
+		words += " (" + e.ended + ")"
 	}
 	var s string
-	switch cause := context.Cause(ctx); {
-	case !errors.Is(ctx.Err(), context.Canceled):
-		s = fmt.Sprintf("timeout after %s %s (--timeout %s)", text.Duration(elapsed), words, limit)
-	case cause == nil || cause == context.Canceled:
-		s = fmt.Sprintf("cancelled after %s %s", text.Duration(elapsed), words)
+	switch {
+	case errors.Is(e.Cause, context.DeadlineExceeded):
+		s = fmt.Sprintf("timeout after %s %s", text.Duration(e.Elapsed), words)
+	case e.Cause == nil || e.Cause == context.Canceled:
+		s = fmt.Sprintf("cancelled after %s %s", text.Duration(e.Elapsed), words)
 	default:
-		// The canceller's own reason: "received SIGTERM".
-		s = fmt.Sprintf("%s after %s %s", cause, text.Duration(elapsed), words)
+		s = fmt.Sprintf("%s after %s %s", e.Cause, text.Duration(e.Elapsed), words)
 	}
-	if partial != "" {
-		s += "; got " + partial + " so far"
+	if e.Partial != "" {
+		s += "; got " + e.Partial + " so far"
 	}
 	return s
+}
+
+// Unwrap returns Cause, and the check's own error when it returned one.
+func (e *StoppedError) Unwrap() []error {
+	errs := []error{e.Cause}
+	if e.ctxErr != nil {
+		errs = append(errs, e.ctxErr) // context.Canceled, under a cause
+	}
+	if e.err != nil {
+		errs = append(errs, e.err)
+	}
+	return errs
+}
+
+// stopped is the StoppedError of a check stopped in phase, with its trace's
+// partial reply; ended is what the check said of what it started, err what
+// it returned (nil when it has not returned).
+func stopped(ctx context.Context, elapsed time.Duration, phase string, limit time.Duration, partial, ended string, err error) *StoppedError {
+	e := &StoppedError{Elapsed: elapsed, Timeout: limit, Phase: phase, Partial: partial, Cause: context.DeadlineExceeded, ended: ended, err: err}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		e.Cause = context.Cause(ctx)
+		if e.Cause != context.Canceled {
+			e.ctxErr = ctx.Err()
+		}
+	}
+	return e
 }

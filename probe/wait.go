@@ -131,9 +131,21 @@ func (w *Waiter) gaveUp(ctx context.Context, r *Report, passed []bool, took time
 		}
 		failing = append(failing, fmt.Sprintf("%s is still unhealthy after %s: %s", res.Target, text.Plural(res.Attempts, "attempt"), res.Detail))
 	}
-	why := fmt.Sprintf("gave up after %s (--timeout %s)", text.Duration(took), w.Timeout)
-	if cause := context.Cause(ctx); !errors.Is(cause, context.DeadlineExceeded) {
+	cause := context.Cause(ctx)
+	why := fmt.Sprintf("gave up after %s", text.Duration(took))
+	if !errors.Is(cause, context.DeadlineExceeded) {
 		why = fmt.Sprintf("stopped after %s (%s)", text.Duration(took), cause)
 	}
-	return fmt.Errorf("%s: %s", why, strings.Join(failing, "; "))
+	return &waitError{msg: why + ": " + strings.Join(failing, "; "), cause: cause}
 }
+
+// waitError is why a wait ended before every target passed; it unwraps to
+// the context's cause: context.DeadlineExceeded once Timeout has passed.
+type waitError struct {
+	msg   string
+	cause error
+}
+
+func (e *waitError) Error() string { return e.msg }
+
+func (e *waitError) Unwrap() error { return e.cause }

@@ -81,7 +81,7 @@ func TestWaitGivesUpNamingWhatFailed(t *testing.T) {
 		t.Fatalf("Wait took %s with a 500ms timeout", took)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "gave up after ") || !strings.Contains(msg, "(--timeout 500ms): tcp://"+addr+" is still unhealthy after ") ||
+	if !strings.HasPrefix(msg, "gave up after ") || !strings.Contains(msg, ": tcp://"+addr+" is still unhealthy after ") || !errors.Is(err, context.DeadlineExceeded) ||
 		!strings.HasSuffix(msg, "connect: connection refused ("+addr+")") || strings.Contains(msg, "fine") {
 		t.Fatalf("error %q should name only the failing target and why", msg)
 	}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
 )
 
 // describe writes a check's failure as the command line prints it
@@ -13,6 +15,18 @@ import (
 // type and its Field, never by its text: "HTTP 503 Service Unavailable,
 // want 200-399 (--status)".
 func describe(err error) string { return err.Error() + hint(err) }
+
+// stoppedHint names --timeout after a check the run's deadline stopped.
+func stoppedHint(err error) (string, bool) {
+	var stopped *probe.StoppedError
+	if !errors.As(err, &stopped) {
+		return "", false
+	}
+	if errors.Is(stopped.Cause, context.DeadlineExceeded) {
+		return " (--timeout " + stopped.Timeout.String() + ")", true
+	}
+	return "", true
+}
 
 // hint is what describe adds to a check's line: "" when no flag helps.
 func hint(err error) string {
@@ -24,6 +38,9 @@ func hint(err error) string {
 		state  *checks.StateError
 		proto  *checks.ProtocolError
 	)
+	if h, ok := stoppedHint(err); ok {
+		return h
+	}
 	switch {
 	case errors.As(err, &status):
 		return " (--status)"

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/probe"
 )
 
 // TestDescribe: the command line adds to a check's own line the flag that
@@ -48,6 +51,10 @@ func TestDescribe(t *testing.T) {
 		{"a server's word", &checks.ServerError{Code: "LOADING", Msg: "loading: Redis is loading its dataset into memory (-LOADING)"},
 			"loading: Redis is loading its dataset into memory (-LOADING)"},
 		{"a refused connection", &checks.ConnError{Op: "connect", Msg: "connect: connection refused (127.0.0.1:1)"}, "connect: connection refused (127.0.0.1:1)"},
+		{"a timeout", &probe.StoppedError{Elapsed: 501 * time.Millisecond, Timeout: 500 * time.Millisecond, Phase: checks.PhaseFirstByte, Partial: `"HTTP/1.1 2"`, Cause: context.DeadlineExceeded},
+			`timeout after 501.0ms waiting for the first byte of the response; got "HTTP/1.1 2" so far (--timeout 500ms)`},
+		{"a cancel", &probe.StoppedError{Elapsed: 20 * time.Millisecond, Timeout: 500 * time.Millisecond, Phase: checks.PhaseConnect, Cause: errors.New("received SIGTERM")},
+			"received SIGTERM after 20.0ms connecting"},
 		{"wrapped", errors.Join(errors.New("x"), &checks.StatusError{Status: 500, Want: checks.StatusRanges{{Lo: 200, Hi: 200}}}),
 			"x\nHTTP 500 Internal Server Error, want 200 (--status)"},
 	} {

@@ -85,6 +85,9 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	if werr != nil && g.Quiet {
 		return exitCode(1)
 	}
+	if errors.Is(werr, context.DeadlineExceeded) {
+		werr = fmt.Errorf("%w (--timeout %s)", werr, w.Timeout)
+	}
 	if werr != nil || path == "" {
 		return werr
 	}
