@@ -132,10 +132,23 @@ type dialResult struct {
 }
 
 func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, error) {
+	var d net.Dialer
+	if len(addrs) == 1 {
+		// One address has no race to run: it is dialled here, without a
+		// goroutine whose stack would grow for it (an IP address, the
+		// common health check, is one).
+		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
+		if err == nil {
+			return c, nil
+		}
+		if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			return nil, context.DeadlineExceeded
+		}
+		return nil, dialError([]error{err})
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan dialResult, len(addrs))
-	var d net.Dialer
 	next, pending := 0, 0
 	start := func() {
 		addr := net.JoinHostPort(addrs[next].String(), port)
