@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -40,6 +41,9 @@ func hint(err error) string {
 	)
 	if h, ok := stoppedHint(err); ok {
 		return h
+	}
+	if errors.Is(err, netpolicy.ErrNotLoopback) {
+		return " (--loopback-only)"
 	}
 	switch {
 	case errors.As(err, &status):
