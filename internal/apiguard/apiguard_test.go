@@ -142,3 +142,63 @@ func TestGuardSeesInternalTypes(t *testing.T) {
 		t.Errorf("an unexported field was reported: %q", bad)
 	}
 }
+
+// The API's budget (issue 40): what an embedder reads in `go doc -all`,
+// counted as go/doc lists it: package-level names, and the methods and
+// functions of each exported type; fields are the exported (and embedded)
+// fields of exported struct types.
+var budget = map[string]struct{ names, fields int }{
+	"github.com/probe-sh/probe/probe":  {names: 40, fields: 80},
+	"github.com/probe-sh/probe/checks": {names: 100, fields: 180},
+}
+
+func TestAPIBudget(t *testing.T) {
+	imp := importer.ForCompiler(token.NewFileSet(), "source", nil)
+	for _, path := range public {
+		pkg, err := imp.Import(path)
+		if err != nil {
+			t.Fatalf("type-check %s: %v", path, err)
+		}
+		names, fields := apiSize(pkg)
+		t.Logf("%s: %d exported names, %d fields", path, names, fields)
+		b := budget[path]
+		if names > b.names || fields > b.fields {
+			t.Errorf("%s exports %d names and %d fields, over its budget of %d and %d: put what only the command line needs in internal/", path, names, fields, b.names, b.fields)
+		}
+		if names < 10 || fields < 10 {
+			t.Errorf("%s: %d names, %d fields: the count is not looking", path, names, fields)
+		}
+	}
+}
+
+func apiSize(pkg *types.Package) (names, fields int) {
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		obj := scope.Lookup(name)
+		if !obj.Exported() {
+			continue
+		}
+		names++
+		tn, ok := obj.(*types.TypeName)
+		if !ok {
+			continue
+		}
+		named, ok := tn.Type().(*types.Named)
+		if !ok {
+			continue
+		}
+		for i := range named.NumMethods() {
+			if named.Method(i).Exported() {
+				names++
+			}
+		}
+		if st, ok := named.Underlying().(*types.Struct); ok {
+			for i := range st.NumFields() {
+				if f := st.Field(i); f.Exported() || f.Embedded() {
+					fields++
+				}
+			}
+		}
+	}
+	return names, fields
+}
