@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -70,9 +71,10 @@ func notLoopback(address string) error {
 // through dialNet, so that /etc/hosts still answers and a name server that
 // is not loopback (Docker's 127.0.0.11 is; a cluster's 10.96.0.10 is not)
 // is never asked: a name cannot carry anything out. refused is set to the
-// server a query was refused to. (A resolver the tests set dials their own
-// server on loopback, wherever /etc/resolv.conf points.)
-func resolverFor(ctx context.Context, refused *string) *net.Resolver {
+// server a query was refused to; the resolver asks for A and AAAA at once,
+// so it is an atomic. (A resolver the tests set dials their own server on
+// loopback, wherever /etc/resolv.conf points.)
+func resolverFor(ctx context.Context, refused *atomic.Pointer[string]) *net.Resolver {
 	if !netpolicy.LoopbackOnly(ctx) {
 		return resolver
 	}
@@ -82,7 +84,7 @@ func resolverFor(ctx context.Context, refused *string) *net.Resolver {
 	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
 		conn, err := dialNet(ctx, network, address)
 		if errors.Is(err, netpolicy.ErrNotLoopback) {
-			*refused = address
+			refused.Store(&address)
 		}
 		return conn, err
 	}}
@@ -99,12 +101,12 @@ func resolve(ctx context.Context, tr *Trace, host string) ([]netip.Addr, error) 
 		return []netip.Addr{addr}, nil
 	}
 	tr.Enter(PhaseDNS)
-	var refused string
+	var refused atomic.Pointer[string]
 	addrs, err := resolverFor(ctx, &refused).LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		if refused != "" && ctx.Err() == nil {
+		if server := refused.Load(); server != nil && ctx.Err() == nil {
 			return nil, &ConnError{Op: "dns", Host: host, Err: netpolicy.ErrNotLoopback,
-				Msg: fmt.Sprintf("dns: %q is not in /etc/hosts, and its name server %s is not a loopback address: refused, nothing sent", host, sanitize.Printable(refused))}
+				Msg: fmt.Sprintf("dns: %q is not in /etc/hosts, and its name server %s is not a loopback address: refused, nothing sent", host, sanitize.Printable(*server))}
 		}
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {

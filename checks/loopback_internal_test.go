@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/probe-sh/probe/internal/netpolicy"
@@ -72,28 +73,28 @@ func TestLoopbackOnlyNameServer(t *testing.T) {
 	resolver = &net.Resolver{PreferGo: true} // as in the binary: /etc/resolv.conf's servers
 	defer func() { resolver = saved }()
 
-	if r := resolverFor(context.Background(), new(string)); r != resolver {
+	if r := resolverFor(context.Background(), new(atomic.Pointer[string])); r != resolver {
 		t.Errorf("without the policy: %p, want the usual resolver %p", r, resolver)
 	}
 	ctx := netpolicy.WithLoopbackOnly(context.Background())
-	var refused string
+	var refused atomic.Pointer[string]
 	r := resolverFor(ctx, &refused)
 	if r == resolver || r.Dial == nil {
 		t.Fatal("under the policy, the usual resolver, which dials past dialNet")
 	}
 	conn, err := r.Dial(ctx, "udp", "10.96.0.10:53")
-	if conn != nil || !errors.Is(err, netpolicy.ErrNotLoopback) || refused != "10.96.0.10:53" {
-		t.Errorf("name server 10.96.0.10:53: %v, %v, refused %q; want refused as not loopback", conn, err, refused)
+	if conn != nil || !errors.Is(err, netpolicy.ErrNotLoopback) || refused.Load() == nil || *refused.Load() != "10.96.0.10:53" {
+		t.Errorf("name server 10.96.0.10:53: %v, %v, refused %v; want refused as not loopback", conn, err, refused.Load())
 	}
-	refused = ""
+	refused.Store(nil)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
 	conn, err = r.Dial(ctx, "udp", pc.LocalAddr().String())
-	if err != nil || refused != "" {
-		t.Fatalf("name server on loopback %s: %v, refused %q", pc.LocalAddr(), err, refused)
+	if err != nil || refused.Load() != nil {
+		t.Fatalf("name server on loopback %s: %v, refused %v", pc.LocalAddr(), err, refused.Load())
 	}
 	conn.Close()
 }
