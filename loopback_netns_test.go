@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -150,6 +149,6 @@ func txPackets(t *testing.T) uint64 {
 		}
 		return n
 	}
-	t.Fatal(fmt.Sprintf("no v0 in /proc/net/dev:\n%s", data))
+	t.Fatalf("no v0 in /proc/net/dev:\n%s", data)
 	return 0
 }
