@@ -10,10 +10,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/internal/sanitize"
 )
 
@@ -31,6 +33,63 @@ func isLocalhost(host string) bool {
 // resolver resolves names other than localhost; tests replace it.
 var resolver = net.DefaultResolver
 
+// dialNet is the one place a check opens a socket: every TCP, UDP and Unix
+// connection of every kind (dialRace, dialUnix, dns:// over UDP) and the
+// resolver's own queries (resolverFor) go through it, and so does the
+// policy of the run's context: with --loopback-only (netpolicy), an
+// address that is not loopback is refused here, before a packet is sent.
+func dialNet(ctx context.Context, network, address string) (net.Conn, error) {
+	if !netpolicy.Allowed(ctx, network, address) {
+		return nil, notLoopback(address)
+	}
+	// The policy is checked again where the socket connects, on the address
+	// it connects to: a name given here is resolved by then.
+	d := net.Dialer{Control: guard(ctx)}
+	return d.DialContext(ctx, network, address)
+}
+
+// guard is the dialer's Control under ctx's policy: it runs after the
+// socket is made and before it connects, with the address it connects to.
+func guard(ctx context.Context) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		if !netpolicy.Allowed(ctx, network, address) {
+			return notLoopback(address)
+		}
+		return nil
+	}
+}
+
+// notLoopback is the error of a connection --loopback-only refused.
+func notLoopback(address string) error {
+	return &ConnError{Op: "connect", Host: address,
+		Msg: "connect: " + sanitize.Printable(address) + " is not a loopback address: refused, nothing sent",
+		Err: netpolicy.ErrNotLoopback}
+}
+
+// resolverFor is the resolver of a check under ctx's policy: the usual one,
+// or, with --loopback-only, Go's own resolver asking its name servers
+// through dialNet, so that /etc/hosts still answers and a name server that
+// is not loopback (Docker's 127.0.0.11 is; a cluster's 10.96.0.10 is not)
+// is never asked: a name cannot carry anything out. refused is set to the
+// server a query was refused to; the resolver asks for A and AAAA at once,
+// so it is an atomic. (A resolver the tests set dials their own server on
+// loopback, wherever /etc/resolv.conf points.)
+func resolverFor(ctx context.Context, refused *atomic.Pointer[string]) *net.Resolver {
+	if !netpolicy.LoopbackOnly(ctx) {
+		return resolver
+	}
+	if resolver.Dial != nil {
+		return resolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		conn, err := dialNet(ctx, network, address)
+		if errors.Is(err, netpolicy.ErrNotLoopback) {
+			refused.Store(&address)
+		}
+		return conn, err
+	}}
+}
+
 // resolve returns the addresses of host. localhost resolves to 127.0.0.1 and
 // ::1 without DNS and without /etc/hosts, which a scratch image run outside
 // Docker does not have.
@@ -42,8 +101,13 @@ func resolve(ctx context.Context, tr *Trace, host string) ([]netip.Addr, error) 
 		return []netip.Addr{addr}, nil
 	}
 	tr.Enter(PhaseDNS)
-	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	var refused atomic.Pointer[string]
+	addrs, err := resolverFor(ctx, &refused).LookupNetIP(ctx, "ip", host)
 	if err != nil {
+		if server := refused.Load(); server != nil && ctx.Err() == nil {
+			return nil, &ConnError{Op: "dns", Host: host, Err: netpolicy.ErrNotLoopback,
+				Msg: fmt.Sprintf("dns: %q is not in /etc/hosts, and its name server %s is not a loopback address: refused, nothing sent", host, sanitize.Printable(*server))}
+		}
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return nil, &ConnError{Op: "dns", Host: host, Msg: fmt.Sprintf("dns: no such host %q", host), Err: err}
@@ -132,12 +196,11 @@ type dialResult struct {
 }
 
 func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, error) {
-	var d net.Dialer
 	if len(addrs) == 1 {
 		// One address has no race to run: it is dialled here, without a
 		// goroutine whose stack would grow for it (an IP address, the
 		// common health check, is one).
-		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
+		c, err := dialNet(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
 		if err == nil {
 			return c, nil
 		}
@@ -155,7 +218,7 @@ func dialRace(ctx context.Context, addrs []netip.Addr, port string) (net.Conn, e
 		next++
 		pending++
 		go func() {
-			c, err := d.DialContext(ctx, "tcp", addr)
+			c, err := dialNet(ctx, "tcp", addr)
 			results <- dialResult{c, err}
 		}()
 	}
@@ -210,7 +273,13 @@ func dialError(errs []error) error {
 		if IsTimeout(err) {
 			return context.DeadlineExceeded
 		}
+		if errors.Is(err, netpolicy.ErrNotLoopback) && len(errs) == 1 {
+			return err
+		}
 		cause, addr := err.Error(), ""
+		if ce, ok := err.(*ConnError); ok && errors.Is(err, netpolicy.ErrNotLoopback) {
+			cause, addr = "not a loopback address: refused, nothing sent", ce.Host
+		}
 		var op *net.OpError
 		if errors.As(err, &op) {
 			if op.Addr != nil {
@@ -268,8 +337,7 @@ func dialTo(ctx context.Context, tr *Trace, socket, host, port string) (net.Conn
 // with @ names a Linux abstract socket.
 func dialUnix(ctx context.Context, tr *Trace, path string) (net.Conn, error) {
 	tr.Enter(PhaseConnect)
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", path)
+	conn, err := dialNet(ctx, "unix", path)
 	if err != nil {
 		return nil, unixDialError(ctx, path, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/internal/wire/dns"
@@ -368,9 +369,11 @@ func dnsUDP(ctx context.Context, tr *Trace, addrs []netip.Addr, port string, que
 // until ctx is done, and returns the first datagram with its ID. An error
 // that wraps ECONNREFUSED means nothing listens there.
 func dnsExchangeUDP(ctx context.Context, server string, query []byte) ([]byte, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", server)
+	conn, err := dialNet(ctx, "udp", server)
 	if err != nil {
+		if errors.Is(err, netpolicy.ErrNotLoopback) {
+			return nil, err
+		}
 		return nil, dnsIOError(ctx, server, err)
 	}
 	defer conn.Close()

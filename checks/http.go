@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
@@ -77,6 +78,10 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 		visited[u.String()] = true
 		r, err := h.do(ctx, tr, u, method, body, header)
 		if err != nil {
+			var ce *ConnError
+			if hop > 0 && errors.As(err, &ce) && errors.Is(err, netpolicy.ErrNotLoopback) {
+				ce.Msg = "a redirect to " + sanitize.Redact(u) + ": " + ce.Msg
+			}
 			return "", err
 		}
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {

@@ -13,9 +13,10 @@ import (
 )
 
 // TestMain points name resolution at a DNS server on loopback, so no test
-// query leaves this machine. It knows app.test (127.0.0.1) and nothing else.
+// query leaves this machine. It knows app.test (127.0.0.1), far.test (10.255.255.1, which no test
+// connects to: --loopback-only refuses it) and nothing else.
 func TestMain(m *testing.M) {
-	dns, err := testserver.StartDNS("127.0.0.1:0", map[string]netip.Addr{"app.test": netip.MustParseAddr("127.0.0.1")})
+	dns, err := testserver.StartDNS("127.0.0.1:0", map[string]netip.Addr{"app.test": netip.MustParseAddr("127.0.0.1"), "far.test": netip.MustParseAddr("10.255.255.1")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start the test DNS server:", err)
 		os.Exit(1)

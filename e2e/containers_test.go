@@ -42,6 +42,24 @@ func TestDockerImage(t *testing.T) {
 	if cfg.User != "65534:65534" || strings.Join(cfg.Entrypoint, " ") != "/probe" {
 		t.Errorf("image config: user %q, entrypoint %q; want 65534:65534 and /probe", cfg.User, cfg.Entrypoint)
 	}
+	// The OCI labels registries and scanners read, from the build
+	// arguments (VERSION, COMMIT; SOURCE by default).
+	var labels map[string]string
+	if err := json.Unmarshal([]byte(e.docker(t, "image", "inspect", "-f", "{{json .Config.Labels}}", probeImage)), &labels); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"source": "https://github.com/probe-sh/probe", "version": "e2e", "revision": "0123456789ab",
+		"licenses": "Apache-2.0", "title": "probe",
+	} {
+		if got := labels["org.opencontainers.image."+name]; got != want {
+			t.Errorf("label org.opencontainers.image.%s is %q, want %q", name, got, want)
+		}
+	}
+	if d := labels["org.opencontainers.image.description"]; !strings.HasPrefix(d, "Health checks for containers") {
+		t.Errorf("label org.opencontainers.image.description is %q", d)
+	}
+	t.Logf("labels: %v", labels)
 	files := imageFiles(t, e, probeImage)
 	var names []string
 	byName := map[string]*tar.Header{}

@@ -561,6 +561,27 @@ func TestRedis(t *testing.T) {
 	if code != 0 || strings.Contains(out, "s3cret") {
 		t.Errorf("the right password: %d %s", code, out)
 	}
+	// redis-cli's own variable, for a URL with no userinfo (issue 36).
+	out, code = probeRunEnv(t, bin, []string{"REDISCLI_AUTH=s3cret-redis"}, "--timeout", "2s", target)
+	v.add(t, "Redis 7.0", "the right password, from REDISCLI_AUTH", out, code, "REDISCLI_AUTH=... redis-cli ping", ac, ao)
+	if code != 0 || strings.Contains(out, "s3cret") {
+		t.Errorf("the password from REDISCLI_AUTH: %d %s", code, out)
+	}
+	out, code = probeRunEnv(t, bin, []string{"REDISCLI_AUTH=wrong-password"}, "--timeout", "2s", "-o", "json", target)
+	if code != 1 || !strings.Contains(out, "wrong password") || strings.Contains(out, "wrong-password") {
+		t.Errorf("a wrong password from REDISCLI_AUTH: %d %s", code, out)
+	}
+	// A Docker or Kubernetes secret: ${REDIS_PASSWORD} read from the file
+	// REDIS_PASSWORD_FILE names, its newline trimmed (issue 36).
+	secret := filepath.Join(t.TempDir(), "redis_password")
+	if err := os.WriteFile(secret, []byte("s3cret-redis\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code = probeRunEnv(t, bin, []string{"REDIS_PASSWORD=", "REDIS_PASSWORD_FILE=" + secret}, "--timeout", "2s", "redis://:${REDIS_PASSWORD}@127.0.0.1:"+port)
+	v.add(t, "Redis 7.0", "the right password, from REDIS_PASSWORD_FILE", out, code, "redis-cli -a ... ping", ac, ao)
+	if code != 0 || strings.Contains(out, "s3cret") {
+		t.Errorf("the password from REDIS_PASSWORD_FILE: %d %s", code, out)
+	}
 	// Too many connections: maxclients 1, held.
 	rs.stop(t)
 	rs = start("--maxclients", "1")

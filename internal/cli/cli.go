@@ -142,6 +142,7 @@ type CLI struct {
 	Exec    ExecCmd    `kong:"-"`
 	Drain   DrainCmd   `kong:"-"`
 	Undrain UndrainCmd `kong:"-"`
+	Install InstallCmd `kong:"-"`
 }
 
 // commands are the commands besides check. kong reflects over every flag of
@@ -161,6 +162,7 @@ var commands = []struct {
 	{"exec", "Entrypoint: run the command after --, forwarding signals and reaping zombies as PID 1; on SIGTERM, create the shutdown marker and keep the app serving until its traffic stops (or for --drain-delay) before passing the signal on.", func(c *CLI) any { return &c.Exec }},
 	{"drain", "Create the shutdown marker: health checks report draining, so this replica leaves the rotation while it keeps running.", func(c *CLI) any { return &c.Drain }},
 	{"undrain", "Remove the shutdown marker: health checks report the app's own state again.", func(c *CLI) any { return &c.Undrain }},
+	{"install", "Copy this binary into DIR, as DIR/probe (mode 0755, atomically), for an image without probe, a shell or cp: an initContainer or a one-shot container fills a volume the app mounts.", func(c *CLI) any { return &c.Install }},
 	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/probe"
 )
 
@@ -41,6 +42,9 @@ func hint(err error) string {
 	if h, ok := stoppedHint(err); ok {
 		return h
 	}
+	if errors.Is(err, netpolicy.ErrNotLoopback) {
+		return " (--loopback-only)"
+	}
 	switch {
 	case errors.As(err, &status):
 		return " (--status)"
@@ -70,7 +74,7 @@ func hint(err error) string {
 		case server.Field == "Database":
 			return ", as the target's path"
 		case server.Code == "NOAUTH":
-			return " (give it in the target's userinfo, :PASSWORD before the host, or from a variable such as ${REDIS_PASSWORD})"
+			return " (give it in the target's userinfo, :PASSWORD before the host, from a variable such as ${REDIS_PASSWORD}, or as REDISCLI_AUTH in probe's environment)"
 		}
 		return flagHint(server.Field)
 	case errors.As(err, &reply):

@@ -210,7 +210,7 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 		}
 	}
 	s.OnDrain = server.Drain
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(g.context())
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := server.Run(ctx, ln, nil); err != nil && s.Log != nil {

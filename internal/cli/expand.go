@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/files"
 	"github.com/probe-sh/probe/internal/sanitize"
 )
 
@@ -16,6 +17,10 @@ import (
 //	${VAR}           the value of VAR; an error when VAR is not set
 //	${VAR:-default}  the value of VAR, or default when VAR is unset or empty
 //	$$               a literal $
+//
+// A VAR unset or empty while VAR_FILE names a file takes its value from
+// that file, as the official images' entrypoints read their *_FILE
+// variables (Docker and Kubernetes secrets): see secretVars.fromFile.
 //
 // Any other $ is itself ("UP$" stays a regular expression). The command
 // after "--" of wait and exec is left as it is: it is the app's.
@@ -32,14 +37,46 @@ import (
 // DB_PASSWORD): wherever such a value lands, in a URL's path or a
 // parameter named k, it is a secret, and output masks it (Globals.prepare,
 // errorLine).
-type secretVars struct{ values []string }
+type secretVars struct {
+	values []string
+	err    error // the first VAR_FILE that could not be read
+}
+
+// maxSecretFile bounds what a VAR_FILE holds: a password or a token, not a
+// document.
+const maxSecretFile = 64 << 10
 
 func (s *secretVars) lookup(name string) (string, bool) {
 	v, ok := os.LookupEnv(name)
+	if path := os.Getenv(name + "_FILE"); v == "" && path != "" && !strings.HasSuffix(name, "_FILE") {
+		return s.fromFile(name, path)
+	}
 	if ok && v != "" && sanitize.IsSecretParam(name) {
 		s.values = append(s.values, v)
 	}
 	return v, ok
+}
+
+// fromFile is the value of name read from the file at path, its NAME_FILE:
+// a regular file of at most maxSecretFile, read once, with its trailing
+// newlines trimmed, as the entrypoints' $(< file) trims them (echo and
+// editors add one; a value that ends in one could not be masked where a
+// line ends). It
+// is masked in every output, whatever its name says, and an error names
+// the variable and the file, never what the file holds.
+func (s *secretVars) fromFile(name, path string) (string, bool) {
+	data, err := files.ReadSmall(path, maxSecretFile)
+	if err != nil {
+		if s.err == nil {
+			s.err = fmt.Errorf("${%s} is read from %s_FILE, and cannot be: %s", name, name, sanitize.Printable(err.Error()))
+		}
+		return "", true
+	}
+	v := strings.TrimRight(string(data), "\r\n")
+	if v != "" {
+		s.values = append(s.values, v)
+	}
+	return v, true
 }
 
 // expandArgs expands every argument.
@@ -54,6 +91,9 @@ func expandArgs(args []string, vars *secretVars) ([]string, error) {
 			prev = args[i-1]
 		}
 		v, err := expand(a, vars.lookup, secretFlag(prev, a))
+		if err == nil {
+			err = vars.err
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -330,6 +370,9 @@ func expandEnvars(vars *secretVars) error {
 			}
 		}
 		expanded, err := expand(v, vars.lookup, flag)
+		if err == nil {
+			err = vars.err
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
@@ -24,6 +25,8 @@ type Globals struct {
 	Marker     string         `default:"${default_marker}" help:"Shutdown marker: while this file exists, every check reports draining."`
 	NoMarker   bool           `help:"Ignore the shutdown marker, for liveness checks."`
 	ProcRoot   string         `default:"/proc" hidden:"" help:"Where the proc filesystem is mounted; tests point it at fixture trees."`
+
+	LoopbackOnly bool `name:"loopback-only" help:"Connect to loopback addresses and Unix sockets only: a target, a redirect or a DNS answer that leads elsewhere is refused before a packet is sent, and names resolve from /etc/hosts or a name server on loopback only. PROBE_LOOPBACK_ONLY=1 in an image's ENV sets it for every check."`
 
 	// varSecrets are the values of the ${VAR}s whose names say secret
 	// (expand.go): masked wherever they land.
@@ -46,6 +49,16 @@ func (g *Globals) markerFor(cmd string) (probe.Marker, error) {
 		return probe.Marker{}, fmt.Errorf("probe %s needs a shutdown marker; drop --no-marker", cmd)
 	}
 	return probe.Marker{Path: path}, nil
+}
+
+// context is the context every command's checks start from: it carries
+// --loopback-only to checks/dial.go, where every connection is made
+// (internal/netpolicy). Every command derives its own from this one.
+func (g *Globals) context() context.Context {
+	if g.LoopbackOnly {
+		return netpolicy.WithLoopbackOnly(context.Background())
+	}
+	return context.Background()
 }
 
 // timeoutOr is --timeout, or def when it was not given: the default depends
@@ -94,7 +107,7 @@ func (g *Globals) prepare(build func() ([]probe.Target, error)) (probe.Options, 
 
 // check checks the targets once, within the deadline, and reports.
 func (g *Globals) check(env *Env, targets []probe.Target, opt probe.Options) error {
-	return g.report(env, probe.Run(context.Background(), targets, opt))
+	return g.report(env, probe.Run(g.context(), targets, opt))
 }
 
 // report writes r as the flags ask, and ends the run with exit 1 when it is

@@ -45,7 +45,7 @@ func (c *RunCmd) Run(g *Globals, env *Env) error {
 
 	// SIGTERM or SIGINT to probe ends the command as the deadline does,
 	// and the result says so.
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(g.context())
 	defer cancel(nil)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

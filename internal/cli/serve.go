@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -67,7 +66,7 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	if g.Quiet {
 		s.Log = nil
 	}
-	return s.Run(context.Background(), ln, signals)
+	return s.Run(g.context(), ln, signals)
 }
 
 // validSchedule checks the flags that schedule a Monitor, for probe serve

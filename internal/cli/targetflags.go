@@ -198,7 +198,9 @@ func (o *options) template(kind *kinds.Kind) probe.Check {
 		// runs in (docs/databases.md).
 		return checks.Postgres{Socket: socket, User: getenv("PGUSER", "POSTGRES_USER"), Database: getenv("PGDATABASE", "POSTGRES_DB")}
 	case checks.Redis:
-		return checks.Redis{Socket: socket, TLS: o.tls, CertExpiry: expiry}
+		// redis-cli's own variable, for a URL with no userinfo: the
+		// password reaches the server and is masked as the URL's would be.
+		return checks.Redis{Socket: socket, TLS: o.tls, CertExpiry: expiry, Password: getenv("REDISCLI_AUTH")}
 	case checks.MySQL:
 		return checks.MySQL{Socket: socket, User: getenv("MARIADB_USER", "MYSQL_USER")}
 	case checks.Memcached:

@@ -31,9 +31,11 @@ func TestDatabaseLoginFromEnvironment(t *testing.T) {
 		{"MariaDB's image", "mysql://db", map[string]string{"MARIADB_USER": "maria", "MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3306", User: "maria"}},
 		{"MySQL's image", "mysql://db", map[string]string{"MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3306", User: "my"}},
 		{"the URL first, and its database", "mariadb://me@db:3307/shop", map[string]string{"MYSQL_USER": "my"}, checks.MySQL{Host: "db", Port: "3307", User: "me", Database: "shop"}},
+		{"redis-cli's password", "redis://cache", map[string]string{"REDISCLI_AUTH": "s3cret"}, checks.Redis{Host: "cache", Port: "6379", Password: "s3cret"}},
+		{"the URL's userinfo, all of it, before redis-cli's password", "redis://app@cache", map[string]string{"REDISCLI_AUTH": "s3cret"}, checks.Redis{Host: "cache", Port: "6379", User: "app"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, name := range []string{"PGUSER", "POSTGRES_USER", "PGDATABASE", "POSTGRES_DB", "MARIADB_USER", "MYSQL_USER"} {
+			for _, name := range []string{"PGUSER", "POSTGRES_USER", "PGDATABASE", "POSTGRES_DB", "MARIADB_USER", "MYSQL_USER", "REDISCLI_AUTH"} {
 				t.Setenv(name, tc.env[name])
 			}
 			cli, _, _, err := testParse([]string{tc.target}, io.Discard, io.Discard)

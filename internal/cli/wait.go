@@ -57,7 +57,7 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 
 	// As PID 1 a process that does not catch SIGTERM ignores it, and docker
 	// stop would wait out its grace period.
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(g.context())
 	defer cancel(nil)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

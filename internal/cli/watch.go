@@ -51,7 +51,7 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 		return err
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(g.context())
 	defer cancel()
 	stop := make(chan os.Signal, 2)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)

@@ -138,7 +138,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 	if s.Monitor.Paused == nil {
 		s.Monitor.Paused = s.paused
 	}
-	monitorCtx, stopMonitor := context.WithCancel(context.Background())
+	monitorCtx, stopMonitor := context.WithCancel(context.WithoutCancel(ctx)) // its values (--loopback-only), not its end
 	monitored := make(chan struct{})
 	go func() {
 		defer close(monitored)
