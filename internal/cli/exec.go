@@ -31,6 +31,7 @@ type ExecCmd struct {
 	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 500ms."`
 	StopSignal string         `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
 	Group      bool           `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
+	LogFormat  string         `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format}"`
 	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec -- /app --flag."`
 
 	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
@@ -60,6 +61,10 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	}
 	if len(env.Command) == 0 {
 		return errors.New(`no command given: try probe exec -- /app`)
+	}
+	log, err := g.logger(env, "exec", c.LogFormat)
+	if err != nil {
+		return err
 	}
 	adaptive, err := c.adaptive(g.ProcRoot)
 	if err != nil {
@@ -97,16 +102,13 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	signals, stops := notifySignals(forwarded, stop)
 	s := &supervise.Supervisor{
 		Path: path, Args: env.Command, Env: os.Environ(),
-		Adaptive: adaptive, Log: env.Stderr,
+		Adaptive: adaptive, Log: log,
 		Group: c.Group, GroupGrace: groupGrace,
 	}
 	if c.DrainDelay != nil {
 		s.DrainDelay = *c.DrainDelay
 	}
 	s.Marker = g.marker()
-	if g.Quiet {
-		s.Log = nil
-	}
 	s.HealSignal = healSignal
 	stopServing, err := c.startServing(g, env, s)
 	if err != nil {
@@ -213,8 +215,8 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := server.Run(ctx, ln, nil); err != nil && s.Log != nil {
-			fmt.Fprintf(s.Log, "probe: %v\n", err)
+		if err := server.Run(ctx, ln, nil); err != nil {
+			s.Log.Errorf("%v", err)
 		}
 	})
 	if c.RestartUnhealthy {

@@ -23,6 +23,7 @@ type ServeCmd struct {
 	SuccessThreshold int           `default:"1" placeholder:"N" help:"Passes in a row before a target counts as up (as in Kubernetes)."`
 	FailureThreshold int           `default:"3" placeholder:"N" help:"Failures in a row before an up target counts as down (as in Kubernetes)."`
 	DrainDelay       time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep serving, with /readyz at 503, this long before stopping; a second signal stops at once."`
+	LogFormat        string        `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format}"`
 	Agent            string        `placeholder:"ADDR" help:"Also answer HAProxy's agent-check on this TCP address, with the verdict of /readyz: 'up ready', 'drain' while draining, 'down #why' when a target is down."`
 	Targets          []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check. ${target_flags}"`
 	TargetFlags
@@ -53,6 +54,11 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 			return fmt.Errorf("cannot answer the agent-check on --agent %s: %w", c.Agent, unwrapOp(err))
 		}
 	}
+	log, err := g.logger(env, "serve", c.LogFormat)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(signals)
@@ -62,10 +68,7 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 			SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold},
 		Marker:     opt.Marker,
 		DrainDelay: c.DrainDelay,
-		Log:        env.Stderr,
-	}
-	if g.Quiet {
-		s.Log = nil
+		Log:        log,
 	}
 	return s.Run(context.Background(), ln, signals)
 }
