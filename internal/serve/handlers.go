@@ -25,10 +25,19 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		text(c, fasthttp.StatusRequestEntityTooLarge, "request bodies are not accepted\n")
 		return
 	}
-	switch string(c.Path()) {
+	switch path := string(c.Path()); path {
 	case "/livez":
+		if c.QueryArgs().Has("verbose") {
+			verbose(c, "livez", []namedCheck{{"ping", true}})
+			return
+		}
 		text(c, fasthttp.StatusOK, "alive\n")
 	case "/readyz", "/healthz":
+		if c.QueryArgs().Has("verbose") {
+			snap := s.Monitor.Snapshot()
+			verbose(c, path[1:], s.readyChecks(snap, s.Verdict(snap)))
+			return
+		}
 		v := s.readiness()
 		code := fasthttp.StatusOK
 		if !v.Ready {
