@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/probe"
@@ -35,6 +36,9 @@ func TestVerboseAsKubeAPIServer(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "draining")
 	s := newServer(targets...)
 	s.Marker = marker
+	// Long enough to read the draining answers after SIGTERM: the
+	// cleanup's cancel ends the run.
+	s.DrainDelay = time.Minute
 	r := start(t, s)
 
 	golden := func(name, path string, code int) {
