@@ -79,6 +79,7 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		tr.SetHTTPStatus(r.status)
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
 			return h.judge(r)
 		}

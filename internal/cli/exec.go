@@ -34,14 +34,15 @@ type ExecCmd struct {
 	LogFormat  string         `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format}"`
 	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec -- /app --flag."`
 
-	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
-	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
-	Check            []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags bind as to targets: before the first --check, to every one; after a --check, to that target only."`
-	Interval         time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
-	SuccessThreshold int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
-	FailureThreshold int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
-	StartPeriod      time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
-	RestartUnhealthy bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	Listen            string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
+	Agent             string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
+	Check             []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags bind as to targets: before the first --check, to every one; after a --check, to that target only."`
+	Interval          time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
+	SuccessThreshold  int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
+	FailureThreshold  int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
+	StartPeriod       time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
+	RestartUnhealthy  bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	UnhealthyExitCode *int          `placeholder:"CODE" group:"Serve" help:"With --restart-unhealthy: exit with this code (1 to 255) when probe stopped the app, whatever the app's own, so that a restart rule (Kubernetes' restartPolicyRules) can tell it from the app's exit. Without it: the app's code, or 1 when that is 0."`
 	TargetFlags
 }
 
@@ -110,6 +111,9 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	}
 	s.Marker = g.marker()
 	s.HealSignal = healSignal
+	if c.UnhealthyExitCode != nil {
+		s.HealCode = *c.UnhealthyExitCode
+	}
 	stopServing, err := c.startServing(g, env, s)
 	if err != nil {
 		return err
@@ -178,6 +182,12 @@ func (c *ExecCmd) validServe() error {
 		return errors.New("--restart-unhealthy needs a --check target to decide on: try --check http://127.0.0.1:8080/healthz")
 	case c.StartPeriod < 0:
 		return fmt.Errorf("--start-period cannot be negative, got %s", c.StartPeriod)
+	case c.UnhealthyExitCode != nil && !c.RestartUnhealthy:
+		return errors.New("--unhealthy-exit-code is the code of --restart-unhealthy's stop: give --restart-unhealthy too")
+	case c.UnhealthyExitCode != nil:
+		if err := validExitCode(*c.UnhealthyExitCode); err != nil {
+			return err
+		}
 	}
 	return validSchedule(c.Interval, c.SuccessThreshold, c.FailureThreshold)
 }
@@ -196,7 +206,7 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 	}
 	mon := &monitor.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
 		SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold}
-	server := &serve.Server{Monitor: mon, Marker: opt.Marker, Log: s.Log}
+	server := &serve.Server{Monitor: mon, Marker: opt.Marker, Log: s.Log, Build: build(env.Stamp)}
 	var ln net.Listener
 	if c.Listen != "" {
 		if ln, err = net.Listen("tcp", c.Listen); err != nil {
@@ -230,21 +240,31 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 // watch sends why on unhealthy once a target has failed FailureThreshold
 // checks in a row, none of them within StartPeriod of the start.
 func (c *ExecCmd) watch(ctx context.Context, m *monitor.Monitor, unhealthy chan<- string) {
+	if why := failing(ctx, m, c.Interval, c.StartPeriod, c.FailureThreshold, "--restart-unhealthy"); why != "" {
+		unhealthy <- why
+	}
+}
+
+// failing watches m until a target has failed threshold checks in a row,
+// none of them within startPeriod of the start, and says so, naming flag;
+// it returns "" when ctx ends first. probe exec --restart-unhealthy and
+// probe serve --exit-after act on it.
+func failing(ctx context.Context, m *monitor.Monitor, interval, startPeriod time.Duration, threshold int, flag string) string {
 	start := time.Now()
 	var before []uint64 // each target's failures when the start period ended
 	// A quarter of the interval, within 10ms and 250ms: --interval 1ns
 	// must not make a ticker of zero, which panics.
-	tick := time.NewTicker(min(max(c.Interval/4, 10*time.Millisecond), 250*time.Millisecond))
+	tick := time.NewTicker(min(max(interval/4, 10*time.Millisecond), 250*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return ""
 		case <-tick.C:
 		}
 		statuses := m.Snapshot()
 		if before == nil {
-			if time.Since(start) < c.StartPeriod {
+			if time.Since(start) < startPeriod {
 				continue
 			}
 			before = make([]uint64, len(statuses))
@@ -253,11 +273,10 @@ func (c *ExecCmd) watch(ctx context.Context, m *monitor.Monitor, unhealthy chan<
 			}
 		}
 		for i, st := range statuses {
-			// The last FailureThreshold results failed, and all came after
-			// the start period: the latest failures are the newest ones.
-			if st.ConsecutiveFailures >= c.FailureThreshold && st.Failures-before[i] >= uint64(c.FailureThreshold) && st.Last != nil {
-				unhealthy <- fmt.Sprintf("%s failed %d checks in a row (--restart-unhealthy): %s", st.Target, st.ConsecutiveFailures, st.Last.Detail)
-				return
+			// The last threshold results failed, and all came after the
+			// start period: the latest failures are the newest ones.
+			if st.ConsecutiveFailures >= threshold && st.Failures-before[i] >= uint64(threshold) && st.Last != nil {
+				return fmt.Sprintf("%s failed %d checks in a row (%s): %s", st.Target, st.ConsecutiveFailures, flag, st.Last.Detail)
 			}
 		}
 	}

@@ -50,6 +50,8 @@ type Server struct {
 	// Agent, when set, answers HAProxy's agent-check with the same verdict
 	// as /readyz (agent.go); Run closes it when it stops.
 	Agent net.Listener
+	// Build labels probe_build_info.
+	Build Build
 	// OnChange, when set, is called after a target's first result and each
 	// change of its up, after the log's record (probe exec's notify).
 	OnChange func(monitor.Status)
@@ -65,6 +67,11 @@ type Server struct {
 	ready       atomic.Pointer[cached]
 	http        fasthttp.Server
 	conns       *limitListener
+}
+
+// Build is what the binary was built from, for probe_build_info.
+type Build struct {
+	Version, Revision, Tags string
 }
 
 // markerRecheck bounds how stale /readyz's view of the marker can be. A stat

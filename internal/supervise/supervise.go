@@ -59,6 +59,9 @@ type Supervisor struct {
 	// restart policy starts the container again.
 	Unhealthy  <-chan string
 	HealSignal syscall.Signal
+	// HealCode, when set, is the exit code after a stop for Unhealthy,
+	// whatever the command's own: the code a restart rule matches.
+	HealCode int
 
 	// OnDrain, when set, is called when the drain begins, with why.
 	OnDrain func(why string)
@@ -305,7 +308,11 @@ func (l *life) reaped() bool {
 	}
 	l.code = exitCode(status)
 	s.logf("%s %s", l.name, describe(status, l.code))
-	if l.healing && l.code == 0 {
+	switch {
+	case l.healing && s.HealCode != 0:
+		l.code = s.HealCode
+		s.logf("exiting with code %d, the code chosen for a stop of an unhealthy app", l.code)
+	case l.healing && l.code == 0:
 		l.code = 1
 		s.logf("exiting with code 1 all the same, so that the restart policy starts it again")
 	}
