@@ -42,6 +42,8 @@ type ExecCmd struct {
 	FailureThreshold  int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
 	StartPeriod       time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
 	RestartUnhealthy  bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	NotifyFD          int           `placeholder:"FD" group:"Serve" help:"s6's notification-fd: once every --check target is up (at once without --check), write a newline to this file descriptor and close it, so that s6-svwait -U returns; the app does not inherit it. 0: none."`
+	SdNotify          bool          `group:"Serve" help:"systemd's and Podman's readiness (Type=notify, --sdnotify=container): once every --check target is up (at once without --check), send READY=1 to $$NOTIFY_SOCKET, and STOPPING=1 when the drain begins; the app does not see NOTIFY_SOCKET. Without it, the app gets NOTIFY_SOCKET to notify itself."`
 	UnhealthyExitCode *int          `placeholder:"CODE" group:"Serve" help:"With --restart-unhealthy: exit with this code (1 to 255) when probe stopped the app, whatever the app's own, so that a restart rule (Kubernetes' restartPolicyRules) can tell it from the app's exit. Without it: the app's code, or 1 when that is 0."`
 	TargetFlags
 }
@@ -101,8 +103,12 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	// some fifty signals costs a round trip to the runtime's signal
 	// thread, 1-2 ms in all.
 	signals, stops := notifySignals(forwarded, stop)
+	n, appEnv, err := c.notifier(os.Environ())
+	if err != nil {
+		return err
+	}
 	s := &supervise.Supervisor{
-		Path: path, Args: env.Command, Env: os.Environ(),
+		Path: path, Args: env.Command, Env: appEnv,
 		Adaptive: adaptive, Log: log,
 		Group: c.Group, GroupGrace: groupGrace,
 	}
@@ -114,7 +120,14 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	if c.UnhealthyExitCode != nil {
 		s.HealCode = *c.UnhealthyExitCode
 	}
-	stopServing, err := c.startServing(g, env, s)
+	if n != nil {
+		n.log = log
+		s.OnDrain = n.stopping
+		if len(c.Check) == 0 {
+			s.OnStart = func() { n.ready("the app has started") }
+		}
+	}
+	stopServing, err := c.startServing(g, env, s, n)
 	if err != nil {
 		return err
 	}
@@ -176,8 +189,8 @@ func (c *ExecCmd) adaptive(procRoot string) (*supervise.Adaptive, error) {
 
 func (c *ExecCmd) validServe() error {
 	switch {
-	case len(c.Check) > 0 && c.Listen == "" && c.Agent == "" && !c.RestartUnhealthy:
-		return errors.New("--check needs --listen, --agent or --restart-unhealthy, which use its results")
+	case len(c.Check) > 0 && c.Listen == "" && c.Agent == "" && !c.RestartUnhealthy && c.NotifyFD == 0 && !c.SdNotify:
+		return errors.New("--check needs --listen, --agent, --restart-unhealthy, --notify-fd or --sd-notify, which use its results")
 	case c.RestartUnhealthy && len(c.Check) == 0:
 		return errors.New("--restart-unhealthy needs a --check target to decide on: try --check http://127.0.0.1:8080/healthz")
 	case c.StartPeriod < 0:
@@ -196,7 +209,7 @@ func (c *ExecCmd) validServe() error {
 // for, around the supervisor s: the monitor of the --check targets, the
 // endpoints, and the watch that stops the app when a target is down. stop
 // ends them; it is safe to call when nothing was started.
-func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (stop func(), err error) {
+func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor, n *notifier) (stop func(), err error) {
 	if c.Listen == "" && c.Agent == "" && len(c.Check) == 0 {
 		return func() {}, nil
 	}
@@ -222,6 +235,14 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 		}
 	}
 	s.OnDrain = server.Drain
+	if n != nil {
+		s.OnDrain = func(why string) { server.Drain(why); n.stopping(why) }
+		server.OnChange = func(monitor.Status) {
+			if ready, _ := mon.Ready(mon.Snapshot()); ready {
+				n.ready("every --check target is up")
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -65,6 +65,8 @@ type Supervisor struct {
 
 	// OnDrain, when set, is called when the drain begins, with why.
 	OnDrain func(why string)
+	// OnStart, when set, is called once the command has started.
+	OnStart func()
 
 	// Log gets one record per event of the command's life; nil keeps
 	// quiet.
@@ -127,6 +129,9 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		return 1, err
 	}
 	defer l.stopSampling()
+	if s.OnStart != nil {
+		s.OnStart()
+	}
 	for {
 		done := false
 		select {
