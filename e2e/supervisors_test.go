@@ -126,23 +126,7 @@ func TestSdNotifySocket(t *testing.T) {
 	}))
 	defer app.Close()
 	socket := filepath.Join(dir, "notify")
-	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: socket, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	datagrams := make(chan string, 8)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := ln.Read(buf)
-			if err != nil {
-				close(datagrams)
-				return
-			}
-			datagrams <- string(buf[:n])
-		}
-	}()
+	datagrams := listenNotify(t, socket)
 
 	log := newTimedLog()
 	defer func() {
@@ -200,4 +184,131 @@ func TestSdNotifySocket(t *testing.T) {
 		}
 	default:
 	}
+}
+
+// TestPodmanSdNotify: Podman (Debian's, 4.3) runs probe exec --sd-notify as
+// the container's command under --sdnotify=container, with NOTIFY_SOCKET a
+// socket the test listens on: Podman forwards READY=1 there only after the
+// container's --check target passes, not before. The image is imported
+// from a directory (the static probe and busybox): no registry.
+func TestPodmanSdNotify(t *testing.T) {
+	podman := requireTool(t, "podman", "podman", "the Podman sd_notify test")
+	busybox := requireTool(t, "busybox", "busybox-static", "the Podman sd_notify test (the app, sleep)")
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	build(t, rootfs, "probe", ".")
+	if err := copyFile(busybox, filepath.Join(rootfs, "busybox")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(rootfs, "busybox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A store of the test's own (vfs: no overlay mounts to leave behind),
+	// cgroupfs and a file for events: no systemd, no journald here.
+	base := []string{podman, "--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"),
+		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"}
+	podmanRun := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(base[0], append(base[1:], args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("podman %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	tarball := filepath.Join(dir, "rootfs.tar")
+	if out, err := exec.Command("tar", "-C", rootfs, "-cf", tarball, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	podmanRun("import", tarball, "localhost/probe-sdnotify:test")
+
+	var ready atomic.Bool
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer app.Close()
+	socket := filepath.Join(dir, "notify")
+	datagrams := listenNotify(t, socket)
+
+	log := newTimedLog()
+	defer func() {
+		if t.Failed() {
+			t.Logf("timeline:\n%s", log)
+		}
+	}()
+	name := "probe-sdnotify-" + strconv.Itoa(os.Getpid())
+	t.Cleanup(func() { exec.Command(base[0], append(base[1:], "rm", "-f", "-t", "0", name)...).Run() })
+	// --ulimit: Podman's defaults raise RLIMIT_NOFILE and RLIMIT_NPROC,
+	// which needs CAP_SYS_RESOURCE; lower ones need nothing. --network
+	// host: the check reaches the test's server on loopback.
+	p := start(t, log, "podman", []string{"NOTIFY_SOCKET=" + socket}, append(base, "run", "--rm", "--name", name,
+		"--sdnotify=container", "--network", "host", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
+		"localhost/probe-sdnotify:test", "/probe", "exec", "--sd-notify", "--drain-delay", "0s", "--interval", "100ms",
+		"--check", app.URL+"/healthz", "--", "/busybox", "sleep", "3600")...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, ok := log.find("podman", "/healthz is unhealthy", 0); ok {
+			break
+		}
+		if time.Now().After(deadline) || p.exited() {
+			t.Fatal("probe exec in the container never reported its failing check")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Podman may say MAINPID= (conmon's) first: only READY=1 counts.
+	readyIn := func(within time.Duration) (string, bool) {
+		timeout := time.After(within)
+		for {
+			select {
+			case d := <-datagrams:
+				if strings.Contains("\n"+d, "\nREADY=1") {
+					return d, true
+				}
+				log.add("test", fmt.Sprintf("datagram %q", d))
+			case <-timeout:
+				return "", false
+			}
+		}
+	}
+	if d, ok := readyIn(time.Second); ok {
+		t.Fatalf("%q forwarded while the check failed", d)
+	}
+	flipped := time.Now()
+	ready.Store(true)
+	if _, ok := readyIn(20 * time.Second); !ok {
+		t.Fatal("no READY=1 within 20s of the check passing")
+	}
+	t.Logf("READY=1 came through Podman %s after the check turned to 200", time.Since(flipped).Round(time.Millisecond))
+	if _, ok := log.find("podman", "every --check target is up: READY=1 sent to NOTIFY_SOCKET", 0); !ok {
+		t.Error("probe exec did not log its notification")
+	}
+	podmanRun("stop", "-t", "10", name)
+	if code := p.wait(t, 30*time.Second); code != 143 {
+		t.Errorf("podman run exited %d, want sleep's 143 (SIGTERM passed on by probe exec)", code)
+	}
+}
+
+// listenNotify listens on a unixgram socket at path, as systemd does on
+// NOTIFY_SOCKET, and sends each datagram on the channel it returns.
+func listenNotify(t *testing.T, path string) <-chan string {
+	t.Helper()
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	datagrams := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ln.Read(buf)
+			if err != nil {
+				close(datagrams)
+				return
+			}
+			datagrams <- string(buf[:n])
+		}
+	}()
+	return datagrams
 }
