@@ -184,6 +184,19 @@ func TestSdNotifySocket(t *testing.T) {
 		}
 	default:
 	}
+
+	// Without a --check: ready once the app has started.
+	p = start(t, log, "probe2", []string{"NOTIFY_SOCKET=" + socket}, bin, "exec", "--sd-notify", "--drain-delay", "0s", "--", "sleep", "3600")
+	select {
+	case d := <-datagrams:
+		if d != "READY=1\nSTATUS=the app has started\n" {
+			t.Errorf("datagram %q without --check, want READY=1 at the start", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no READY=1 within 10s of the start, without --check")
+	}
+	p.signal(t, syscall.SIGTERM)
+	p.wait(t, 10*time.Second)
 }
 
 // TestPodmanSdNotify: Podman (Debian's, 4.3) runs probe exec --sd-notify as
