@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // FD is s6's notification-fd: Ready writes a newline to it and closes it.
@@ -82,6 +83,9 @@ func OpenSocket(value string) (*Socket, error) {
 	return &Socket{addr: &net.UnixAddr{Name: value, Net: "unixgram"}}, nil
 }
 
+// sendTimeout bounds a Send to a receiver whose queue is full.
+const sendTimeout = time.Second
+
 // Send sends one datagram of newline-separated assignments, as
 // sd_notify(3) does (READY=1, STATUS=..., STOPPING=1).
 func (s *Socket) Send(lines ...string) error {
@@ -90,6 +94,9 @@ func (s *Socket) Send(lines ...string) error {
 		return err
 	}
 	defer c.Close()
+	// A receiver that does not read fills its queue: give up rather
+	// than hold the check that became ready.
+	_ = c.SetWriteDeadline(time.Now().Add(sendTimeout))
 	_, err = c.Write([]byte(strings.Join(lines, "\n") + "\n"))
 	return err
 }

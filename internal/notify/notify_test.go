@@ -121,3 +121,25 @@ func TestOpenSocketRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestSocketReceiverNotReading: a receiver that never reads fills its
+// queue; Send then fails instead of blocking the check that became ready.
+func TestSocketReceiverNotReading(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "notify")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: name, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := notify.OpenSocket(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100000 {
+		if err := s.Send("READY=1", "STATUS="+strings.Repeat("x", 1000)); err != nil {
+			t.Logf("Send %d: %v", i, err)
+			return
+		}
+	}
+	t.Fatal("100000 datagrams to a receiver that reads none were all sent")
+}
