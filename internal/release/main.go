@@ -3,6 +3,7 @@
 //
 //	go run ./internal/release notices BINARY   the third-party notices (THIRD_PARTY_NOTICES)
 //	go run ./internal/release sbom BINARY VERSION   a CycloneDX 1.5 SBOM, as JSON
+//	go run ./internal/release man VERSION      probe(1), from the command line's model (cli.WriteMan)
 //
 // The modules are those the Go linker recorded in BINARY (go version -m). The
 // patched copies of internal/patched are part of probe's own module, but each
@@ -32,12 +33,20 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/cli"
 	"github.com/probe-sh/probe/internal/patched"
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "man" {
+		if err := cli.WriteMan(os.Stdout, os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "release: "+err.Error())
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 3 || !(os.Args[1] == "notices" && len(os.Args) == 3 || os.Args[1] == "sbom" && len(os.Args) == 4) {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/release notices BINARY | sbom BINARY VERSION")
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/release notices BINARY | sbom BINARY VERSION | man VERSION")
 		os.Exit(2)
 	}
 	mods, info, err := load(os.Args[2])
