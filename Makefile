@@ -82,6 +82,7 @@ fuzz:
 	$(call fuzz,FuzzHTTPResponse,100000,./checks)
 	$(call fuzz,FuzzJSON,100000,./checks)
 	$(call fuzz,FuzzDNSMessage,60000,./checks)
+	$(call fuzz,FuzzContentEncoding,300000,./checks)
 	$(call fuzz,FuzzDecode,200000,./internal/wire/jsonpath)
 	$(call fuzz,FuzzBSON,500000,./internal/wire/bson)
 	$(call fuzz,FuzzKafkaReplies,300000,./internal/wire/kafka)
@@ -94,6 +95,7 @@ fuzz:
 	$(call fuzz,FuzzParseConn,300000,./internal/traffic)
 	$(call fuzz,FuzzAttr,300000,./internal/sockdiag)
 	$(call fuzz,FuzzKongText,20000,./internal/patched)
+	$(call fuzz,FuzzKongHelpWidth,20000,./internal/patched)
 
 # Prints the static stripped size; fails above the 10 MiB hard limit.
 size: build

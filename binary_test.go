@@ -174,3 +174,39 @@ func TestInspectAsNobody(t *testing.T) {
 		}
 	}
 }
+
+// TestStackGrownFirst: internal/startstack grows the main goroutine's
+// stack before any deep initialiser runs (kong's compiles a regular
+// expression), which it can only do while it imports nothing and so
+// initialises among the first packages.
+func TestStackGrownFirst(t *testing.T) {
+	t.Parallel()
+	bin := buildProbe(t, t.TempDir())
+	cmd := exec.Command(bin, "--version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("probe --version: %v\n%s", err, out)
+	}
+	var order []string
+	for line := range strings.Lines(string(out)) {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "init" {
+			order = append(order, f[1])
+		}
+	}
+	at := func(pkg string) int {
+		for i, p := range order {
+			if p == pkg {
+				return i
+			}
+		}
+		t.Fatalf("no init of %s in:\n%s", pkg, out)
+		return -1
+	}
+	first := at("github.com/probe-sh/probe/internal/startstack")
+	for _, later := range []string{"regexp/syntax", "github.com/alecthomas/kong", "github.com/probe-sh/probe/internal/cli"} {
+		if at(later) < first {
+			t.Errorf("%s initialises before internal/startstack: its stack grows as before", later)
+		}
+	}
+}

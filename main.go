@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/probe-sh/probe/internal/cli"
+	// The main goroutine's stack, grown once before any deep initialiser.
+	_ "github.com/probe-sh/probe/internal/startstack"
 )
 
 // version and commit are set at build time by make build and make release:

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -197,10 +196,6 @@ func (l *timedLog) find(who, want string, from time.Duration) (time.Duration, bo
 		}
 	}
 	return 0, false
-}
-
-func (l *timedLog) count(who, want string) int {
-	return l.countBefore(who, want, time.Duration(math.MaxInt64))
 }
 
 // countBefore counts the lines from who containing want that came before

@@ -258,15 +258,6 @@ func TestRunMasksCutSecrets(t *testing.T) {
 	}
 }
 
-// stuckIn enters a phase and waits there for the deadline.
-type stuckIn string
-
-func (s stuckIn) Run(ctx context.Context, tr *checks.Trace) (string, error) {
-	tr.Enter(string(s))
-	<-ctx.Done()
-	return "", ctx.Err()
-}
-
 // Once its context is cancelled, Run returns within its grace, even for a
 // check that ignores the context: each is reported from its trace, as
 // cancelled, with the canceller's reason (probe watch at Ctrl-C, probe

@@ -212,6 +212,13 @@ func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (cli *CLI, 
 			cli.Globals.varSecrets = vars.values
 		}
 	}()
+	// probe --version alone needs no model of the command line: building
+	// one was a third of its instructions. Any other line with --version is
+	// kong's, and VersionFlag's hook prints the same.
+	if len(args) == 1 && args[0] == "--version" {
+		fmt.Fprint(stdout, versionText(stamp, buildInfo(), false))
+		return &CLI{}, nil, exitCode(0)
+	}
 	// --version ends in kong's BeforeReset hook, before any flag has a
 	// value: no default is set for it. Should kong not end the run there
 	// (--version was some flag's value), it is parsed again with them.

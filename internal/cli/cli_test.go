@@ -334,3 +334,17 @@ func TestExpandErrorsInSecretPlaces(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionBuildsNoModel: probe --version alone prints the version
+// without building kong's model (a third of its start-up); what it prints and
+// its exit are kong's (TestPrunedModelParsesAsTheWhole).
+func TestVersionBuildsNoModel(t *testing.T) {
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, _, code, err := testParse([]string{"--version"}, io.Discard, io.Discard); code != 0 || err != nil {
+			t.Fatalf("exit %d, %v", code, err)
+		}
+	})
+	if allocs > 100 {
+		t.Errorf("probe --version allocates %.0f times: it builds a model of the command line", allocs)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -408,6 +409,28 @@ func TestKongCopyParsesAsUpstream(t *testing.T) {
 	t.Logf("%d command lines, %d parsed without error, the same through both", len(cases), parsedSome)
 	if parsedSome < len(cases)/2 {
 		t.Errorf("only %d of %d command lines parsed: the samples are wrong, so the test proves little", parsedSome, len(cases))
+	}
+}
+
+// TestKongCopyHelpAtEveryWidth: probe's whole help, every command's, is
+// upstream's at every terminal width, from 20 columns to 200: the copy fills
+// help as plain paragraphs (patch 0009), and probe's help is nothing else.
+func TestKongCopyHelpAtEveryWidth(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	lines := [][]string{{"--help"}, {"check", "--help"}}
+	for _, c := range commands {
+		lines = append(lines, []string{c.name, "--help"})
+	}
+	for cols := 20; cols <= 200; cols += 9 {
+		t.Setenv("COLUMNS", strconv.Itoa(cols)) // kong's width, upstream's and the copy's
+		for _, args := range lines {
+			got, want := copyParse(args), upstreamParse(args)
+			if got != want {
+				t.Errorf("COLUMNS=%d probe %q: the copy's help and upstream's differ\ncopy:\n%s\nupstream:\n%s", cols, args, got.Stdout, want.Stdout)
+			} else if !strings.Contains(got.Stdout, "Usage: probe") {
+				t.Errorf("COLUMNS=%d probe %q printed no help: %+v", cols, args, got)
+			}
+		}
 	}
 }
 

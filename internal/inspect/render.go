@@ -1,11 +1,11 @@
 package inspect
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -175,15 +175,29 @@ func shown(all []Process) ([]Process, int) {
 		return all, 0
 	}
 	rows := slices.Clone(all)
-	slices.SortStableFunc(rows, func(a, b Process) int {
-		if (a.PID == 1) != (b.PID == 1) {
-			return map[bool]int{true: -1, false: 1}[a.PID == 1]
-		}
-		return cmp.Compare(b.RSSBytes, a.RSSBytes)
-	})
+	sort.Stable(byRSS(rows))
 	rows = rows[:maxRows]
-	slices.SortFunc(rows, func(a, b Process) int { return cmp.Compare(a.PID, b.PID) })
+	sort.Sort(byPID(rows))
 	return rows, len(all) - maxRows
 }
+
+// byRSS orders processes PID 1 first, then by RSS, the largest first.
+type byRSS []Process
+
+func (s byRSS) Len() int      { return len(s) }
+func (s byRSS) Swap(i, j int) { s[i], s[j] = s[j], s[i] }
+func (s byRSS) Less(i, j int) bool {
+	if (s[i].PID == 1) != (s[j].PID == 1) {
+		return s[i].PID == 1
+	}
+	return s[i].RSSBytes > s[j].RSSBytes
+}
+
+// byPID orders processes by PID.
+type byPID []Process
+
+func (s byPID) Len() int           { return len(s) }
+func (s byPID) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+func (s byPID) Less(i, j int) bool { return s[i].PID < s[j].PID }
 
 func pct(a, b int64) float64 { return float64(a) / float64(b) * 100 }

@@ -3,6 +3,7 @@ package sanitize
 import (
 	"encoding/base64"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -161,9 +162,17 @@ func undoBackslash(dst []byte, t string) ([]byte, int) {
 // span is a part of a text to mask: [start, end).
 type span struct{ start, end int }
 
+// byStart orders spans by where they start (through sort.Interface, which
+// every type shares; slices.SortFunc is compiled again for each type).
+type byStart []span
+
+func (s byStart) Len() int           { return len(s) }
+func (s byStart) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+func (s byStart) Less(i, j int) bool { return s[i].start < s[j].start }
+
 // maskSpans writes s with each span, merged where they overlap, as "***".
 func maskSpans(s string, spans []span) string {
-	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	sort.Sort(byStart(spans))
 	var b strings.Builder
 	b.Grow(len(s))
 	at := 0

@@ -5,7 +5,7 @@ package watch
 import (
 	"context"
 	"math"
-	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -278,17 +278,25 @@ func (t *tally) percentile(q float64) time.Duration {
 	return t.Max
 }
 
+// durations sort through sort.Interface, which every type shares;
+// slices.Sort is compiled again for each element type.
+type durations []time.Duration
+
+func (d durations) Len() int           { return len(d) }
+func (d durations) Swap(i, j int)      { d[i], d[j] = d[j], d[i] }
+func (d durations) Less(i, j int) bool { return d[i] < d[j] }
+
 // recentPercentile is the exact q-th quantile of the samples' times
 // (nearest rank).
 func recentPercentile(samples []Sample, q float64) time.Duration {
 	if len(samples) == 0 {
 		return 0
 	}
-	d := make([]time.Duration, len(samples))
+	d := make(durations, len(samples))
 	for i, s := range samples {
 		d[i] = s.Duration
 	}
-	slices.Sort(d)
+	sort.Sort(d)
 	rank := int(math.Ceil(q*float64(len(d)))) - 1
 	return d[min(max(rank, 0), len(d)-1)]
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"mime"
 	"os"
 	"path"
 	"path/filepath"
@@ -2104,7 +2103,7 @@ func (h *fsHandler) newCompressedFSFileCache(f fs.File, fileInfo fs.FileInfo, fi
 	}
 
 	ext := fileExtension(fileInfo.Name(), false, h.compressedFileSuffixes[fileEncoding])
-	contentType := mime.TypeByExtension(ext)
+	contentType := typeByExtension(ext)
 	if contentType == "" {
 		data, err := readFileHeader(f, false, fileEncoding)
 		if err != nil {
@@ -2220,7 +2219,7 @@ func (h *fsHandler) newFSFile(f fs.File, fileInfo fs.FileInfo, compressed bool, 
 
 	// detect content-type
 	ext := fileExtension(fileInfo.Name(), compressed, h.compressedFileSuffixes[fileEncoding])
-	contentType := mime.TypeByExtension(ext)
+	contentType := typeByExtension(ext)
 	if contentType == "" {
 		data, err := readFileHeader(f, compressed, fileEncoding)
 		if err != nil {
@@ -2668,6 +2667,12 @@ func (o osRoot) remove(name string) error {
 	defer r.Close()
 	return r.Remove(rel)
 }
+
+// typeByExtension stands for mime.TypeByExtension, whose package would link
+// its readers of the system's MIME type files into every program that uses
+// fasthttp's client: no extension says anything, and detectContentType
+// decides.
+func typeByExtension(string) string { return "" }
 
 // detectContentType stands for net/http.DetectContentType, which would link
 // net/http into every program that uses fasthttp's client: a file whose

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/probe-sh/probe/internal/patched/fasthttp/multipart"
 	"github.com/valyala/bytebufferpool"
 )
 

@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"mime/multipart"
 	"net"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/probe-sh/probe/internal/patched/fasthttp/multipart"
 )
 
 var errNoCertOrKeyProvided = errors.New("cert or key has not provided")

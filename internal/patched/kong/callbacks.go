@@ -271,14 +271,30 @@ func embeddedFields(t reflect.Type) []int {
 		if !field.IsExported() {
 			continue
 		}
-		_, isEmbedded := field.Tag.Lookup("embed")
-		if !isEmbedded && !field.Anonymous {
+		if _, isEmbedded := lookupTag(field.Tag, "embed"); !isEmbedded && !field.Anonymous {
 			continue
 		}
 		out = append(out, i)
 	}
 	embeddedByType.Store(t, out)
 	return out
+}
+
+// lookupTag is tag.Lookup(key). Lookup reads every key and quoted value
+// before the one it looks for, byte by byte, and a flag's tag is mostly its
+// help; a tag in which no colon follows key and comes before a quote cannot
+// have the key, and colons are few.
+func lookupTag(tag reflect.StructTag, key string) (string, bool) {
+	for s := string(tag); ; {
+		i := strings.IndexByte(s, ':')
+		if i < 0 {
+			return "", false
+		}
+		if i+1 < len(s) && s[i+1] == '"' && strings.HasSuffix(s[:i], key) {
+			return tag.Lookup(key)
+		}
+		s = s[i+1:]
+	}
 }
 
 func callFunction(f reflect.Value, bindings bindings) error {

@@ -3,7 +3,6 @@ package kong
 import (
 	"bytes"
 	"fmt"
-	"go/doc/comment"
 	"io"
 	"strings"
 )
@@ -584,19 +583,4 @@ func formatEnvs(envs []string) string {
 	}
 
 	return strings.Join(formatted, ", ")
-}
-
-// toText is go/doc.ToText, as it formats text that is no package's doc
-// comment: go/doc/comment's parser with the look-ups of an empty package,
-// so that no "[name]" reads as a link, and its printer. Calling it here
-// rather than through go/doc keeps go/doc, go/ast, go/token and go/scanner,
-// and their initialisers, out of every program that uses kong.
-func toText(w io.Writer, text string, prefix, codePrefix string, width int) {
-	parser := &comment.Parser{
-		// What (*doc.Package).lookupPackage says for an empty package.
-		LookupPackage: func(name string) (string, bool) { return "", name == "" },
-		LookupSym:     func(recv, name string) bool { return false },
-	}
-	printer := &comment.Printer{TextPrefix: prefix, TextCodePrefix: codePrefix, TextWidth: width}
-	_, _ = w.Write(printer.Text(parser.Parse(text)))
 }

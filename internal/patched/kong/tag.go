@@ -266,7 +266,7 @@ func parseStructTagItems(tag reflect.StructTag) (map[string][]string, error) {
 	}
 	delete(items, "kong")
 
-	kongTag, ok := tag.Lookup("kong")
+	kongTag, ok := lookupTag(tag, "kong")
 	if !ok {
 		return items, nil
 	}
@@ -304,7 +304,7 @@ func parseTagString(s string) (*Tag, error) {
 }
 
 func parseTag(parent reflect.Value, ft reflect.StructField) (*Tag, error) {
-	if ft.Tag.Get("kong") == "-" {
+	if kongTag, _ := lookupTag(ft.Tag, "kong"); kongTag == "-" {
 		t := newEmptyTag()
 		t.Ignored = true
 		return t, nil
