@@ -104,8 +104,15 @@ func complete(args []string, stdout io.Writer) int {
 		if len(words) == 0 {
 			return 1
 		}
-		if last := words[len(words)-1]; strings.HasSuffix(last, args[2]) {
-			trim = last[:len(last)-len(args[2])]
+		// CUR is only break characters (the = of --output=, the : of
+		// http:) when the cursor follows them: readline then replaces the
+		// empty text after them, not them.
+		cur := args[2]
+		if strings.Trim(cur, "=:") == "" {
+			cur = ""
+		}
+		if last := words[len(words)-1]; strings.HasSuffix(last, cur) {
+			trim = last[:len(last)-len(cur)]
 		}
 	default:
 		return 1
