@@ -11,14 +11,18 @@ LDFLAGS   = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o bin/probe .
 
-# Static binaries for every platform below, with an SBOM each, the licences
-# and SHA256SUMS, in dist/: see internal/release/release.sh. The platforms
-# are Docker's names; 386 builds but is not run by the tests (this kernel
-# has no 32-bit x86).
+# Static binaries for every platform below, with an SBOM and .deb, .rpm and
+# .apk packages each (nfpm, pinned), the man page, the completions, the
+# licences and SHA256SUMS, in dist/: see internal/release/release.sh. The
+# platforms are Docker's names; 386 builds but is not run by the tests (this
+# kernel has no 32-bit x86). The packages' file times are the last commit's.
 PLATFORMS = linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64
 DIST     ?= dist
+NFPM     ?= github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 release:
-	VERSION=$(VERSION) COMMIT=$(COMMIT) bash internal/release/release.sh $(DIST) $(PLATFORMS)
+	VERSION=$(VERSION) COMMIT=$(COMMIT) NFPM=$(NFPM) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+		bash internal/release/release.sh $(DIST) $(PLATFORMS)
 
 # THIRD_PARTY_NOTICES, from the build information of a fresh binary; a test
 # fails when the committed one is stale.

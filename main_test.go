@@ -37,6 +37,7 @@ func scriptParams(dir string) testscript.Params {
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
+		Condition:           haveProgram,
 		Setup: func(env *testscript.Env) error {
 			// Never touch the machine's real /dev/shm marker from a test.
 			env.Setenv("PROBE_MARKER", filepath.Join(env.WorkDir, "draining"))
@@ -129,6 +130,25 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(args[2], s.Addr)
 		ts.Setenv(args[2]+"_PORT", port)
 	}
+}
+
+// haveProgram is the condition [have:PROGRAM]: whether PROGRAM is
+// installed. In CI (CI set), where .ci/run installs them, a missing one is
+// an error, not a skip:
+//
+//	[!have:zsh] skip 'zsh missing (apt-get install zsh)'
+func haveProgram(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "have:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") != "" {
+			return false, fmt.Errorf("%s missing: .ci/run installs it", name)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // cmdSetenv sets VAR to a Go-quoted string, or to a string repeated, for

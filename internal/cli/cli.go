@@ -45,6 +45,9 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 			code = 1
 		}
 	}()
+	if len(args) > 0 && args[0] == completeCommand {
+		return complete(args[1:], stdout)
+	}
 	env := &Env{Stdout: stdout, Stderr: stderr, Stamp: stamp}
 	args, env.Command = splitCommand(args)
 	cli, kctx, err := parseLine(args, stdout, stderr, stamp)
@@ -152,6 +155,8 @@ type CLI struct {
 	Drain   DrainCmd   `kong:"-"`
 	Undrain UndrainCmd `kong:"-"`
 	Install InstallCmd `kong:"-"`
+	// Completion is probe completion SHELL: the script (complete.go).
+	Completion CompletionCmd `kong:"-"`
 }
 
 // commands are the commands besides check. kong reflects over every flag of
@@ -173,6 +178,7 @@ var commands = []struct {
 	{"undrain", "Remove the shutdown marker: health checks report the app's own state again.", func(c *CLI) any { return &c.Undrain }},
 	{"install", "Copy this binary into DIR, as DIR/probe (mode 0755, atomically), for an image without probe, a shell or cp: an initContainer or a one-shot container fills a volume the app mounts.", func(c *CLI) any { return &c.Install }},
 	{"inspect", "Show this container's processes, memory, listening sockets, SIGTERM handling and shutdown marker.", func(c *CLI) any { return &c.Inspect }},
+	{"completion", "Print the shell completion script for bash, zsh or fish: eval \"$(probe completion bash)\", source <(probe completion zsh), probe completion fish | source.", func(c *CLI) any { return &c.Completion }},
 }
 
 // wantsHelp reports whether args ask for help, or are empty: then help

@@ -1,18 +1,23 @@
 // Command release writes what ships beside a probe binary, from the binary's
 // own build information, so that neither can drift from what is compiled in:
 //
-//	go run ./internal/release notices BINARY   the third-party notices (THIRD_PARTY_NOTICES)
-//	go run ./internal/release sbom BINARY VERSION   a CycloneDX 1.5 SBOM, as JSON
+//	go run ./internal/release notices BINARY        the third-party notices (THIRD_PARTY_NOTICES)
+//	go run ./internal/release sbom BINARY VERSION   a CycloneDX 1.6 SBOM, as JSON
+//	go run ./internal/release man VERSION           probe(1), from the command line's model (cli.WriteMan)
 //
 // The modules are those the Go linker recorded in BINARY (go version -m). The
 // patched copies of internal/patched are part of probe's own module, but each
 // imports a package of its upstream module, so the build information names
 // that module at the version the copy comes from; this tool marks it as the
-// copy. Licence texts come from the module cache (go mod download) and from
-// the copies; a licence that cannot be told apart stops the command, so a new
-// dependency is read by a person before it ships.
+// copy, and gives the SBOM its patches as pedigree, which no SBOM tool knows
+// to do. Licence texts come from the module cache (go mod download) and from
+// the copies, and are named by github.com/google/licensecheck (as
+// pkg.go.dev names them); a text it cannot wholly name, or a licence not
+// among those probe ships, stops the command, so a new dependency is read
+// by a person before it ships. The SBOM is written by
+// github.com/CycloneDX/cyclonedx-go.
 //
-// make release runs both for every binary; TestNoticesAreCurrent fails when
+// make release runs them for every binary; TestNoticesAreCurrent fails when
 // the committed THIRD_PARTY_NOTICES no longer matches a fresh build.
 package main
 
@@ -30,23 +35,35 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/google/licensecheck"
+
+	"github.com/probe-sh/probe/internal/cli"
 	"github.com/probe-sh/probe/internal/patched"
 )
 
 func main() {
-	if len(os.Args) < 3 || !(os.Args[1] == "notices" && len(os.Args) == 3 || os.Args[1] == "sbom" && len(os.Args) == 4) {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/release notices BINARY | sbom BINARY VERSION")
-		os.Exit(2)
-	}
-	mods, info, err := load(os.Args[2])
-	if err == nil {
-		if os.Args[1] == "notices" {
+	var err error
+	switch args := os.Args[1:]; {
+	case len(args) == 2 && args[0] == "man":
+		err = cli.WriteMan(os.Stdout, args[1])
+	case len(args) == 2 && args[0] == "notices":
+		var mods []module
+		if mods, _, err = load(args[1]); err == nil {
 			err = writeNotices(os.Stdout, mods)
-		} else {
-			err = writeSBOM(os.Stdout, os.Args[2], os.Args[3], info, mods)
 		}
+	case len(args) == 3 && args[0] == "sbom":
+		var mods []module
+		var info *debug.BuildInfo
+		if mods, info, err = load(args[1]); err == nil {
+			err = writeSBOM(os.Stdout, args[1], args[2], info, mods)
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/release notices BINARY | sbom BINARY VERSION | man VERSION")
+		os.Exit(2)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "release: "+err.Error())
@@ -160,45 +177,35 @@ func licenceFiles(dir string) ([]file, error) {
 	return out, nil
 }
 
-// classify names the licences a module's files hold, as an SPDX expression.
-// It knows the three licences probe's dependencies use; any other stops the
-// release until a person has read it and taught this function its name.
+// shippable are the licences probe's binary carries; any other stops the
+// release until a person has read it and added it here.
+var shippable = []string{"Apache-2.0", "BSD-3-Clause", "MIT"}
+
+// classify names the licences a module's files hold, as an SPDX expression,
+// in the order their texts come.
 func classify(files []file) (string, error) {
 	var ids []string
 	for _, f := range files {
 		if f.Name == "NOTICE" || f.Name == "PATENTS" {
 			continue
 		}
-		t := strings.Join(strings.Fields(f.Text), " ")
-		type mark struct {
-			id string
-			at int
+		cov := licensecheck.Scan([]byte(f.Text))
+		// A heading or a copyright line is not a licence's text; anything
+		// longer than that must be one licensecheck knows.
+		if cov.Percent < 95 {
+			return "", fmt.Errorf("%s: only %.0f%% of it is a licence licensecheck knows: read it", f.Name, cov.Percent)
 		}
-		marks := []mark{
-			{id: "BSD-3-Clause", at: strings.Index(t, "Redistribution and use in source and binary forms")},
-			{id: "Apache-2.0", at: strings.Index(t, "Apache License Version 2.0")},
-			{id: "MIT", at: strings.Index(t, "Permission is hereby granted, free of charge")},
-		}
-		if marks[0].at >= 0 && !strings.Contains(t, "Neither the name") {
-			return "", errors.New("a BSD licence without its third clause: name it in classify")
-		}
-		// In the order the texts appear.
-		for len(marks) > 0 {
-			best := -1
-			for i, m := range marks {
-				if m.at >= 0 && (best < 0 || m.at < marks[best].at) {
-					best = i
-				}
+		for _, m := range cov.Match {
+			if !slices.Contains(shippable, m.ID) {
+				return "", fmt.Errorf("%s: %s is none of %s: read it, then name it in shippable", f.Name, m.ID, strings.Join(shippable, ", "))
 			}
-			if best < 0 {
-				break
+			if !slices.Contains(ids, m.ID) {
+				ids = append(ids, m.ID)
 			}
-			ids = append(ids, marks[best].id)
-			marks = append(marks[:best], marks[best+1:]...)
 		}
 	}
 	if len(ids) == 0 {
-		return "", errors.New("its licence is none of BSD-3-Clause, Apache-2.0 and MIT: read it, then name it in classify")
+		return "", errors.New("no licence text")
 	}
 	return strings.Join(ids, " AND "), nil
 }
@@ -232,69 +239,6 @@ func copyNote(m module) string {
 	return ", patched copy in internal/patched/" + m.Copy
 }
 
-// The CycloneDX 1.5 document: only the fields this tool fills.
-type (
-	bom struct {
-		BOMFormat    string       `json:"bomFormat"`
-		SpecVersion  string       `json:"specVersion"`
-		SerialNumber string       `json:"serialNumber"`
-		Version      int          `json:"version"`
-		Metadata     metadata     `json:"metadata"`
-		Components   []component  `json:"components"`
-		Dependencies []dependency `json:"dependencies"`
-	}
-	metadata struct {
-		Tools     tools     `json:"tools"`
-		Component component `json:"component"`
-	}
-	tools struct {
-		Components []component `json:"components"`
-	}
-	component struct {
-		Type       string     `json:"type"`
-		BOMRef     string     `json:"bom-ref,omitempty"`
-		Name       string     `json:"name"`
-		Version    string     `json:"version,omitempty"`
-		PURL       string     `json:"purl,omitempty"`
-		Hashes     []hash     `json:"hashes,omitempty"`
-		Licenses   []license  `json:"licenses,omitempty"`
-		Pedigree   *pedigree  `json:"pedigree,omitempty"`
-		Properties []property `json:"properties,omitempty"`
-	}
-	hash struct {
-		Alg     string `json:"alg"`
-		Content string `json:"content"`
-	}
-	license struct {
-		Expression string `json:"expression"`
-	}
-	pedigree struct {
-		Patches []patch `json:"patches"`
-		Notes   string  `json:"notes"`
-	}
-	patch struct {
-		Type string `json:"type"`
-		Diff diff   `json:"diff"`
-	}
-	diff struct {
-		Text attachment `json:"text"`
-		URL  string     `json:"url"`
-	}
-	attachment struct {
-		ContentType string `json:"contentType"`
-		Encoding    string `json:"encoding"`
-		Content     string `json:"content"`
-	}
-	property struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	dependency struct {
-		Ref       string   `json:"ref"`
-		DependsOn []string `json:"dependsOn"`
-	}
-)
-
 func purl(path, version string) string {
 	return "pkg:golang/" + path + "@" + version + "?type=module"
 }
@@ -302,9 +246,9 @@ func purl(path, version string) string {
 // writeSBOM describes the binary: its own hash and build settings, and each
 // module with its version, go.sum hash and licence. version is the one
 // stamped in with -X: with -trimpath, the build information leaves out
-// -ldflags, and so the version. A patched copy carries
-// its patches as pedigree, so a scanner that matches the upstream version
-// also learns that the code differs from it.
+// -ldflags, and so the version. A patched copy carries its patches as
+// pedigree, so a scanner that matches the upstream version also learns that
+// the code differs from it.
 func writeSBOM(w io.Writer, binary, version string, info *debug.BuildInfo, mods []module) error {
 	raw, err := os.ReadFile(binary)
 	if err != nil {
@@ -315,67 +259,62 @@ func writeSBOM(w io.Writer, binary, version string, info *debug.BuildInfo, mods 
 	if err != nil {
 		return err
 	}
-	main := component{Type: "application", BOMRef: purl(info.Main.Path, version), Name: info.Main.Path, Version: version,
-		PURL: purl(info.Main.Path, version), Hashes: []hash{{"SHA-256", hex.EncodeToString(sum[:])}},
-		Licenses: []license{{"Apache-2.0"}}}
+	main := cdx.Component{Type: cdx.ComponentTypeApplication, BOMRef: purl(info.Main.Path, version), Name: info.Main.Path,
+		Version: version, PackageURL: purl(info.Main.Path, version),
+		Hashes:   &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: hex.EncodeToString(sum[:])}},
+		Licenses: &cdx.Licenses{{Expression: "Apache-2.0"}}, Properties: &[]cdx.Property{}}
 	for _, key := range []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "CGO_ENABLED", "-trimpath"} {
 		if v := setting(info, key); v != "" {
-			main.Properties = append(main.Properties, property{"cdx:gomod:build:env:" + key, v})
+			*main.Properties = append(*main.Properties, cdx.Property{Name: "cdx:gomod:build:env:" + key, Value: v})
 		}
 	}
-	main.Properties = append(main.Properties, property{"cdx:gomod:toolchain", info.GoVersion})
-	doc := bom{BOMFormat: "CycloneDX", SpecVersion: "1.5", Version: 1,
-		// Derived from the binary, so that the same binary gives the same document.
-		SerialNumber: "urn:uuid:" + uuidFrom(sum[:]),
-		Metadata: metadata{
-			Tools:     tools{Components: []component{{Type: "application", Name: "probe internal/release"}}},
-			Component: main,
-		},
-		Components: []component{},
-	}
-	dep := dependency{Ref: main.BOMRef, DependsOn: []string{}}
+	*main.Properties = append(*main.Properties, cdx.Property{Name: "cdx:gomod:toolchain", Value: info.GoVersion})
+	bom := cdx.NewBOM()
+	bom.SerialNumber = "urn:uuid:" + uuidFrom(sum[:]) // the same binary, the same document
+	bom.Metadata = &cdx.Metadata{Component: &main, Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{
+		{Type: cdx.ComponentTypeApplication, Name: "probe internal/release"}}}}
+	components, dependsOn := []cdx.Component{}, []string{}
 	for _, m := range mods {
 		if m.Sum == "" && m.Copy == "" {
 			continue // the Go toolchain: named in the properties
 		}
-		c := component{Type: "library", BOMRef: purl(m.Path, m.Version), Name: m.Path, Version: m.Version,
-			PURL: purl(m.Path, m.Version), Licenses: []license{{m.SPDX}}}
+		c := cdx.Component{Type: cdx.ComponentTypeLibrary, BOMRef: purl(m.Path, m.Version), Name: m.Path, Version: m.Version,
+			PackageURL: purl(m.Path, m.Version), Licenses: &cdx.Licenses{{Expression: m.SPDX}}}
 		if h, ok := strings.CutPrefix(m.Sum, "h1:"); ok {
 			if b, err := base64.StdEncoding.DecodeString(h); err == nil {
-				c.Hashes = []hash{{"SHA-256", hex.EncodeToString(b)}}
+				c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: hex.EncodeToString(b)}}
 			}
 		}
 		if m.Copy != "" {
-			p, err := patchesOf(root, m.Copy)
+			patches, err := patchesOf(root, m.Copy)
 			if err != nil {
 				return err
 			}
-			c.Pedigree = &pedigree{Patches: p, Notes: "compiled from probe's copy in internal/patched/" + m.Copy +
+			c.Pedigree = &cdx.Pedigree{Patches: &patches, Notes: "compiled from probe's copy in internal/patched/" + m.Copy +
 				": upstream " + m.Version + " plus these patches, checked byte for byte by internal/patched/patched_test.go"}
 		}
-		doc.Components = append(doc.Components, c)
-		dep.DependsOn = append(dep.DependsOn, c.BOMRef)
+		components = append(components, c)
+		dependsOn = append(dependsOn, c.BOMRef)
 	}
-	doc.Dependencies = []dependency{dep}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	bom.Components = &components
+	bom.Dependencies = &[]cdx.Dependency{{Ref: main.BOMRef, Dependencies: &dependsOn}}
+	return cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON).SetPretty(true).Encode(bom)
 }
 
-func patchesOf(root, name string) ([]patch, error) {
+func patchesOf(root, name string) ([]cdx.Patch, error) {
 	paths, err := filepath.Glob(filepath.Join(root, "internal", "patched", "patches", name, "*.patch"))
 	if err != nil || len(paths) == 0 {
 		return nil, fmt.Errorf("no patches for the copy %s", name)
 	}
-	var out []patch
+	var out []cdx.Patch
 	for _, p := range paths {
 		text, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
 		rel, _ := filepath.Rel(root, p)
-		out = append(out, patch{Type: "unofficial", Diff: diff{
-			Text: attachment{ContentType: "text/x-diff", Encoding: "base64", Content: base64.StdEncoding.EncodeToString(text)},
+		out = append(out, cdx.Patch{Type: cdx.PatchTypeUnofficial, Diff: &cdx.Diff{
+			Text: &cdx.AttachedText{ContentType: "text/x-diff", Encoding: "base64", Content: base64.StdEncoding.EncodeToString(text)},
 			URL:  "https://github.com/probe-sh/probe/blob/main/" + filepath.ToSlash(rel)}})
 	}
 	return out, nil

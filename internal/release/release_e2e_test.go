@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,8 +40,9 @@ var platforms = []struct {
 
 // TestRelease builds make release twice, from two copies of the source in
 // different directories, the second with an empty build cache so that every
-// package is compiled again; every file must be byte for byte the same. Then
-// each binary is checked: a static ELF for its machine, and, under qemu
+// package is compiled again; every file must be byte for byte the same, the
+// .deb, .rpm and .apk packages too. Then the packages are checked and
+// installed (checkPackages), and each binary is checked: a static ELF for its machine, and, under qemu
 // user-mode emulation, its --version, a real HTTP check against a loopback
 // server, and probe listen reading /proc.
 func TestRelease(t *testing.T) {
@@ -60,6 +62,12 @@ func TestRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The packages' file times: the commit's, as make release takes them
+	// in a clone (the copies below are no git checkouts).
+	epoch, err := exec.Command("git", "-C", root, "log", "-1", "--format=%ct").Output()
+	if err != nil {
+		t.Fatalf("git log: %v", err)
+	}
 	tmp := t.TempDir()
 	dists := []string{filepath.Join(tmp, "a", "dist"), filepath.Join(tmp, "elsewhere", "b", "dist")}
 	for i, dist := range dists {
@@ -67,7 +75,7 @@ func TestRelease(t *testing.T) {
 		copySource(t, root, src)
 		cmd := exec.Command("make", "release", "DIST="+dist, "VERSION=v0.0.0-release-test", "COMMIT=0123456789ab")
 		cmd.Dir = src
-		cmd.Env = append(os.Environ(), "GOFLAGS=")
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "SOURCE_DATE_EPOCH="+strings.TrimSpace(string(epoch)))
 		if i == 1 {
 			cmd.Env = append(cmd.Env, "GOCACHE="+filepath.Join(tmp, "gocache"))
 		}
@@ -91,10 +99,16 @@ func TestRelease(t *testing.T) {
 	if !bytes.Equal(sums[0], sums[1]) {
 		t.Fatalf("two builds of the same source differ:\n%s\n%s", sums[0], sums[1])
 	}
-	if n := strings.Count(string(sums[0]), "\n"); n != 2*len(platforms)+2 {
-		t.Errorf("SHA256SUMS lists %d files, want a binary and an SBOM per platform, the notices and the licence:\n%s", n, sums[0])
+	want := []string{"LICENSE", "THIRD_PARTY_NOTICES", "probe.1", "probe.bash", "probe.fish", "probe.zsh"}
+	for _, p := range platforms {
+		want = append(append(want, p.name, p.name+".cdx.json"), packageNames(p.name)...)
+	}
+	if got := files(string(sums[0]), 1); !slices.Equal(got, files(strings.Join(want, "\n"), 0)) {
+		t.Errorf("SHA256SUMS lists %q, want a binary, an SBOM and packages per platform, the man page, the completions, the notices and the licence: %q", got, sorted(want))
 	}
 	t.Logf("reproducible: the two builds are byte for byte the same\n%s", sums[0])
+
+	t.Run("packages", func(t *testing.T) { checkPackages(t, dists[0]) })
 
 	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
 	if err != nil {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/probe-sh/probe/internal/patched"
 )
@@ -57,7 +59,8 @@ func head(s string, n int) string {
 
 // TestSBOM: every module the build information lists is in the SBOM with its
 // version, hash and licence; the patched copies carry their patches; the
-// same binary gives the same document.
+// same binary gives the same document; and the document is valid CycloneDX
+// 1.6, by the JSON schema cyclonedx-go ships.
 func TestSBOM(t *testing.T) {
 	bin := buildProbe(t, t.TempDir())
 	mods, info, err := load(bin)
@@ -74,18 +77,19 @@ func TestSBOM(t *testing.T) {
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("two SBOMs of one binary differ")
 	}
-	var doc bom
-	if err := json.Unmarshal(a.Bytes(), &doc); err != nil {
+	validateCycloneDX(t, a.Bytes())
+	var doc cdx.BOM
+	if err := cdx.NewBOMDecoder(bytes.NewReader(a.Bytes()), cdx.BOMFileFormatJSON).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.BOMFormat != "CycloneDX" || doc.SpecVersion != "1.5" || !strings.HasPrefix(doc.SerialNumber, "urn:uuid:") {
+	if doc.BOMFormat != "CycloneDX" || doc.SpecVersion != cdx.SpecVersion1_6 || !strings.HasPrefix(doc.SerialNumber, "urn:uuid:") {
 		t.Errorf("header: %+v", doc)
 	}
-	if doc.Metadata.Component.Version != "v9.9.9-test" || doc.Metadata.Component.PURL != "pkg:golang/github.com/probe-sh/probe@v9.9.9-test?type=module" {
-		t.Errorf("the binary's own component: %+v", doc.Metadata.Component)
+	if main := doc.Metadata.Component; main.Version != "v9.9.9-test" || main.PackageURL != "pkg:golang/github.com/probe-sh/probe@v9.9.9-test?type=module" || len(*main.Hashes) != 1 {
+		t.Errorf("the binary's own component: %+v", main)
 	}
-	byName := map[string]component{}
-	for _, c := range doc.Components {
+	byName := map[string]cdx.Component{}
+	for _, c := range *doc.Components {
 		byName[c.Name] = c
 	}
 	for _, d := range info.Deps {
@@ -97,22 +101,65 @@ func TestSBOM(t *testing.T) {
 		if _, isCopy := patched.Of(d.Path); isCopy {
 			// The code is the copy's: upstream's hash would not describe it,
 			// the patches in the pedigree do.
-			if c.Version != d.Version || len(c.Hashes) != 0 || len(c.Licenses) != 1 || c.Pedigree == nil || len(c.Pedigree.Patches) == 0 {
+			if c.Version != d.Version || c.Hashes != nil || len(*c.Licenses) != 1 || c.Pedigree == nil || len(*c.Pedigree.Patches) == 0 {
 				t.Errorf("the patched copy %s: %+v", d.Path, c)
 			}
 			continue
 		}
-		if c.Version != d.Version || len(c.Hashes) != 1 || len(c.Hashes[0].Content) != 64 || len(c.Licenses) != 1 || c.Pedigree != nil {
+		if c.Version != d.Version || len(*c.Hashes) != 1 || len((*c.Hashes)[0].Value) != 64 || len(*c.Licenses) != 1 || c.Pedigree != nil {
 			t.Errorf("%s: %+v", d.Path, c)
 		}
 	}
 	for name, spdx := range map[string]string{"github.com/alecthomas/kong": "MIT", "github.com/valyala/fasthttp": "MIT", "github.com/prometheus/procfs": "Apache-2.0"} {
-		if c, ok := byName[name]; !ok || c.Licenses[0].Expression != spdx {
+		if c, ok := byName[name]; !ok || (*c.Licenses)[0].Expression != spdx {
 			t.Errorf("the patched copy %s: %+v", name, c)
 		}
 	}
-	if len(doc.Dependencies) != 1 || len(doc.Dependencies[0].DependsOn) != len(doc.Components) {
-		t.Errorf("dependencies: %+v", doc.Dependencies)
+	if deps := *doc.Dependencies; len(deps) != 1 || len(*deps[0].Dependencies) != len(*doc.Components) {
+		t.Errorf("dependencies: %+v", deps)
+	}
+}
+
+// validateCycloneDX checks doc against the CycloneDX 1.6 JSON schema, with
+// the two schemas it refers to, as cyclonedx-go's module ships them (its
+// own tests validate with them), and its formats asserted.
+func validateCycloneDX(t *testing.T, doc []byte) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	if err != nil {
+		t.Fatalf("go list -m github.com/CycloneDX/cyclonedx-go: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "schema")
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	for url, name := range map[string]string{
+		"http://cyclonedx.org/schema/bom-1.6.schema.json":  "bom-1.6.schema.json",
+		"http://cyclonedx.org/schema/spdx.schema.json":     "spdx.schema.json",
+		"http://cyclonedx.org/schema/jsf-0.82.schema.json": "jsf-0.82.schemax.json",
+	} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		schema, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := c.AddResource(url, schema); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(v); err != nil {
+		t.Fatalf("the SBOM is not valid CycloneDX 1.6: %v", err)
 	}
 }
 
@@ -148,25 +195,37 @@ func TestBuildInfoNamesTheCopies(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	apache, err := os.ReadFile("../../LICENSE")
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bsd3 := "Redistribution and use in source and binary forms, with or without modification... * Neither the name of Google Inc. nor..."
-	mit := "The MIT License\n\nPermission is hereby granted, free of charge, to any person"
+	apache, mit := read("../../LICENSE"), read("../patched/kong/COPYING")
+	bsd3 := read(filepath.Join(strings.TrimSpace(string(goroot)), "LICENSE"))
+	bsd2, _, _ := strings.Cut(bsd3, "   * Neither the name")
+	bsd2 += "\n" + bsd3[strings.Index(bsd3, "THIS SOFTWARE"):]
 	for _, c := range []struct {
+		name  string
 		files []file
 		want  string
 	}{
-		{[]file{{"LICENSE", string(apache)}, {"NOTICE", "x"}}, "Apache-2.0"},
-		{[]file{{"LICENSE", bsd3 + "\n" + string(apache) + "\n" + mit}}, "BSD-3-Clause AND Apache-2.0 AND MIT"},
-		{[]file{{"LICENSE", mit}, {"PATENTS", "Additional IP Rights Grant"}}, "MIT"},
-		{[]file{{"LICENSE", "Licensed under the WTFPL"}}, ""},
-		{[]file{{"LICENSE", "Redistribution and use in source and binary forms, two clauses only"}}, ""},
+		{"Apache with a NOTICE", []file{{"LICENSE", apache}, {"NOTICE", "x"}}, "Apache-2.0"},
+		{"three in one file", []file{{"LICENSE", bsd3 + "\n" + apache + "\n" + mit}}, "BSD-3-Clause AND Apache-2.0 AND MIT"},
+		{"MIT with PATENTS", []file{{"LICENSE", mit}, {"PATENTS", "Additional IP Rights Grant"}}, "MIT"},
+		{"a licence not shipped", []file{{"LICENSE", "DO WHAT THE FUCK YOU WANT TO PUBLIC LICENSE\nVersion 2, December 2004\n\nCopyright (C) 2004 Sam Hocevar <sam@hocevar.net>\n\nEveryone is permitted to copy and distribute verbatim or modified\ncopies of this license document, and changing it is allowed as long\nas the name is changed.\n\nDO WHAT THE FUCK YOU WANT TO PUBLIC LICENSE\nTERMS AND CONDITIONS FOR COPYING, DISTRIBUTION AND MODIFICATION\n\n0. You just DO WHAT THE FUCK YOU WANT TO."}}, ""},
+		{"BSD without its third clause", []file{{"LICENSE", bsd2}}, ""},
+		{"MIT with a clause of its own", []file{{"LICENSE", mit + "\nThe Software shall not be used to check the health of containers on Tuesdays, nor by anyone who has read this far without a coffee."}}, ""},
+		{"no licence", []file{{"LICENSE", "Licensed as the authors see fit."}}, ""},
 	} {
 		got, err := classify(c.files)
 		if got != c.want || (c.want == "") != (err != nil) {
-			t.Errorf("classify(%.40q) = %q, %v; want %q", c.files[0].Text, got, err, c.want)
+			t.Errorf("%s: classify = %q, %v; want %q", c.name, got, err, c.want)
 		}
 	}
 }
