@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/probe"
 )
@@ -28,7 +27,7 @@ var progress = []probe.WaitProgress{
 func TestWaitLogOneLinePerChange(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	show := render.WaitLog(&logline.Logger{W: &out})
+	show := render.WaitLog(&out)
 	for _, p := range progress {
 		show(p)
 	}
