@@ -250,20 +250,18 @@ func childCommand(n *kong.Node, name string) *kong.Node {
 }
 
 func longFlag(n *kong.Node, name string) *kong.Flag {
-	for _, group := range n.AllFlags(false) {
-		for _, f := range group {
-			if f.Name == name {
-				return f
-			}
-		}
-	}
-	return nil
+	return findFlag(n, func(f *kong.Flag) bool { return f.Name == name })
 }
 
 func shortFlag(n *kong.Node, r rune) *kong.Flag {
+	return findFlag(n, func(f *kong.Flag) bool { return f.Short == r })
+}
+
+// findFlag is the first flag of n, its own or inherited, that is.
+func findFlag(n *kong.Node, is func(*kong.Flag) bool) *kong.Flag {
 	for _, group := range n.AllFlags(false) {
 		for _, f := range group {
-			if f.Short == r {
+			if is(f) {
 				return f
 			}
 		}

@@ -1,12 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"time"
 
-	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/probe"
 )
@@ -64,17 +60,10 @@ func markerAge(m probe.Marker) string {
 
 // reportDrain prints what drain or undrain did, as text or JSON.
 func reportDrain(g *Globals, env *Env, msg string, draining, changed bool, m probe.Marker) error {
-	return g.write(env,
-		func(w io.Writer) error {
-			_, err := fmt.Fprintln(w, sanitize.Printable(msg))
-			return err
-		},
-		func(w io.Writer) error {
-			return json.NewEncoder(w).Encode(struct {
-				Marker   string `json:"marker"`
-				Draining bool   `json:"draining"`
-				Changed  bool   `json:"changed"`
-				Message  string `json:"message"`
-			}{m.Path, draining, changed, msg})
-		})
+	return g.writeLine(env, msg, struct {
+		Marker   string `json:"marker"`
+		Draining bool   `json:"draining"`
+		Changed  bool   `json:"changed"`
+		Message  string `json:"message"`
+	}{m.Path, draining, changed, msg})
 }

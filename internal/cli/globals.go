@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,4 +141,15 @@ func (g *Globals) write(env *Env, text, json func(io.Writer) error) error {
 		return fmt.Errorf("cannot write the result: %w", err)
 	}
 	return nil
+}
+
+// writeLine writes an action's outcome (drain, undrain, install): msg as
+// one printable line, or v as one JSON object with -o json.
+func (g *Globals) writeLine(env *Env, msg string, v any) error {
+	return g.write(env,
+		func(w io.Writer) error {
+			_, err := fmt.Fprintln(w, sanitize.Printable(msg))
+			return err
+		},
+		func(w io.Writer) error { return json.NewEncoder(w).Encode(v) })
 }

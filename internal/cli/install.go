@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,19 +42,12 @@ func (c *InstallCmd) Run(g *Globals, env *Env) error {
 	if !changed {
 		msg = fmt.Sprintf("already installed: %s is this binary (%s, mode 0755); nothing changed", path, text.Size(size))
 	}
-	return g.write(env,
-		func(w io.Writer) error {
-			_, err := fmt.Fprintln(w, sanitize.Printable(msg))
-			return err
-		},
-		func(w io.Writer) error {
-			return json.NewEncoder(w).Encode(struct {
-				Path    string `json:"path"`
-				Bytes   int64  `json:"bytes"`
-				Changed bool   `json:"changed"`
-				Message string `json:"message"`
-			}{path, size, changed, msg})
-		})
+	return g.writeLine(env, msg, struct {
+		Path    string `json:"path"`
+		Bytes   int64  `json:"bytes"`
+		Changed bool   `json:"changed"`
+		Message string `json:"message"`
+	}{path, size, changed, msg})
 }
 
 // install copies the file self into dir as dir/probe, atomically: into a
