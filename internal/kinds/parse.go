@@ -89,7 +89,9 @@ func Parse[C Check](raw string, templates []C) (Target, error) {
 	if kind.display != nil {
 		t.Name = kind.display(u)
 	}
-	t.Name = sanitize.Mask(t.Name, t.Secrets)
+	// RedactText as well: a URL inside the name, in a path (file:/a://u:p@h),
+	// is masked as it would be when printed.
+	t.Name = sanitize.RedactText(sanitize.Mask(t.Name, t.Secrets))
 	return t, nil
 }
 

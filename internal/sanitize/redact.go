@@ -112,21 +112,7 @@ func RedactText(s string) string {
 
 // redactWord masks one space-separated word.
 func redactWord(w string) string {
-	// Userinfo: up to the last "@" before the path, query or fragment.
-	if at := userinfoEnd(w); at >= 0 {
-		start := 0
-		if i := strings.Index(w[:at], "://"); i >= 0 {
-			start = i + 3
-		} else {
-			// Keep a leading quote or parenthesis, mask the rest.
-			for start < at && strings.IndexByte(`"'(<[`, w[start]) >= 0 {
-				start++
-			}
-		}
-		if start < at { // an empty userinfo, such as @NAME, hides nothing
-			w = w[:start] + "***" + w[at:]
-		}
-	}
+	w = maskUserinfo(w)
 	// Secret query values: NAME=VALUE after "?" or "&", up to "&", "#", a
 	// quote or the end.
 	q := strings.IndexByte(w, '?')
@@ -166,23 +152,43 @@ func redactWord(w string) string {
 	return b.String()
 }
 
-// userinfoEnd is the index of the "@" that ends a userinfo in w, or -1.
-func userinfoEnd(w string) int {
-	auth := w
-	if i := strings.Index(w, "://"); i >= 0 {
-		auth = w[i+3:]
-		if end := strings.IndexAny(auth, "/?#"); end >= 0 {
-			auth = auth[:end]
+// maskUserinfo masks the userinfo of every URL in w: the first and any
+// inside it, in a path or a parameter ("file:///a://u:p@h",
+// "?next=http://u:p@h"), up to the last "@" of each authority.
+func maskUserinfo(w string) string {
+	i := strings.Index(w, "://")
+	if i < 0 {
+		// No "//": a malformed URL ("http:/u:p@host", "u:p@host"). An "@"
+		// before any "?" or "#" is taken as the end of a userinfo.
+		auth := w
+		if end := strings.IndexAny(w, "?#"); end >= 0 {
+			auth = w[:end]
 		}
-		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-			return i + 3 + at
+		at := strings.LastIndexByte(auth, '@')
+		// Keep a leading quote or parenthesis, mask the rest.
+		start := 0
+		for start < at && strings.IndexByte(`"'(<[`, w[start]) >= 0 {
+			start++
 		}
-		return -1
+		if start < at { // an empty userinfo, such as @NAME, hides nothing
+			w = w[:start] + "***" + w[at:]
+		}
+		return w
 	}
-	// No "//": a malformed URL ("http:/u:p@host", "u:p@host"). An "@"
-	// before any "?" or "#" is taken as the end of a userinfo.
-	if end := strings.IndexAny(w, "?#"); end >= 0 {
-		auth = w[:end]
+	var b strings.Builder
+	for i >= 0 {
+		b.WriteString(w[:i+3])
+		w = w[i+3:]
+		auth := w
+		if end := strings.IndexAny(w, "/?#"); end >= 0 {
+			auth = w[:end]
+		}
+		if at := strings.LastIndexByte(auth, '@'); at > 0 {
+			b.WriteString("***")
+			w = w[at:]
+		}
+		i = strings.Index(w, "://")
 	}
-	return strings.LastIndexByte(auth, '@')
+	b.WriteString(w)
+	return b.String()
 }

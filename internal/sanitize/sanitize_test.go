@@ -29,6 +29,12 @@ func TestRedactText(t *testing.T) {
 		"no secrets here, just words":                    "no secrets here, just words",
 		"http://host/?q=1&session%5Fid=PW":               "http://host/?q=1&session%5Fid=***",
 		"(http://a:PW@h) and http://b:PW@h2?password=PW": "(http://***@h) and http://***@h2?password=***",
+		// A URL inside a URL (CI's fuzzer, FuzzParseTarget: a file path
+		// holding "://u:PW@"), however deep.
+		"file:///://user:PW@":                  "file:///://***@",
+		"http://h/x?next=https://u:PW@evil/y":  "http://h/x?next=https://***@evil/y",
+		"http://a:PW@h/p://b:PW@i/q://c:PW@j/": "http://***@h/p://***@i/q://***@j/",
+		"http://h/://@x":                       "http://h/://@x",
 	} {
 		got := sanitize.RedactText(in)
 		if got != want {
