@@ -58,10 +58,12 @@ lint:
 # Dockerfiles and the examples (Compose v2, Swarm, the arm64 image); make
 # release built twice and run under qemu; go install from a module proxy in
 # a directory; the databases; grpc-go servers beside grpc-health-probe;
-# nginx on Unix sockets; the demo. Outside CI a missing tool skips them,
-# loudly.
+# nginx on Unix sockets; the demo; probe serve's /readyz?verbose goldens
+# against kube-apiserver's own healthz package (e2e/kubelet's module).
+# Outside CI a missing tool skips them, loudly.
 e2e:
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./e2e ./internal/release ./examples/demo
+	cd e2e/kubelet && $(GO) test -count=1 ./...
 
 # The Kubernetes manifests against the API's own types, in a module of their
 # own so that k8s.io/api stays out of probe's go.mod.

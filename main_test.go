@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/testserver"
 )
 
@@ -51,6 +52,7 @@ func scriptParams(dir string) testscript.Params {
 			"chtimes":  cmdChtimes,
 			"hold":     cmdHold,
 			"mkfifo":   cmdMkfifo,
+			"records":  cmdRecords,
 		},
 	}
 }
@@ -304,4 +306,41 @@ func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: mkfifo PATH")
 	}
 	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+}
+
+// cmdRecords checks that every line of a log is one record of the format,
+// read as a log pipeline reads it: time (RFC 3339), level, probe and msg
+// first, in that order, then only target and state.
+//
+//	records json|logfmt stdout|stderr
+func cmdRecords(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: records json|logfmt stdout|stderr")
+	}
+	format, err := logline.ParseFormat(args[0])
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile(args[1]), "\n"), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		ts.Fatalf("%s is empty", args[1])
+	}
+	for _, line := range lines {
+		fields, err := logline.Parse(format, line)
+		if err != nil {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		if len(fields) < 4 || fields[0].Key != "time" || fields[1].Key != "level" || fields[2].Key != "probe" || fields[3].Key != "msg" {
+			ts.Fatalf("%s: not time, level, probe, msg first: %q", args[1], line)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, fields[0].Value); err != nil {
+			ts.Fatalf("%s: time: %v", args[1], err)
+		}
+		if l := fields[1].Value; l != "info" && l != "warn" && l != "error" {
+			ts.Fatalf("%s: level %q", args[1], l)
+		}
+		for _, f := range fields[4:] {
+			if f.Key != "target" && f.Key != "state" {
+				ts.Fatalf("%s: a field %q: %q", args[1], f.Key, line)
+			}
+		}
+	}
 }

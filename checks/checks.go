@@ -87,6 +87,9 @@ type TraceSnapshot struct {
 	// CertExpiry is when the first certificate a server presented
 	// expires (the earliest, over redirects); zero without TLS.
 	CertExpiry time.Time
+	// HTTPStatus is the status code of the last HTTP response (the final
+	// one, after redirects); zero before one came, and for other kinds.
+	HTTPStatus int
 }
 
 // NewTrace starts a trace now.
@@ -200,6 +203,17 @@ func (t *Trace) SetCertExpiry(at time.Time) {
 	if t.snap.CertExpiry.IsZero() || at.Before(t.snap.CertExpiry) {
 		t.snap.CertExpiry = at
 	}
+	t.mu.Unlock()
+}
+
+// SetHTTPStatus records the status code of an HTTP response; the last one
+// is kept, as a redirect is followed.
+func (t *Trace) SetHTTPStatus(code int) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.snap.HTTPStatus = code
 	t.mu.Unlock()
 }
 

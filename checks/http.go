@@ -84,6 +84,7 @@ func (h HTTP) Run(ctx context.Context, tr *Trace) (string, error) {
 			}
 			return "", err
 		}
+		tr.SetHTTPStatus(r.status)
 		if !isRedirect(r.status) || r.location == "" || h.MaxRedirects == 0 {
 			return h.judge(r)
 		}

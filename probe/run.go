@@ -136,6 +136,9 @@ type Result struct {
 	// CertExpiry is when the first certificate the server presented
 	// expires; zero without TLS.
 	CertExpiry time.Time
+	// HTTPStatus is the status code of the final HTTP response; zero for
+	// other kinds, and when none came.
+	HTTPStatus int
 
 	err error // the cause of a failure, for Target.Func's error to unwrap to
 }
@@ -297,7 +300,7 @@ func attempt(ctx context.Context, start time.Time, t Target, opt Options, curren
 		seen, err := runSafely(ctx, tr, t.Check)
 		snap := tr.Snapshot()
 		res.Duration, res.Marks, res.Reply, res.Notes = time.Since(start), snap.Marks, snap.Reply, snap.Notes
-		res.CertExpiry = snap.CertExpiry
+		res.CertExpiry, res.HTTPStatus = snap.CertExpiry, snap.HTTPStatus
 		if err == nil {
 			res.State, res.Detail, res.Phase, res.err = Healthy, seen, "", nil
 			return

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/containernetworking/plugins v1.7.1
 	go.etcd.io/etcd/server/v3 v3.6.4
+	k8s.io/apiserver v0.34.4
 	k8s.io/kubernetes v1.34.4
 )
 
@@ -155,7 +156,6 @@ require (
 	k8s.io/api v0.34.4 // indirect
 	k8s.io/apiextensions-apiserver v0.0.0 // indirect
 	k8s.io/apimachinery v0.34.4 // indirect
-	k8s.io/apiserver v0.34.4 // indirect
 	k8s.io/client-go v0.34.4 // indirect
 	k8s.io/cloud-provider v0.34.4 // indirect
 	k8s.io/cluster-bootstrap v0.0.0 // indirect

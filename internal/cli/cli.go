@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/probe-sh/probe/internal/kinds"
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/patched/kong"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/probe"
@@ -64,12 +65,13 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	if cli != nil {
 		secrets = cli.Globals.varSecrets
 	}
-	return exit(err, stderr, secrets)
+	return exit(err, stderr, secrets, env.log)
 }
 
 // exit turns how a run ended into its exit code, writing the one line that
-// says why when nothing has said it yet, with secrets masked.
-func exit(err error, stderr io.Writer, secrets []string) int {
+// says why when nothing has said it yet, with secrets masked: a record of
+// the command's log when it asked for JSON or logfmt.
+func exit(err error, stderr io.Writer, secrets []string, log *logline.Logger) int {
 	if err == nil {
 		return 0
 	}
@@ -79,6 +81,10 @@ func exit(err error, stderr io.Writer, secrets []string) int {
 	hint := ""
 	if _, ok := errors.AsType[usageError](err); ok {
 		hint = " (see probe --help)"
+	}
+	if log != nil && log.Format != logline.Text {
+		log.Log(logline.Error, "error: "+oneLine(sanitize.Mask(err.Error(), secrets))+hint)
+		return 1
 	}
 	fmt.Fprint(stderr, errorLine(err, hint, secrets))
 	return 1
@@ -103,6 +109,9 @@ type Env struct {
 	// Command is what follows "--": the command probe wait and probe exec
 	// run. kong cannot end a list of targets at "--" and start another.
 	Command []string
+	// log is the log of a long-running command (Globals.logger), which
+	// writes its last error too.
+	log *logline.Logger
 }
 
 // commandTaker is a command that runs what follows "--".
@@ -193,7 +202,7 @@ func commandOptions(cli *CLI, args []string) []kong.Option {
 
 // kongVars are the ${...} that the help texts use.
 func kongVars() kong.Vars {
-	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "schemes": strings.Join(kinds.Schemes(), ", ")}
+	return kong.Vars{"default_marker": probe.DefaultMarker, "target_flags": targetFlagsHelp, "log_format": logFormatHelp, "schemes": strings.Join(kinds.Schemes(), ", ")}
 }
 
 // parseLine expands ${VAR} in args and in the PROBE_ variables, then parses

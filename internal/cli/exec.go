@@ -31,16 +31,20 @@ type ExecCmd struct {
 	DrainQuiet *time.Duration `placeholder:"DURATION" help:"Adaptive drain: the app's traffic has stopped once no data has come in on its connections for this long (or twice the longest pause seen during the drain) and no request is in flight. Default 500ms."`
 	StopSignal string         `placeholder:"SIGNAL" help:"One more signal that starts the drain, such as the image's STOPSIGNAL (SIGQUIT for nginx); SIGTERM and SIGINT always do."`
 	Group      bool           `help:"Run the command in a process group of its own and send every signal to the whole group, as tini -g does: for a shell entrypoint whose children must get SIGTERM too. probe exec then waits for the whole group before it exits."`
+	LogFormat  string         `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format}"`
 	Misplaced  []string       `arg:"" optional:"" passthrough:"" name:"command" help:"The command to run, after --: probe exec -- /app --flag."`
 
-	Listen           string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
-	Agent            string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
-	Check            []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags bind as to targets: before the first --check, to every one; after a --check, to that target only."`
-	Interval         time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
-	SuccessThreshold int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
-	FailureThreshold int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
-	StartPeriod      time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
-	RestartUnhealthy bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	Listen            string        `placeholder:"ADDR" group:"Serve" help:"Serve /livez, /readyz, /healthz, /status and /metrics for the app on this address, as probe serve does; /readyz turns 503 the moment the drain begins. For Kubernetes httpGet probes: no exec probe, no sidecar."`
+	Agent             string        `placeholder:"ADDR" group:"Serve" help:"Answer HAProxy's agent-check on this TCP address, as probe serve --agent does."`
+	Check             []string      `placeholder:"TARGET" sep:"none" group:"Serve" help:"A target to check every --interval while the app runs, as probe serve does; repeatable. /readyz is 503 while one is down. The HTTP, TLS, TCP, SOCKET, FILE and DNS flags bind as to targets: before the first --check, to every one; after a --check, to that target only."`
+	Interval          time.Duration `default:"5s" group:"Serve" help:"Time from the start of one check of a --check target to the start of the next."`
+	SuccessThreshold  int           `default:"1" placeholder:"N" group:"Serve" help:"Passes in a row before a --check target counts as up."`
+	FailureThreshold  int           `default:"3" placeholder:"N" group:"Serve" help:"Failures in a row before a --check target counts as down, and before --restart-unhealthy acts."`
+	StartPeriod       time.Duration `default:"0s" group:"Serve" help:"With --restart-unhealthy: failures in this time after the start do not count, for a slow starter (as HEALTHCHECK --start-period)."`
+	RestartUnhealthy  bool          `group:"Serve" help:"When a --check target fails --failure-threshold checks in a row (after --start-period), stop the app with the drain, and exit non-zero so that the restart policy starts the container again: self-healing without the Docker socket."`
+	NotifyFD          int           `placeholder:"FD" group:"Serve" help:"s6's notification-fd: once every --check target is up (at once without --check), write a newline to this file descriptor and close it, so that s6-svwait -U returns; the app does not inherit it. 0: none."`
+	SdNotify          bool          `group:"Serve" help:"systemd's and Podman's readiness (Type=notify, --sdnotify=container): once every --check target is up (at once without --check), send READY=1 to $$NOTIFY_SOCKET, and STOPPING=1 when the drain begins; the app does not see NOTIFY_SOCKET. Without it, the app gets NOTIFY_SOCKET to notify itself."`
+	UnhealthyExitCode *int          `placeholder:"CODE" group:"Serve" help:"With --restart-unhealthy: exit with this code (1 to 255) when probe stopped the app, whatever the app's own, so that a restart rule (Kubernetes' restartPolicyRules) can tell it from the app's exit. Without it: the app's code, or 1 when that is 0."`
 	TargetFlags
 }
 
@@ -60,6 +64,10 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	}
 	if len(env.Command) == 0 {
 		return errors.New(`no command given: try probe exec -- /app`)
+	}
+	log, err := g.logger(env, "exec", c.LogFormat)
+	if err != nil {
+		return err
 	}
 	adaptive, err := c.adaptive(g.ProcRoot)
 	if err != nil {
@@ -95,20 +103,31 @@ func (c *ExecCmd) Run(g *Globals, env *Env) error {
 	// some fifty signals costs a round trip to the runtime's signal
 	// thread, 1-2 ms in all.
 	signals, stops := notifySignals(forwarded, stop)
+	n, appEnv, err := c.notifier(os.Environ())
+	if err != nil {
+		return err
+	}
 	s := &supervise.Supervisor{
-		Path: path, Args: env.Command, Env: os.Environ(),
-		Adaptive: adaptive, Log: env.Stderr,
+		Path: path, Args: env.Command, Env: appEnv,
+		Adaptive: adaptive, Log: log,
 		Group: c.Group, GroupGrace: groupGrace,
 	}
 	if c.DrainDelay != nil {
 		s.DrainDelay = *c.DrainDelay
 	}
 	s.Marker = g.marker()
-	if g.Quiet {
-		s.Log = nil
-	}
 	s.HealSignal = healSignal
-	stopServing, err := c.startServing(g, env, s)
+	if c.UnhealthyExitCode != nil {
+		s.HealCode = *c.UnhealthyExitCode
+	}
+	if n != nil {
+		n.log = log
+		s.OnDrain = n.stopping
+		if len(c.Check) == 0 {
+			s.OnStart = func() { n.ready("the app has started") }
+		}
+	}
+	stopServing, err := c.startServing(g, env, s, n)
 	if err != nil {
 		return err
 	}
@@ -170,12 +189,18 @@ func (c *ExecCmd) adaptive(procRoot string) (*supervise.Adaptive, error) {
 
 func (c *ExecCmd) validServe() error {
 	switch {
-	case len(c.Check) > 0 && c.Listen == "" && c.Agent == "" && !c.RestartUnhealthy:
-		return errors.New("--check needs --listen, --agent or --restart-unhealthy, which use its results")
+	case len(c.Check) > 0 && c.Listen == "" && c.Agent == "" && !c.RestartUnhealthy && c.NotifyFD == 0 && !c.SdNotify:
+		return errors.New("--check needs --listen, --agent, --restart-unhealthy, --notify-fd or --sd-notify, which use its results")
 	case c.RestartUnhealthy && len(c.Check) == 0:
 		return errors.New("--restart-unhealthy needs a --check target to decide on: try --check http://127.0.0.1:8080/healthz")
 	case c.StartPeriod < 0:
 		return fmt.Errorf("--start-period cannot be negative, got %s", c.StartPeriod)
+	case c.UnhealthyExitCode != nil && !c.RestartUnhealthy:
+		return errors.New("--unhealthy-exit-code is the code of --restart-unhealthy's stop: give --restart-unhealthy too")
+	case c.UnhealthyExitCode != nil:
+		if err := validExitCode(*c.UnhealthyExitCode); err != nil {
+			return err
+		}
 	}
 	return validSchedule(c.Interval, c.SuccessThreshold, c.FailureThreshold)
 }
@@ -184,7 +209,7 @@ func (c *ExecCmd) validServe() error {
 // for, around the supervisor s: the monitor of the --check targets, the
 // endpoints, and the watch that stops the app when a target is down. stop
 // ends them; it is safe to call when nothing was started.
-func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (stop func(), err error) {
+func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor, n *notifier) (stop func(), err error) {
 	if c.Listen == "" && c.Agent == "" && len(c.Check) == 0 {
 		return func() {}, nil
 	}
@@ -194,7 +219,7 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 	}
 	mon := &monitor.Monitor{Targets: targets, Interval: c.Interval, Options: opt,
 		SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold}
-	server := &serve.Server{Monitor: mon, Marker: opt.Marker, Log: s.Log}
+	server := &serve.Server{Monitor: mon, Marker: opt.Marker, Log: s.Log, Build: build(env.Stamp)}
 	var ln net.Listener
 	if c.Listen != "" {
 		if ln, err = net.Listen("tcp", c.Listen); err != nil {
@@ -210,11 +235,19 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 		}
 	}
 	s.OnDrain = server.Drain
+	if n != nil {
+		s.OnDrain = func(why string) { server.Drain(why); n.stopping(why) }
+		server.OnChange = func(monitor.Status) {
+			if ready, _ := mon.Ready(mon.Snapshot()); ready {
+				n.ready("every --check target is up")
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(g.context())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := server.Run(ctx, ln, nil); err != nil && s.Log != nil {
-			fmt.Fprintf(s.Log, "probe: %v\n", err)
+		if err := server.Run(ctx, ln, nil); err != nil {
+			s.Log.Errorf("%v", err)
 		}
 	})
 	if c.RestartUnhealthy {
@@ -228,21 +261,31 @@ func (c *ExecCmd) startServing(g *Globals, env *Env, s *supervise.Supervisor) (s
 // watch sends why on unhealthy once a target has failed FailureThreshold
 // checks in a row, none of them within StartPeriod of the start.
 func (c *ExecCmd) watch(ctx context.Context, m *monitor.Monitor, unhealthy chan<- string) {
+	if why := failing(ctx, m, c.Interval, c.StartPeriod, c.FailureThreshold, "--restart-unhealthy"); why != "" {
+		unhealthy <- why
+	}
+}
+
+// failing watches m until a target has failed threshold checks in a row,
+// none of them within startPeriod of the start, and says so, naming flag;
+// it returns "" when ctx ends first. probe exec --restart-unhealthy and
+// probe serve --exit-after act on it.
+func failing(ctx context.Context, m *monitor.Monitor, interval, startPeriod time.Duration, threshold int, flag string) string {
 	start := time.Now()
 	var before []uint64 // each target's failures when the start period ended
 	// A quarter of the interval, within 10ms and 250ms: --interval 1ns
 	// must not make a ticker of zero, which panics.
-	tick := time.NewTicker(min(max(c.Interval/4, 10*time.Millisecond), 250*time.Millisecond))
+	tick := time.NewTicker(min(max(interval/4, 10*time.Millisecond), 250*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return ""
 		case <-tick.C:
 		}
 		statuses := m.Snapshot()
 		if before == nil {
-			if time.Since(start) < c.StartPeriod {
+			if time.Since(start) < startPeriod {
 				continue
 			}
 			before = make([]uint64, len(statuses))
@@ -251,11 +294,10 @@ func (c *ExecCmd) watch(ctx context.Context, m *monitor.Monitor, unhealthy chan<
 			}
 		}
 		for i, st := range statuses {
-			// The last FailureThreshold results failed, and all came after
-			// the start period: the latest failures are the newest ones.
-			if st.ConsecutiveFailures >= c.FailureThreshold && st.Failures-before[i] >= uint64(c.FailureThreshold) && st.Last != nil {
-				unhealthy <- fmt.Sprintf("%s failed %d checks in a row (--restart-unhealthy): %s", st.Target, st.ConsecutiveFailures, st.Last.Detail)
-				return
+			// The last threshold results failed, and all came after the
+			// start period: the latest failures are the newest ones.
+			if st.ConsecutiveFailures >= threshold && st.Failures-before[i] >= uint64(threshold) && st.Last != nil {
+				return fmt.Sprintf("%s failed %d checks in a row (%s): %s", st.Target, st.ConsecutiveFailures, flag, st.Last.Detail)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/netpolicy"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -70,6 +71,24 @@ func (g *Globals) timeoutOr(def time.Duration) time.Duration {
 	}
 	return *g.Timeout
 }
+
+// logger is the log of a long-running command (serve, exec, wait, watch) on
+// stderr, in the --log-format it was given; nil with -q.
+func (g *Globals) logger(env *Env, cmd, format string) (*logline.Logger, error) {
+	f, err := logline.ParseFormat(format)
+	if err != nil {
+		return nil, fmt.Errorf("--log-format: %w", err)
+	}
+	if g.Quiet {
+		return nil, nil
+	}
+	env.log = &logline.Logger{W: env.Stderr, Format: f, Cmd: cmd}
+	return env.log, nil
+}
+
+// logFormatHelp is --log-format's help (${log_format}), the same on every
+// command that has it.
+const logFormatHelp = "How the log on stderr is written, one record a line: text (probe: ...), json or logfmt, with the fields time, level, probe and msg (and target and state for a target's change); the secrets are masked in each."
 
 // options turns the shared flags into the engine's options.
 func (g *Globals) options() (probe.Options, error) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -17,13 +18,16 @@ import (
 // ServeCmd is probe serve: a sidecar that checks targets in the background
 // and serves their cached verdict over HTTP.
 type ServeCmd struct {
-	Listen           string        `default:"127.0.0.1:9090" placeholder:"ADDR" help:"Address to serve on. The default is loopback only; use :9090 to serve other containers."`
-	Interval         time.Duration `default:"5s" help:"Time from the start of one check of a target to the start of the next."`
-	SuccessThreshold int           `default:"1" placeholder:"N" help:"Passes in a row before a target counts as up (as in Kubernetes)."`
-	FailureThreshold int           `default:"3" placeholder:"N" help:"Failures in a row before an up target counts as down (as in Kubernetes)."`
-	DrainDelay       time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep serving, with /readyz at 503, this long before stopping; a second signal stops at once."`
-	Agent            string        `placeholder:"ADDR" help:"Also answer HAProxy's agent-check on this TCP address, with the verdict of /readyz: 'up ready', 'drain' while draining, 'down #why' when a target is down."`
-	Targets          []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check. ${target_flags}"`
+	Listen            string        `default:"127.0.0.1:9090" placeholder:"ADDR" help:"Address to serve on. The default is loopback only; use :9090 to serve other containers."`
+	Interval          time.Duration `default:"5s" help:"Time from the start of one check of a target to the start of the next."`
+	SuccessThreshold  int           `default:"1" placeholder:"N" help:"Passes in a row before a target counts as up (as in Kubernetes)."`
+	FailureThreshold  int           `default:"3" placeholder:"N" help:"Failures in a row before an up target counts as down (as in Kubernetes)."`
+	DrainDelay        time.Duration `default:"5s" help:"After SIGTERM or SIGINT, keep serving, with /readyz at 503, this long before stopping; a second signal stops at once."`
+	LogFormat         string        `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format}"`
+	Agent             string        `placeholder:"ADDR" help:"Also answer HAProxy's agent-check on this TCP address, with the verdict of /readyz: 'up ready', 'drain' while draining, 'down #why' when a target is down."`
+	ExitAfter         int           `placeholder:"N" help:"Exit, with --unhealthy-exit-code, once a target has failed N checks in a row: for a native sidecar (an init container with restartPolicy Always) or a restart rule that restarts what it watches. 0 never exits."`
+	UnhealthyExitCode int           `default:"1" placeholder:"CODE" help:"The code of --exit-after's exit, 1 to 255: one that a restart rule (Kubernetes' restartPolicyRules) matches and nothing else exits with."`
+	Targets           []string      `arg:"" name:"target" help:"What to check, as for the default command; each is checked every --interval, with --timeout per check. ${target_flags}"`
 	TargetFlags
 }
 
@@ -36,6 +40,12 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 	}
 	if c.DrainDelay < 0 {
 		return fmt.Errorf("--drain-delay cannot be negative, got %s", c.DrainDelay)
+	}
+	if c.ExitAfter < 0 {
+		return fmt.Errorf("--exit-after cannot be negative, got %d", c.ExitAfter)
+	}
+	if err := validExitCode(c.UnhealthyExitCode); err != nil {
+		return err
 	}
 	opt, targets, err := g.prepare(func() ([]probe.Target, error) { return c.build(c.Targets, g.ProcRoot, env.Stamp) })
 	if err != nil {
@@ -52,6 +62,11 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 			return fmt.Errorf("cannot answer the agent-check on --agent %s: %w", c.Agent, unwrapOp(err))
 		}
 	}
+	log, err := g.logger(env, "serve", c.LogFormat)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(signals)
@@ -61,12 +76,40 @@ func (c *ServeCmd) Run(g *Globals, env *Env) error {
 			SuccessThreshold: c.SuccessThreshold, FailureThreshold: c.FailureThreshold},
 		Marker:     opt.Marker,
 		DrainDelay: c.DrainDelay,
-		Log:        env.Stderr,
+		Log:        log,
+		Build:      build(env.Stamp),
 	}
-	if g.Quiet {
-		s.Log = nil
+	if c.ExitAfter == 0 {
+		return s.Run(context.Background(), ln, signals)
 	}
-	return s.Run(g.context(), ln, signals)
+	// --exit-after: a target down for so many checks ends the run, with
+	// the chosen code.
+	ctx, cancel := context.WithCancel(g.context())
+	defer cancel()
+	exited := make(chan bool, 1)
+	go func() {
+		why := failing(ctx, s.Monitor, c.Interval, 0, c.ExitAfter, "--exit-after")
+		if why != "" {
+			log.Errorf("%s: stopping, to exit with code %d (--unhealthy-exit-code)", why, c.UnhealthyExitCode)
+		}
+		exited <- why != ""
+		cancel()
+	}()
+	err = s.Run(ctx, ln, signals)
+	cancel()
+	if <-exited && err == nil {
+		return exitCode(c.UnhealthyExitCode)
+	}
+	return err
+}
+
+// validExitCode checks --unhealthy-exit-code: a code a process can exit
+// with, that says it failed.
+func validExitCode(code int) error {
+	if code < 1 || code > 255 {
+		return fmt.Errorf("--unhealthy-exit-code must be 1 to 255, got %d", code)
+	}
+	return nil
 }
 
 // validSchedule checks the flags that schedule a Monitor, for probe serve

@@ -8,6 +8,7 @@ import (
 
 	"github.com/probe-sh/probe/internal/patched"
 	"github.com/probe-sh/probe/internal/patched/kong"
+	"github.com/probe-sh/probe/internal/serve"
 )
 
 // VersionFlag is --version: it prints the version, the commit and the Go
@@ -37,6 +38,22 @@ func userAgent(stamp Stamp) string {
 	}
 	v, _ := buildVersion(stamp, buildInfo())
 	return "probe/" + v
+}
+
+// build is what probe_build_info says of the binary: the version and commit
+// as --version says them, and the build tags.
+func build(stamp Stamp) serve.Build {
+	info := buildInfo()
+	b := serve.Build{}
+	b.Version, b.Revision = buildVersion(stamp, info)
+	if info != nil {
+		for _, s := range info.Settings {
+			if s.Key == "-tags" {
+				b.Tags = s.Value
+			}
+		}
+	}
+	return b
 }
 
 // buildInfo is the binary's build information, or nil.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/probe-sh/probe/internal/files"
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/probe"
@@ -25,6 +26,7 @@ const defaultWaitTimeout = 60 * time.Second
 type WaitCmd struct {
 	AttemptTimeout time.Duration `default:"5s" help:"Deadline of each attempt at a target."`
 	MaxDelay       time.Duration `default:"1s" help:"Longest pause between attempts; pauses start at 100ms and double up to it."`
+	LogFormat      string        `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"${log_format} On a terminal, text redraws a status block instead."`
 	Targets        []string      `arg:"" name:"target" help:"What to wait for, as for the default command; then, after --, a command to exec once all pass. --timeout bounds the whole wait (60s by default here). ${target_flags}"`
 	TargetFlags
 }
@@ -54,6 +56,10 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 		return err
 	}
 	opt.Timeout = c.AttemptTimeout
+	log, err := g.logger(env, "wait", c.LogFormat)
+	if err != nil {
+		return err
+	}
 
 	// As PID 1 a process that does not catch SIGTERM ignores it, and docker
 	// stop would wait out its grace period.
@@ -71,10 +77,10 @@ func (c *WaitCmd) Run(g *Globals, env *Env) error {
 	w := &probe.Waiter{Targets: targets, Timeout: timeout, Options: opt, MaxDelay: c.MaxDelay}
 	switch {
 	case g.Quiet:
-	case isTerminal(env.Stderr):
+	case log.Format == logline.Text && isTerminal(env.Stderr):
 		w.Progress = render.WaitLive(env.Stderr)
 	default:
-		w.Progress = render.WaitLog(env.Stderr)
+		w.Progress = render.WaitLog(log)
 	}
 	report, werr := w.Wait(ctx)
 	if g.Output == "json" {

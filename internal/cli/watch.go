@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/internal/watch"
@@ -24,9 +25,10 @@ import (
 // time, for incidents: live on a terminal, as lines of changes in a log,
 // and a summary at Ctrl-C or after --count.
 type WatchCmd struct {
-	Interval time.Duration `default:"1s" help:"From the start of one check of a target to the start of the next; each check has its own --timeout."`
-	Count    int           `help:"Stop after this many checks of every target, and print the summary; 0 watches until Ctrl-C."`
-	Targets  []string      `arg:"" name:"target" help:"What to watch, as for the default command. ${target_flags}"`
+	Interval  time.Duration `default:"1s" help:"From the start of one check of a target to the start of the next; each check has its own --timeout."`
+	Count     int           `help:"Stop after this many checks of every target, and print the summary; 0 watches until Ctrl-C."`
+	LogFormat string        `enum:"text,json,logfmt" default:"text" placeholder:"FORMAT" help:"How the lines of changes are written when the output is not a terminal: text, or one json or logfmt record a line with the fields time, level, probe, msg, target and state."`
+	Targets   []string      `arg:"" name:"target" help:"What to watch, as for the default command. ${target_flags}"`
 	TargetFlags
 }
 
@@ -45,6 +47,10 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 		return fmt.Errorf("--interval must be at least %s, got %s", minWatchInterval, c.Interval)
 	case c.Count < 0:
 		return fmt.Errorf("--count cannot be negative, got %d", c.Count)
+	}
+	format, err := logline.ParseFormat(c.LogFormat)
+	if err != nil {
+		return fmt.Errorf("--log-format: %w", err)
 	}
 	opt, targets, err := g.prepare(func() ([]probe.Target, error) { return c.build(c.Targets, g.ProcRoot, env.Stamp) })
 	if err != nil {
@@ -89,10 +95,10 @@ func (c *WatchCmd) Run(g *Globals, env *Env) error {
 	switch {
 	case g.Quiet:
 		done = func() {}
-	case isTerminal(progress):
+	case format == logline.Text && isTerminal(progress):
 		done = c.live(ctx, w, progress, start)
 	default:
-		done = c.log(ctx, w, progress)
+		done = c.log(ctx, w, &logline.Logger{W: progress, Format: format, Cmd: "watch"})
 	}
 	tallies := w.Run(ctx)
 	done()
@@ -164,8 +170,10 @@ func (c *WatchCmd) live(ctx context.Context, w *watch.Watcher, out io.Writer, st
 }
 
 // log writes a line when a target's state changes (its first check
-// included), and one a minute per target with its counts.
-func (c *WatchCmd) log(ctx context.Context, w *watch.Watcher, out io.Writer) func() {
+// included), and one a minute per target with its counts: the lines of
+// render in text, records of log in JSON or logfmt.
+func (c *WatchCmd) log(ctx context.Context, w *watch.Watcher, log *logline.Logger) func() {
+	out := log.W
 	var mu sync.Mutex
 	last := make([]probe.State, len(w.Targets))
 	w.OnResult = func(i int, r probe.Result) {
@@ -173,7 +181,15 @@ func (c *WatchCmd) log(ctx context.Context, w *watch.Watcher, out io.Writer) fun
 		defer mu.Unlock()
 		if last[i] != r.State {
 			last[i] = r.State
-			render.WatchChange(out, time.Now().Add(-r.Duration), r)
+			if log.Format == logline.Text {
+				render.WatchChange(out, time.Now().Add(-r.Duration), r)
+			} else {
+				level := logline.Info
+				if r.State != probe.Healthy {
+					level = logline.Warn
+				}
+				log.Log(level, render.WatchChangeMsg(r), logline.Target(r.Target), logline.State(r.State.String()))
+			}
 		}
 	}
 	quit := make(chan struct{})
@@ -186,7 +202,13 @@ func (c *WatchCmd) log(ctx context.Context, w *watch.Watcher, out io.Writer) fun
 			select {
 			case <-tick.C:
 				mu.Lock()
-				render.WatchMinute(out, time.Now(), w.Snapshot())
+				if log.Format == logline.Text {
+					render.WatchMinute(out, time.Now(), w.Snapshot())
+				} else {
+					for _, t := range w.Snapshot() {
+						log.Log(logline.Info, render.WatchMinuteMsg(t), logline.Target(t.Target), logline.State(t.State.String()))
+					}
+				}
 				mu.Unlock()
 			case <-quit:
 				return

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/text"
 	"github.com/probe-sh/probe/probe"
@@ -13,15 +14,16 @@ import (
 // WaitLog shows probe wait for a log: a line when a target is first seen
 // failing, and one when it passes, so that a log holds each change of state
 // and no more.
-func WaitLog(w io.Writer) func(probe.WaitProgress) {
+func WaitLog(log *logline.Logger) func(probe.WaitProgress) {
 	return func(p probe.WaitProgress) {
 		for _, i := range p.Checked {
 			r := p.Results[i]
 			switch {
 			case r.State == probe.Healthy:
-				fmt.Fprintln(w, sanitize.Printable(fmt.Sprintf("probe: %s is healthy after %s (%s): %s", r.Target, text.Duration(r.Duration), text.Plural(r.Attempts, "attempt"), r.Detail)))
+				log.Log(logline.Info, fmt.Sprintf("%s is healthy after %s (%s): %s", r.Target, text.Duration(r.Duration), text.Plural(r.Attempts, "attempt"), r.Detail),
+					logline.Target(r.Target), logline.State(r.State.String()))
 			case r.Attempts == 1:
-				fmt.Fprintln(w, sanitize.Printable(fmt.Sprintf("probe: waiting for %s: %s", r.Target, r.Detail)))
+				log.Log(logline.Info, fmt.Sprintf("waiting for %s: %s", r.Target, r.Detail), logline.Target(r.Target), logline.State(r.State.String()))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/render"
 	"github.com/probe-sh/probe/probe"
 )
@@ -27,7 +28,7 @@ var progress = []probe.WaitProgress{
 func TestWaitLogOneLinePerChange(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	show := render.WaitLog(&out)
+	show := render.WaitLog(&logline.Logger{W: &out})
 	for _, p := range progress {
 		show(p)
 	}

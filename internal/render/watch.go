@@ -175,17 +175,26 @@ func cutRunes(s string, n int) string {
 
 // WatchChange writes the line of a log that marks a change of state.
 func WatchChange(w io.Writer, at time.Time, r probe.Result) {
-	fmt.Fprintln(w, sanitize.Clip(sanitize.Printable(fmt.Sprintf("%s %s %s in %s: %s",
-		at.Format("2006-01-02T15:04:05.000Z07:00"), r.State, r.Target, text.Duration(r.Duration), r.Detail)), maxLine))
+	fmt.Fprintln(w, sanitize.Clip(sanitize.Printable(at.Format("2006-01-02T15:04:05.000Z07:00")+" "+WatchChangeMsg(r)), maxLine))
+}
+
+// WatchChangeMsg is what WatchChange says of a change, without the time:
+// the message of a --log-format record.
+func WatchChangeMsg(r probe.Result) string {
+	return fmt.Sprintf("%s %s in %s: %s", r.State, r.Target, text.Duration(r.Duration), r.Detail)
 }
 
 // WatchMinute writes a log's line a minute for each target: its counts.
 func WatchMinute(w io.Writer, at time.Time, tallies []watch.Tally) {
 	for _, t := range tallies {
-		fmt.Fprintln(w, sanitize.Clip(sanitize.Printable(fmt.Sprintf("%s %s %s: %d checks, %d failed (%.2f%% available), p50 %s p95 %s over the last %d",
-			at.Format("2006-01-02T15:04:05.000Z07:00"), t.State, t.Target, t.Checks, t.Failures, 100*t.Availability(),
-			text.Duration(t.RecentP50), text.Duration(t.RecentP95), len(t.Recent))), maxLine))
+		fmt.Fprintln(w, sanitize.Clip(sanitize.Printable(at.Format("2006-01-02T15:04:05.000Z07:00")+" "+WatchMinuteMsg(t)), maxLine))
 	}
+}
+
+// WatchMinuteMsg is what WatchMinute says of a target, without the time.
+func WatchMinuteMsg(t watch.Tally) string {
+	return fmt.Sprintf("%s %s: %d checks, %d failed (%.2f%% available), p50 %s p95 %s over the last %d",
+		t.State, t.Target, t.Checks, t.Failures, 100*t.Availability(), text.Duration(t.RecentP50), text.Duration(t.RecentP95), len(t.Recent))
 }
 
 // WatchSummary writes what probe watch saw of each target: checks,

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -25,10 +26,19 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		text(c, fasthttp.StatusRequestEntityTooLarge, "request bodies are not accepted\n")
 		return
 	}
-	switch string(c.Path()) {
+	switch path := string(c.Path()); path {
 	case "/livez":
+		if c.QueryArgs().Has("verbose") {
+			verbose(c, "livez", []namedCheck{{"ping", true}})
+			return
+		}
 		text(c, fasthttp.StatusOK, "alive\n")
 	case "/readyz", "/healthz":
+		if c.QueryArgs().Has("verbose") {
+			snap := s.Monitor.Snapshot()
+			verbose(c, path[1:], s.readyChecks(snap, s.Verdict(snap)))
+			return
+		}
 		v := s.readiness()
 		code := fasthttp.StatusOK
 		if !v.Ready {
@@ -108,6 +118,11 @@ func (s *Server) metrics() string {
 	sample := func(name, labels string, v float64) {
 		b.WriteString(name + labels + " " + strconv.FormatFloat(v, 'f', -1, 64) + "\n")
 	}
+	// As prometheus/client_golang's version collector writes it for a
+	// program named probe: the labels in its (sorted) order.
+	family("probe_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch, goversion from which probe was built, and the goos and goarch for the build.")
+	sample("probe_build_info", `{branch="",goarch="`+runtime.GOARCH+`",goos="`+runtime.GOOS+`",goversion="`+escapeLabel(runtime.Version())+
+		`",revision="`+escapeLabel(s.Build.Revision)+`",tags="`+escapeLabel(s.Build.Tags)+`",version="`+escapeLabel(s.Build.Version)+`"}`, 1)
 	family("probe_ready", "gauge", "Whether /readyz answers 200: every target up and not draining.")
 	sample("probe_ready", "", bool01(v.Ready))
 	family("probe_draining", "gauge", "Whether the shutdown marker exists or probe serve received a stop signal.")
@@ -143,6 +158,24 @@ func (s *Server) metrics() string {
 		{"probe_last_change_timestamp_seconds", "gauge", "When the target last went up or down (or monitoring began), in Unix time.",
 			func(st monitor.Status) (float64, bool) { return unix(st.LastChange), true }},
 		{"probe_tls_cert_expiry_timestamp_seconds", "gauge", "When the first certificate the target presented expires, in Unix time, as of the latest check that reached TLS.",
+			func(st monitor.Status) (float64, bool) {
+				if st.Last == nil || st.Last.CertExpiry.IsZero() {
+					return 0, false
+				}
+				return float64(st.Last.CertExpiry.Unix()), true
+			}},
+		// blackbox_exporter's names, for the dashboards and alerts written
+		// for it: the final response's status (0 when none came) of an
+		// HTTP target, and the certificate expiry, which is probe's own
+		// above.
+		{"probe_http_status_code", "gauge", "Response HTTP status code of the latest check of an HTTP target, as blackbox_exporter names it; 0 when no response came.",
+			func(st monitor.Status) (float64, bool) {
+				if st.Last == nil || st.Kind != "http" {
+					return 0, false
+				}
+				return float64(st.Last.HTTPStatus), true
+			}},
+		{"probe_ssl_earliest_cert_expiry", "gauge", "When the first certificate the target presented expires, in Unix time, as blackbox_exporter names it (the value of probe_tls_cert_expiry_timestamp_seconds).",
 			func(st monitor.Status) (float64, bool) {
 				if st.Last == nil || st.Last.CertExpiry.IsZero() {
 					return 0, false

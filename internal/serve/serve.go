@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/patched/fasthttp"
 	"github.com/probe-sh/probe/internal/sanitize"
@@ -37,9 +38,9 @@ const (
 // Server answers health requests from a Monitor's cached results.
 type Server struct {
 	Monitor    *monitor.Monitor
-	Marker     string        // shutdown marker: while it exists /readyz says draining; "" ignores it
-	DrainDelay time.Duration // how long to keep serving, draining, after the first signal
-	Log        io.Writer     // one line per change of state; nil for none
+	Marker     string          // shutdown marker: while it exists /readyz says draining; "" ignores it
+	DrainDelay time.Duration   // how long to keep serving, draining, after the first signal
+	Log        *logline.Logger // one record per change of state; nil for none
 	// MaxConns bounds the connections open at once (1024 when zero), and
 	// MaxConnsPerAddr those from one address (32 when zero). At either
 	// bound the oldest connection of the address with the most is closed
@@ -49,6 +50,11 @@ type Server struct {
 	// Agent, when set, answers HAProxy's agent-check with the same verdict
 	// as /readyz (agent.go); Run closes it when it stops.
 	Agent net.Listener
+	// Build labels probe_build_info.
+	Build Build
+	// OnChange, when set, is called after a target's first result and each
+	// change of its up, after the log's record (probe exec's notify).
+	OnChange func(monitor.Status)
 
 	draining atomic.Pointer[string] // why, once a signal has come
 	// marked is set while the marker is seen; recheckFrom, once it has
@@ -61,6 +67,11 @@ type Server struct {
 	ready       atomic.Pointer[cached]
 	http        fasthttp.Server
 	conns       *limitListener
+}
+
+// Build is what the binary was built from, for probe_build_info.
+type Build struct {
+	Version, Revision, Tags string
 }
 
 // markerRecheck bounds how stale /readyz's view of the marker can be. A stat
@@ -132,8 +143,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 		Logger:                log.New(io.Discard, "", 0),
 		ErrorHandler:          refuse,
 	}
-	if s.Monitor.OnChange == nil && s.Log != nil {
-		s.Monitor.OnChange = s.logChange
+	if s.Monitor.OnChange == nil {
+		s.Monitor.OnChange = s.changed
 	}
 	if s.Monitor.Paused == nil {
 		s.Monitor.Paused = s.paused
@@ -202,7 +213,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 // acceptTrouble logs an Accept that fails for a while (too many open
 // files): the listener waits it out.
 func (s *Server) acceptTrouble(err error) {
-	s.logf("cannot accept a connection for now (%v): waiting, then trying again", err)
+	s.Log.Warnf("cannot accept a connection for now (%v): waiting, then trying again", err)
 }
 
 // Drain makes /readyz report draining from now on, for the reason given.
@@ -270,20 +281,21 @@ func (s *Server) verdict(statuses []monitor.Status) Verdict {
 	return Verdict{Ready: true, Reason: "ready: every target passes"}
 }
 
-func (s *Server) logChange(st monitor.Status) {
+// changed logs a target's first result and each change of up, then tells
+// OnChange.
+func (s *Server) changed(st monitor.Status) {
 	if st.Up {
-		s.logf("%s is up: %s", st.Target, st.Last.Detail)
-		return
+		s.Log.Log(logline.Info, st.Target+" is up: "+st.Last.Detail, logline.Target(st.Target), logline.State("up"))
+	} else {
+		_, why := s.Monitor.Ready([]monitor.Status{st})
+		s.Log.Log(logline.Warn, why, logline.Target(st.Target), logline.State("down"))
 	}
-	_, why := s.Monitor.Ready([]monitor.Status{st})
-	s.logf("%s", why)
+	if s.OnChange != nil {
+		s.OnChange(st)
+	}
 }
 
-func (s *Server) logf(format string, args ...any) {
-	if s.Log != nil {
-		fmt.Fprintln(s.Log, "probe: "+sanitize.Printable(fmt.Sprintf(format, args...)))
-	}
-}
+func (s *Server) logf(format string, args ...any) { s.Log.Printf(format, args...) }
 
 // refuse answers a request fasthttp could not read, with the status that
 // says why.

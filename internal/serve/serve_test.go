@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/probe-sh/probe/checks"
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/monitor"
 	"github.com/probe-sh/probe/internal/serve"
 	"github.com/probe-sh/probe/probe"
@@ -834,7 +835,7 @@ func TestServeWaitsOutTooManyOpenFiles(t *testing.T) {
 			agentFails.n.Store(6)
 			var log syncBuffer
 			s := newServer(startApp(t).target())
-			s.Agent, s.Log = agentFails, &log
+			s.Agent, s.Log = agentFails, &logline.Logger{W: &log}
 			stopped := make(chan error, 1)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

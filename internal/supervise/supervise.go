@@ -13,7 +13,6 @@ package supervise
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/probe-sh/probe/internal/logline"
 	"github.com/probe-sh/probe/internal/sanitize"
 	"github.com/probe-sh/probe/internal/signals"
 	"github.com/probe-sh/probe/probe"
@@ -59,13 +59,18 @@ type Supervisor struct {
 	// restart policy starts the container again.
 	Unhealthy  <-chan string
 	HealSignal syscall.Signal
+	// HealCode, when set, is the exit code after a stop for Unhealthy,
+	// whatever the command's own: the code a restart rule matches.
+	HealCode int
 
 	// OnDrain, when set, is called when the drain begins, with why.
 	OnDrain func(why string)
+	// OnStart, when set, is called once the command has started.
+	OnStart func()
 
-	// Log gets one line per event of the command's life, each starting
-	// with "probe: "; nil keeps quiet.
-	Log io.Writer
+	// Log gets one record per event of the command's life; nil keeps
+	// quiet.
+	Log *logline.Logger
 }
 
 // Forwarded are the signals to catch and pass on: every signal but those
@@ -124,6 +129,9 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		return 1, err
 	}
 	defer l.stopSampling()
+	if s.OnStart != nil {
+		s.OnStart()
+	}
 	for {
 		done := false
 		select {
@@ -135,11 +143,11 @@ func (s *Supervisor) Run(forwarded, stops <-chan os.Signal) (code int, err error
 		case why := <-s.Unhealthy:
 			l.unhealthy(why)
 		case <-l.kill:
-			s.logf("%s still runs %s after %s: sending SIGKILL", l.name, s.GroupGrace, signals.Name(l.stopSig))
+			s.warnf("%s still runs %s after %s: sending SIGKILL", l.name, s.GroupGrace, signals.Name(l.stopSig))
 			_ = syscall.Kill(l.target, syscall.SIGKILL)
 			l.kill = nil
 		case <-l.grace:
-			s.logf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", l.name, s.GroupGrace)
+			s.warnf("the rest of the process group of %s still runs %s after SIGTERM: sending SIGKILL", l.name, s.GroupGrace)
 			_ = syscall.Kill(l.target, syscall.SIGKILL)
 			l.grace = nil
 		case sig := <-forwarded:
@@ -260,7 +268,7 @@ func (l *life) sampled(now time.Time) {
 		l.pass(l.stopSig, why)
 	} else if l.watching.failed != nil && !l.watching.warned {
 		l.watching.warned = true
-		l.s.logf("cannot see the app's traffic (%v): until it can, only the drain maximum of %s ends the drain", l.watching.failed, l.watching.a.Max)
+		l.s.warnf("cannot see the app's traffic (%v): until it can, only the drain maximum of %s ends the drain", l.watching.failed, l.watching.a.Max)
 	}
 }
 
@@ -305,7 +313,11 @@ func (l *life) reaped() bool {
 	}
 	l.code = exitCode(status)
 	s.logf("%s %s", l.name, describe(status, l.code))
-	if l.healing && l.code == 0 {
+	switch {
+	case l.healing && s.HealCode != 0:
+		l.code = s.HealCode
+		s.logf("exiting with code %d, the code chosen for a stop of an unhealthy app", l.code)
+	case l.healing && l.code == 0:
 		l.code = 1
 		s.logf("exiting with code 1 all the same, so that the restart policy starts it again")
 	}
@@ -343,7 +355,7 @@ func (l *life) groupGone() bool {
 func (l *life) finish() int {
 	if l.marked {
 		if _, err := (probe.Marker{Path: l.s.Marker}).Remove(); err != nil {
-			l.s.logf("%v", err)
+			l.s.warnf("%v", err)
 		}
 	}
 	return l.code
@@ -362,14 +374,14 @@ func (s *Supervisor) checkMarker() {
 	// wrong (issue 19).
 	if present, _, _ := m.Since(); present {
 		if _, err := m.Remove(); err != nil {
-			s.logf("warning: %v; health checks will report draining until it is gone", err)
+			s.warnf("warning: %v; health checks will report draining until it is gone", err)
 			return
 		}
 		s.logf("removed the shutdown marker %s left by an earlier run", s.Marker)
 	}
 	const writable = 2 // W_OK
 	if err := syscall.Access(filepath.Dir(s.Marker), writable); err != nil {
-		s.logf("warning: cannot create the shutdown marker %s: %v; health checks will not report draining on SIGTERM (set --marker to a writable path)", s.Marker, err)
+		s.warnf("warning: cannot create the shutdown marker %s: %v; health checks will not report draining on SIGTERM (set --marker to a writable path)", s.Marker, err)
 	}
 }
 
@@ -380,7 +392,7 @@ func (s *Supervisor) mark(why string) bool {
 	}
 	m := probe.Marker{Path: s.Marker}
 	if _, err := m.Create(sanitize.Printable("probe exec: " + why + " at " + time.Now().UTC().Format(time.RFC3339))); err != nil {
-		s.logf("%v; health checks will not report draining", err)
+		s.warnf("%v; health checks will not report draining", err)
 		return false
 	}
 	return true
@@ -393,11 +405,9 @@ func (s *Supervisor) markerNote(marked bool) string {
 	return " (shutdown marker " + s.Marker + " created: health checks report draining)"
 }
 
-func (s *Supervisor) logf(format string, args ...any) {
-	if s.Log != nil {
-		fmt.Fprintln(s.Log, "probe: "+sanitize.Printable(fmt.Sprintf(format, args...)))
-	}
-}
+func (s *Supervisor) logf(format string, args ...any) { s.Log.Printf(format, args...) }
+
+func (s *Supervisor) warnf(format string, args ...any) { s.Log.Warnf(format, args...) }
 
 // reap collects every child that has exited: the command, and any orphan
 // re-parented here. done is set when the command itself has exited.

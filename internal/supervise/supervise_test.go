@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/probe-sh/probe/internal/logline"
 )
 
 func TestForwarded(t *testing.T) {
@@ -60,7 +62,7 @@ func TestGroupLeftovers(t *testing.T) {
 	s := &Supervisor{
 		Path:  "/bin/sh",
 		Args:  []string{"sh", "-c", `sh -c 'trap "" TERM; echo $$ >` + pidfile + `; while :; do sleep 0.05; done' & sleep 0.3; exit 3`},
-		Group: true, GroupGrace: 300 * time.Millisecond, Log: &log,
+		Group: true, GroupGrace: 300 * time.Millisecond, Log: &logline.Logger{W: &log},
 	}
 	start := time.Now()
 	code, err := s.Run(make(chan os.Signal), make(chan os.Signal))
