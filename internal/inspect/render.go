@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/probe-sh/probe/internal/procinfo"
@@ -26,12 +25,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	rows, hidden := shown(r.Processes)
 	fmt.Fprintf(&b, "probe inspect at %s: %d process(es)\n", r.Time.Format(time.RFC3339), len(r.Processes))
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tPPID\tNAME\tSTATE\tTHREADS\tRSS\tCPU\tFILES")
+	tw := text.NewTable(&b)
+	tw.Printf("PID\tPPID\tNAME\tSTATE\tTHREADS\tRSS\tCPU\tFILES\n")
 	unreadable := 0
 	for _, p := range rows {
 		if p.Name == "" {
-			fmt.Fprintf(tw, "%d\t\t?\t%s\t\t\t\t\n", p.PID, p.Error)
+			tw.Printf("%d\t\t?\t%s\t\t\t\t\n", p.PID, p.Error)
 			continue
 		}
 		files := "?"
@@ -40,7 +39,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		} else {
 			files = strconv.Itoa(p.OpenFiles) + "/" + procinfo.Limit(p.FileLimit)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%s\t%.2fs\t%s\n", p.PID, p.PPID, p.Name, p.State, p.Threads,
+		tw.Printf("%d\t%d\t%s\t%s\t%d\t%s\t%.2fs\t%s\n", p.PID, p.PPID, p.Name, p.State, p.Threads,
 			text.Size(int64(p.RSSBytes)), p.CPUSeconds, files)
 	}
 	tw.Flush()
@@ -67,7 +66,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("listening: no TCP socket\n")
 	} else {
 		b.WriteString("listening:\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := text.NewTable(&b)
 		for _, l := range r.Listening {
 			owner := "? (no process in this PID namespace holds it open)"
 			if r.FDsUnreadable > 0 {
@@ -76,7 +75,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if len(l.Holders) > 0 {
 				owner = holders(l.Holders)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\n", l.Address, owner)
+			tw.Printf("  %s\t%s\n", l.Address, owner)
 		}
 		tw.Flush()
 	}

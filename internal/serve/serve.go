@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"os"
 	"sync/atomic"
@@ -140,8 +138,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, stop <-chan os.Signal
 		// Idle workers are reaped this often; it also bounds how long the
 		// pool's reaper outlives a shutdown.
 		MaxIdleWorkerDuration: 2 * time.Second,
-		Logger:                log.New(io.Discard, "", 0),
 		ErrorHandler:          refuse,
+		// No Logger: the copy's default discards fasthttp's own lines
+		// (internal/patched, 0007).
 	}
 	if s.Monitor.OnChange == nil {
 		s.Monitor.OnChange = s.changed

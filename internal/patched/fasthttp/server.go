@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
 	"strings"
@@ -2327,7 +2326,13 @@ func (s *Server) rejectConn(c net.Conn, statusCode int, msg string) {
 	c.Close()
 }
 
-var defaultLogger = Logger(log.New(os.Stderr, "", log.LstdFlags))
+// defaultLogger discards: a line of fasthttp's own would break probe's
+// output, where every failure is one line of probe's (probe only, 0007).
+var defaultLogger Logger = discardLogger{}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
 
 func (s *Server) logger() Logger {
 	if s.Logger != nil {

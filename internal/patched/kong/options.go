@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -502,11 +501,11 @@ func ExpandPath(path string) string {
 		return path
 	}
 	if strings.HasPrefix(path, "~/") {
-		user, err := user.Current()
+		home, err := os.UserHomeDir()
 		if err != nil {
 			return path
 		}
-		return filepath.Join(user.HomeDir, path[2:])
+		return filepath.Join(home, path[2:])
 	}
 	abspath, err := filepath.Abs(path)
 	if err != nil {
