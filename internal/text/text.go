@@ -1,5 +1,6 @@
 // Package text writes the counts and durations of probe's messages, the same
-// way everywhere: "1 attempt", "3 attempts"; "0.42ms", "12.3ms", "1.02s".
+// way everywhere: "1 attempt", "3 attempts"; "0.42ms", "12.3ms", "1.02s"; and
+// the columns of its tables (Table).
 package text
 
 import (
