@@ -13,7 +13,7 @@ import (
 )
 
 // VersionFlag is --version: it prints the version, the commit and the Go
-// version, and exits 0. With -v it adds the modules compiled in, the patched
+// version (and, in a lite build, the kinds it has), and exits 0. With -v it adds the modules compiled in, the patched
 // copies first.
 type VersionFlag bool
 

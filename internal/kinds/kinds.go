@@ -152,12 +152,15 @@ var table = []Kind{
 func (k *Kind) Zero() Check { return k.zero }
 
 // Built lists the kinds this build has, and those it leaves out
-// (probe_omit_ tags), for --version.
+// (probe_omit_ tags), for --version; nothing when it leaves none out.
 func Built() (in, out []string) {
 	for _, k := range table {
 		if k.zero == nil {
 			out = append(out, k.Name)
-		} else {
+		}
+	}
+	for _, k := range table {
+		if out != nil && k.zero != nil {
 			in = append(in, k.Name)
 		}
 	}
