@@ -178,7 +178,10 @@ func (f *TargetFlags) options(stamp Stamp, procRoot string) (*options, error) {
 // template is the template of probe.ParseTarget for a target of kind: its
 // check, with the options the flags set. It is the one place that says
 // which flag is which check's field; only the kind a target names is
-// built, at every start. nil for a kind it does not know.
+// built, at every start. nil for a kind it does not know, or that this
+// build leaves out: the constant that says so ends the case before its
+// check is made, so that the compiler drops the rest and the check is not
+// linked (a lite build, docs/development.md).
 func (o *options) template(kind *kinds.Kind) probe.Check {
 	f, socket, expiry := o.f, o.f.UnixSocket, time.Duration(o.f.CertExpiry)
 	switch kind.Zero().(type) {
@@ -188,38 +191,71 @@ func (o *options) template(kind *kinds.Kind) probe.Check {
 			UserAgent: o.userAgent, ExpectJSON: o.expectJSON, ExpectHeader: o.expectHeader, RejectHeader: o.rejectHeader,
 			CertExpiry: expiry, Socket: socket, HTTP2: f.HTTP2, SameHostRedirects: o.sameHost}
 	case checks.GRPC:
+		if !kinds.GRPC {
+			return nil // left out of this build: see above
+		}
 		return checks.GRPC{Socket: socket, TLS: o.tls, Metadata: o.headers, UserAgent: o.userAgent, CertExpiry: expiry}
 	case checks.TCP:
 		return checks.TCP{Socket: socket, TLS: o.tls, Send: o.send, Expect: regexps(f.Expect), Reject: regexps(f.Reject), CertExpiry: expiry}
 	case checks.Postgres:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		// What a database target's URL does not name, the user and the
 		// database, comes from the variables its clients read, then from
 		// the ones the official image sets in the container the check
 		// runs in (docs/databases.md).
 		return checks.Postgres{Socket: socket, User: getenv("PGUSER", "POSTGRES_USER"), Database: getenv("PGDATABASE", "POSTGRES_DB")}
 	case checks.Redis:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		// redis-cli's own variable, for a URL with no userinfo: the
 		// password reaches the server and is masked as the URL's would be.
 		return checks.Redis{Socket: socket, TLS: o.tls, CertExpiry: expiry, Password: getenv("REDISCLI_AUTH")}
 	case checks.MySQL:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.MySQL{Socket: socket, User: getenv("MARIADB_USER", "MYSQL_USER")}
 	case checks.Memcached:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.Memcached{Socket: socket}
 	case checks.AMQP:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.AMQP{Socket: socket, TLS: o.tls, CertExpiry: expiry}
 	case checks.NATS:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.NATS{Socket: socket, TLS: o.tls, RequireTLS: o.tlsAsked, CertExpiry: expiry, Version: strings.TrimPrefix(o.userAgent, "probe/")}
 	case checks.MQTT:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.MQTT{Socket: socket, TLS: o.tls, CertExpiry: expiry}
 	case checks.MongoDB:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		m := checks.MongoDB{Socket: socket, CertExpiry: expiry}
 		if o.tlsAsked {
 			m.TLS = o.tls
 		}
 		return m
 	case checks.Kafka:
+		if !kinds.Databases {
+			return nil // left out of this build: see above
+		}
 		return checks.Kafka{Socket: socket}
 	case checks.DNS:
+		if !kinds.DNS {
+			return nil // left out of this build: see above
+		}
 		return checks.DNS{Rcodes: o.rcodes, Expect: regexps(f.Expect), Reject: regexps(f.Reject)}
 	case checks.File:
 		return checks.File{MaxAge: time.Duration(f.MaxAge), Expect: regexps(f.Expect), Reject: regexps(f.Reject)}

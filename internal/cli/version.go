@@ -6,13 +6,14 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/probe-sh/probe/internal/kinds"
 	"github.com/probe-sh/probe/internal/patched"
 	"github.com/probe-sh/probe/internal/patched/kong"
 	"github.com/probe-sh/probe/internal/serve"
 )
 
 // VersionFlag is --version: it prints the version, the commit and the Go
-// version, and exits 0. With -v it adds the modules compiled in, the patched
+// version (and, in a lite build, the kinds it has), and exits 0. With -v it adds the modules compiled in, the patched
 // copies first.
 type VersionFlag bool
 
@@ -67,6 +68,9 @@ func buildInfo() *debug.BuildInfo {
 func versionText(stamp Stamp, info *debug.BuildInfo, verbose bool) string {
 	v, c := buildVersion(stamp, info)
 	s := fmt.Sprintf("probe %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if in, out := kinds.Built(); len(out) > 0 { // a lite build
+		s += fmt.Sprintf("  kinds: %s; left out of this build: %s\n", strings.Join(in, ", "), strings.Join(out, ", "))
+	}
 	if !verbose {
 		return s
 	}

@@ -33,6 +33,20 @@ type Kind struct {
 	// Opaque kinds are written SCHEME:REST, not SCHEME://: unix:PATH.
 	Opaque bool
 
+	*impl // its check: zero in a build that leaves the kind out
+	// display, when set, is the name a target is reported under; the URL
+	// with its secrets masked when not.
+	display func(u *url.URL) string
+	// examplePort is a port to show when a target must name one.
+	examplePort string
+}
+
+// impl is what a kind links into the binary: its check and how a target
+// builds it. A build that leaves the kind out (a probe_omit_ tag: grpc.go,
+// dns.go, databases.go and their _omit.go twins) has the zero impl in its
+// row, so that neither its check nor its wire codec is linked, and its
+// targets are refused with a line that says so.
+type impl struct {
 	// zero is the kind's check, zero: a template of this type is the
 	// kind's.
 	zero Check
@@ -41,11 +55,6 @@ type Kind struct {
 	// scheme, and for a kind that is not Local, an ASCII host and a port
 	// in range; port is its port, or its scheme's.
 	build func(u *url.URL, port string, template Check) (Check, error)
-	// display, when set, is the name a target is reported under; the URL
-	// with its secrets masked when not.
-	display func(u *url.URL) string
-	// examplePort is a port to show when a target must name one.
-	examplePort string
 }
 
 // Scheme is one URL scheme of a kind.
@@ -97,40 +106,40 @@ const (
 // table is every kind of target, one row each.
 var table = []Kind{
 	{Name: "http", Schemes: []Scheme{{Name: "http", Port: "80", Flags: httpFlags}, {Name: "https", Port: "443", Flags: httpFlags}},
-		zero: checks.HTTP{}, build: buildHTTP},
+		impl: &impl{checks.HTTP{}, buildHTTP}},
 	{Name: "grpc", Schemes: []Scheme{{Name: "grpc", Flags: HeaderFlags | SocketFlags}, {Name: "grpcs", Port: "443", Flags: HeaderFlags | SocketFlags | TLSFlags}},
-		examplePort: "50051", zero: checks.GRPC{}, build: buildGRPC},
+		examplePort: "50051", impl: &grpcImpl},
 	{Name: "tcp", Schemes: []Scheme{{Name: "tcp", Flags: tcpFlags}},
-		examplePort: "6379", zero: checks.TCP{}, build: buildTCP},
+		examplePort: "6379", impl: &impl{checks.TCP{}, buildTCP}},
 	{Name: "tls", Schemes: []Scheme{{Name: "tls", Flags: tcpFlags | TLSFlags}},
-		examplePort: "6379", zero: checks.TCP{}, build: buildTCP},
+		examplePort: "6379", impl: &impl{checks.TCP{}, buildTCP}},
 	{Name: "unix", Schemes: []Scheme{{Name: "unix", Flags: SendFlags | MatchFlags}, {Name: "unix-abstract", Flags: SendFlags | MatchFlags, Alias: true}},
-		Local: true, Opaque: true, zero: checks.TCP{}, build: buildUnix, display: unixName},
+		Local: true, Opaque: true, impl: &impl{checks.TCP{}, buildUnix}, display: unixName},
 	{Name: "postgres", Schemes: []Scheme{{Name: "postgres", Port: "5432", Flags: databaseFlags}, {Name: "postgresql", Port: "5432", Flags: databaseFlags, Alias: true}},
-		zero: checks.Postgres{}, build: buildPostgres},
+		impl: &postgresImpl},
 	{Name: "redis", Schemes: []Scheme{{Name: "redis", Port: "6379", Flags: databaseFlags}, {Name: "rediss", Port: "6379", Flags: databaseFlags | TLSFlags}},
-		zero: checks.Redis{}, build: buildRedis},
+		impl: &redisImpl},
 	{Name: "mysql", Schemes: []Scheme{{Name: "mysql", Port: "3306", Flags: databaseFlags}, {Name: "mariadb", Port: "3306", Flags: databaseFlags, Alias: true}},
-		zero: checks.MySQL{}, build: buildMySQL},
+		impl: &mysqlImpl},
 	{Name: "memcached", Schemes: []Scheme{{Name: "memcached", Port: "11211", Flags: databaseFlags}},
-		zero: checks.Memcached{}, build: buildMemcached},
+		impl: &memcachedImpl},
 	{Name: "amqp", Schemes: []Scheme{{Name: "amqp", Port: "5672", Flags: databaseFlags}, {Name: "amqps", Port: "5671", Flags: databaseFlags | TLSFlags}},
-		zero: checks.AMQP{}, build: buildAMQP},
+		impl: &amqpImpl},
 	{Name: "nats", Schemes: []Scheme{{Name: "nats", Port: "4222", Flags: databaseFlags | TLSFlags},
 		{Name: "nats+tls", Port: "4222", Flags: databaseFlags | TLSFlags}},
-		zero: checks.NATS{}, build: buildNATS},
+		impl: &natsImpl},
 	{Name: "mqtt", Schemes: []Scheme{{Name: "mqtt", Port: "1883", Flags: databaseFlags}, {Name: "mqtts", Port: "8883", Flags: databaseFlags | TLSFlags}},
-		zero: checks.MQTT{}, build: buildMQTT},
+		impl: &mqttImpl},
 	{Name: "mongodb", Schemes: []Scheme{{Name: "mongodb", Port: "27017", Flags: databaseFlags | TLSFlags}},
-		zero: checks.MongoDB{}, build: buildMongoDB},
+		impl: &mongodbImpl},
 	{Name: "kafka", Schemes: []Scheme{{Name: "kafka", Port: "9092", Flags: databaseFlags}},
-		zero: checks.Kafka{}, build: buildKafka},
+		impl: &kafkaImpl},
 	{Name: "dns", Schemes: []Scheme{{Name: "dns", Port: "53", Flags: MatchFlags | DNSFlags}},
-		zero: checks.DNS{}, build: buildDNS},
+		impl: &dnsImpl},
 	{Name: "file", Schemes: []Scheme{{Name: "file", Flags: FileFlags | MatchFlags}},
-		Local: true, zero: checks.File{}, build: buildFile, display: func(u *url.URL) string { return "file://" + u.Path }},
+		Local: true, impl: &impl{checks.File{}, buildFile}, display: func(u *url.URL) string { return "file://" + u.Path }},
 	{Name: "listen", Schemes: []Scheme{{Name: "listen"}},
-		Local: true, zero: checks.Listen{}, build: buildListen, display: func(u *url.URL) string {
+		Local: true, impl: &impl{checks.Listen{}, buildListen}, display: func(u *url.URL) string {
 			if u.RawQuery == "proto=udp" {
 				return "listen://" + u.Host + "?proto=udp"
 			}
@@ -139,8 +148,24 @@ var table = []Kind{
 }
 
 // Zero is the kind's check, zero: the templates of its targets are of its
-// type.
+// type. nil for a kind this build leaves out.
 func (k *Kind) Zero() Check { return k.zero }
+
+// Built lists the kinds this build has, and those it leaves out
+// (probe_omit_ tags), for --version; nothing when it leaves none out.
+func Built() (in, out []string) {
+	for _, k := range table {
+		if k.zero == nil {
+			out = append(out, k.Name)
+		}
+	}
+	for _, k := range table {
+		if out != nil && k.zero != nil {
+			in = append(in, k.Name)
+		}
+	}
+	return in, out
+}
 
 // Lookup returns the kind and the scheme that scheme names, in any case.
 func Lookup(scheme string) (*Kind, *Scheme, bool) {
@@ -158,11 +183,14 @@ func Lookup(scheme string) (*Kind, *Scheme, bool) {
 // (tests that hold docs to the table).
 func All() []Kind { return slices.Clone(table) }
 
-// Schemes lists the schemes of every kind, aliases left out, for help and
-// errors.
+// Schemes lists the schemes of every kind this build has, aliases left
+// out, for help and errors.
 func Schemes() []string {
 	var names []string
 	for _, k := range table {
+		if k.zero == nil {
+			continue
+		}
 		for _, s := range k.Schemes {
 			if !s.Alias {
 				names = append(names, s.Name)

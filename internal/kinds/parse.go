@@ -192,6 +192,9 @@ func socketOf(template Check) string {
 func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 	name, rest, _ := strings.Cut(raw, ":")
 	if kind, scheme, ok := Lookup(name); ok && kind.Opaque {
+		if kind.zero == nil {
+			return nil, nil, nil, omitted(kind, shown)
+		}
 		return kind, scheme, &url.URL{Scheme: scheme.Name, Opaque: rest}, nil
 	}
 	if !strings.Contains(raw, "://") {
@@ -209,6 +212,9 @@ func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 	kind, scheme, ok := Lookup(u.Scheme)
 	if !ok || kind.Opaque {
 		return nil, nil, nil, fmt.Errorf("target %q has an unknown scheme %q: use %s", shown, u.Scheme, orList(Schemes()))
+	}
+	if kind.zero == nil {
+		return nil, nil, nil, omitted(kind, shown)
 	}
 	if kind.Local {
 		return kind, scheme, u, nil
@@ -228,6 +234,12 @@ func parseURL(raw, shown string) (*Kind, *Scheme, *url.URL, error) {
 		}
 	}
 	return kind, scheme, u, nil
+}
+
+// omitted is the error for a target of a kind this build leaves out: not
+// an unknown scheme, which would send the user looking for a typo.
+func omitted(kind *Kind, shown string) error {
+	return fmt.Errorf("target %q: this build of probe leaves out the %s kind: use the full build", shown, kind.Name)
 }
 
 // Each build function below is one row's: it reads what the URL says into
