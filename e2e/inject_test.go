@@ -3,8 +3,12 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +101,107 @@ func TestInjectCompose(t *testing.T) {
 	if err != nil || !strings.Contains(out, "already installed: /probe-bin/probe is this binary") {
 		t.Errorf("probe-install again: %v, %q; want \"already installed\"", err, out)
 	}
+}
+
+// Kubernetes: examples/kubernetes/inject.yaml on TestKubelet's kubelet.
+// injectPod is its static pod's name there.
+const injectPod = "probe-inject-probe-node"
+
+// kubeletInjectImages writes the images inject.yaml names, FROM scratch:
+// probe's (/probe alone, as Dockerfile.scratch's) and the app's (/app
+// alone: no probe, no shell, no curl).
+func kubeletInjectImages(t *testing.T, dir, probeBin, app string) {
+	t.Helper()
+	ociImage(t, filepath.Join(dir, "inject-probe.tar"), "probe.test/probe:1", []string{"/probe"}, ociFile{"probe", 0o755, readFile(t, probeBin)})
+	ociImage(t, filepath.Join(dir, "inject-app.tar"), "probe.test/inject-app:1", []string{"/app", "-listen", ":8080"}, ociFile{"app", 0o755, readFile(t, app)})
+}
+
+// kubeletInject runs examples/kubernetes/inject.yaml as a static pod, with
+// its images renamed to those kubeletInjectImages wrote and hostNetwork
+// added (no CNI here): the initContainer copies probe into the emptyDir;
+// the app's exec probes, calling the copy, make it ready; not ready once
+// the app fails; restarted by its liveness probe, and ready again with
+// the copy still there.
+func kubeletInject(t *testing.T, manifests, sock string, log *timedLog) {
+	dir := filepath.Dir(manifests)
+	for _, img := range []string{"inject-probe.tar", "inject-app.tar"} {
+		if out, err := exec.Command("ctr", "--address", sock, "-n", "k8s.io", "images", "import", filepath.Join(dir, img)).CombinedOutput(); err != nil {
+			t.Fatalf("ctr images import %s: %v\n%s", img, err, out)
+		}
+	}
+	data, err := os.ReadFile("../examples/kubernetes/inject.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := strings.NewReplacer("image: probe:latest", "image: probe.test/probe:1",
+		"image: probe-inject-app:latest", "image: probe.test/inject-app:1",
+		"\nspec:\n", "\nspec:\n  hostNetwork: true\n").Replace(string(data))
+	if strings.Count(pod, "probe.test/") != 2 || !strings.Contains(pod, "hostNetwork") {
+		t.Fatalf("examples/kubernetes/inject.yaml: its images or its spec: line changed; this test renames them:\n%s", pod)
+	}
+	if err := os.WriteFile(filepath.Join(manifests, "inject.yaml"), []byte(pod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer clear(t, manifests)
+
+	p, took := waitPod(t, injectPod, 90*time.Second, "ready", ready)
+	t.Logf("| inject.yaml | started: initContainer probe install, then the app | Ready %s after %s (containers %s; initContainer %s) |",
+		p.condition("Ready"), took.Round(100*time.Millisecond), containers(p), initContainerState(t))
+	if s := initContainerState(t); !strings.HasPrefix(s, "terminated, exit code 0") {
+		t.Errorf("the initContainer: %s; want terminated, exit code 0", s)
+	}
+
+	post(t, "http://127.0.0.1:8080/admin/health?up=false")
+	p, took = waitPod(t, injectPod, 30*time.Second, "not ready", notReady)
+	t.Logf("| inject.yaml | the app fails | Ready %s after %s (readiness period 2 s, failureThreshold 1) |", p.condition("Ready"), took.Round(100*time.Millisecond))
+	p, took = waitPod(t, injectPod, 90*time.Second, "restarted and ready", func(p podStatus) bool {
+		return ready(p) && len(p.Status.Containers) > 0 && p.Status.Containers[0].RestartCount >= 1
+	})
+	t.Logf("| inject.yaml | liveness: restarted | Ready %s, restarts %d, %s after the failure's verdict; the copy in the emptyDir still runs the probes |",
+		p.condition("Ready"), p.Status.Containers[0].RestartCount, took.Round(100*time.Millisecond))
+	// The exec probes ran the copy: the kubelet logged its line.
+	if kl := log.of("kubelet"); !strings.Contains(kl, "unhealthy http://127.0.0.1:8080/healthz") {
+		t.Errorf("the kubelet's log has no failed probe saying \"unhealthy http://127.0.0.1:8080/healthz\": the exec probes did not run /probe-bin/probe")
+	} else {
+		t.Logf("kubelet: a probe failed for %s: %s", injectPod, strings.TrimSpace(lineWith(kl, "unhealthy http://127.0.0.1:8080/healthz")))
+	}
+}
+
+// initContainerState is what the kubelet's /pods says of the inject pod's
+// initContainer.
+func initContainerState(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get("http://127.0.0.1:10255/pods")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name string }
+			Status   struct {
+				Init []struct {
+					Name  string
+					State struct {
+						Terminated *struct {
+							ExitCode int
+							Reason   string
+						}
+					}
+				} `json:"initContainerStatuses"`
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return err.Error()
+	}
+	for _, p := range list.Items {
+		if p.Metadata.Name == injectPod && len(p.Status.Init) == 1 {
+			if term := p.Status.Init[0].State.Terminated; term != nil {
+				return fmt.Sprintf("terminated, exit code %d (%s)", term.ExitCode, term.Reason)
+			}
+			return "not terminated"
+		}
+	}
+	return "no initContainer status"
 }
