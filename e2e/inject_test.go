@@ -103,6 +103,23 @@ func TestInjectCompose(t *testing.T) {
 	}
 }
 
+// TestInjectImageMountExample: examples/inject/compose.image.yaml, which
+// this engine cannot run (image mounts came with Docker Engine 28), is
+// valid Compose and mounts probe's image where its health check looks.
+func TestInjectImageMountExample(t *testing.T) {
+	e := dockerEngine(t)
+	requireCompose(t, e)
+	out, err := e.run("", "compose", "-f", "../examples/inject/compose.image.yaml", "config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"- type: image\n        source: probe\n        target: /probe-bin\n", "- /probe-bin/probe\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("docker compose config lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // Kubernetes: examples/kubernetes/inject.yaml on TestKubelet's kubelet.
 // injectPod is its static pod's name there.
 const injectPod = "probe-inject-probe-node"
