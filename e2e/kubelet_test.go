@@ -46,6 +46,7 @@ func TestKubelet(t *testing.T) {
 	ociImage(t, filepath.Join(dir, "pause.tar"), "probe.test/pause:1", []string{"/pause"}, ociFile{"pause", 0o755, read(pause)})
 	ociImage(t, filepath.Join(dir, "app.tar"), "probe.test/app:1", []string{"/probe"},
 		ociFile{"probe", 0o755, read(probeBin)}, ociFile{"app", 0o755, read(app)}, ociFile{"grpcserver", 0o755, read(grpcServer)})
+	kubeletInjectImages(t, dir, probeBin, app)
 
 	inNamespaces(t, "TestKubelet", "PROBE_KUBELET_NETNS=1", "PROBE_KUBELET_DIR="+dir)
 }
@@ -181,6 +182,7 @@ registerNode: false
 			t.Logf("containerd log:\n%s", tail(log.of("containerd"), 40))
 		}
 	})
+	kubeletInject(t, manifests, sock, log)
 	kubeletProbes(t, manifests, log, containerd.cmd.Process.Pid, kubelet.cmd.Process.Pid)
 }
 
