@@ -196,14 +196,16 @@ type podStatus struct {
 	Status   struct {
 		Phase      string
 		Conditions []struct{ Type, Status string }
-		Containers []struct {
-			Name         string
-			Ready        bool
-			RestartCount int
-			State        containerState
-			LastState    containerState `json:"lastState"`
-		} `json:"containerStatuses"`
+		Containers []containerStatus `json:"containerStatuses"`
 	}
+}
+
+type containerStatus struct {
+	Name         string
+	Ready        bool
+	RestartCount int
+	State        containerState
+	LastState    containerState `json:"lastState"`
 }
 
 // containerState is a container's state, or its last one, in a pod's status.

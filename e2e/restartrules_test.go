@@ -48,8 +48,46 @@ spec:
       exitCodes: {operator: In, values: [RULE]}
 `
 
+// sidecarPod runs probe serve --exit-after beside the app, in a container
+// of its own with the rule. In Kubernetes 1.34 a rule restarts the
+// container that exited, the sidecar itself: restarting the app with it is
+// RestartAllContainers (KEP-5532, 1.35).
+const sidecarPod = `apiVersion: v1
+kind: Pod
+metadata: {name: NAME, namespace: default}
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: app
+    image: probe.test/app:1
+    imagePullPolicy: Never
+    command: ["/app", "-listen", "127.0.0.1:PORT"]
+  - name: probe
+    image: probe.test/app:1
+    imagePullPolicy: Never
+    command: ["/probe", "serve", "--listen", "127.0.0.1:SIDECAR", "--interval", "500ms", "--exit-after", "4", "--unhealthy-exit-code", "CODE",
+      "http://127.0.0.1:PORT/healthz"]
+    restartPolicy: Never
+    restartPolicyRules:
+    - action: Restart
+      exitCodes: {operator: In, values: [RULE]}
+`
+
 func rulesPodFor(name string, port int) string {
 	return strings.NewReplacer("NAME", name, "PORT", fmt.Sprint(port), "CODE", fmt.Sprint(restartCode), "RULE", fmt.Sprint(restartCode)).Replace(rulesPod)
+}
+
+// container is the status of the pod's container of that name (a zero one
+// when there is none).
+func (p podStatus) container(name string) containerStatus {
+	for _, c := range p.Status.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	return containerStatus{}
 }
 
 // staticRestartRules shows that the standalone kubelet refuses restart
@@ -88,15 +126,21 @@ func staticRestartRules(t *testing.T, manifests string, log *timedLog) {
 // probe exec stops it and exits restartCode; the rule restarts the
 // container, whose app then serves again. Case 2: the app exits by itself
 // with appCode; probe exec exits with it; no rule matches, so the container
-// stays terminated with that code, not restarted, for a while.
+// stays terminated with that code, not restarted, for a while. Case 3:
+// probe serve --exit-after, in a container of its own beside the app,
+// exits restartCode once the app has failed; the rule restarts probe
+// serve's container, and the app's runs on.
 func restartRuleCases(t *testing.T, c *cluster, dir string) {
-	const unhealthy, crash = "rules-unhealthy", "rules-crash"
-	ports := map[string]int{unhealthy: 18120, crash: 18121}
+	const unhealthy, crash, sidecar = "rules-unhealthy", "rules-crash", "rules-sidecar"
+	ports := map[string]int{unhealthy: 18120, crash: 18121, sidecar: 18122}
+	const sidecarPort = 19122
 	for _, name := range []string{unhealthy, crash} {
 		c.must(t, "POST", "/api/v1/namespaces/default/pods", "application/yaml", []byte(rulesPodFor(name, ports[name])), nil)
 	}
+	c.must(t, "POST", "/api/v1/namespaces/default/pods", "application/yaml", []byte(strings.NewReplacer("NAME", sidecar, "PORT", fmt.Sprint(ports[sidecar]),
+		"SIDECAR", fmt.Sprint(sidecarPort), "CODE", fmt.Sprint(restartCode), "RULE", fmt.Sprint(restartCode)).Replace(sidecarPod)), nil)
 	defer func() {
-		for _, name := range []string{unhealthy, crash} {
+		for _, name := range []string{unhealthy, crash, sidecar} {
 			c.do("DELETE", "/api/v1/namespaces/default/pods/"+name, "application/json", []byte(`{"gracePeriodSeconds":0}`))
 		}
 	}()
@@ -123,7 +167,7 @@ func restartRuleCases(t *testing.T, c *cluster, dir string) {
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
-	for _, name := range []string{unhealthy, crash} {
+	for _, name := range []string{unhealthy, crash, sidecar} {
 		url := fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[name])
 		for end := time.Now().Add(60 * time.Second); !strings.HasPrefix(get(url), "200 "); time.Sleep(250 * time.Millisecond) {
 			if time.Now().After(end) {
@@ -189,6 +233,34 @@ func restartRuleCases(t *testing.T, c *cluster, dir string) {
 	} else {
 		t.Logf("| restart rule on %d | the app exits %d by itself: probe exec exits %d | restartCount %d, state terminated with exit code %d (%s) %s after the exit; pod phase %s |",
 			restartCode, appCode, ctr.State.Terminated.ExitCode, ctr.RestartCount, ctr.State.Terminated.ExitCode, ctr.State.Terminated.Reason, (took + window).Round(100*time.Millisecond), p.Status.Phase)
+	}
+
+	// Case 3: probe serve --exit-after's code, restartCode: the sidecar
+	// is restarted, the app left running.
+	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", sidecarPort)
+	for end := time.Now().Add(60 * time.Second); !strings.HasPrefix(get(readyz), "200 "); time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%s: probe serve's /readyz is not 200 after 60 s: %s", sidecar, get(readyz))
+		}
+	}
+	if ctr := pod(sidecar).container("probe"); ctr.RestartCount != 0 {
+		t.Fatalf("%s: probe serve restarted before the app failed: %+v", sidecar, ctr)
+	}
+	post(t, fmt.Sprintf("http://127.0.0.1:%d/admin/health?up=false", ports[sidecar]))
+	p, took, restarted = wait(sidecar, "restarted", 30*time.Second, func(p podStatus) bool {
+		ctr := p.container("probe")
+		return ctr.RestartCount >= 1
+	})
+	if restarted {
+		ctr := p.container("probe")
+		app := p.container("app")
+		js, _ := json.Marshal(p.Status.Containers)
+		if last := ctr.LastState.Terminated; last == nil || last.ExitCode != restartCode || app.RestartCount != 0 || app.State.Running == nil {
+			t.Errorf("%s: want probe serve's last exit code %d and the app running, not restarted: %s", sidecar, restartCode, js)
+		} else {
+			t.Logf("| restart rule on %d, on probe serve's container | the app turns unhealthy: probe serve --exit-after 4 exits %d | probe: restartCount %d, last state terminated with exit code %d, %s after the app failed; app: restartCount %d, running |",
+				restartCode, last.ExitCode, ctr.RestartCount, last.ExitCode, took.Round(100*time.Millisecond), app.RestartCount)
+		}
 	}
 	showEvents(t, c, "rules-")
 }
