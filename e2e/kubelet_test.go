@@ -164,6 +164,7 @@ func runKubelet(t *testing.T, dir string) {
 fileCheckFrequency: 1s
 readOnlyPort: 10255
 registerNode: false
+featureGates: {ContainerRestartRules: true}
 `, manifests))
 	kubelet := start(t, log, "kubelet", nil, filepath.Join(dir, "kubelet"), "--config", kconf, "--root-dir", filepath.Join(dir, "kubelet-root"),
 		"--hostname-override", "probe-node", "--node-ip", node, "--v", "2")
@@ -197,13 +198,25 @@ type podStatus struct {
 	Status   struct {
 		Phase      string
 		Conditions []struct{ Type, Status string }
-		Containers []struct {
-			Name         string
-			Ready        bool
-			RestartCount int
-			State        map[string]any
-		} `json:"containerStatuses"`
+		Containers []containerStatus `json:"containerStatuses"`
 	}
+}
+
+type containerStatus struct {
+	Name         string
+	Ready        bool
+	RestartCount int
+	State        containerState
+	LastState    containerState `json:"lastState"`
+}
+
+// containerState is a container's state, or its last one, in a pod's status.
+type containerState struct {
+	Running    *struct{ StartedAt string } `json:"running"`
+	Terminated *struct {
+		ExitCode int    `json:"exitCode"`
+		Reason   string `json:"reason"`
+	} `json:"terminated"`
 }
 
 func (p podStatus) condition(kind string) string {
@@ -344,6 +357,7 @@ func kubeletProbes(t *testing.T, manifests string, log *timedLog, daemons ...int
 			t.Fatal(err)
 		}
 	}
+	staticRestartRules(t, manifests, log)
 	write("exec", execPod)
 	write("httpget", httpPod)
 	for _, name := range []string{"exec", "httpget"} {
@@ -391,7 +405,7 @@ func kubeletProbes(t *testing.T, manifests string, log *timedLog, daemons ...int
 		want, what := ready, "ready"
 		if mode != "serving" {
 			want, what = func(p podStatus) bool {
-				return len(p.Status.Containers) == 2 && p.Status.Containers[0].State["running"] != nil && p.Status.Containers[1].State["running"] != nil && !p.Status.Containers[0].Ready && !p.Status.Containers[1].Ready
+				return len(p.Status.Containers) == 2 && p.Status.Containers[0].State.Running != nil && p.Status.Containers[1].State.Running != nil && !p.Status.Containers[0].Ready && !p.Status.Containers[1].Ready
 			}, "running, neither container ready"
 		}
 		p, took := waitPod(t, "grpc-"+mode+"-probe-node", 60*time.Second, what, want)

@@ -177,7 +177,7 @@ current-context: probe
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"), "--authorization-mode", "AlwaysAllow",
 		"--service-cluster-ip-range", "10.96.0.0/24", "--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-account-key-file", filepath.Join(dir, "sa.pub"), "--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
-		"--disable-admission-plugins", "ServiceAccount", "--allow-privileged", "--v", "1")
+		"--disable-admission-plugins", "ServiceAccount", "--allow-privileged", "--feature-gates", "ContainerRestartRules=true", "--v", "1")
 	c := &cluster{url: "https://" + node + ":6443", token: token, client: &http.Client{Timeout: 10 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
 	for end := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
@@ -194,7 +194,7 @@ current-context: probe
 	start(t, log, "kube-controller-manager", nil, append([]string{bin("kube-controller-manager"), "--controllers", "*,-serviceaccount-token",
 		"--use-service-account-credentials=false"}, delegated...)...)
 	start(t, log, "kube-scheduler", nil, append([]string{bin("kube-scheduler")}, delegated...)...)
-	kconf := kubeletConfig(dir, sock, "clusterDNS: [10.96.0.10]\nclusterDomain: cluster.local\n")
+	kconf := kubeletConfig(dir, sock, "clusterDNS: [10.96.0.10]\nclusterDomain: cluster.local\nfeatureGates: {ContainerRestartRules: true}\n")
 	start(t, log, "kubelet", nil, bin("kubelet"), "--config", kconf, "--kubeconfig", kubeconfig, "--root-dir", filepath.Join(dir, "kubelet-root"),
 		"--hostname-override", "probe-node", "--node-ip", node, "--v", "1")
 	pconf := filepath.Join(dir, "kube-proxy.yaml")
@@ -274,6 +274,7 @@ iptables: {syncPeriod: 10s, minSyncPeriod: 0s}
 
 	showEvents(t, c, "probe-example")
 	probeCaseEvents(t, c)
+	restartRuleCases(t, c, dir)
 	t.Logf("| mode | requests | failed | rollout | old pods gone |")
 	t.Logf("|---|---|---|---|---|")
 	for _, r := range []k8sResult{withProbe, bare} {

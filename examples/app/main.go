@@ -5,6 +5,7 @@
 //
 //	GET  /healthz                200 {"status":"UP"}, or 503 {"status":"DOWN"} while failing
 //	POST /admin/health?up=false  make /healthz fail; up=true heals it
+//	POST /admin/exit?code=N      exit at once with code N (0 to 255): a crash
 //	GET  /work?ms=N              answer after N milliseconds (a slow request)
 package main
 
@@ -50,6 +51,19 @@ func main() {
 		down.Store(!up)
 		fmt.Fprintf(w, "up=%v\n", up)
 	})
+	crash := make(chan int, 1)
+	mux.HandleFunc("POST /admin/exit", func(w http.ResponseWriter, r *http.Request) {
+		code, err := strconv.Atoi(r.URL.Query().Get("code"))
+		if err != nil || code < 0 || code > 255 {
+			http.Error(w, "want ?code=N, 0 to 255", http.StatusBadRequest)
+			return
+		}
+		body := fmt.Sprintf("exiting with code %d\n", code)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		fmt.Fprint(w, body)
+		http.NewResponseController(w).Flush()
+		crash <- code
+	})
 	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
 		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
@@ -91,6 +105,9 @@ func main() {
 	select {
 	case err := <-errc:
 		log.Fatalf("cannot serve: %v", err)
+	case code := <-crash:
+		log.Printf("exiting with code %d, as asked", code)
+		os.Exit(code)
 	case sig := <-stop:
 		log.Printf("%s: finishing requests in flight, then exiting", sig)
 	}
