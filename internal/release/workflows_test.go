@@ -106,3 +106,65 @@ func requireTool(t *testing.T, name, install, why string) string {
 	}
 	return path
 }
+
+// TestInstallCommands: what README's Install section and docs/install.md
+// tell users to fetch and verify is what the release workflow publishes:
+// the image at ghcr.io/REPOSITORY, SHA256SUMS.sigstore.json beside
+// SHA256SUMS, and a certificate for release.yml at a tag v*, the
+// repository being the module's. No test can run the keyless commands
+// here: this keeps their names true.
+func TestInstallCommands(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("../..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	module := ""
+	for _, line := range strings.Split(read("go.mod"), "\n") {
+		if m, ok := strings.CutPrefix(line, "module "); ok {
+			module = strings.TrimSpace(m)
+		}
+	}
+	repo, ok := strings.CutPrefix(module, "github.com/")
+	if !ok {
+		t.Fatalf("module %q is not on GitHub: the workflow's names below assume it is", module)
+	}
+	readme := read("README.md")
+	install, _, _ := strings.Cut(readme[strings.Index(readme, "## Install\n"):], "\n## ")
+	identity := "--certificate-identity https://" + module + "/.github/workflows/release.yml@refs/tags/v1.2.3"
+	for file, wants := range map[string][]string{
+		"README.md's Install": {
+			"COPY --from=ghcr.io/" + repo + ":v1.2.3 /probe /probe",
+			"docker run --rm -v probe:/into ghcr.io/" + repo + ":v1.2.3 install /into",
+			"go install " + module + "@latest",
+			"cosign verify-blob --bundle SHA256SUMS.sigstore.json --certificate-oidc-issuer https://token.actions.githubusercontent.com",
+			identity + " SHA256SUMS\n",
+			"sha256sum --ignore-missing -c SHA256SUMS",
+		},
+		"docs/install.md": {
+			"ghcr.io/" + repo + ":v1.2.3",
+			"cosign verify-blob --bundle SHA256SUMS.sigstore.json --certificate-oidc-issuer https://token.actions.githubusercontent.com",
+			identity + " SHA256SUMS\n",
+			"gh attestation verify probe-linux-amd64 --repo " + repo + "\n",
+		},
+		".github/workflows/release.yml": {
+			"tags: [\"v*\"]",
+			"IMAGE: ghcr.io/${{ github.repository }}\n",
+			"cosign sign-blob --yes --bundle dist/SHA256SUMS.sigstore.json dist/SHA256SUMS\n",
+			"subject-checksums: dist/SHA256SUMS\n",
+			"id-token: write",
+		},
+	} {
+		text := install
+		if file != "README.md's Install" {
+			text = read(file)
+		}
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s has no %q", file, want)
+			}
+		}
+	}
+}
