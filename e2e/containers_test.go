@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/probe-sh/probe/internal/debroot"
 )
 
 // The examples' images check every 5s; the tests run them with
@@ -598,16 +600,19 @@ func distrolessRoot(t *testing.T, root string) {
 }
 
 // debianSlimRoot is what debian:bookworm-slim is made of: debootstrap's
-// minbase variant, less the documentation and apt's lists.
+// minbase variant, less the documentation and apt's lists; debootstrap runs
+// once per checkout, and the release test installs the .deb into a copy of
+// the same root (internal/debroot).
 func debianSlimRoot(t *testing.T, root string) {
 	t.Helper()
 	debootstrap := requireTool(t, "debootstrap", "debootstrap", "the debian-slim example")
-	mirror := debianMirror()
-	start := time.Now()
-	out, err := exec.Command(debootstrap, "--variant=minbase", "bookworm", root, mirror).CombinedOutput()
+	cache, err := filepath.Abs("../bin/debian-" + debroot.Suite)
 	if err != nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		t.Fatalf("debootstrap from %s: %v\n%s", mirror, err, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+		t.Fatal(err)
+	}
+	did, err := debroot.Copy(debootstrap, cache, root)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, dir := range []string{"usr/share/doc", "usr/share/man", "usr/share/info", "var/lib/apt/lists", "var/cache/apt"} {
 		entries, _ := os.ReadDir(filepath.Join(root, dir))
@@ -615,24 +620,7 @@ func debianSlimRoot(t *testing.T, root string) {
 			os.RemoveAll(filepath.Join(root, dir, en.Name()))
 		}
 	}
-	t.Logf("debootstrap --variant=minbase bookworm from %s: %s", mirror, time.Since(start).Round(time.Second))
-}
-
-// debianMirror is the first Debian mirror apt uses here.
-func debianMirror() string {
-	for _, f := range []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"} {
-		data, _ := os.ReadFile(f)
-		for _, line := range strings.Split(string(data), "\n") {
-			fields := strings.Fields(line)
-			switch {
-			case len(fields) >= 2 && fields[0] == "URIs:" && !strings.Contains(fields[1], "security"):
-				return fields[1]
-			case len(fields) >= 3 && fields[0] == "deb" && !strings.Contains(fields[1], "security"):
-				return fields[1]
-			}
-		}
-	}
-	return "http://deb.debian.org/debian"
+	t.Log(did)
 }
 
 // TestAdaptiveDrainInContainer runs the example image with probe exec's

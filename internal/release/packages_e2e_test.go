@@ -12,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/probe-sh/probe/internal/debroot"
+	"github.com/probe-sh/probe/internal/testserver"
 )
 
 // pkgVersion is what release.sh makes of TestRelease's VERSION, which is no
@@ -63,9 +67,10 @@ var (
 
 // checkPackages reads make release's packages in dist: each platform's
 // architecture in its metadata; for amd64, the files listed, the metadata,
-// and the .deb and .rpm installed by dpkg and rpm into roots of their own,
-// where the installed probe runs, its files are make release's, and bash
-// completes through the installed script and binary.
+// the .deb installed into a Debian root (checkDebianRoot) and the .rpm by
+// rpm into a root of its own, where the installed probe runs, its files are
+// make release's, and bash completes through the installed script and
+// binary.
 func checkPackages(t *testing.T, dist string) {
 	for _, tool := range []string{"dpkg", "dpkg-deb", "rpm", "tar"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -135,28 +140,89 @@ func checkPackages(t *testing.T, dist string) {
 		}
 	}
 
-	// Installed for real: dpkg into an empty Debian root of its own, rpm
-	// into one with an rpm database of its own.
-	debRoot := t.TempDir()
-	for _, dir := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
-		if err := os.MkdirAll(filepath.Join(debRoot, dir), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(debRoot, "var/lib/dpkg/status"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run(t, "dpkg", "--root="+debRoot, "--log=/dev/null", "-i", deb)
-	if got := run(t, "dpkg", "--root="+debRoot, "-s", "probe"); !strings.Contains(got, "Status: install ok installed") {
-		t.Errorf("dpkg -s probe after dpkg -i:\n%s", got)
-	}
-	checkInstalled(t, "deb", debRoot, dist, "/usr/share/zsh/vendor-completions/_probe")
+	// Installed for real: the .deb by dpkg into a Debian system, the .rpm
+	// by rpm into a root with an rpm database of its own.
+	t.Run("debian", func(t *testing.T) { checkDebianRoot(t, deb, dist) })
 
 	rpmRoot := t.TempDir()
 	run(t, "rpm", "--root", rpmRoot, "--initdb")
 	run(t, "rpm", "--root", rpmRoot, "-i", rpm)
 	run(t, "rpm", "--root", rpmRoot, "-V", "probe") // every file as the package has it
 	checkInstalled(t, "rpm", rpmRoot, dist, "/usr/share/zsh/site-functions/_probe")
+}
+
+// checkDebianRoot installs the .deb into a Debian system, debootstrap's
+// minbase bookworm (the debian-slim example's base, internal/debroot), with
+// that system's own dpkg, run in it by chroot: dpkg -s and dpkg -L read
+// probe from its database, the installed probe checks a loopback server
+// from inside it, and dpkg --purge leaves the system with the packages it
+// had, and no /usr/bin/probe.
+func checkDebianRoot(t *testing.T, deb, dist string) {
+	debootstrap := requireTool(t, "debootstrap", "apt-get install debootstrap", "installing the .deb into a Debian root")
+	checkout, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "debian")
+	start := time.Now()
+	did, err := debroot.Copy(debootstrap, filepath.Join(checkout, "bin", "debian-"+debroot.Suite), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s; the root ready in %s", did, time.Since(start).Round(time.Second))
+	in := func(args ...string) string {
+		t.Helper()
+		return run(t, "chroot", append([]string{root, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, args...)...)
+	}
+	b, err := os.ReadFile(deb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "tmp", filepath.Base(deb)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	packages := in("dpkg-query", "-W", "-f", "${Package} ${Version}\n")
+	in("dpkg", "-i", "/tmp/"+filepath.Base(deb))
+	status := in("dpkg", "-s", "probe")
+	for _, want := range []string{"Status: install ok installed\n", "Version: " + debVersion + "\n", "Architecture: amd64\n"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("dpkg -s probe in the Debian root: no %q in\n%s", want, status)
+		}
+	}
+	if got := files(in("dpkg", "-L", "probe"), 0); !isSubset(sorted(debFiles), got) {
+		t.Errorf("dpkg -L probe in the Debian root lists %q, want %q among them", got, sorted(debFiles))
+	}
+	if got := in("/usr/bin/probe", "--version"); !strings.HasPrefix(got, "probe v0.0.0-release-test (commit 0123456789ab, go") {
+		t.Errorf("/usr/bin/probe --version in the Debian root: %q", got)
+	}
+	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if got := in("/usr/bin/probe", "--timeout", "10s", "http://"+app.Addr+"/healthz"); !strings.HasPrefix(got, "healthy http://"+app.Addr+"/healthz") {
+		t.Errorf("/usr/bin/probe in the Debian root, against a loopback server: %q", got)
+	}
+	checkInstalled(t, "deb", root, dist, "/usr/share/zsh/vendor-completions/_probe")
+
+	in("dpkg", "--purge", "probe")
+	if _, err := os.Lstat(filepath.Join(root, "usr/bin/probe")); !os.IsNotExist(err) {
+		t.Errorf("dpkg --purge probe left /usr/bin/probe (%v)", err)
+	}
+	if after := in("dpkg-query", "-W", "-f", "${Package} ${Version}\n"); after != packages {
+		t.Errorf("the Debian root's packages before dpkg -i:\n%s\nafter dpkg --purge:\n%s", packages, after)
+	}
+	t.Logf("dpkg -i, -s, -L and --purge in the Debian root; its /usr/bin/probe --version and a check of a loopback server ran there:\n%s", status)
+}
+
+// isSubset: every name of want is in got (both sorted).
+func isSubset(want, got []string) bool {
+	for _, w := range want {
+		if _, ok := slices.BinarySearch(got, w); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // checkInstalled: the installed probe runs, and its files are make

@@ -42,9 +42,11 @@ var platforms = []struct {
 // different directories, the second with an empty build cache so that every
 // package is compiled again; every file must be byte for byte the same, the
 // .deb, .rpm and .apk packages too. Then the packages are checked and
-// installed (checkPackages), and each binary is checked: a static ELF for its machine, and, under qemu
-// user-mode emulation, its --version, a real HTTP check against a loopback
-// server, and probe listen reading /proc.
+// installed (checkPackages), SHA256SUMS is signed and verified with cosign
+// and a throwaway key (checkSignature), and each binary is checked: a
+// static ELF for its machine, and, under qemu user-mode emulation, its
+// --version, a real HTTP check against a loopback server, and probe listen
+// reading /proc.
 func TestRelease(t *testing.T) {
 	var missing []string
 	for _, tool := range []string{"git", "bash", "sha256sum", "qemu-aarch64-static", "qemu-arm-static", "qemu-ppc64le-static", "qemu-s390x-static", "qemu-riscv64-static"} {
@@ -109,6 +111,7 @@ func TestRelease(t *testing.T) {
 	t.Logf("reproducible: the two builds are byte for byte the same\n%s", sums[0])
 
 	t.Run("packages", func(t *testing.T) { checkPackages(t, dists[0]) })
+	t.Run("signature", func(t *testing.T) { checkSignature(t, dists[0]) })
 
 	app, err := testserver.Start("http", "tcp4", "127.0.0.1:0")
 	if err != nil {
