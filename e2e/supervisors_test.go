@@ -31,13 +31,7 @@ func TestS6NotificationFD(t *testing.T) {
 	dir := t.TempDir()
 	bin := build(t, dir, "probe", ".")
 
-	var ready atomic.Bool
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	}))
-	defer app.Close()
+	app, ready := gatedApp(t)
 
 	scan := filepath.Join(dir, "scan")
 	svc := filepath.Join(scan, "app")
@@ -118,13 +112,7 @@ func TestS6NotificationFD(t *testing.T) {
 func TestSdNotifySocket(t *testing.T) {
 	dir := t.TempDir()
 	bin := build(t, dir, "probe", ".")
-	var ready atomic.Bool
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	}))
-	defer app.Close()
+	app, ready := gatedApp(t)
 	socket := filepath.Join(dir, "notify")
 	datagrams := listenNotify(t, socket)
 
@@ -234,13 +222,7 @@ func TestPodmanSdNotify(t *testing.T) {
 	}
 	podmanRun("import", tarball, "localhost/probe-sdnotify:test")
 
-	var ready atomic.Bool
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	}))
-	defer app.Close()
+	app, ready := gatedApp(t)
 	socket := filepath.Join(dir, "notify")
 	datagrams := listenNotify(t, socket)
 
@@ -304,6 +286,19 @@ func TestPodmanSdNotify(t *testing.T) {
 
 // listenNotify listens on a unixgram socket at path, as systemd does on
 // NOTIFY_SOCKET, and sends each datagram on the channel it returns.
+// gatedApp is an app whose /healthz answers 503 until ready is set, then
+// 200; it closes when the test ends.
+func gatedApp(t *testing.T) (*httptest.Server, *atomic.Bool) {
+	ready := new(atomic.Bool)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(app.Close)
+	return app, ready
+}
+
 func listenNotify(t *testing.T, path string) <-chan string {
 	t.Helper()
 	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
