@@ -1328,8 +1328,21 @@ type validatableFunc func() error
 
 func (f validatableFunc) Validate(kctx *Context) error { return f() }
 
+var (
+	validatableType         = reflect.TypeOf((*validatable)(nil)).Elem()
+	extendedValidatableType = reflect.TypeOf((*extendedValidatable)(nil)).Elem()
+)
+
 func isValidatable(v reflect.Value) extendedValidatable {
 	if !v.IsValid() || (v.Kind() == reflect.Ptr || v.Kind() == reflect.Slice || v.Kind() == reflect.Map) && v.IsNil() {
+		return nil
+	}
+	// Asking the type first spares v.Interface() a copy of every value
+	// that implements neither: all of them, in most programs.
+	if t := v.Type(); v.Kind() != reflect.Interface && !t.Implements(validatableType) && !t.Implements(extendedValidatableType) {
+		if v.CanAddr() {
+			return isValidatable(v.Addr())
+		}
 		return nil
 	}
 	if validate, ok := v.Interface().(validatable); ok {
