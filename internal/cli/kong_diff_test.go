@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	upstream "github.com/alecthomas/kong"
 
@@ -157,6 +159,10 @@ func result(cli *CLI, kctx *kong.Context, code int, err error, stdout, stderr *b
 	var command string
 	if kctx != nil {
 		command = kctx.Command()
+	} else if cli != nil && len(cli.Check.Targets) > 0 && err == nil && code < 0 {
+		// A line of targets only, parsed without kong (parseLine): the
+		// check command, which Main runs.
+		command = "check <target>"
 	}
 	return finish(cli, command, code, err, stdout, stderr)
 }
@@ -457,4 +463,45 @@ func concat(parts ...[]string) []string {
 		out = append(out, p...)
 	}
 	return out
+}
+
+// TestTargetsOnlyParsesAsUpstream: a line of targets only is parsed without
+// kong (parseLine's fast path: kctx is nil), and gives what upstream kong's
+// parse of the whole model gives, values, command and output alike; any
+// other line goes through kong.
+func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
+	t.Setenv("PROBE_MARKER", "")
+	t.Setenv("PROBE_TIMEOUT", "") // set but empty: unset, for kong too
+	for _, args := range [][]string{
+		{"http://127.0.0.1:8080/healthz"}, {"tcp://a:1", "http://b/"}, {"nope"}, {"a b", "ünï"},
+		{"http://a/?x=--y"}, {"version"}, {"timeout"}, {"insecure", "k"}, {"HTTP://A/"},
+		{"grpc://a:1", "dns://b/x?type=A", "file:///tmp/x", "http://u:secret@a/"},
+	} {
+		_, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{})
+		if err != nil || kctx != nil {
+			t.Errorf("probe %q: not parsed without kong (kong's context: %v, error: %v)", args, kctx != nil, err)
+		}
+		if got, want := copyParse(args), upstreamParse(args); got != want {
+			t.Errorf("probe %q: the fast path and upstream kong differ\nfast path: %+v\nupstream:  %+v", args, got, want)
+		}
+	}
+	for _, args := range [][]string{
+		{"check", "http://a/"}, {"serve", "http://a/"}, {"http://a/", "-q"}, {"-q", "http://a/"},
+		{"http://a/", "--timeout=1s"}, {"wait", "http://a/"}, {"http://a/", "completion"},
+	} {
+		if _, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{}); err != nil || kctx == nil {
+			t.Errorf("probe %q: not parsed by kong (kong's context: %v, error: %v)", args, kctx != nil, err)
+		}
+	}
+	for _, args := range [][]string{nil, {}, {""}, {"http://a/", ""}, {"help"}, {"check"}, {"http://a/", "--"}, {"-"}, {"exec"}, {"install"}} {
+		if targetsOnly(args) {
+			t.Errorf("targetsOnly(%q) = true", args)
+		}
+	}
+	// A PROBE_ variable can set a flag: kong reads it.
+	t.Setenv("PROBE_TIMEOUT", "3s")
+	cli, kctx, err := parseLine([]string{"http://a/"}, io.Discard, io.Discard, Stamp{})
+	if err != nil || kctx == nil || cli.Timeout == nil || *cli.Timeout != 3*time.Second {
+		t.Errorf("PROBE_TIMEOUT=3s probe http://a/: kong's context %v, error %v, timeout %v; want kong's parse and 3s", kctx != nil, err, cli.Timeout)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,32 @@ func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
 		}
 	}
 	return kong.IgnoreFieldsFunc(m.ignore)
+}
+
+// targetsOnly reports whether args are targets only: no flag, no "--", no
+// word that names a command (check and help too), and no PROBE_ variable
+// set, which could set a flag.
+func targetsOnly(args []string) bool {
+	if len(args) == 0 || len(probeEnv()) > 0 {
+		return false
+	}
+	for _, a := range args {
+		if a == "" || a[0] == '-' || a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
+			return false
+		}
+	}
+	return true
+}
+
+// allDefaults gives every flag of the check command line its default, as
+// flagModel does to each flag it leaves out.
+func allDefaults(cli *CLI) {
+	v := reflect.ValueOf(cli).Elem()
+	visit := func(ft reflect.StructField, tag flagTag, fv reflect.Value) {
+		setDefault(flagName(ft.Name, tag), tag, fv)
+	}
+	walkFlags(v.FieldByName("Globals"), visit)
+	walkFlags(v.FieldByName("Check"), visit)
 }
 
 // model is what flagModel decided, field by field.
