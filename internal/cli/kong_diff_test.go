@@ -493,7 +493,7 @@ func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
 			t.Errorf("probe %q: not parsed by kong (kong's context: %v, error: %v)", args, kctx != nil, err)
 		}
 	}
-	for _, args := range [][]string{nil, {}, {""}, {"http://a/", ""}, {"help"}, {"check"}, {"http://a/", "--"}, {"-"}, {"exec"}, {"install"}} {
+	for _, args := range [][]string{nil, {}, {""}, {"http://a/", ""}, {"help"}, {"check"}, {"http://a/", "--"}, {"-"}, {"exec"}, {"install"}, {"\xff"}, {"http://a/\xfe"}} {
 		if targetsOnly(args) {
 			t.Errorf("targetsOnly(%q) = true", args)
 		}
@@ -504,4 +504,23 @@ func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
 	if err != nil || kctx == nil || cli.Timeout == nil || *cli.Timeout != 3*time.Second {
 		t.Errorf("PROBE_TIMEOUT=3s probe http://a/: kong's context %v, error %v, timeout %v; want kong's parse and 3s", kctx != nil, err, cli.Timeout)
 	}
+}
+
+// FuzzTargetsOnly: any line of targets only parses without kong to what
+// upstream kong's parse of the whole model gives (${VAR} aside: parseLine
+// expands it first, which upstreamParse does not).
+func FuzzTargetsOnly(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:8080/healthz", "tcp://a:1\x00http://b/", "nope", "a b\x00ünï", "version", "k", "grpc://a:1\x00dns://b/x?type=A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		if !targetsOnly(args) || strings.Contains(line, "$") {
+			return
+		}
+		t.Setenv("PROBE_MARKER", "")
+		if got, want := copyParse(args), upstreamParse(args); got != want {
+			t.Errorf("probe %q: the fast path and upstream kong differ\nfast path: %+v\nupstream:  %+v", args, got, want)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/probe-sh/probe/internal/patched/kong"
@@ -50,13 +51,14 @@ func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
 
 // targetsOnly reports whether args are targets only: no flag, no "--", no
 // word that names a command (check and help too), and no PROBE_ variable
-// set, which could set a flag.
+// set, which could set a flag; and valid UTF-8, which kong would change
+// (each byte that is not becomes U+FFFD).
 func targetsOnly(args []string) bool {
 	if len(args) == 0 || len(probeEnv()) > 0 {
 		return false
 	}
 	for _, a := range args {
-		if a == "" || a[0] == '-' || a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
+		if a == "" || a[0] == '-' || !utf8.ValidString(a) || a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
 			return false
 		}
 	}
