@@ -87,7 +87,7 @@ fuzz = $(GO) test -run '^$$' -fuzz '^$(1)$$' -fuzztime $$(( $(2) * $(FUZZ_X) ))x
 fuzz:
 	$(call fuzz,FuzzParseTarget,200000,./probe)
 	$(call fuzz,FuzzCLI,50000,./internal/cli)
-	$(call fuzz,FuzzTargetsOnly,10000,./internal/cli)
+	$(call fuzz,FuzzWithoutKong,10000,./internal/cli)
 	$(call fuzz,FuzzPattern,100000,./internal/cli)
 	$(call fuzz,FuzzReadTag,100000,./internal/cli)
 	$(call fuzz,FuzzStatusRanges,300000,./checks)

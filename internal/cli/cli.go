@@ -238,18 +238,13 @@ func parseLine(args []string, stdout, stderr io.Writer, stamp Stamp) (cli *CLI, 
 		fmt.Fprint(stdout, versionText(stamp, buildInfo(), false))
 		return &CLI{}, nil, exitCode(0)
 	}
-	// A line of targets only (no flag, no command, no PROBE_ variable set)
-	// needs no model either: every flag takes its default, as the model of
-	// the flags a line uses gives it to each flag it leaves out, and Main
-	// runs the check command (kctx is nil). kong's model, parse and run
-	// were a third of the instructions of probe URL, and a tenth of its
-	// page faults. The differential test of kong compares this with
-	// upstream kong's parse of every such line it has.
-	if targetsOnly(args) {
-		cli = &CLI{}
-		allDefaults(cli)
-		cli.Check.Targets = args
-		return cli, nil, nil
+	// A line of targets and a few run flags (withoutKong) needs no model
+	// either, and Main runs the check command (kctx is nil). kong's model,
+	// parse and run were a third of the instructions of probe URL, and a
+	// tenth of its page faults. The differential test of kong compares
+	// this with upstream kong's parse of every such line it has.
+	if c := withoutKong(args); c != nil {
+		return c, nil, nil
 	}
 	// --version ends in kong's BeforeReset hook, before any flag has a
 	// value: no default is set for it. Should kong not end the run there

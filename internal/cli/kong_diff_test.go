@@ -465,17 +465,24 @@ func concat(parts ...[]string) []string {
 	return out
 }
 
-// TestTargetsOnlyParsesAsUpstream: a line of targets only is parsed without
-// kong (parseLine's fast path: kctx is nil), and gives what upstream kong's
-// parse of the whole model gives, values, command and output alike; any
-// other line goes through kong.
-func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
+// TestWithoutKongParsesAsUpstream: a line of targets and the run flags
+// health checks are written with is parsed without kong (parseLine's fast
+// path: kctx is nil), and gives what upstream kong's parse of the whole
+// model gives, values, command and output alike; any other line goes
+// through kong.
+func TestWithoutKongParsesAsUpstream(t *testing.T) {
 	t.Setenv("PROBE_MARKER", "")
 	t.Setenv("PROBE_TIMEOUT", "") // set but empty: unset, for kong too
 	for _, args := range [][]string{
 		{"http://127.0.0.1:8080/healthz"}, {"tcp://a:1", "http://b/"}, {"nope"}, {"a b", "ünï"},
 		{"http://a/?x=--y"}, {"version"}, {"timeout"}, {"insecure", "k"}, {"HTTP://A/"},
 		{"grpc://a:1", "dns://b/x?type=A", "file:///tmp/x", "http://u:secret@a/"},
+		{"--timeout", "2s", "--retries", "2", "http://127.0.0.1:8080/healthz"},
+		{"--timeout", "2s", "--no-marker", "postgres://127.0.0.1:5432"},
+		{"-t", "1m", "tcp://a:1", "-q"}, {"--retries", "0x10", "http://a/"}, {"--retries", "010", "http://a/"},
+		{"--retries", "1_000", "http://a/"}, {"--timeout=1500ms", "--no-marker", "http://a/"},
+		{"-v", "http://a/", "--loopback-only"}, {"http://a/", "--verbose", "tcp://b:1"}, {"--quiet", "http://a/"},
+		{"--timeout", "0s", "http://a/"}, {"--timeout", "1h2m3.5s", "--retries", "0", "http://a/"},
 	} {
 		_, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{})
 		if err != nil || kctx != nil {
@@ -486,16 +493,26 @@ func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{
-		{"check", "http://a/"}, {"serve", "http://a/"}, {"http://a/", "-q"}, {"-q", "http://a/"},
-		{"http://a/", "--timeout=1s"}, {"wait", "http://a/"}, {"http://a/", "completion"},
+		{"check", "http://a/"}, {"serve", "http://a/"}, {"-o", "json", "http://a/"}, {"-qv", "http://a/"},
+		{"http://a/", "--status", "200"}, {"wait", "http://a/"}, {"http://a/", "completion"}, {"-t2s", "http://a/"},
 	} {
 		if _, kctx, err := parseLine(args, io.Discard, io.Discard, Stamp{}); err != nil || kctx == nil {
 			t.Errorf("probe %q: not parsed by kong (kong's context: %v, error: %v)", args, kctx != nil, err)
 		}
 	}
-	for _, args := range [][]string{nil, {}, {""}, {"http://a/", ""}, {"help"}, {"check"}, {"http://a/", "--"}, {"-"}, {"exec"}, {"install"}, {"\xff"}, {"http://a/\xfe"}} {
-		if targetsOnly(args) {
-			t.Errorf("targetsOnly(%q) = true", args)
+	for _, args := range [][]string{
+		nil, {}, {""}, {"http://a/", ""}, {"help"}, {"check"}, {"http://a/", "--"}, {"-"}, {"exec"}, {"install"},
+		{"\xff"}, {"http://a/\xfe"}, {"--timeout", "2", "http://a/"}, {"--timeout", "2s"}, {"--quiet=false", "http://a/"},
+		{"-t=2s", "http://a/"}, {"--retries", "-1", "http://a/"}, {"--retries", "x", "http://a/"}, {"http://a/", "--timeout"},
+		{"--timeout=", "http://a/"}, {"--retries", "99999999999999999999", "http://a/"}, {"--timeout", "\xff", "http://a/"},
+		{"--timeout", "1s", "--timeout", "2s", "http://a/"}, {"-q", "--quiet", "http://a/"},
+	} {
+		if withoutKong(args) != nil {
+			t.Errorf("probe %q: parsed without kong", args)
+		}
+		// kong parses these, or says what is wrong, as ever.
+		if got, want := copyParse(args), upstreamParse(args); len(args) > 0 && got != want {
+			t.Errorf("probe %q: the copy and upstream kong differ\ncopy:     %+v\nupstream: %+v", args, got, want)
 		}
 	}
 	// A PROBE_ variable can set a flag: kong reads it.
@@ -506,16 +523,18 @@ func TestTargetsOnlyParsesAsUpstream(t *testing.T) {
 	}
 }
 
-// FuzzTargetsOnly: any line of targets only parses without kong to what
-// upstream kong's parse of the whole model gives (${VAR} aside: parseLine
-// expands it first, which upstreamParse does not).
-func FuzzTargetsOnly(f *testing.F) {
-	for _, s := range []string{"http://127.0.0.1:8080/healthz", "tcp://a:1\x00http://b/", "nope", "a b\x00ünï", "version", "k", "grpc://a:1\x00dns://b/x?type=A"} {
+// FuzzWithoutKong: any line parsed without kong gives what upstream kong's
+// parse of the whole model gives (${VAR} aside: parseLine expands it
+// first, which upstreamParse does not).
+func FuzzWithoutKong(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:8080/healthz", "tcp://a:1\x00http://b/", "nope", "a b\x00ünï", "version", "k",
+		"grpc://a:1\x00dns://b/x?type=A", "--timeout\x002s\x00--retries\x002\x00http://a/", "-t\x001m\x00-q\x00tcp://a:1",
+		"--retries\x000x10\x00--no-marker\x00http://a/", "--timeout=1.5h\x00-v\x00--loopback-only\x00http://a/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		args := strings.Split(line, "\x00")
-		if !targetsOnly(args) || strings.Contains(line, "$") {
+		if withoutKong(args) == nil || strings.Contains(line, "$") {
 			return
 		}
 		t.Setenv("PROBE_MARKER", "")

@@ -49,20 +49,115 @@ func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
 	return kong.IgnoreFieldsFunc(m.ignore)
 }
 
-// targetsOnly reports whether args are targets only: no flag, no "--", no
-// word that names a command (check and help too), and no PROBE_ variable
-// set, which could set a flag; and valid UTF-8, which kong would change
-// (each byte that is not becomes U+FFFD).
-func targetsOnly(args []string) bool {
+// withoutKong parses a line of targets and a few run flags without kong,
+// or returns nil when kong must: every flag takes its default, as the
+// model of the flags a line uses gives it to each flag it leaves out, and
+// the run flags below their values, decoded as kong's mappers decode them.
+// kong must parse a line with any other flag, a flag given twice, a
+// short flag with its value attached (-t2s) or a cluster (-qv), a value
+// that starts with a dash or does not decode, "--", a word that names a
+// command (check and help too), a word that is not valid UTF-8 (kong
+// makes each such byte U+FFFD), or no target; and any line when a PROBE_
+// variable is set, which could set a flag.
+func withoutKong(args []string) *CLI {
 	if len(args) == 0 || len(probeEnv()) > 0 {
-		return false
+		return nil
 	}
-	for _, a := range args {
-		if a == "" || a[0] == '-' || !utf8.ValidString(a) || a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
-			return false
+	cli := &CLI{}
+	allDefaults(cli)
+	g := &cli.Globals
+	seen := map[string]bool{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "" || !utf8.ValidString(a) {
+			return nil
+		}
+		if a[0] != '-' {
+			if a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
+				return nil
+			}
+			cli.Check.Targets = append(cli.Check.Targets, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		flag := runFlag(name)
+		if flag == "" || seen[flag] || hasValue && !strings.HasPrefix(name, "--") {
+			return nil
+		}
+		seen[flag] = true
+		if b := boolFlag(g, flag); b != nil {
+			if hasValue {
+				return nil
+			}
+			*b = true
+			continue
+		}
+		if !hasValue {
+			if i+1 == len(args) {
+				return nil
+			}
+			i++
+			value = args[i]
+		}
+		if value == "" || value[0] == '-' || !utf8.ValidString(value) {
+			return nil
+		}
+		switch flag {
+		case "timeout":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return nil
+			}
+			g.Timeout = &d
+		case "retries":
+			n, err := strconv.ParseInt(value, 0, strconv.IntSize)
+			if err != nil {
+				return nil
+			}
+			g.Retries = int(n)
 		}
 	}
-	return true
+	if len(cli.Check.Targets) == 0 {
+		return nil
+	}
+	return cli
+}
+
+// runFlag names the flag a word names, of those a line parsed without
+// kong may carry: the ones health checks are written with (HEALTHCHECK
+// CMD ["probe", "--timeout", "2s", "--retries", "2", URL]); "" for any
+// other word.
+func runFlag(word string) string {
+	switch word {
+	case "--timeout", "-t":
+		return "timeout"
+	case "--retries":
+		return "retries"
+	case "--quiet", "-q":
+		return "quiet"
+	case "--verbose", "-v":
+		return "verbose"
+	case "--no-marker":
+		return "no-marker"
+	case "--loopback-only":
+		return "loopback-only"
+	}
+	return ""
+}
+
+// boolFlag is where the run flag that takes no value goes, or nil.
+func boolFlag(g *Globals, flag string) *bool {
+	switch flag {
+	case "quiet":
+		return &g.Quiet
+	case "verbose":
+		return &g.Verbose
+	case "no-marker":
+		return &g.NoMarker
+	case "loopback-only":
+		return &g.LoopbackOnly
+	}
+	return nil
 }
 
 // allDefaults gives every flag of the check command line its default, as
