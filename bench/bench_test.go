@@ -60,6 +60,10 @@ func TestReportRendering(t *testing.T) {
 			t.Errorf("the table lacks %q:\n%s", want, md)
 		}
 	}
+	r.Container = nil
+	if md := r.markdown(); !strings.Contains(md, "**In a container**: not measured in this run (-docker=false).") {
+		t.Errorf("a run without Docker does not say so:\n%s", md)
+	}
 	r.Checks[0].Results[0].WallMS = 3
 	if md := r.markdown(); !strings.Contains(md, "| wall time at most 0.5x curl | 0.60x | **missed** |") {
 		t.Errorf("a missed goal is not marked:\n%s", md)

@@ -86,7 +86,11 @@ func (r *report) markdown() string {
 		write(&b, "**In a container**: the duration Docker records in `.State.Health.Log` for an exec-form HEALTHCHECK against the demo app, median of the last five: probe %.1f ms, curl %.1f ms (probe %.2fx), both images built here from root filesystems that hold only the app and the checker (curl with its libraries).\n\n",
 			r.Container["probe"], r.Container["curl"], r.Container["probe"]/r.Container["curl"])
 	} else {
-		write(&b, "**In a container**: %s.\n\n", r.ContainerNote)
+		note := r.ContainerNote
+		if note == "" {
+			note = "not measured in this run (-docker=false)"
+		}
+		write(&b, "**In a container**: %s.\n\n", note)
 	}
 	write(&b, "**Size**: the static stripped binary is %d bytes (%.2f MiB). Its symbols by module (from the ELF symbols of an unstripped build: code, read-only data and data):\n\n| module | bytes |\n|---|---|\n", r.SizeBytes, float64(r.SizeBytes)/(1<<20))
 	for _, m := range r.SizeByModule {
