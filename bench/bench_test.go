@@ -26,7 +26,8 @@ func TestModule(t *testing.T) {
 }
 
 func TestReportRendering(t *testing.T) {
-	r := report{Date: "2026-11-26", Machine: "test machine", Runs: 200, RSSRuns: 7, SizeBytes: 7 << 20,
+	r := report{Date: "2026-11-26", CPU: "AMD EPYC", MachineKind: "Firecracker microVM (KVM; no DMI, virtio-pci) in a container (docker)",
+		Machine: "2 cores, Debian GNU/Linux 12 (bookworm), kernel 6.18.44, go1.26.8", Runs: 200, RSSRuns: 7, SizeBytes: 7 << 20,
 		Checks: []check{{Name: "HTTP", Results: []result{
 			{Tool: "probe", WallMS: 2, CPUMS: 2, RSSKB: 7000, Instructions: 6e6},
 			{Tool: "curl", WallMS: 5, CPUMS: 5, RSSKB: 10000, Instructions: 15e6},
@@ -40,6 +41,7 @@ func TestReportRendering(t *testing.T) {
 		Container: map[string]float64{"probe": 40, "curl": 50}}
 	md := r.markdown()
 	for _, want := range []string{
+		"Measured on 2026-11-26 on AMD EPYC, Firecracker microVM (KVM; no DMI, virtio-pci) in a container (docker), 2 cores, Debian GNU/Linux 12 (bookworm), kernel 6.18.44, go1.26.8 with `make bench`",
 		"| curl | 5.00 ms (probe 0.40x) |",
 		"| wall time at most 0.5x curl | 0.40x | met |",
 		"| wall time at most 1.5x a Go hello world | 1.25x | met |",

@@ -11,7 +11,8 @@
 // (callgrind), a figure that does not drift with machine noise. Then the
 // deadline's precision, the concurrency of 16 slow targets, the binary's
 // size by module, and the duration Docker records for a HEALTHCHECK with
-// probe and with curl.
+// probe and with curl. The report's first line names the CPU and the kind
+// of machine (bare metal, a VM, a microVM, in a container or not).
 package main
 
 import (
@@ -70,7 +71,9 @@ type check struct {
 // report is the whole run, also written as JSON for the chart.
 type report struct {
 	Date          string             `json:"date"`
-	Machine       string             `json:"machine"`
+	CPU           string             `json:"cpu"`
+	MachineKind   string             `json:"machine_kind"`
+	Machine       string             `json:"machine"`  // cores, OS, kernel, Go
 	Runs          int                `json:"runs"`     // hyperfine runs a tool, all rounds
 	RSSRuns       int                `json:"rss_runs"` // GNU time runs a tool
 	Versions      map[string]string  `json:"versions"`
@@ -124,7 +127,7 @@ func main() {
 	host := func(addr string) (string, string) { i := strings.LastIndexByte(addr, ':'); return addr[:i], addr[i+1:] }
 	tcpHost, tcpPort := host(httpAddr)
 
-	r := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Versions: versions(),
+	r := report{Date: time.Now().UTC().Format("2006-01-02"), CPU: cpuModel(), MachineKind: machineKind("/"), Machine: machine(), Versions: versions(),
 		Runs: rounds * roundRuns(), RSSRuns: *rssRuns}
 	hello := helloWorld(work)
 	httpURL, httpsURL := "http://"+httpAddr+"/healthz", "https://localhost:"+strings.Split(httpsAddr, ":")[1]+"/healthz"
@@ -366,12 +369,21 @@ func timed(argv ...string) float64 {
 	return float64(time.Since(start).Microseconds()) / 1000
 }
 
-func machine() string {
-	model := "unknown CPU"
+// cpuModel is /proc/cpuinfo's model name.
+func cpuModel() string {
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(data); m != nil {
-			model = string(m[1])
+			return strings.TrimSpace(string(m[1]))
 		}
+	}
+	return "unknown CPU"
+}
+
+// machine is the cores, the OS, the kernel and Go.
+func machine() string {
+	kernel := runtime.GOOS
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = "kernel " + strings.TrimSpace(string(data))
 	}
 	osName := runtime.GOOS
 	if data, err := os.ReadFile("/etc/os-release"); err == nil {
@@ -379,7 +391,7 @@ func machine() string {
 			osName = string(m[1])
 		}
 	}
-	return fmt.Sprintf("%s, %d cores, %s, %s", model, runtime.NumCPU(), osName, runtime.Version())
+	return fmt.Sprintf("%d cores, %s, %s, %s", runtime.NumCPU(), osName, kernel, runtime.Version())
 }
 
 func versions() map[string]string {

@@ -25,8 +25,8 @@ func (r *report) find(checkName, toolName string) (result, bool) {
 // copy of them (docs/benchmarks.md says how they are measured).
 func (r *report) markdown() string {
 	var b strings.Builder
-	write(&b, "Measured on %s on %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of %d interleaved rounds of hyperfine runs (%d runs a tool in all); CPU is hyperfine's mean user+sys; RSS and minor page faults are GNU time's, median of %d runs; instructions are callgrind's count, median of 3 runs.\n\n",
-		r.Date, r.Machine, rounds, r.Runs, r.RSSRuns)
+	write(&b, "Measured on %s on %s, %s, %s with `make bench`, in one run: the tools side by side, each figure from the same run. Wall times are the median of %d interleaved rounds of hyperfine runs (%d runs a tool in all); CPU is hyperfine's mean user+sys; RSS and minor page faults are GNU time's, median of %d runs; instructions are callgrind's count, median of 3 runs.\n\n",
+		r.Date, r.CPU, r.MachineKind, r.Machine, rounds, r.Runs, r.RSSRuns)
 	for _, c := range r.Checks {
 		title := c.Name + " check on loopback"
 		if c.Name == "Start-up" {
@@ -139,7 +139,7 @@ func (r *report) svg() string {
 	write(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="680" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", height)
 	write(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	write(&b, `<text x="10" y="22" font-size="15" font-weight="bold">A healthy HTTP check on loopback: probe, curl, busybox wget, GNU wget; a Go hello world</text>`+"\n")
-	write(&b, `<text x="10" y="40" fill="#555">%s; shorter is better</text>`+"\n", html.EscapeString(r.Date+", "+r.Machine))
+	write(&b, `<text x="10" y="40" fill="#555">%s; shorter is better</text>`+"\n", html.EscapeString(r.Date+", "+r.CPU+", "+r.MachineKind))
 	y := 60.0
 	for _, m := range measures {
 		write(&b, `<text x="10" y="%.0f" font-weight="bold">%s</text>`+"\n", y+12, m.name)
