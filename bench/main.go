@@ -6,12 +6,15 @@
 //
 // For each check (HTTP, TCP, HTTPS, and start-up: probe --version beside a
 // hello world) and tool: the median wall time from exec to exit and the mean
-// user+sys CPU (hyperfine, in interleaved rounds), the median peak RSS and
-// minor page faults (GNU time), and the median instructions of three runs
-// (callgrind), a figure that does not drift with machine noise. Then the
+// user+sys CPU (hyperfine, in interleaved rounds), the mean page faults and
+// task-clock (perf stat -r), the median peak RSS (GNU time; its minor faults
+// go to bench.json only), and the median instructions of three runs
+// (callgrind), a figure that does not drift with machine noise. Then probe's
+// page faults and task-clock with GOMAXPROCS=1 beside the default, the
 // deadline's precision, the concurrency of 16 slow targets, the binary's
 // size by module, and the duration Docker records for a HEALTHCHECK with
-// probe and with curl.
+// probe and with curl. The report's first line names the CPU and the kind
+// of machine (bare metal, a VM, a microVM, in a container or not).
 package main
 
 import (
@@ -53,11 +56,22 @@ type tool struct {
 // result is what was measured for one tool on one check.
 type result struct {
 	Tool         string  `json:"tool"`
-	WallMS       float64 `json:"wall_ms"` // median
-	CPUMS        float64 `json:"cpu_ms"`  // mean user+sys
-	RSSKB        int     `json:"rss_kb"`  // median peak
-	MinorFaults  int     `json:"minor_faults"`
-	Instructions int64   `json:"instructions"` // median of three
+	WallMS       float64 `json:"wall_ms"`       // median
+	CPUMS        float64 `json:"cpu_ms"`        // mean user+sys
+	TaskClockMS  float64 `json:"task_clock_ms"` // perf stat's mean
+	RSSKB        int     `json:"rss_kb"`        // median peak
+	PageFaults   float64 `json:"page_faults"`   // perf stat's mean, the table's
+	MinorFaults  int     `json:"minor_faults"`  // GNU time's median, JSON only
+	Instructions int64   `json:"instructions"`  // median of three
+}
+
+// gomaxprocsRun is one command's page faults and task-clock under perf
+// stat with one environment.
+type gomaxprocsRun struct {
+	Command     string  `json:"command"`
+	Env         string  `json:"env"`
+	PageFaults  float64 `json:"page_faults"`
+	TaskClockMS float64 `json:"task_clock_ms"`
 }
 
 // check is one kind of check with every tool that can do it.
@@ -70,11 +84,14 @@ type check struct {
 // report is the whole run, also written as JSON for the chart.
 type report struct {
 	Date          string             `json:"date"`
-	Machine       string             `json:"machine"`
+	CPU           string             `json:"cpu"`
+	MachineKind   string             `json:"machine_kind"`
+	Machine       string             `json:"machine"`  // cores, OS, kernel, Go
 	Runs          int                `json:"runs"`     // hyperfine runs a tool, all rounds
-	RSSRuns       int                `json:"rss_runs"` // GNU time runs a tool
+	RSSRuns       int                `json:"rss_runs"` // GNU time and perf stat runs a tool
 	Versions      map[string]string  `json:"versions"`
 	Checks        []check            `json:"checks"`
+	GOMAXPROCS    []gomaxprocsRun    `json:"gomaxprocs"`
 	DeadlineMS    []float64          `json:"deadline_ms"`
 	ConcurrencyMS []float64          `json:"concurrency_ms"`
 	SizeBytes     int64              `json:"size_bytes"`
@@ -92,7 +109,7 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
-	for _, bin := range []string{"hyperfine", "curl", "wget", "busybox", "valgrind", "/usr/bin/time"} {
+	for _, bin := range []string{"hyperfine", "curl", "wget", "busybox", "valgrind", "/usr/bin/time", "perf"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			log.Fatalf("%s is missing: run make bench, which installs it", bin)
 		}
@@ -124,7 +141,7 @@ func main() {
 	host := func(addr string) (string, string) { i := strings.LastIndexByte(addr, ':'); return addr[:i], addr[i+1:] }
 	tcpHost, tcpPort := host(httpAddr)
 
-	r := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Versions: versions(),
+	r := report{Date: time.Now().UTC().Format("2006-01-02"), CPU: cpuModel(), MachineKind: machineKind("/"), Machine: machine(), Versions: versions(),
 		Runs: rounds * roundRuns(), RSSRuns: *rssRuns}
 	hello := helloWorld(work)
 	httpURL, httpsURL := "http://"+httpAddr+"/healthz", "https://localhost:"+strings.Split(httpsAddr, ":")[1]+"/healthz"
@@ -143,7 +160,7 @@ func main() {
 			{"probe", []string{probe, "tcp://" + httpAddr}},
 			{"bash /dev/tcp", []string{"bash", "-c", "exec 3<>/dev/tcp/" + tcpHost + "/" + tcpPort}},
 		}},
-		{"HTTPS", "busybox wget cannot verify certificates, so it runs with --no-check-certificate; the others verify against the test CA", []tool{
+		{"HTTPS", "busybox wget cannot verify certificates, so it runs with --no-check-certificate; the others verify against the test CA. busybox wget runs TLS in a child process (ssl_client) that rusage does not count: hyperfine's CPU and GNU time's RSS leave it out, perf stat's task-clock and page faults count it", []tool{
 			{"probe", []string{probe, "--ca", ca, httpsURL}},
 			{"curl", []string{"curl", "-fsS", "-o", "/dev/null", "--cacert", ca, httpsURL}},
 			{"busybox wget", []string{"busybox", "wget", "-q", "--spider", "--no-check-certificate", httpsURL}},
@@ -157,20 +174,47 @@ func main() {
 	for _, c := range checks {
 		log.Printf("%s: hyperfine, %d runs each", c.name, *runs)
 		res := hyperfine(work, c.tools)
-		log.Printf("%s: peak RSS, page faults and callgrind", c.name)
+		log.Printf("%s: peak RSS, perf stat and callgrind", c.name)
 		for i, t := range c.tools {
 			res[i].RSSKB, res[i].MinorFaults = peakRSS(t.argv)
+			pc := perfStat(work, defaultEnv(), t.argv)
+			res[i].PageFaults, res[i].TaskClockMS = pc.PageFaults, pc.TaskClockMS
 			res[i].Instructions = instructions(t.argv)
 		}
 		r.Checks = append(r.Checks, check{Name: c.name, Results: res, Note: c.note})
 	}
 
+	r.gomaxprocs(work, probe, httpURL)
 	r.limits(probe, silent, slow)
 	r.SizeBytes, r.SizeByModule = size(probe, work)
 	if *docker {
 		r.Container, r.ContainerNote = containerCost(probe, work)
 	}
 	r.write(*outDir)
+}
+
+// gomaxprocs measures probe's healthy HTTP check and --version under perf
+// stat with the environment as it is and with GOMAXPROCS=1 in the
+// command's environment: with more than one core, the runtime starts a
+// second P and thread before main runs.
+func (r *report) gomaxprocs(work, probe, httpURL string) {
+	log.Printf("page faults and GOMAXPROCS: perf stat, %d runs each", *rssRuns)
+	for _, c := range []struct{ name, target string }{{"probe http://…/healthz (a healthy HTTP check)", httpURL}, {"probe --version", "--version"}} {
+		for _, env := range []string{"", "GOMAXPROCS=1"} {
+			e, label := defaultEnv(), fmt.Sprintf("default (%d cores)", runtime.NumCPU())
+			if env != "" {
+				e, label = append(e, env), env
+			}
+			pc := perfStat(work, e, []string{probe, c.target})
+			r.GOMAXPROCS = append(r.GOMAXPROCS, gomaxprocsRun{Command: c.name, Env: label, PageFaults: pc.PageFaults, TaskClockMS: pc.TaskClockMS})
+		}
+	}
+}
+
+// defaultEnv is the environment without GOMAXPROCS, so that "default" is
+// the runtime's own choice.
+func defaultEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") })
 }
 
 // limits measures the deadline against a server that never answers, and
@@ -338,12 +382,14 @@ var collected = regexp.MustCompile(`Collected : (\d+)`)
 // instructions counts the instructions of a run under callgrind, the
 // median of three: the Go runtime's background threads add a few per cent
 // from run to run. Go's asynchronous preemption signals crash callgrind,
-// so they are off.
+// so they are off; so is RDTSCP, which valgrind 3.19 does not know (SIGILL)
+// and the runtime reads the clock with when one of its locks goes to sleep
+// (cpu.rdtscp=off: MFENCE, LFENCE and RDTSC instead).
 func instructions(argv []string) int64 {
 	var counts []int64
 	for range 3 {
 		cmd := exec.Command("valgrind", append([]string{"--tool=callgrind", "--callgrind-out-file=/dev/null"}, argv...)...)
-		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
+		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off")
 		out, err := cmd.CombinedOutput()
 		m := collected.FindSubmatch(out)
 		if err != nil || m == nil {
@@ -364,12 +410,21 @@ func timed(argv ...string) float64 {
 	return float64(time.Since(start).Microseconds()) / 1000
 }
 
-func machine() string {
-	model := "unknown CPU"
+// cpuModel is /proc/cpuinfo's model name.
+func cpuModel() string {
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(data); m != nil {
-			model = string(m[1])
+			return strings.TrimSpace(string(m[1]))
 		}
+	}
+	return "unknown CPU"
+}
+
+// machine is the cores, the OS, the kernel and Go.
+func machine() string {
+	kernel := runtime.GOOS
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = "kernel " + strings.TrimSpace(string(data))
 	}
 	osName := runtime.GOOS
 	if data, err := os.ReadFile("/etc/os-release"); err == nil {
@@ -377,14 +432,14 @@ func machine() string {
 			osName = string(m[1])
 		}
 	}
-	return fmt.Sprintf("%s, %d cores, %s, %s", model, runtime.NumCPU(), osName, runtime.Version())
+	return fmt.Sprintf("%d cores, %s, %s, %s", runtime.NumCPU(), osName, kernel, runtime.Version())
 }
 
 func versions() map[string]string {
 	v := map[string]string{}
 	for name, argv := range map[string][]string{
 		"curl": {"curl", "--version"}, "GNU wget": {"wget", "--version"}, "busybox": {"busybox"},
-		"hyperfine": {"hyperfine", "--version"}, "valgrind": {"valgrind", "--version"}, "bash": {"bash", "--version"},
+		"hyperfine": {"hyperfine", "--version"}, "valgrind": {"valgrind", "--version"}, "bash": {"bash", "--version"}, "perf": {"perf", "--version"},
 	} {
 		out, _ := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 		line, _, _ := strings.Cut(string(out), "\n")
