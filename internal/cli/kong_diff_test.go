@@ -515,11 +515,46 @@ func TestWithoutKongParsesAsUpstream(t *testing.T) {
 			t.Errorf("probe %q: the copy and upstream kong differ\ncopy:     %+v\nupstream: %+v", args, got, want)
 		}
 	}
-	// A PROBE_ variable can set a flag: kong reads it.
+	// The PROBE_ variables of those flags (and of --marker) are read as kong
+	// reads them, the command line winning; any other, or a value that does
+	// not decode, goes to kong.
+	for _, c := range []struct {
+		env         []string
+		args        []string
+		withoutKong bool
+	}{
+		{[]string{"PROBE_TIMEOUT=3s"}, []string{"http://a/"}, true},
+		{[]string{"PROBE_TIMEOUT=3s"}, []string{"--timeout", "1s", "http://a/"}, true},
+		{[]string{"PROBE_RETRIES=0x3", "PROBE_MARKER=/tmp/m"}, []string{"http://a/"}, true},
+		{[]string{"PROBE_LOOPBACK_ONLY=1", "PROBE_QUIET=yes", "PROBE_VERBOSE=FALSE", "PROBE_NO_MARKER=true"}, []string{"http://a/"}, true},
+		{[]string{"PROBE_NO_MARKER=0"}, []string{"--no-marker", "http://a/"}, true},
+		{[]string{"PROBE_TIMEOUT=3"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_QUIET=maybe"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_STATUS=200"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_OUTPUT=json"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_no_marker=1"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_NO-MARKER=1"}, []string{"http://a/"}, false},
+		{[]string{"PROBE_PROC_ROOT=/x"}, []string{"http://a/"}, false},
+	} {
+		for _, kv := range c.env {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		if got := withoutKong(c.args) != nil; got != c.withoutKong {
+			t.Errorf("%s probe %q: parsed without kong %v, want %v", c.env, c.args, got, c.withoutKong)
+		}
+		if got, want := copyParse(c.args), upstreamParse(c.args); got != want {
+			t.Errorf("%s probe %q: the copy and upstream kong differ\ncopy:     %+v\nupstream: %+v", c.env, c.args, got, want)
+		}
+		for _, kv := range c.env {
+			k, _, _ := strings.Cut(kv, "=")
+			os.Unsetenv(k)
+		}
+	}
 	t.Setenv("PROBE_TIMEOUT", "3s")
-	cli, kctx, err := parseLine([]string{"http://a/"}, io.Discard, io.Discard, Stamp{})
-	if err != nil || kctx == nil || cli.Timeout == nil || *cli.Timeout != 3*time.Second {
-		t.Errorf("PROBE_TIMEOUT=3s probe http://a/: kong's context %v, error %v, timeout %v; want kong's parse and 3s", kctx != nil, err, cli.Timeout)
+	cli, _, err := parseLine([]string{"http://a/"}, io.Discard, io.Discard, Stamp{})
+	if err != nil || cli.Timeout == nil || *cli.Timeout != 3*time.Second {
+		t.Errorf("PROBE_TIMEOUT=3s probe http://a/: error %v, timeout %v; want 3s", err, cli.Timeout)
 	}
 }
 

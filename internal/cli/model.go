@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,12 +59,18 @@ func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
 // makes each such byte U+FFFD), or no target; and any line when a PROBE_
 // variable is set, which could set a flag.
 func withoutKong(args []string) *CLI {
-	if len(args) == 0 || len(probeEnv()) > 0 {
+	if len(args) == 0 {
 		return nil
 	}
 	cli := &CLI{}
 	allDefaults(cli)
 	g := &cli.Globals
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if rest, ok := strings.CutPrefix(name, "PROBE_"); ok && value != "" && !fromEnv(g, rest, value) {
+			return nil
+		}
+	}
 	seen := map[string]bool{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -73,7 +78,7 @@ func withoutKong(args []string) *CLI {
 			return nil
 		}
 		if a[0] != '-' {
-			if a == "check" || a == "help" || slices.ContainsFunc(commands, func(c command) bool { return c.name == a }) {
+			if a == "check" || a == "help" || isCommand(a) {
 				return nil
 			}
 			cli.Check.Targets = append(cli.Check.Targets, a)
@@ -102,25 +107,24 @@ func withoutKong(args []string) *CLI {
 		if value == "" || value[0] == '-' || !utf8.ValidString(value) {
 			return nil
 		}
-		switch flag {
-		case "timeout":
-			d, err := time.ParseDuration(value)
-			if err != nil {
-				return nil
-			}
-			g.Timeout = &d
-		case "retries":
-			n, err := strconv.ParseInt(value, 0, strconv.IntSize)
-			if err != nil {
-				return nil
-			}
-			g.Retries = int(n)
+		if !setRunFlag(g, flag, value) {
+			return nil
 		}
 	}
 	if len(cli.Check.Targets) == 0 {
 		return nil
 	}
 	return cli
+}
+
+// isCommand reports whether word names one of commands.
+func isCommand(word string) bool {
+	for _, c := range commands {
+		if c.name == word {
+			return true
+		}
+	}
+	return false
 }
 
 // runFlag names the flag a word names, of those a line parsed without
@@ -143,6 +147,57 @@ func runFlag(word string) string {
 		return "loopback-only"
 	}
 	return ""
+}
+
+// setRunFlag sets the run flag that takes a value, decoded as kong's
+// mappers decode it, and reports whether it did.
+func setRunFlag(g *Globals, flag, value string) bool {
+	switch flag {
+	case "timeout":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return false
+		}
+		g.Timeout = &d
+	case "retries":
+		n, err := strconv.ParseInt(value, 0, strconv.IntSize)
+		if err != nil {
+			return false
+		}
+		g.Retries = int(n)
+	case "marker":
+		g.Marker = value
+	default:
+		return false
+	}
+	return true
+}
+
+// fromEnv sets the run flag the variable PROBE_name sets, as kong reads it
+// (kong.DefaultEnvars: PROBE_TIMEOUT, PROBE_NO_MARKER, ...), before the
+// command line, which wins; it reports false for a variable of any other
+// flag, and for a value that does not decode: kong must read those.
+func fromEnv(g *Globals, name, value string) bool {
+	flag := runFlag("--" + strings.ToLower(strings.ReplaceAll(name, "_", "-")))
+	if name == "MARKER" {
+		flag = "marker"
+	}
+	if flag == "" || strings.ToUpper(strings.ReplaceAll(flag, "-", "_")) != name {
+		return false
+	}
+	if b := boolFlag(g, flag); b != nil {
+		// kong's bool mapper: true, 1, yes, false, 0, no, in any case.
+		switch strings.ToLower(value) {
+		case "true", "1", "yes":
+			*b = true
+		case "false", "0", "no":
+			*b = false
+		default:
+			return false
+		}
+		return true
+	}
+	return setRunFlag(g, flag, value)
 }
 
 // boolFlag is where the run flag that takes no value goes, or nil.
