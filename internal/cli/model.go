@@ -57,7 +57,7 @@ func flagModel(cli *CLI, args []string, defaults bool) kong.Option {
 // that starts with a dash or does not decode, "--", a word that names a
 // command (check and help too), a word that is not valid UTF-8 (kong
 // makes each such byte U+FFFD), or no target; and any line when a PROBE_
-// variable is set, which could set a flag.
+// variable is set but those of these flags and PROBE_MARKER (fromEnv).
 func withoutKong(args []string) *CLI {
 	if len(args) == 0 {
 		return nil
