@@ -95,14 +95,15 @@ func loopbackOnlyInside(t *testing.T, bin string) {
 	}
 
 	// A link that comes up sends a packet or two of its own (IPv6
-	// multicast listener reports): wait until the counter is still.
-	for i, last := 0, txPackets(t); i < 50; i++ {
+	// multicast listener reports, sent again up to a second later, and the
+	// link-local address's duplicate address detection): wait until the
+	// counter has been still for 2s (it once moved after 0.5s of quiet, on
+	// a loaded machine), 10s at most.
+	for last, still, deadline := txPackets(t), time.Now(), time.Now().Add(10*time.Second); time.Since(still) < 2*time.Second && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
-		now := txPackets(t)
-		if now == last && i >= 5 {
-			break
+		if now := txPackets(t); now != last {
+			last, still = now, time.Now()
 		}
-		last = now
 	}
 	out, sent := run("--loopback-only")
 	t.Logf("with --loopback-only, %d packets out:\n%s", sent, out)

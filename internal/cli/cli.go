@@ -52,8 +52,11 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	args, env.Command = splitCommand(args)
 	cli, kctx, err := parseLine(args, stdout, stderr, stamp)
 	if err == nil && env.Command != nil {
-		if _, ok := selected[commandTaker](kctx); kctx == nil || !ok {
-			err = errors.New(`only probe wait, probe exec and probe run take a command after "--"`)
+		// kctx is nil for a line parsed without kong: the check command.
+		if kctx == nil {
+			err = errNoCommandHere
+		} else if _, ok := selected[commandTaker](kctx); !ok {
+			err = errNoCommandHere
 		}
 	}
 	switch _, isExit := errors.AsType[exitCode](err); {
@@ -72,6 +75,9 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	}
 	return exit(err, stderr, secrets, env.log)
 }
+
+// errNoCommandHere is a command after "--" for a command that runs none.
+var errNoCommandHere = errors.New(`only probe wait, probe exec and probe run take a command after "--"`)
 
 // exit turns how a run ended into its exit code, writing the one line that
 // says why when nothing has said it yet, with secrets masked: a record of

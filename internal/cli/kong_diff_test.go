@@ -578,3 +578,18 @@ func FuzzWithoutKong(f *testing.F) {
 		}
 	})
 }
+
+// TestWithoutKongCommandAfterDashes: a command after "--" on a line the
+// check command runs, parsed without kong, is the usage error kong's parse
+// gives (it was a nil kong context, dereferenced).
+func TestWithoutKongCommandAfterDashes(t *testing.T) {
+	for _, env := range []string{"", "/tmp/no-such-marker"} {
+		t.Setenv("PROBE_MARKER", env)
+		var stdout, stderr bytes.Buffer
+		code := Main([]string{"http://127.0.0.1:1/", "--", "true"}, &stdout, &stderr, Stamp{})
+		const want = "probe: error: only probe wait, probe exec and probe run take a command after \"--\" (see probe --help)\n"
+		if code != 1 || stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("PROBE_MARKER=%q probe http://127.0.0.1:1/ -- true: exit %d, stdout %q, stderr %q; want 1 and %q", env, code, stdout.String(), stderr.String(), want)
+		}
+	}
+}
