@@ -52,11 +52,8 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	args, env.Command = splitCommand(args)
 	cli, kctx, err := parseLine(args, stdout, stderr, stamp)
 	if err == nil && env.Command != nil {
-		// kctx is nil for a line parsed without kong: the check command.
-		if kctx == nil {
-			err = errNoCommandHere
-		} else if _, ok := selected[commandTaker](kctx); !ok {
-			err = errNoCommandHere
+		if _, ok := selected[commandTaker](kctx); !ok {
+			err = errors.New(`only probe wait, probe exec and probe run take a command after "--"`)
 		}
 	}
 	switch _, isExit := errors.AsType[exitCode](err); {
@@ -75,9 +72,6 @@ func Main(args []string, stdout, stderr io.Writer, stamp Stamp) (code int) {
 	}
 	return exit(err, stderr, secrets, env.log)
 }
-
-// errNoCommandHere is a command after "--" for a command that runs none.
-var errNoCommandHere = errors.New(`only probe wait, probe exec and probe run take a command after "--"`)
 
 // exit turns how a run ended into its exit code, writing the one line that
 // says why when nothing has said it yet, with secrets masked: a record of
@@ -132,9 +126,15 @@ type commandTaker interface{ takesCommand() }
 // target flags (flags.go).
 type targeted interface{ targetFlags() *TargetFlags }
 
-// selected returns the command kong chose as a T, when it is one.
+// selected returns the command kong chose as a T, when it is one; nothing
+// when kong parsed nothing.
 func selected[T any](kctx *kong.Context) (T, bool) {
 	var zero T
+	if kctx == nil {
+		// A line parsed without kong (withoutKong), which runs the check
+		// command: no kong context to ask.
+		return zero, false
+	}
 	node := kctx.Selected()
 	if node == nil || !node.Target.CanAddr() {
 		return zero, false
